@@ -1,0 +1,47 @@
+# sx: build, test, benchmark. Every target sets up what it needs on a fresh machine.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+SX      := $(VENV)/bin/sx
+STAMP   := $(VENV)/.installed
+SYSSTAMP:= $(VENV)/.system-deps
+DEMO_ROOT ?= $(CURDIR)/.demo-store
+PYTEST_ARGS ?=
+
+.PHONY: install system-deps lint test test-fast demo bench bootstrap clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+$(SYSSTAMP): scripts/install-system-deps.sh
+	@mkdir -p $(VENV)
+	bash scripts/install-system-deps.sh
+	touch $@
+
+install: $(STAMP) $(SYSSTAMP)
+
+lint: install
+	$(VENV)/bin/ruff check store derivations cli tests bench
+	$(VENV)/bin/mypy store derivations cli
+
+test: install lint
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+test-fast: install
+	$(VENV)/bin/pytest -q -m "not slow and not stress" $(PYTEST_ARGS)
+
+# The main job: realize the stage0 bootstrap chain from the hex0 seed in the
+# embedded default store, then export its closure as an OCI image.
+demo: install
+	bash scripts/demo.sh "$(SX)"
+
+bench: install
+	$(PY) bench/run_all.py
+
+bootstrap: install
+	$(SX) bootstrap chain --progress
+
+clean:
+	rm -rf $(VENV) .demo-store .pytest_cache .mypy_cache .ruff_cache build *.egg-info

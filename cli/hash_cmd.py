@@ -1,0 +1,38 @@
+"""``sx hash path|file``: archive or file hashes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from sx.store import nar
+from sx.store.errors import InvalidInput
+from sx.store.hashing import hash_file
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``hash``."""
+    p = sub.add_parser("hash", help="compute archive or file hashes")
+    s = p.add_subparsers(dest="hash_command", metavar="SUBCOMMAND", required=True)
+    a = s.add_parser("path", help="BLAKE3 of the archive (NAR) of a tree")
+    a.add_argument("paths", nargs="+")
+    a.set_defaults(func=cmd_path)
+    f = s.add_parser("file", help="hash of a file's bytes")
+    f.add_argument("paths", nargs="+")
+    f.add_argument("--type", default="b3", choices=["b3", "sha256", "sha512"])
+    f.set_defaults(func=cmd_file)
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    for p in args.paths:
+        digest, _ = nar.hash_path(p)
+        print(digest)
+    return 0
+
+
+def cmd_file(args: argparse.Namespace) -> int:
+    for p in args.paths:
+        if not os.path.isfile(p):
+            raise InvalidInput(f"hash {p}: not a regular file")
+        print(hash_file(p, args.type))
+    return 0

@@ -1,0 +1,189 @@
+"""``sx store ...``: add, list, read, dump, import, export, verify and delete paths."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+import sys
+
+from sx.cli.common import open_store, parse_paths
+from sx.store.errors import InvalidInput
+from sx.store.path import STORE_DIR, StorePath
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``store`` command group."""
+    p = sub.add_parser("store", help="manipulate the local store")
+    s = p.add_subparsers(dest="store_command", metavar="SUBCOMMAND", required=True)
+
+    a = s.add_parser("add", help="copy a file or tree into the store")
+    a.add_argument("path")
+    a.add_argument("--name", help="store path name (default: the file's base name)")
+    a.set_defaults(func=cmd_add)
+
+    ls = s.add_parser("ls", help="list the files of a store path")
+    ls.add_argument("path", help="/sx/store/<digest>-<name>[/sub/path]")
+    ls.add_argument("-R", "--recursive", action="store_true")
+    ls.add_argument("-l", "--long", action="store_true")
+    ls.set_defaults(func=cmd_ls)
+
+    cat = s.add_parser("cat", help="print a file inside a store path")
+    cat.add_argument("path")
+    cat.set_defaults(func=cmd_cat)
+
+    d = s.add_parser("dump", help="write the archive (NAR) of a store path to stdout")
+    d.add_argument("path")
+    d.set_defaults(func=cmd_dump)
+
+    e = s.add_parser("export", help="write paths with their metadata to stdout or a file")
+    e.add_argument("paths", nargs="+")
+    e.add_argument("--closure", action="store_true", help="include the closure")
+    e.add_argument("-o", "--output", help="file to write (default: stdout)")
+    e.set_defaults(func=cmd_export)
+
+    i = s.add_parser("import", help="import an export stream (all or nothing)")
+    i.add_argument("file", nargs="?", default="-", help="file to read (default: stdin)")
+    i.set_defaults(func=cmd_import)
+
+    v = s.add_parser("verify", help="check the store for consistency")
+    v.add_argument("--check-contents", action="store_true", help="re-hash every path")
+    v.add_argument("--repair", action="store_true", help="unregister damaged paths")
+    v.set_defaults(func=cmd_verify)
+
+    rm = s.add_parser("delete", help="delete paths that nothing keeps alive")
+    rm.add_argument("paths", nargs="+")
+    rm.set_defaults(func=cmd_delete)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    info = store.add_tree(args.path, args.name)
+    print(info.path)
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> tuple[str, StorePath, str]:
+    store = open_store(args)
+    text = args.path
+    if text.startswith(store.store_dir + "/"):
+        text = store.to_logical(text)
+    path, rest = StorePath.split(text)
+    store.require(path)
+    real = os.path.join(store.real_path(path), rest) if rest else store.real_path(path)
+    if ".." in rest.split("/"):
+        raise InvalidInput(f"read {args.path}: '..' is not allowed")
+    return real, path, rest
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    real, path, rest = _resolve(args)
+    if not os.path.lexists(real):
+        raise InvalidInput(f"list {args.path}: no such file in {path}")
+    base = f"{STORE_DIR}/{path.base}" + (f"/{rest}" if rest else "")
+
+    def show(p: str, shown: str) -> None:
+        st = os.lstat(p)
+        if args.long:
+            kind = "d" if stat.S_ISDIR(st.st_mode) else "l" if stat.S_ISLNK(st.st_mode) else "-"
+            ex = "x" if st.st_mode & 0o100 else "-"
+            extra = f" -> {os.readlink(p)}" if stat.S_ISLNK(st.st_mode) else ""
+            print(f"{kind}r-{ex} {st.st_size:>12} {shown}{extra}")
+        else:
+            print(shown)
+
+    if os.path.isdir(real) and not os.path.islink(real):
+        if args.recursive:
+            for dirpath, dirnames, filenames in os.walk(real):
+                dirnames.sort()
+                for name in sorted(dirnames + filenames):
+                    full = os.path.join(dirpath, name)
+                    show(full, base + "/" + os.path.relpath(full, real))
+        else:
+            for name in sorted(os.listdir(real)):
+                show(os.path.join(real, name), f"{base}/{name}")
+    else:
+        show(real, base)
+    return 0
+
+
+def cmd_cat(args: argparse.Namespace) -> int:
+    real, path, _ = _resolve(args)
+    if not os.path.isfile(real) or os.path.islink(real):
+        raise InvalidInput(f"read {args.path}: not a regular file in {path}")
+    with open(real, "rb") as f:
+        while chunk := f.read(1 << 20):
+            sys.stdout.buffer.write(chunk)
+    return 0
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    (path,) = parse_paths(store, [args.path])
+    store.dump(path, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sx.store.transfer import export_paths
+
+    store = open_store(args)
+    paths = parse_paths(store, args.paths)
+    for p in paths:
+        store.require(p)
+    if args.closure:
+        paths = sorted(store.closure(paths))
+    if args.output:
+        tmp = args.output + ".part"
+        with open(tmp, "wb") as f:
+            n = export_paths(store, paths, f)
+        os.replace(tmp, args.output)
+    else:
+        n = export_paths(store, paths, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    print(f"exported {n} paths", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from sx.store.transfer import import_paths
+
+    store = open_store(args)
+    if args.file == "-":
+        infos = import_paths(store, sys.stdin.buffer, "stdin")
+    else:
+        try:
+            f = open(args.file, "rb")  # noqa: SIM115
+        except OSError as e:
+            raise InvalidInput(f"import {args.file}: {e.strerror}") from e
+        with f:
+            infos = import_paths(store, f, args.file)
+    for info in infos:
+        print(info.path)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    problems = store.verify(check_contents=args.check_contents, repair=args.repair)
+    for p in problems:
+        print(p)
+    n = len(store.all_paths())
+    if problems:
+        print(f"sx: verify: {len(problems)} problem(s) in {n} paths", file=sys.stderr)
+        return 1
+    print(f"store {store.root}: {n} paths, consistent", file=sys.stderr)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from sx.store.gc import delete_paths
+
+    store = open_store(args)
+    paths = parse_paths(store, args.paths)
+    freed = delete_paths(store, paths)
+    for p in paths:
+        print(f"deleted {p}")
+    print(f"freed {freed} bytes", file=sys.stderr)
+    return 0

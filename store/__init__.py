@@ -1,0 +1,1 @@
+"""The sx store: archives, store paths, the LMDB database and the local store."""

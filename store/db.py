@@ -1,0 +1,147 @@
+"""The LMDB environment under ``<root>/var/db``: its tables and schema version.
+
+Tables (all keys and values bytes; values canonical msgpack):
+
+* ``paths``: ``<digest>-<name>`` -> path info record
+* ``referrers``: ``<ref base>\\0<referrer base>`` -> empty (reverse references)
+* ``realisations``: ``<drv hash>!<output>`` -> realisation record
+* ``drvoutputs``: ``<drv base>!<output>`` -> output base (derivation to outputs)
+* ``meta``: ``schema`` -> schema version
+
+LMDB gives one writer at a time across processes and readers that never
+block; every write the store makes is one transaction, so a crash leaves
+either the old or the new state. Each process opens an environment once
+(LMDB forbids opening the same file twice in a process).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import lmdb
+
+from sx.store.encoding import pack, unpack_fast
+from sx.store.errors import StorageError
+
+SCHEMA_VERSION = 1
+TABLES = ("paths", "referrers", "realisations", "drvoutputs", "meta")
+# A sparse file: LMDB only uses what it writes. 64 GiB of address space.
+MAP_SIZE = 64 << 30
+
+_envs: dict[str, lmdb.Environment] = {}
+_envs_lock = threading.Lock()
+
+
+class Database:
+    """An open store database; cheap to create, shares one env per process."""
+
+    def __init__(self, path: str) -> None:
+        os.makedirs(path, exist_ok=True)
+        real = os.path.realpath(path)
+        with _envs_lock:
+            env = _envs.get(real)
+            if env is None:
+                try:
+                    env = lmdb.open(
+                        real, max_dbs=len(TABLES) + 2, map_size=MAP_SIZE, subdir=True,
+                        sync=True, metasync=True, readahead=False, max_readers=512,
+                    )
+                except lmdb.Error as e:
+                    raise StorageError(f"open database {real}: {e}") from e
+                _envs[real] = env
+        self.env = env
+        self.tables = {name: env.open_db(name.encode()) for name in TABLES}
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        with self.env.begin(write=False) as txn:
+            raw = txn.get(b"schema", db=self.tables["meta"])
+        if raw is None:
+            with self.env.begin(write=True) as txn:
+                if txn.get(b"schema", db=self.tables["meta"]) is None:
+                    txn.put(b"schema", pack(SCHEMA_VERSION), db=self.tables["meta"])
+            return
+        version = unpack_fast(raw)
+        if version != SCHEMA_VERSION:
+            raise StorageError(
+                f"open database: schema version {version}, this sx understands {SCHEMA_VERSION}"
+            )
+
+    @contextmanager
+    def read(self) -> Iterator[Txn]:
+        """A read-only snapshot."""
+        with self.env.begin(write=False, buffers=False) as txn:
+            yield Txn(self, txn)
+
+    @contextmanager
+    def write(self) -> Iterator[Txn]:
+        """The one write transaction; committed durably on success, aborted on error."""
+        try:
+            with self.env.begin(write=True) as txn:
+                yield Txn(self, txn)
+        except lmdb.Error as e:
+            raise StorageError(f"write database: {e}") from e
+
+
+class Txn:
+    """Typed access to the tables inside one LMDB transaction."""
+
+    def __init__(self, db: Database, txn: lmdb.Transaction) -> None:
+        self.db = db
+        self.txn = txn
+        self.t = db.tables
+
+    def get(self, table: str, key: bytes) -> Any:
+        """The decoded value, or None."""
+        raw = self.txn.get(key, db=self.t[table])
+        return None if raw is None else unpack_fast(raw)
+
+    def has(self, table: str, key: bytes) -> bool:
+        """Whether ``key`` exists."""
+        return self.txn.get(key, db=self.t[table]) is not None
+
+    def put(self, table: str, key: bytes, value: Any) -> None:
+        """Store a value (canonical msgpack)."""
+        self.txn.put(key, pack(value), db=self.t[table])
+
+    def put_raw(self, table: str, key: bytes, value: bytes) -> None:
+        """Store raw bytes."""
+        self.txn.put(key, value, db=self.t[table])
+
+    def delete(self, table: str, key: bytes) -> bool:
+        """Remove a key; False when it was absent."""
+        return bool(self.txn.delete(key, db=self.t[table]))
+
+    def keys(self, table: str, prefix: bytes = b"") -> Iterator[bytes]:
+        """Keys in order, optionally only those starting with ``prefix``."""
+        with self.txn.cursor(db=self.t[table]) as cur:
+            if prefix:
+                if not cur.set_range(prefix):
+                    return
+            elif not cur.first():
+                return
+            for key in cur.iternext(keys=True, values=False):
+                if prefix and not key.startswith(prefix):
+                    return
+                yield key
+
+    def items(self, table: str, prefix: bytes = b"") -> Iterator[tuple[bytes, Any]]:
+        """Decoded items in key order, optionally under ``prefix``."""
+        with self.txn.cursor(db=self.t[table]) as cur:
+            if prefix:
+                if not cur.set_range(prefix):
+                    return
+            elif not cur.first():
+                return
+            for key, raw in cur.iternext(keys=True, values=True):
+                if prefix and not key.startswith(prefix):
+                    return
+                yield key, unpack_fast(raw)
+
+    def count(self, table: str) -> int:
+        """Number of entries in a table."""
+        return int(self.txn.stat(self.t[table])["entries"])

@@ -1,0 +1,130 @@
+"""Digests: the BLAKE3 values used everywhere in sx, plus sha256 for the outside world.
+
+A :class:`Digest` is a frozen value with one canonical text form,
+``<algo>:<hex>``, e.g. ``b3:af13...``; :meth:`Digest.parse` is the only parser.
+sha256 digests appear only where an external format requires them (OCI,
+pinned upstream tarballs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Protocol
+
+import blake3
+
+from sx.store.errors import InvalidInput
+
+_LENGTHS = {"b3": 32, "sha256": 32, "sha512": 64}
+# Above this size BLAKE3 splits the input over several threads (it releases the GIL).
+_THREADED_UPDATE = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A hash value: the algorithm name and the raw digest bytes."""
+
+    algo: str
+    raw: bytes
+
+    def __post_init__(self) -> None:
+        want = _LENGTHS.get(self.algo)
+        if want is None:
+            raise InvalidInput(f"parse digest: unknown algorithm {self.algo!r}")
+        if len(self.raw) != want:
+            raise InvalidInput(
+                f"parse digest: {self.algo} digest must be {want} bytes, got {len(self.raw)}"
+            )
+
+    @property
+    def hex(self) -> str:
+        """The digest bytes as lower-case hex."""
+        return self.raw.hex()
+
+    def __str__(self) -> str:
+        return f"{self.algo}:{self.raw.hex()}"
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        """Parse ``algo:hex``; raise :class:`InvalidInput` naming the text on failure."""
+        algo, sep, hexpart = text.partition(":")
+        if not sep:
+            raise InvalidInput(f"parse digest {text!r}: expected '<algo>:<hex>'")
+        if algo == "blake3":
+            algo = "b3"
+        try:
+            raw = bytes.fromhex(hexpart)
+        except ValueError:
+            raise InvalidInput(f"parse digest {text!r}: not hexadecimal") from None
+        if hexpart != hexpart.lower():
+            raise InvalidInput(f"parse digest {text!r}: hex must be lower case")
+        return cls(algo, raw)
+
+    @classmethod
+    def b3(cls, data: bytes) -> Digest:
+        """The BLAKE3 digest of ``data``."""
+        return cls("b3", blake3.blake3(data).digest())
+
+    @classmethod
+    def sha256(cls, data: bytes) -> Digest:
+        """The sha256 digest of ``data``."""
+        return cls("sha256", hashlib.sha256(data).digest())
+
+
+class Sink(Protocol):
+    """Anything archive bytes can be streamed into."""
+
+    def update(self, data: bytes | memoryview, /) -> object: ...
+
+
+class Hasher:
+    """A streaming hasher that also counts bytes; BLAKE3 by default.
+
+    Large updates are hashed on several threads (BLAKE3 only).
+    """
+
+    def __init__(self, algo: str = "b3") -> None:
+        self.algo = algo
+        self.size = 0
+        if algo == "b3":
+            self._b3: blake3.blake3 | None = blake3.blake3(max_threads=blake3.blake3.AUTO)
+            self._other = None
+        else:
+            self._b3 = None
+            self._other = hashlib.new(algo)
+
+    def update(self, data: bytes | memoryview) -> None:
+        """Feed more bytes."""
+        self.size += len(data)
+        if self._b3 is not None:
+            self._b3.update(data)
+        else:
+            assert self._other is not None
+            self._other.update(data)
+
+    def update_file(self, path: str, size: int) -> None:
+        """Feed a whole file of known size, memory-mapped and threaded when large."""
+        if self._b3 is not None and size >= _THREADED_UPDATE:
+            self._b3.update_mmap(path)
+            self.size += size
+            return
+        with open(path, "rb") as f:
+            data = f.read()
+        self.update(data)
+
+    def digest(self) -> Digest:
+        """The digest of everything fed so far."""
+        if self._b3 is not None:
+            return Digest("b3", self._b3.digest())
+        assert self._other is not None
+        return Digest(self.algo, self._other.digest())
+
+
+def hash_file(path: str, algo: str = "b3") -> Digest:
+    """Hash a regular file's bytes (not its archive)."""
+    h = Hasher(algo)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.digest()

@@ -1,0 +1,123 @@
+"""Records the store keeps about its paths and realisations.
+
+Both are frozen values with a canonical msgpack record form (see
+docs/database.md). Signatures are strings ``<key-name>:<base64>`` over the
+fingerprints defined here; the signing itself lives in store/cache/signing.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sx.store.errors import Corrupt
+from sx.store.hashing import Digest
+from sx.store.path import StorePath
+
+
+@dataclass(frozen=True, slots=True)
+class PathInfo:
+    """What the store knows about one valid path."""
+
+    path: StorePath
+    nar_hash: Digest
+    nar_size: int
+    references: tuple[StorePath, ...] = ()
+    deriver: StorePath | None = None
+    registered: int = 0
+    signatures: tuple[str, ...] = ()
+    ca: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "references", tuple(sorted(set(self.references))))
+        object.__setattr__(self, "signatures", tuple(sorted(set(self.signatures))))
+
+    def fingerprint(self) -> bytes:
+        """What a signature over this path covers: path, archive hash, size, sorted refs."""
+        refs = ",".join(str(r) for r in self.references)
+        return f"sx-path-info-1;{self.path};{self.nar_hash};{self.nar_size};{refs}".encode()
+
+    def with_signatures(self, sigs: tuple[str, ...]) -> PathInfo:
+        """A copy with ``sigs`` merged into the signatures."""
+        return replace(self, signatures=tuple(set(self.signatures) | set(sigs)))
+
+    def to_record(self) -> dict[str, Any]:
+        """The canonical msgpack-ready record (store paths as base names)."""
+        return {
+            "v": 1,
+            "nar": str(self.nar_hash),
+            "size": self.nar_size,
+            "refs": [r.base for r in self.references],
+            "deriver": self.deriver.base if self.deriver else None,
+            "time": self.registered,
+            "sigs": list(self.signatures),
+            "ca": self.ca,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly form with full paths (``sx path-info --json``)."""
+        return {
+            "path": str(self.path),
+            "narHash": str(self.nar_hash),
+            "narSize": self.nar_size,
+            "references": [str(r) for r in self.references],
+            "deriver": str(self.deriver) if self.deriver else None,
+            "registrationTime": self.registered,
+            "signatures": list(self.signatures),
+            "ca": self.ca,
+        }
+
+    @classmethod
+    def from_record(cls, path: StorePath, rec: dict[str, Any]) -> PathInfo:
+        """Rebuild from :meth:`to_record` output; :class:`Corrupt` on a bad record."""
+        try:
+            return cls(
+                path=path,
+                nar_hash=Digest.parse(rec["nar"]),
+                nar_size=int(rec["size"]),
+                references=tuple(StorePath.from_base(b) for b in rec["refs"]),
+                deriver=StorePath.from_base(rec["deriver"]) if rec.get("deriver") else None,
+                registered=int(rec.get("time", 0)),
+                signatures=tuple(rec.get("sigs", ())),
+                ca=rec.get("ca"),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise Corrupt(f"decode path info of {path}: {e}") from e
+
+
+@dataclass(frozen=True, slots=True)
+class Realisation:
+    """A resolved derivation's output realized to a store path."""
+
+    drv_hash: Digest
+    output: str
+    path: StorePath
+    signatures: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> str:
+        """``<drv hash>!<output>``: the table key."""
+        return f"{self.drv_hash}!{self.output}"
+
+    def fingerprint(self) -> bytes:
+        """What a signature over this realisation covers."""
+        return f"sx-realisation-1;{self.key};{self.path}".encode()
+
+    def to_record(self) -> dict[str, Any]:
+        """The canonical record."""
+        return {"v": 1, "path": self.path.base, "sigs": sorted(set(self.signatures))}
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {"id": self.key, "outPath": str(self.path), "signatures": list(self.signatures)}
+
+    @classmethod
+    def from_record(cls, key: str, rec: dict[str, Any]) -> Realisation:
+        """Rebuild from a key and :meth:`to_record` output."""
+        try:
+            h, _, out = key.partition("!")
+            return cls(
+                Digest.parse(h), out, StorePath.from_base(rec["path"]), tuple(rec.get("sigs", ()))
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise Corrupt(f"decode realisation {key}: {e}") from e

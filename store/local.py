@@ -1,0 +1,556 @@
+"""The local store: objects on disk under ``<root>/store`` plus the LMDB database.
+
+Physical layout (docs/store-layout.md)::
+
+    <root>/store/<digest>-<name>   the objects, read-only, mtime 1
+    <root>/var/db/                 LMDB environment
+    <root>/var/gcroots/            indirect GC roots (symlinks)
+    <root>/var/temproots/          temp roots of running processes
+    <root>/var/log/                build logs
+    <root>/tmp/                    locked temp dirs (same file system as store/)
+
+Atomicity: an object is prepared in a locked temp dir, made canonical,
+synced, and then, inside the single LMDB write transaction, renamed into
+``store/`` and registered. A crash before the commit leaves an unregistered
+object whose temp lock names it; the next open removes it. Adding content
+that is already valid is a no-op, also when two processes race.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sx.store import nar
+from sx.store.db import Database, Txn
+from sx.store.errors import (
+    Corrupt,
+    HashMismatch,
+    InvalidInput,
+    MissingReference,
+    NotFound,
+    StorageError,
+)
+from sx.store.fsutil import canonicalize, copy_canonical, fsync_dir, remove_tree, syncfs
+from sx.store.hashing import Digest
+from sx.store.info import PathInfo, Realisation
+from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
+from sx.store.roots import TempRoots
+
+
+def default_root() -> str:
+    """``$SX_ROOT``, else ``/sx`` where writable, else ``$XDG_DATA_HOME/sx``."""
+    env = os.environ.get("SX_ROOT")
+    if env:
+        return env
+    if os.access("/sx", os.W_OK) or (not os.path.exists("/sx") and os.access("/", os.W_OK)):
+        return "/sx"
+    xdg = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return os.path.join(xdg, "sx")
+
+
+@dataclass
+class TempDir:
+    """A locked scratch directory under ``<root>/tmp``; removed on exit."""
+
+    path: str
+    lock_fd: int
+
+    def mark_target(self, base: str) -> None:
+        """Record which store entry this temp dir is about to create (for crash cleanup)."""
+        os.pwrite(self.lock_fd, base.encode().ljust(256, b" "), 0)
+
+
+class LocalStore:
+    """A store rooted at a physical directory. Safe to use from many processes at once."""
+
+    def __init__(self, root: str | None = None) -> None:
+        self.root = os.path.abspath(root or default_root())
+        self.store_dir = os.path.join(self.root, "store")
+        self.var = os.path.join(self.root, "var")
+        self.tmp = os.path.join(self.root, "tmp")
+        self.gcroots = os.path.join(self.var, "gcroots")
+        self.logs = os.path.join(self.var, "log")
+        try:
+            for d in (self.store_dir, self.tmp, self.gcroots, self.logs,
+                      os.path.join(self.var, "temproots")):
+                os.makedirs(d, exist_ok=True)
+        except OSError as e:
+            raise StorageError(f"open store {self.root}: {e.strerror}") from e
+        self.db = Database(os.path.join(self.var, "db"))
+        self.temp_roots = TempRoots(self.var)
+        self.cleanup_leftovers()
+
+    # ---- locations -------------------------------------------------------------
+
+    def real_path(self, path: StorePath) -> str:
+        """Where the bytes of ``path`` live on this machine."""
+        return os.path.join(self.store_dir, path.base)
+
+    def to_logical(self, physical: str) -> str:
+        """Map a physical path inside this store back to ``/sx/store/...``."""
+        rel = os.path.relpath(os.path.abspath(physical), self.store_dir)
+        if rel.startswith(".."):
+            raise InvalidInput(f"locate {physical!r}: not inside the store {self.store_dir}")
+        return f"{STORE_DIR}/{rel}"
+
+    def parse_path(self, text: str) -> StorePath:
+        """Accept a logical path, a physical path inside this store, or a base name."""
+        if text.startswith(self.store_dir + "/"):
+            text = self.to_logical(text)
+        if not text.startswith("/"):
+            return StorePath.from_base(text.split("/")[0])
+        return StorePath.split(text)[0]
+
+    # ---- temp dirs and crash leftovers ----------------------------------------
+
+    @contextmanager
+    def temp_dir(self) -> Iterator[TempDir]:
+        """A fresh locked temp dir; it and anything left in it are removed on exit."""
+        name = secrets.token_hex(8)
+        lock_path = os.path.join(self.tmp, name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        path = os.path.join(self.tmp, name)
+        os.mkdir(path, 0o755)
+        try:
+            yield TempDir(path, fd)
+        finally:
+            remove_tree(path)
+            os.unlink(lock_path)
+            os.close(fd)
+
+    def cleanup_leftovers(self) -> int:
+        """Remove temp dirs of dead processes and objects they left unregistered."""
+        removed = 0
+        try:
+            names = os.listdir(self.tmp)
+        except FileNotFoundError:
+            return 0
+        for name in names:
+            if not name.endswith(".lock"):
+                continue
+            lock_path = os.path.join(self.tmp, name)
+            try:
+                fd = os.open(lock_path, os.O_RDWR)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its owner is alive
+                target = os.pread(fd, 256, 0).decode(errors="replace").strip()
+                if target:
+                    removed += self._remove_if_unregistered(target)
+                remove_tree(os.path.join(self.tmp, name[: -len(".lock")]))
+                os.unlink(lock_path)
+                removed += 1
+            finally:
+                os.close(fd)
+        return removed
+
+    def _remove_if_unregistered(self, base: str) -> int:
+        if "/" in base or not base:
+            return 0
+        with self.db.write() as txn:
+            if txn.has("paths", base.encode()):
+                return 0
+            victim = os.path.join(self.store_dir, base)
+            if not os.path.lexists(victim):
+                return 0
+            trash = os.path.join(self.tmp, f"trash-{secrets.token_hex(8)}")
+            os.rename(victim, trash)
+        remove_tree(trash)
+        return 1
+
+    def unregistered_entries(self) -> list[str]:
+        """Entries of ``store/`` that the database does not know (crash leftovers)."""
+        with self.db.read() as txn:
+            return sorted(
+                name for name in os.listdir(self.store_dir)
+                if not txn.has("paths", name.encode())
+            )
+
+    # ---- queries ------------------------------------------------------------------
+
+    def query(self, path: StorePath) -> PathInfo | None:
+        """The path's info, or None when it is not valid."""
+        with self.db.read() as txn:
+            return self._query(txn, path)
+
+    @staticmethod
+    def _query(txn: Txn, path: StorePath) -> PathInfo | None:
+        rec = txn.get("paths", path.base.encode())
+        return None if rec is None else PathInfo.from_record(path, rec)
+
+    def require(self, path: StorePath) -> PathInfo:
+        """The path's info; :class:`NotFound` when it is not valid."""
+        info = self.query(path)
+        if info is None:
+            raise NotFound(f"query {path}: not a valid path in store {self.root}")
+        return info
+
+    def is_valid(self, path: StorePath) -> bool:
+        """Whether ``path`` is registered."""
+        with self.db.read() as txn:
+            return txn.has("paths", path.base.encode())
+
+    def valid_subset(self, paths: Iterable[StorePath]) -> set[StorePath]:
+        """Those of ``paths`` that are registered (one snapshot)."""
+        with self.db.read() as txn:
+            return {p for p in paths if txn.has("paths", p.base.encode())}
+
+    def all_paths(self) -> list[StorePath]:
+        """Every valid path, in name order."""
+        with self.db.read() as txn:
+            return [StorePath.from_base(k.decode()) for k in txn.keys("paths")]
+
+    def referrers(self, path: StorePath) -> list[StorePath]:
+        """Valid paths that reference ``path`` (itself excluded)."""
+        prefix = path.base.encode() + b"\0"
+        with self.db.read() as txn:
+            out = [StorePath.from_base(k[len(prefix):].decode()) for k in txn.keys(
+                "referrers", prefix)]
+        return [p for p in out if p != path]
+
+    def closure(self, paths: Iterable[StorePath]) -> set[StorePath]:
+        """All paths reachable from ``paths`` through references (themselves included)."""
+        seen: set[StorePath] = set()
+        todo = deque(paths)
+        with self.db.read() as txn:
+            while todo:
+                p = todo.popleft()
+                if p in seen:
+                    continue
+                rec = txn.get("paths", p.base.encode())
+                if rec is None:
+                    raise NotFound(f"compute closure: {p} is not a valid path")
+                seen.add(p)
+                for ref in rec["refs"]:
+                    r = StorePath.from_base(ref)
+                    if r not in seen:
+                        todo.append(r)
+        return seen
+
+    def topo_sort(self, paths: Iterable[StorePath]) -> list[StorePath]:
+        """``paths`` ordered so that references come before their referrers."""
+        pset = set(paths)
+        infos = {p: self.require(p) for p in pset}
+        order: list[StorePath] = []
+        state: dict[StorePath, int] = {}
+        for start in sorted(pset):
+            stack: list[tuple[StorePath, Iterator[StorePath]]] = []
+            if state.get(start):
+                continue
+            state[start] = 1
+            stack.append((start, iter(infos[start].references)))
+            while stack:
+                node, it = stack[-1]
+                nxt = next((r for r in it if r in pset and r != node and not state.get(r)), None)
+                if nxt is None:
+                    stack.pop()
+                    state[node] = 2
+                    order.append(node)
+                else:
+                    state[nxt] = 1
+                    stack.append((nxt, iter(infos[nxt].references)))
+        return order
+
+    # ---- adding -----------------------------------------------------------------
+
+    def add_tree(
+        self,
+        src: str,
+        name: str | None = None,
+        references: Iterable[StorePath] = (),
+    ) -> PathInfo:
+        """Copy a file or tree into the store as a ``source`` object.
+
+        Idempotent: the same content, name and references give the same path,
+        and adding it again (from any process, at any time) changes nothing.
+        """
+        if not os.path.lexists(src):
+            raise InvalidInput(f"add {src!r}: no such file or directory")
+        name = validate_name(name or os.path.basename(os.path.abspath(src)))
+        refs = tuple(references)
+        self._require_valid(refs, f"add {src!r}")
+        with self.temp_dir() as tmp:
+            obj = os.path.join(tmp.path, "obj")
+            try:
+                copy_canonical(src, obj)
+            except PermissionError as e:
+                raise InvalidInput(f"add {src!r}: cannot read {e.filename}: permission denied") \
+                    from e
+            nar_hash, size = nar.hash_path(obj)
+            path = make_path("source", nar_hash, name, refs)
+            info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
+                            ca=f"source:{nar_hash}")
+            return self.install(tmp, obj, info)
+
+    def add_bytes(self, data: bytes, name: str, kind: str = "source",
+                  references: Iterable[StorePath] = (), executable: bool = False) -> PathInfo:
+        """Add a single file with the given contents (e.g. a ``.drv``)."""
+        validate_name(name)
+        refs = tuple(references)
+        self._require_valid(refs, f"add {name}")
+        with self.temp_dir() as tmp:
+            obj = os.path.join(tmp.path, "obj")
+            fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o555 if executable else 0o444)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            canonicalize(obj)
+            nar_hash, size = nar.hash_path(obj)
+            path = make_path(kind, nar_hash, name, refs)
+            info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
+                            ca=f"{kind}:{nar_hash}")
+            return self.install(tmp, obj, info)
+
+    def _require_valid(self, refs: Iterable[StorePath], what: str) -> None:
+        refs = list(refs)
+        missing = sorted(set(refs) - self.valid_subset(refs))
+        if missing:
+            raise MissingReference(f"{what}: referenced path {missing[0]} is not valid")
+
+    def install(self, tmp: TempDir, obj: str, info: PathInfo) -> PathInfo:
+        """Move the canonical object ``obj`` (inside ``tmp``) into place and register it.
+
+        The caller has made ``obj`` canonical and computed ``info`` from it.
+        Returns the registered info (the existing one if the path was valid).
+        """
+        self.temp_roots.add([info.path])
+        existing = self.query(info.path)
+        if existing is not None:
+            return existing
+        syncfs(tmp.path)
+        tmp.mark_target(info.path.base)
+        dest = self.real_path(info.path)
+        with self.db.write() as txn:
+            current = self._query(txn, info.path)
+            if current is not None:
+                return current
+            for ref in info.references:
+                if ref != info.path and not txn.has("paths", ref.base.encode()):
+                    raise MissingReference(
+                        f"register {info.path}: referenced path {ref} is not valid")
+            if os.path.lexists(dest):
+                # An unregistered leftover of a crashed add: replace it.
+                trash = os.path.join(tmp.path, "stale")
+                os.rename(dest, trash)
+            os.rename(obj, dest)
+            fsync_dir(self.store_dir)
+            self._register(txn, info)
+        return info
+
+    @staticmethod
+    def _register(txn: Txn, info: PathInfo) -> None:
+        txn.put("paths", info.path.base.encode(), info.to_record())
+        for ref in info.references:
+            txn.put_raw("referrers", ref.base.encode() + b"\0" + info.path.base.encode(), b"")
+
+    def install_many(self, items: list[tuple[TempDir, str, PathInfo]]) -> list[PathInfo]:
+        """Install several prepared objects in one transaction: all or nothing."""
+        self.temp_roots.add([i.path for _, _, i in items])
+        for tmp, _, info in items:
+            syncfs(tmp.path)
+            tmp.mark_target(info.path.base)
+        batch = {i.path for _, _, i in items}
+        out: list[PathInfo] = []
+        moved: list[tuple[str, str]] = []
+        try:
+            with self.db.write() as txn:
+                for tmp, obj, info in items:
+                    current = self._query(txn, info.path)
+                    if current is not None:
+                        out.append(current)
+                        continue
+                    for ref in info.references:
+                        if ref not in batch and not txn.has("paths", ref.base.encode()):
+                            raise MissingReference(
+                                f"register {info.path}: referenced path {ref} is not valid "
+                                "and not part of the same import")
+                    dest = self.real_path(info.path)
+                    if os.path.lexists(dest):
+                        os.rename(dest, os.path.join(tmp.path, "stale"))
+                    os.rename(obj, dest)
+                    moved.append((dest, obj))
+                    self._register(txn, info)
+                    out.append(info)
+                fsync_dir(self.store_dir)
+        except BaseException:
+            for dest, obj in moved:
+                if os.path.lexists(dest) and not os.path.lexists(obj):
+                    os.rename(dest, obj)
+            raise
+        return out
+
+    def add_signatures(self, path: StorePath, sigs: Iterable[str]) -> PathInfo:
+        """Merge signatures into a valid path's info."""
+        with self.db.write() as txn:
+            info = self._query(txn, path)
+            if info is None:
+                raise NotFound(f"sign {path}: not a valid path")
+            info = info.with_signatures(tuple(sigs))
+            txn.put("paths", path.base.encode(), info.to_record())
+        return info
+
+    # ---- realisations ---------------------------------------------------------------
+
+    def query_realisation(self, drv_hash: Digest, output: str) -> Realisation | None:
+        """The path a resolved derivation's output realized to, or None."""
+        key = f"{drv_hash}!{output}"
+        with self.db.read() as txn:
+            rec = txn.get("realisations", key.encode())
+        return None if rec is None else Realisation.from_record(key, rec)
+
+    def register_realisation(self, r: Realisation, drv_path: StorePath | None = None) -> None:
+        """Record (or merge signatures into) a realisation; the path must be valid."""
+        with self.db.write() as txn:
+            if not txn.has("paths", r.path.base.encode()):
+                raise MissingReference(f"register realisation {r.key}: {r.path} is not valid")
+            old = txn.get("realisations", r.key.encode())
+            if old is not None:
+                prev = Realisation.from_record(r.key, old)
+                if prev.path != r.path:
+                    # First one wins: a later different result is a reproducibility
+                    # failure the caller reports; it does not overwrite history.
+                    return
+                r = Realisation(r.drv_hash, r.output, r.path,
+                                tuple(set(prev.signatures) | set(r.signatures)))
+            txn.put("realisations", r.key.encode(), r.to_record())
+            if drv_path is not None:
+                txn.put("drvoutputs", f"{drv_path.base}!{r.output}".encode(), r.path.base)
+
+    def all_realisations(self) -> list[Realisation]:
+        """Every realisation in the database."""
+        with self.db.read() as txn:
+            return [Realisation.from_record(k.decode(), v) for k, v in txn.items("realisations")]
+
+    def derivation_outputs(self, drv: StorePath) -> dict[str, StorePath]:
+        """Outputs a ``.drv`` path was built to in this store."""
+        prefix = drv.base.encode() + b"!"
+        with self.db.read() as txn:
+            return {k[len(prefix):].decode(): StorePath.from_base(v)
+                    for k, v in txn.items("drvoutputs", prefix)}
+
+    # ---- archives ---------------------------------------------------------------------
+
+    def dump(self, path: StorePath, out: BinaryIO) -> int:
+        """Write the archive of a valid path to ``out``; returns its size."""
+        self.require(path)
+        sink = nar.FileSink(out)
+        nar.dump(self.real_path(path), sink)
+        return sink.size
+
+    def restore_nar(self, tmp: TempDir, read: nar.Callable[[int], bytes], info: PathInfo,
+                    what: str) -> str:
+        """Unpack an archive into ``tmp`` and check it against ``info``; returns the object."""
+        obj = os.path.join(tmp.path, "obj")
+        got_hash, got_size = nar.restore(read, obj, what)
+        if got_size != info.nar_size:
+            raise Corrupt(f"import {info.path}: archive is {got_size} bytes, "
+                          f"record says {info.nar_size}")
+        if got_hash != info.nar_hash:
+            raise HashMismatch(f"import {info.path}: archive hash {got_hash}, "
+                               f"expected {info.nar_hash}")
+        canonicalize(obj)
+        self._check_content_address(obj, info)
+        return obj
+
+    def _check_content_address(self, obj: str, info: PathInfo) -> None:
+        """For self-describing kinds, the path must follow from the content."""
+        if info.ca is None:
+            return
+        kind, _, h = info.ca.partition(":")
+        if kind in ("source", "drv"):
+            want = make_path(kind, Digest.parse(h), info.path.name, info.references)
+            if want != info.path:
+                raise HashMismatch(f"import {info.path}: content address gives {want}")
+
+    # ---- verification ------------------------------------------------------------------
+
+    def verify(self, check_contents: bool = False, repair: bool = False) -> list[str]:
+        """Check the store; returns problems found (empty when consistent).
+
+        Always: leftovers of crashed adds are removed; every reference of a
+        valid path is valid; every valid path exists on disk. With
+        ``check_contents``: every path's archive hash is recomputed. With
+        ``repair``: paths that are missing or whose contents differ are
+        unregistered (with their referrers) so they can be rebuilt or fetched.
+        """
+        problems: list[str] = []
+        self.cleanup_leftovers()
+        for entry in self.unregistered_entries():
+            removed = self._remove_if_unregistered(entry)
+            if removed:
+                problems.append(f"removed unregistered leftover {STORE_DIR}/{entry}")
+        bad: list[StorePath] = []
+        with self.db.read() as txn:
+            for key, rec in txn.items("paths"):
+                path = StorePath.from_base(key.decode())
+                info = PathInfo.from_record(path, rec)
+                for ref in info.references:
+                    if not txn.has("paths", ref.base.encode()):
+                        problems.append(f"{path}: references missing path {ref}")
+                real = self.real_path(path)
+                if not os.path.lexists(real):
+                    problems.append(f"{path}: registered but missing on disk")
+                    bad.append(path)
+                    continue
+                if check_contents:
+                    got, size = nar.hash_path(real)
+                    if got != info.nar_hash:
+                        problems.append(
+                            f"{path}: contents changed: expected {info.nar_hash}, actual {got}")
+                        bad.append(path)
+        if repair and bad:
+            self.unregister(self._with_referrers(bad))
+        return problems
+
+    def _with_referrers(self, paths: Iterable[StorePath]) -> list[StorePath]:
+        out: set[StorePath] = set()
+        todo = list(paths)
+        while todo:
+            p = todo.pop()
+            if p in out:
+                continue
+            out.add(p)
+            todo.extend(self.referrers(p))
+        return sorted(out)
+
+    # ---- deletion -------------------------------------------------------------------------
+
+    def unregister(self, paths: Iterable[StorePath]) -> None:
+        """Unregister paths (then remove them from disk). Callers check liveness."""
+        paths = list(paths)
+        trash: list[str] = []
+        with self.db.write() as txn:
+            for p in paths:
+                rec = txn.get("paths", p.base.encode())
+                if rec is None:
+                    continue
+                for ref in rec["refs"]:
+                    txn.delete("referrers", ref.encode() + b"\0" + p.base.encode())
+                txn.delete("paths", p.base.encode())
+                for k in list(txn.keys("drvoutputs", p.base.encode() + b"!")):
+                    txn.delete("drvoutputs", k)
+        for p in paths:
+            real = self.real_path(p)
+            if os.path.lexists(real):
+                t = os.path.join(self.tmp, f"trash-{secrets.token_hex(8)}")
+                try:
+                    os.rename(real, t)
+                    trash.append(t)
+                except FileNotFoundError:
+                    pass
+        for t in trash:
+            remove_tree(t)

@@ -1,0 +1,152 @@
+"""Store paths: ``/sx/store/<digest>-<name>``, parsed once and passed as values.
+
+The digest is 32 characters of Nix-style base32 over the first 160 bits of
+the BLAKE3 hash of a typed *fingerprint* (see :func:`fingerprint`). The
+logical store directory is always :data:`STORE_DIR`; where the bytes live on
+disk (the physical root) is the local store's business, not the path's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sx.store.errors import InvalidName, InvalidPath
+from sx.store.hashing import Digest
+
+STORE_DIR = "/sx/store"
+DIGEST_LEN = 32
+NAME_MAX = 211
+# Nix's base32 alphabet: digits and lower-case letters without e, o, u, t.
+BASE32 = "0123456789abcdfghijklmnpqrsvwxyz"
+_BASE32_SET = frozenset(BASE32)
+_NAME_RE = re.compile(r"[A-Za-z0-9+\-._?=]+")
+KINDS = ("source", "output", "fixed", "drv")
+
+
+def nix_base32(data: bytes) -> str:
+    """Encode bytes the way Nix prints hashes in base32 (last byte first)."""
+    nchars = (len(data) * 8 - 1) // 5 + 1
+    out = []
+    for n in range(nchars - 1, -1, -1):
+        bit = n * 5
+        i, j = divmod(bit, 8)
+        c = data[i] >> j
+        if i + 1 < len(data):
+            c |= data[i + 1] << (8 - j)
+        out.append(BASE32[c & 0x1F])
+    return "".join(out)
+
+
+def validate_name(name: str) -> str:
+    """Return ``name`` if it is a valid store path name, else raise :class:`InvalidName`."""
+    if not name:
+        raise InvalidName("validate name '': name is empty")
+    if len(name) > NAME_MAX:
+        raise InvalidName(f"validate name {name[:40]!r}...: longer than {NAME_MAX} characters")
+    if name.startswith("."):
+        raise InvalidName(f"validate name {name!r}: must not start with '.'")
+    if not _NAME_RE.fullmatch(name):
+        bad = next(c for c in name if not _NAME_RE.fullmatch(c))
+        raise InvalidName(
+            f"validate name {name!r}: character {bad!r} not allowed "
+            "(allowed: letters, digits and + - . _ ? =)"
+        )
+    return name
+
+
+def is_digest(text: str) -> bool:
+    """True when ``text`` is 32 Nix-base32 characters."""
+    return len(text) == DIGEST_LEN and all(c in _BASE32_SET for c in text)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StorePath:
+    """A validated store path. ``str(p)`` is the full logical path."""
+
+    digest: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if not is_digest(self.digest):
+            raise InvalidPath(f"parse store path digest {self.digest!r}: not 32 base32 characters")
+        validate_name(self.name)
+
+    @property
+    def base(self) -> str:
+        """``<digest>-<name>``: the entry name inside the store directory."""
+        return f"{self.digest}-{self.name}"
+
+    def __str__(self) -> str:
+        return f"{STORE_DIR}/{self.digest}-{self.name}"
+
+    @property
+    def is_derivation(self) -> bool:
+        """True for ``.drv`` objects."""
+        return self.name.endswith(".drv")
+
+    @classmethod
+    def parse(cls, text: str) -> StorePath:
+        """Parse ``/sx/store/<digest>-<name>`` (nothing after the name)."""
+        prefix = STORE_DIR + "/"
+        if not text.startswith(prefix):
+            raise InvalidPath(f"parse store path {text!r}: not under {STORE_DIR}")
+        return cls.from_base(text[len(prefix) :], original=text)
+
+    @classmethod
+    def from_base(cls, base: str, original: str | None = None) -> StorePath:
+        """Parse ``<digest>-<name>``."""
+        shown = original if original is not None else base
+        if "/" in base:
+            raise InvalidPath(f"parse store path {shown!r}: extra path components")
+        digest, dash, name = base[:DIGEST_LEN], base[DIGEST_LEN : DIGEST_LEN + 1], base[33:]
+        if dash != "-" or not is_digest(digest):
+            raise InvalidPath(f"parse store path {shown!r}: expected '<32 base32 chars>-<name>'")
+        try:
+            return cls(digest, name)
+        except InvalidName as e:
+            raise InvalidName(f"parse store path {shown!r}: {e}") from None
+
+    @classmethod
+    def split(cls, text: str) -> tuple[StorePath, str]:
+        """Split ``/sx/store/<d>-<n>/sub/dir`` into the store path and ``sub/dir``."""
+        prefix = STORE_DIR + "/"
+        if not text.startswith(prefix):
+            raise InvalidPath(f"parse store path {text!r}: not under {STORE_DIR}")
+        base, _, rest = text[len(prefix) :].partition("/")
+        return cls.from_base(base, original=text), rest
+
+
+def fingerprint(
+    kind: str,
+    content: Digest,
+    name: str,
+    references: Iterable[StorePath] = (),
+    self_reference: bool = False,
+) -> bytes:
+    """The typed fingerprint a store path digest is computed from.
+
+    ``kind`` is one of :data:`KINDS`; the references are sorted so that the
+    fingerprint does not depend on the order they were found in.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown store path kind {kind!r}")
+    refs = sorted({str(r) for r in references})
+    if self_reference:
+        refs.append("self")
+    fields = ["sx-path-1", kind, str(content), STORE_DIR, name, *refs]
+    return "\0".join(fields).encode()
+
+
+def make_path(
+    kind: str,
+    content: Digest,
+    name: str,
+    references: Iterable[StorePath] = (),
+    self_reference: bool = False,
+) -> StorePath:
+    """Compute the store path for content of a given kind, name and references."""
+    validate_name(name)
+    fp = fingerprint(kind, content, name, references, self_reference)
+    return StorePath(nix_base32(Digest.b3(fp).raw[:20]), name)
