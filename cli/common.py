@@ -22,3 +22,39 @@ def parse_paths(store: LocalStore, texts: list[str]) -> list[StorePath]:
             t = os.readlink(t)
         out.append(store.parse_path(t))
     return out
+
+
+def resolve_installables(store: LocalStore, texts: list[str], realize: bool = True
+                         ) -> list[StorePath]:
+    """The output paths of installables (recipes, ``.drv`` paths, store paths).
+
+    With ``realize`` missing outputs are built (or substituted) first, with
+    progress on stderr; without it they must already be realized
+    (:class:`~sx.store.errors.NotFound` otherwise). Store paths pass through.
+    """
+    from sx.derivations.build.progress import Progress
+    from sx.derivations.build.scheduler import BuildOptions
+    from sx.derivations.build.scheduler import realize as run_realize
+    from sx.derivations.installable import parse_installable
+    from sx.store.errors import NotFound
+
+    items = [parse_installable(store, t) for t in texts]
+    drvs = [d for i in items for d in i.derivations]
+    opts = BuildOptions(dry_run=not realize, progress=Progress())
+    outcome = run_realize(store, drvs, opts) if drvs else None
+    out: list[StorePath] = []
+    k = 0
+    for item in items:
+        if item.path is not None:
+            out.append(item.path)
+            continue
+        for drv in item.derivations:
+            assert outcome is not None
+            got = outcome.outputs[k]
+            k += 1
+            for o in item.selected(drv):
+                if o not in got:
+                    raise NotFound(f"resolve {item.text}: output {o!r} of {drv.drv_path} "
+                                   "is not realized")
+                out.append(got[o])
+    return out

@@ -1,0 +1,115 @@
+"""Benchmark: ``sx export-oci`` of a 200+ MB closure against ``skopeo copy`` of the image.
+
+The peer is the floor: ``skopeo copy --preserve-digests oci:A oci:B`` copies
+the finished image layout to a new directory (it reads, verifies and writes
+every blob). sx must read the store, write sorted PAX tar layers and hash
+them. Both run in the same process tree, interleaved, with nothing deleted
+until the end (ext4 creates files slowly for a while after a large delete).
+Prints medians and the ratio sx / skopeo (target: <= 2.0).
+
+Run alone: ``python bench/oci_bench.py [--reps N] [--mb SIZE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from sx.store.fsutil import remove_tree
+from sx.store.local import LocalStore
+from sx.store.path import StorePath
+
+TARGET_RATIO = 2.0
+PATHS = 40
+
+
+def make_closure(store: LocalStore, work: str, total_mb: int) -> StorePath:
+    """Add ``PATHS`` store paths of mixed file sizes (about ``total_mb`` MB in all).
+
+    Each path refers to the one before it and up to two earlier ones, so the
+    closure has a real reference graph; the last path is the root of all.
+    """
+    rng = random.Random(42)
+    per_path = total_mb * 1_000_000 // PATHS
+    added: list[StorePath] = []
+    for i in range(PATHS):
+        src = os.path.join(work, f"src-{i}")
+        _make_tree(rng, src, per_path)
+        refs = added[-1:] + rng.sample(added[:-1], min(2, max(0, len(added) - 1)))
+        added.append(store.add_tree(src, f"bench-{i}", refs).path)
+        shutil.rmtree(src)
+    return added[-1]
+
+
+def _make_tree(rng: random.Random, root: str, budget: int) -> None:
+    written = 0
+    n = 0
+    while written < budget:
+        d = os.path.join(root, f"d{n // 50}", f"e{n % 7}")
+        os.makedirs(d, exist_ok=True)
+        # Log-uniform sizes from 100 B to 256 KiB: many small files, a few large.
+        size = min(int(100 * (2621.44 ** rng.random())), budget - written)
+        with open(os.path.join(d, f"f{n}.dat"), "wb") as f:
+            f.write(rng.randbytes(size))
+        if n % 11 == 0:
+            os.chmod(os.path.join(d, f"f{n}.dat"), 0o755)
+        written += size
+        n += 1
+
+
+def _time(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _tree_size(root: str) -> int:
+    return sum(os.lstat(os.path.join(d, f)).st_size
+               for d, _, files in os.walk(root) for f in files)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the closure, time both tools, print medians and the ratio."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--mb", type=int, default=220, help="closure size in MB (>= 200)")
+    args = ap.parse_args(argv)
+    sx = os.path.join(os.path.dirname(sys.executable), "sx")
+    work = tempfile.mkdtemp(prefix="sx-oci-bench-")
+    try:
+        store = LocalStore(os.path.join(work, "root"))
+        root = make_closure(store, work, args.mb)
+        env = {**os.environ, "SX_ROOT": store.root}
+        out = os.path.join(work, "out")
+        os.mkdir(out)
+        first = os.path.join(out, "warm")
+        _time([sx, "export-oci", str(root), "-o", first], env)  # warms the page cache
+        size = _tree_size(first)
+        sx_times, peer_times = [], []
+        for i in range(args.reps):
+            sx_times.append(_time([sx, "export-oci", str(root), "-o", f"{out}/sx-{i}"], env))
+            peer_times.append(_time(["skopeo", "copy", "-q", "--preserve-digests",
+                                     f"oci:{first}:latest", f"oci:{out}/skopeo-{i}:latest"], env))
+        sx_med, peer_med = statistics.median(sx_times), statistics.median(peer_times)
+        ratio = sx_med / peer_med
+        print(f"oci export: closure of {len(store.closure([root]))} paths, "
+              f"image {size / 1e6:.0f} MB, {args.reps} runs each")
+        print(f"  sx export-oci          median {sx_med:.3f} s  ({size / 1e6 / sx_med:.0f} MB/s)")
+        print(f"  skopeo copy (the floor) median {peer_med:.3f} s  "
+              f"({size / 1e6 / peer_med:.0f} MB/s)")
+        print(f"  ratio sx/skopeo {ratio:.2f} (target <= {TARGET_RATIO})")
+        return 0
+    finally:
+        remove_tree(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

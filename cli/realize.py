@@ -1,0 +1,111 @@
+"""``sx realize``: build installables and print their output paths."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sx.cli.common import open_store
+from sx.cli.errors import BUILD_FAILED, register as register_error
+from sx.derivations.build.errors import BuildError
+from sx.derivations.build.progress import Progress
+from sx.derivations.build.scheduler import BuildOptions, Outcome, realize
+from sx.derivations.installable import Installable, parse_installable
+from sx.store.errors import InvalidInput
+from sx.store.local import LocalStore
+from sx.store.path import StorePath
+
+register_error(BuildError, BUILD_FAILED)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """``1000``, ``64k``, ``10M``, ``1G`` -> bytes."""
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    num, unit = (t[:-1], t[-1]) if t and t[-1] in "kmg" else (t, "")
+    if not num.isdigit():
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}")
+    return int(num) * _UNITS[unit]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``realize``."""
+    p = sub.add_parser("realize", help="build installables; print their output paths")
+    p.add_argument("installables", nargs="+", metavar="INSTALLABLE",
+                   help="FILE.py:attr, module:attr, a .drv or store path, or a recipe name")
+    p.add_argument("-j", "--jobs", type=int, default=0,
+                   help="builds at once (default: number of CPUs)")
+    p.add_argument("-k", "--keep-going", action="store_true",
+                   help="keep building what does not depend on a failure")
+    p.add_argument("-n", "--dry-run", action="store_true", help="only say what would be done")
+    p.add_argument("--check", action="store_true",
+                   help="rebuild realized derivations and compare the bytes")
+    p.add_argument("-o", "--out-link", metavar="NAME",
+                   help="symlink NAME to the output (also a GC root)")
+    p.add_argument("--no-build", action="store_true", help="substitute only; never build")
+    p.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help="kill a build after S seconds")
+    p.add_argument("--max-log-size", type=parse_size, default=None, metavar="BYTES",
+                   help="kill a build whose log exceeds BYTES")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run)
+
+
+def _print_plan(outcome: Outcome) -> None:
+    plan = outcome.plan
+    assert plan is not None
+    fetch = [d for d in plan.needed if d.is_fixed_output]
+    build = [d for d in plan.needed if not d.is_fixed_output]
+    if build:
+        print(f"these {len(build)} derivations will be built (fewer if early cutoff applies):",
+              file=sys.stderr)
+        for d in build:
+            print(f"  {d.drv_path}", file=sys.stderr)
+    if fetch:
+        print(f"these {len(fetch)} paths will be fetched:", file=sys.stderr)
+        for d in fetch:
+            print(f"  {d.drv_path}", file=sys.stderr)
+    if not plan.needed:
+        print("nothing to build: every output is realized", file=sys.stderr)
+
+
+def _links(store: LocalStore, name: str, per_root: list[list[tuple[str, StorePath]]]) -> None:
+    from sx.store.gc import add_out_link
+
+    for i, outs in enumerate(per_root):
+        base = name if i == 0 else f"{name}-{i + 1}"
+        for o, path in outs:
+            add_out_link(store, base if o == "out" else f"{base}-{o}", path)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Parse, realize, print one output path per line."""
+    if args.jobs < 0:
+        raise InvalidInput(f"realize: -j {args.jobs}: must be 0 (all CPUs) or more")
+    store = open_store(args)
+    items: list[Installable] = [parse_installable(store, t) for t in args.installables]
+    drvs = [d for i in items for d in i.derivations]
+    opts = BuildOptions(
+        jobs=args.jobs, keep_going=args.keep_going, dry_run=args.dry_run, check=args.check,
+        no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
+        progress=Progress(quiet=args.quiet))
+    outcome = realize(store, drvs, opts)
+    if args.dry_run:
+        _print_plan(outcome)
+        return 0
+    per_root: list[list[tuple[str, StorePath]]] = []
+    k = 0
+    for item in items:
+        if item.path is not None:
+            per_root.append([("out", item.path)])
+            continue
+        for drv in item.derivations:
+            got = outcome.outputs[k]
+            k += 1
+            per_root.append([(o, got[o]) for o in item.selected(drv)])
+    if args.out_link:
+        _links(store, args.out_link, per_root)
+    for outs in per_root:
+        for _, path in outs:
+            print(path)
+    return 0

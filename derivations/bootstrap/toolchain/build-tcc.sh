@@ -1,0 +1,103 @@
+# Build tcc (Debian's 0.9.27+git20200814.62c30a4a source) in ONE_SOURCE mode.
+# Run by the busybox seed's shell (standalone applets, no PATH needed).
+#
+# Environment (set by the recipe; store paths only):
+#   src       the orig tarball (tar.bz2, no top directory)
+#   glibc     the target libc tree (libc6 + libc6-dev + linux-libc-dev)
+#   cc_kind   gcc | clang | debian-tcc | tcc   (how to drive the compiler)
+#   compiler  the compiler's tree (a seed, or an earlier tcc stage)
+#   busybox   the busybox binary (the interpreter of the wrapper scripts)
+#   out       where to install: bin/tcc, lib/tcc/{libtcc1.a,include/}
+#
+# Everything seed-specific stays in the command line; the tcc that comes out
+# only embeds $out and $glibc, so from the first self-build on the bytes do
+# not depend on which seed started the chain.
+set -eu
+
+triple=x86_64-linux-gnu
+ldso=$glibc/lib/$triple/ld-linux-x86-64.so.2
+glibc_libs=$glibc/lib/$triple
+crt=$glibc/usr/lib/$triple
+# Dynamically linked seeds carry /lib64 as their ELF interpreter, which the
+# sandbox does not have: every seed program is started through the pinned
+# glibc's loader, with an explicit library path.
+lp=$glibc_libs:$compiler/usr/lib/$triple:$compiler/lib/$triple
+run="$ldso --library-path $lp"
+
+mkdir -p /build/src /build/wrap
+cd /build/src
+tar -xjf "$src"
+
+# What ./configure would write; the paths point into the store.
+cat > config.h <<EOF
+#define TCC_VERSION "0.9.27"
+#define CONFIG_TCCDIR "$out/lib/tcc"
+#define CONFIG_TCC_SYSINCLUDEPATHS "{B}/include:$glibc/usr/include/$triple:$glibc/usr/include"
+#define CONFIG_TCC_LIBPATHS "$crt:$glibc_libs"
+#define CONFIG_TCC_CRTPREFIX "$crt"
+#define CONFIG_TCC_ELFINTERP "$ldso"
+#define GCC_MAJOR 0
+#define GCC_MINOR 0
+#define CC_NAME CC_tcc
+EOF
+
+wrap() {
+    # wrap NAME PROGRAM [ARGS...]: a script that runs PROGRAM through the loader.
+    name=$1
+    shift
+    printf '#!%s sh\nexec %s %s "$@"\n' "$busybox" "$run" "$*" > "/build/wrap/$name"
+    chmod 755 "/build/wrap/$name"
+}
+
+case $cc_kind in
+gcc)
+    wrap cc1 "$compiler/usr/lib/gcc/$triple/12/cc1"
+    wrap as "$compiler/usr/bin/$triple-as"
+    # collect2 only forwards to ld for a plain C link: call ld directly.
+    wrap collect2 "$compiler/usr/bin/$triple-ld.bfd"
+    cc="$run $compiler/usr/bin/$triple-gcc-12 --sysroot=$glibc -B/build/wrap/ -static-libgcc -O2"
+    ;;
+clang)
+    wrap ld.lld "$compiler/usr/lib/llvm-14/bin/lld" -flavor gnu
+    cc="$run $compiler/usr/lib/llvm-14/bin/clang --sysroot=$glibc --gcc-toolchain=$compiler/usr"
+    cc="$cc -resource-dir $compiler/usr/lib/llvm-14/lib/clang/14.0.6 -B/build/wrap -fuse-ld=lld -static-libgcc -O2"
+    ;;
+debian-tcc)
+    tccdir=$compiler/usr/lib/$triple/tcc
+    cc="$run $compiler/usr/bin/tcc -B$tccdir -isystem $glibc/usr/include/$triple -isystem $glibc/usr/include"
+    cc="$cc -nostdlib $crt/crt1.o $crt/crti.o"
+    cc_tail="-L$crt -L$glibc_libs -lc $tccdir/libtcc1.a $crt/crtn.o"
+    ;;
+tcc)
+    cc="$run $compiler/bin/tcc"
+    ;;
+*)
+    echo "build-tcc: unknown cc_kind $cc_kind" >&2
+    exit 1
+    ;;
+esac
+
+# Compile and link in two steps: clang run through the loader cannot spawn
+# its own cc1 (it would exec the loader), and it keeps cc1 in-process only
+# for a compile-only job.
+# shellcheck disable=SC2086 # the command lines are word lists on purpose
+$cc -c tcc.c -o tcc.o -DONE_SOURCE=1 -DTCC_TARGET_X86_64 -I.
+# shellcheck disable=SC2086
+$cc -o tcc tcc.o -Wl,-rpath=$glibc_libs -lm ${cc_tail:-}
+
+# The runtime library is always built by the tcc just made, from the source
+# tree's own include/ (-B.), so it is the same whichever seed came first.
+newtcc="$ldso --library-path $glibc_libs ./tcc"
+objs=""
+for f in lib/libtcc1.c lib/alloca86_64.S lib/alloca86_64-bt.S lib/va_list.c lib/dsohandle.c; do
+    o=$(basename "$f" | sed 's/\.[cS]$/.o/')
+    $newtcc -B. -I. -c "$f" -o "$o"
+    objs="$objs $o"
+done
+# shellcheck disable=SC2086
+$newtcc -ar rcs libtcc1.a $objs
+
+mkdir -p "$out/bin" "$out/lib/tcc/include"
+cp tcc "$out/bin/tcc"
+cp libtcc1.a "$out/lib/tcc/libtcc1.a"
+cp include/*.h "$out/lib/tcc/include/"

@@ -1,0 +1,86 @@
+"""Binary seeds: trees unpacked from pinned Debian binary packages.
+
+Until stage0 reaches a C compiler, the toolchain chain starts from compilers
+built by Debian. Each seed is a content-addressed tree unpacked (by the
+busybox seed, in the sandbox) from ``.deb`` files that are fixed-output
+fetches marked ``binary-seed = "1"``, so ``sx provenance`` lists them.
+
+* ``busybox``: busybox-static, unpacked by sx's built-in unpacker. Its shell
+  and applets run every build script of the chain.
+* ``glibc``: libc6, libc6-dev and linux-libc-dev. The one C library every
+  variant targets, and the loader that starts every dynamically linked seed
+  (the sandbox has no ``/lib64``).
+* ``debian-tcc``, ``gcc-12``, ``clang-14``: the three compilers whose
+  agreement diverse double-compiling checks. They share no compiler code;
+  clang links with lld, so it shares no linker with gcc either (both do use
+  GCC's crt objects and libgcc from libgcc-12-dev).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from sx.derivations.bootstrap.toolchain.debian import deb
+from sx.derivations.model import BUILTIN_UNPACK, Derivation, Source, derivation
+from sx.store.errors import NotFound
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+SEED_PACKAGES: dict[str, tuple[str, ...]] = {
+    "glibc": ("libc6", "libc6-dev", "linux-libc-dev"),
+    "debian-tcc": ("tcc",),
+    "gcc-12": (
+        "gcc-12", "cpp-12", "libgcc-12-dev", "binutils", "binutils-x86-64-linux-gnu",
+        "libbinutils", "libctf0", "libctf-nobfd0", "libjansson4", "libisl23", "libmpc3",
+        "libmpfr6", "libgmp10", "libzstd1", "zlib1g",
+    ),
+    "clang-14": (
+        "clang-14", "libclang-cpp14", "libllvm14", "libclang-common-14-dev", "lld-14",
+        "libgcc-12-dev", "libstdc++6", "libgcc-s1", "libffi8", "libedit2", "libz3-4",
+        "libxml2", "libicu72", "libtinfo6", "libbsd0", "libmd0", "liblzma5", "zlib1g",
+        "libzstd1",
+    ),
+}
+"""Which pinned packages make up each seed tree (unpacked in this order)."""
+
+COMPILER_SEEDS = ("debian-tcc", "gcc-12", "clang-14")
+"""The seeds that can start the tcc chain (the names ``sx ddc --seed`` takes)."""
+
+
+def script(name: str) -> Source:
+    """A build script shipped next to these recipes."""
+    return Source(os.path.join(HERE, name))
+
+
+@cache
+def busybox() -> Derivation:
+    """busybox-static, unpacked by the built-in unpacker (it has no shell to use yet)."""
+    bb = deb("busybox-static")
+    return derivation("busybox-seed", BUILTIN_UNPACK, env={"src": bb.out}, inputs=[bb],
+                      system="builtin", meta={"seed": "busybox"})
+
+
+def busybox_bin() -> str:
+    """Placeholder of the busybox binary (a multi-call binary: ``busybox sh ...``)."""
+    return busybox().out + "/bin/busybox"
+
+
+@cache
+def seed(name: str) -> Derivation:
+    """The unpacked tree of seed ``name`` (see :data:`SEED_PACKAGES`)."""
+    packages = SEED_PACKAGES.get(name)
+    if packages is None:
+        known = ", ".join(sorted(SEED_PACKAGES))
+        raise NotFound(f"find seed {name}: unknown (known: {known})")
+    debs = [deb(p) for p in packages]
+    unpack = script("unpack-debs.sh")
+    return derivation(
+        f"{name}-seed",
+        busybox_bin(),
+        args=["sh", str(unpack)],
+        env={"debs": " ".join(d.out for d in debs)},
+        inputs=[busybox(), *debs],
+        srcs=[unpack],
+        meta={"seed": name},
+    )

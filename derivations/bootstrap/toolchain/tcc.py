@@ -1,0 +1,93 @@
+"""tcc 0.9.27 (Debian's source) from a binary seed, then by itself.
+
+* ``tcc-1``: built by a seed compiler (gcc-12, clang-14 or Debian's tcc);
+  its bytes depend on that seed.
+* ``tcc``: built by ``tcc-1`` with the identical command, then by itself.
+  Every self-built stage has the same store name, so a generation that
+  reproduces its compiler's bytes lands on the compiler's own store path:
+  the first self-build is the fixpoint, and it is one path whatever the seed.
+
+What keeps the seed out of the self-built bytes: tcc embeds only its own
+install directory and the pinned glibc's paths (``build-tcc.sh`` writes
+them into ``config.h``), and the runtime library ``libtcc1.a`` is always
+compiled by the tcc just built.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sx.derivations.bootstrap.toolchain.debian import tcc_source
+from sx.derivations.bootstrap.toolchain.seeds import (
+    COMPILER_SEEDS,
+    busybox,
+    busybox_bin,
+    script,
+    seed,
+)
+from sx.derivations.model import Derivation, derivation
+from sx.store.errors import NotFound
+
+SELF = "tcc"
+"""``cc_kind`` of a tcc built by these recipes (run with its configured paths)."""
+
+
+CC_KIND = {"debian-tcc": "debian-tcc", "gcc-12": "gcc", "clang-14": "clang"}
+"""How build-tcc.sh drives each compiler seed."""
+
+
+def _kind(seed_name: str) -> str:
+    kind = CC_KIND.get(seed_name)
+    if kind is None:
+        raise NotFound(f"find seed {seed_name}: not a compiler seed "
+                       f"(known: {', '.join(COMPILER_SEEDS)})")
+    return kind
+
+
+def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str) -> Derivation:
+    """tcc built by ``compiler`` (driven as ``cc_kind``, see build-tcc.sh)."""
+    build = script("build-tcc.sh")
+    src = tcc_source()
+    glibc = seed("glibc")
+    return derivation(
+        name,
+        busybox_bin(),
+        args=["sh", str(build)],
+        env={
+            "src": src.out,
+            "glibc": glibc.out,
+            "cc_kind": cc_kind,
+            "compiler": compiler.out,
+            "busybox": busybox_bin(),
+        },
+        inputs=[busybox(), src, glibc, compiler],
+        srcs=[build],
+        meta={"stage": stage},
+    )
+
+
+@cache
+def tcc1(seed_name: str) -> Derivation:
+    """Stage tcc-1: tcc built by the compiler seed ``seed_name``."""
+    return build_tcc("tcc-1", seed(seed_name), _kind(seed_name), "tcc-1")
+
+
+@cache
+def tcc_generation(seed_name: str, n: int) -> Derivation:
+    """Stage tcc-``n`` (n >= 2): tcc built by stage tcc-``n-1`` of the same seed."""
+    if n < 2:
+        raise NotFound(f"find stage tcc-{n}: self-builds start at tcc-2")
+    prev = tcc1(seed_name) if n == 2 else tcc_generation(seed_name, n - 1)
+    return build_tcc("tcc", prev, SELF, f"tcc-{n}")
+
+
+def tcc_stages(seed_name: str, generations: int = 2) -> list[tuple[str, Derivation]]:
+    """(stage, derivation) from tcc-1 through tcc-``generations``, started by ``seed_name``."""
+    stages = [("tcc-1", tcc1(seed_name))]
+    stages += [(f"tcc-{n}", tcc_generation(seed_name, n)) for n in range(2, generations + 1)]
+    return stages
+
+
+def tcc(seed_name: str = "debian-tcc") -> Derivation:
+    """The self-built tcc (stage tcc-2): the same store path from every seed."""
+    return tcc_generation(seed_name, 2)

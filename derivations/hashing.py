@@ -1,0 +1,137 @@
+"""Derivation identities: canonical records, ``.drv`` paths, placeholders, resolution.
+
+* The *record* of a derivation is its canonical msgpack form; inputs appear
+  by ``.drv`` path. The ``.drv`` object stored in the store holds exactly
+  these bytes, so its path follows from them (kind ``drv``).
+* A *placeholder* is a 33-character string ``/<32 base32>`` standing for a
+  path not known when the recipe is written: an input derivation's output
+  (:meth:`DrvHashes.input_placeholder`) or the derivation's own output
+  (:func:`own_output_placeholder`).
+* *Resolving* replaces every input derivation output by the store path it
+  realized to. The BLAKE3 of the resolved record keys realisations: two
+  different build paths that produce the same inputs share everything
+  downstream (early cutoff).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sx.store.encoding import pack
+from sx.store.hashing import Digest
+from sx.store.path import StorePath, make_path, nix_base32
+
+if TYPE_CHECKING:
+    from sx.derivations.model import Derivation
+
+
+def _placeholder(text: str) -> str:
+    return "/" + nix_base32(Digest.b3(text.encode()).raw[:20])
+
+
+def own_output_placeholder(output: str) -> str:
+    """The placeholder of a derivation's own output ``output``."""
+    return _placeholder(f"sx-output-placeholder:{output}")
+
+
+def _nar_of_file(data: bytes) -> bytes:
+    def s(b: bytes) -> bytes:
+        return struct.pack("<Q", len(b)) + b + b"\0" * ((-len(b)) % 8)
+
+    return b"".join([
+        s(b"nix-archive-1"), s(b"("), s(b"type"), s(b"regular"), s(b"contents"), s(data), s(b")"),
+    ])
+
+
+def file_nar_hash(data: bytes) -> Digest:
+    """BLAKE3 of the archive of a single non-executable file holding ``data``."""
+    return Digest.b3(_nar_of_file(data))
+
+
+def substitute(text: str, mapping: Mapping[str, str]) -> str:
+    """Replace every placeholder in ``text`` that ``mapping`` names by its value."""
+    return _replace_all(text, mapping)
+
+
+def _replace_all(text: str, mapping: Mapping[str, str]) -> str:
+    if "/" not in text:
+        return text
+    for old, new in mapping.items():
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def record(drv: Derivation, resolved: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The canonical record; with ``resolved`` (placeholder -> path), the resolved one."""
+    rep = resolved or {}
+    srcs = {str(s) for s in drv.input_srcs}
+    input_drvs: dict[str, list[str]] = {}
+    if resolved is None:
+        input_drvs = {str(d.drv_path): list(outs) for d, outs in drv.input_drvs}
+    else:
+        for d, outs in drv.input_drvs:
+            for o in outs:
+                srcs.add(rep[d.placeholder(o)])
+    return {
+        "v": 1,
+        "name": drv.name,
+        "system": drv.system,
+        "builder": _replace_all(drv.builder, rep),
+        "args": [_replace_all(a, rep) for a in drv.args],
+        "env": {k: _replace_all(v, rep) for k, v in drv.env},
+        "inputDrvs": input_drvs,
+        "inputSrcs": sorted(srcs),
+        "outputs": {
+            o.name: {"hashes": [str(h) for h in o.hashes], "mode": o.mode,
+                     "executable": o.executable}
+            for o in drv.outputs
+        },
+        "meta": dict(drv.meta),
+    }
+
+
+@dataclass(frozen=True)
+class DrvHashes:
+    """Everything derived from a derivation's record, computed once per value."""
+
+    encoded: bytes
+    drv_path: StorePath
+
+    @classmethod
+    def of(cls, drv: Derivation) -> DrvHashes:
+        """Compute the record bytes and ``.drv`` path of ``drv``."""
+        encoded = pack(record(drv))
+        refs = [StorePath.parse(str(s)) for s in drv.input_srcs]
+        refs += [d.drv_path for d, _ in drv.input_drvs]
+        path = make_path("drv", file_nar_hash(encoded), f"{drv.name}.drv", refs)
+        return cls(encoded, path)
+
+    def input_placeholder(self, output: str) -> str:
+        """The placeholder other derivations use for this one's ``output``."""
+        return _placeholder(f"sx-input-placeholder:{self.drv_path}:{output}")
+
+
+def fixed_output_path(drv: Derivation) -> StorePath:
+    """The path of a fixed-output derivation's output: from name and declared hash only."""
+    out = drv.outputs[0]
+    return make_path("fixed", out.primary_hash, drv.output_path_name(out.name))
+
+
+def resolve_map(drv: Derivation, realized: Mapping[tuple[StorePath, str], StorePath]
+                ) -> dict[str, str]:
+    """Placeholder -> store path for every input output, from ``realized``."""
+    out: dict[str, str] = {}
+    for d, outs in drv.input_drvs:
+        for o in outs:
+            out[d.placeholder(o)] = str(realized[(d.drv_path, o)])
+    return out
+
+
+def resolved_hash(drv: Derivation, realized: Mapping[tuple[StorePath, str], StorePath]
+                  ) -> Digest:
+    """The hash realisations of ``drv`` are keyed by, once its inputs are realized."""
+    return Digest.b3(pack(record(drv, resolve_map(drv, realized))))

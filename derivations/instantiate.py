@@ -1,0 +1,161 @@
+"""Writing derivation graphs into the store as ``.drv`` objects, and reading them back.
+
+A ``.drv`` object holds exactly the derivation's canonical record
+(:func:`sx.derivations.hashing.record`), so its path follows from its bytes
+(kind ``drv``; references: its input sources and input ``.drv`` paths).
+:func:`instantiate` writes every missing ``.drv`` of a graph in one store
+transaction (after adding the local sources); :func:`load_derivation`
+rebuilds the frozen :class:`Derivation` graph from a ``.drv`` path and checks
+that it hashes back to that path.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sx.derivations.graph import build_order
+from sx.derivations.hashing import _nar_of_file, file_nar_hash
+from sx.derivations.model import SCHEMA, Derivation, Output, Source
+from sx.store.encoding import unpack
+from sx.store.errors import Corrupt, InvalidInput, MissingReference
+from sx.store.fsutil import CANONICAL_MTIME
+from sx.store.hashing import Digest
+from sx.store.info import PathInfo
+from sx.store.local import LocalStore
+from sx.store.path import StorePath
+
+
+def drv_references(drv: Derivation) -> list[StorePath]:
+    """What a ``.drv`` object refers to: its input sources and input ``.drv`` paths."""
+    refs = [StorePath.parse(str(s)) for s in drv.input_srcs]
+    refs += [d.drv_path for d, _ in drv.input_drvs]
+    return refs
+
+
+def add_sources(store: LocalStore, drvs: Iterable[Derivation]) -> None:
+    """Add every local :class:`Source` the derivations use; check plain store paths exist."""
+    sources: dict[StorePath, Source] = {}
+    plain: set[StorePath] = set()
+    for drv in drvs:
+        for s in drv.input_srcs:
+            if isinstance(s, Source):
+                sources.setdefault(s.path, s)
+            else:
+                plain.add(s)
+    valid = store.valid_subset([*sources, *plain])
+    missing = sorted(plain - valid)
+    if missing:
+        raise MissingReference(f"instantiate: input source {missing[0]} is not a valid path")
+    for path, src in sorted(sources.items()):
+        if path in valid:
+            continue
+        got = store.add_tree(src.local, src.name).path
+        if got != path:
+            raise InvalidInput(f"add source {src.local}: it changed while being added "
+                               f"(got {got}, expected {path})")
+
+
+def instantiate(store: LocalStore, roots: Sequence[Derivation]) -> list[Derivation]:
+    """Write the ``.drv`` objects of ``roots`` and all their inputs; returns the build order.
+
+    Idempotent: objects already present are left alone. The new ones are
+    installed in one transaction, so either all of them appear or none.
+    """
+    order = build_order(list(roots))
+    add_sources(store, order)
+    valid = store.valid_subset(d.drv_path for d in order)
+    todo = [d for d in order if d.drv_path not in valid]
+    if not todo:
+        return order
+    now = int(time.time())
+    with store.temp_dir() as tmp:
+        items = []
+        for i, drv in enumerate(todo):
+            obj = os.path.join(tmp.path, f"drv{i}")
+            data = drv.hashes.encoded
+            fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+            try:
+                os.write(fd, data)
+                os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
+            finally:
+                os.close(fd)
+            nar_hash = file_nar_hash(data)
+            info = PathInfo(drv.drv_path, nar_hash, len(_nar_of_file(data)),
+                            tuple(drv_references(drv)), registered=now, ca=f"drv:{nar_hash}")
+            items.append((tmp, obj, info))
+        done = store.install_many(items)
+    for drv, info in zip(todo, done, strict=True):
+        assert info.path == drv.drv_path, f"{info.path} != {drv.drv_path}"
+    return order
+
+
+def _read_record(store: LocalStore, path: StorePath) -> dict[str, Any]:
+    if not path.is_derivation:
+        raise InvalidInput(f"load derivation {path}: not a .drv path")
+    store.require(path)
+    with open(store.real_path(path), "rb") as f:
+        rec = unpack(f.read(), f"derivation {path}")
+    if not isinstance(rec, dict) or rec.get("v") != SCHEMA:
+        raise Corrupt(f"load derivation {path}: unknown schema {rec.get('v') if isinstance(rec, dict) else rec!r}")
+    return rec
+
+
+def _outputs(path: StorePath, rec: dict[str, Any]) -> tuple[Output, ...]:
+    outs = []
+    for name, o in sorted(rec["outputs"].items()):
+        hashes = tuple(Digest.parse(h) for h in o["hashes"])
+        outs.append(Output(name, hashes, o["mode"], bool(o["executable"])))
+    return tuple(outs)
+
+
+def _build(path: StorePath, rec: dict[str, Any], loaded: dict[StorePath, Derivation]
+           ) -> Derivation:
+    try:
+        inputs = tuple(
+            (loaded[StorePath.parse(p)], tuple(sorted(outs)))
+            for p, outs in sorted(rec["inputDrvs"].items()))
+        drv = Derivation(
+            name=rec["name"], system=rec["system"], builder=rec["builder"],
+            args=tuple(rec["args"]), env=tuple(sorted(rec["env"].items())),
+            input_drvs=inputs,
+            input_srcs=tuple(StorePath.parse(s) for s in sorted(rec["inputSrcs"])),
+            outputs=_outputs(path, rec), meta=tuple(sorted(rec["meta"].items())))
+    except (KeyError, TypeError, AttributeError) as e:
+        raise Corrupt(f"load derivation {path}: malformed record ({e})") from e
+    if drv.drv_path != path:
+        raise Corrupt(f"load derivation {path}: record hashes to {drv.drv_path}")
+    return drv
+
+
+def load_derivation(store: LocalStore, path: StorePath) -> Derivation:
+    """Rebuild the derivation stored at ``path``, with its whole input graph.
+
+    Iterative (a chain of thousands of ``.drv`` files is fine). Raises
+    :class:`Corrupt` when a record is malformed or does not hash to its path.
+    """
+    records: dict[StorePath, dict[str, Any]] = {}
+    order: list[StorePath] = []
+    stack: list[tuple[StorePath, bool]] = [(path, False)]
+    while stack:
+        p, expanded = stack.pop()
+        if expanded:
+            order.append(p)
+            continue
+        if p in records:
+            continue
+        rec = _read_record(store, p)
+        records[p] = rec
+        stack.append((p, True))
+        try:
+            deps = [StorePath.parse(d) for d in rec["inputDrvs"]]
+        except (KeyError, TypeError, AttributeError) as e:
+            raise Corrupt(f"load derivation {p}: malformed record ({e})") from e
+        stack.extend((d, False) for d in deps if d not in records)
+    loaded: dict[StorePath, Derivation] = {}
+    for p in order:
+        if p not in loaded:
+            loaded[p] = _build(p, records[p], loaded)
+    return loaded[path]

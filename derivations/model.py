@@ -1,0 +1,269 @@
+"""Derivations as values: what to run, with what, producing which outputs.
+
+A :class:`Derivation` is frozen. Its inputs are other derivations (held as
+objects, so a recipe's whole graph is a Python value) and *sources*: local
+files or trees that become ``source`` store paths. Strings inside a
+derivation (builder, args, env) refer to input outputs and to the
+derivation's own outputs through *placeholders* (see
+:mod:`sx.derivations.hashing`), which are replaced by real store paths when
+the derivation is resolved and built.
+
+Output kinds:
+
+* **fixed-output**: the output's hash is declared (``Output.hashes``); the
+  path follows from the name and hash alone. Only these may use the network
+  (fetches run in sx itself, outside any sandbox).
+* **content-addressed** (floating): the path follows from the bytes built.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sx.store import nar
+from sx.store.errors import InvalidInput
+from sx.store.hashing import Digest
+from sx.store.path import StorePath, make_path, validate_name
+
+if TYPE_CHECKING:
+    from sx.derivations.hashing import DrvHashes
+
+SCHEMA = 1
+SYSTEMS = ("x86_64-linux", "i686-linux", "builtin")
+BUILTIN_FETCHURL = "builtin:fetchurl"
+BUILTIN_UNPACK = "builtin:unpack"
+BUILTIN_WRITE = "builtin:write"
+BUILTINS = (BUILTIN_FETCHURL, BUILTIN_UNPACK, BUILTIN_WRITE)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output. ``hashes`` set means fixed-output (all of them are checked).
+
+    ``mode`` says what a fixed hash covers: ``flat`` (the bytes of a single
+    file) or ``nar`` (the archive of the tree).
+    """
+
+    name: str = "out"
+    hashes: tuple[Digest, ...] = ()
+    mode: str = "flat"
+    executable: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise InvalidInput(f"define output {self.name!r}: output names are identifiers")
+        if self.mode not in ("flat", "nar"):
+            raise InvalidInput(f"define output {self.name}: mode must be 'flat' or 'nar'")
+
+    @property
+    def fixed(self) -> bool:
+        """True for a fixed-output (declared hash)."""
+        return bool(self.hashes)
+
+    @property
+    def primary_hash(self) -> Digest:
+        """The hash the store path is computed from (BLAKE3 when declared)."""
+        for h in self.hashes:
+            if h.algo == "b3":
+                return h
+        return self.hashes[0]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A local file or tree that enters the store as a ``source`` path."""
+
+    local: str
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not os.path.lexists(self.local):
+            raise InvalidInput(f"use source {self.local!r}: no such file or directory")
+        if not self.name:
+            object.__setattr__(self, "name", os.path.basename(os.path.abspath(self.local)))
+        validate_name(self.name)
+
+    @cached_property
+    def nar_hash(self) -> tuple[Digest, int]:
+        """The archive hash and size (of the canonical form: modes as sx stores them)."""
+        return nar.hash_path(self.local)
+
+    @cached_property
+    def path(self) -> StorePath:
+        """The store path this source will have."""
+        return make_path("source", self.nar_hash[0], self.name)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A build step. Create with :func:`derivation`; never mutate."""
+
+    name: str
+    system: str
+    builder: str
+    args: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    input_drvs: tuple[tuple[Derivation, tuple[str, ...]], ...]
+    input_srcs: tuple[Source | StorePath, ...]
+    outputs: tuple[Output, ...]
+    meta: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        validate_name(self.name)
+        if self.system not in SYSTEMS:
+            raise InvalidInput(f"define derivation {self.name}: unknown system {self.system!r}")
+        names = [o.name for o in self.outputs]
+        if not names or len(set(names)) != len(names):
+            raise InvalidInput(f"define derivation {self.name}: outputs must be unique, non-empty")
+        fixed = [o for o in self.outputs if o.fixed]
+        if fixed and len(self.outputs) != 1:
+            raise InvalidInput(f"define derivation {self.name}: a fixed-output has one output")
+        for drv, outs in self.input_drvs:
+            for o in outs:
+                if o not in drv.output_names:
+                    raise InvalidInput(
+                        f"define derivation {self.name}: input {drv.name} has no output {o!r}")
+
+    # ---- convenience ------------------------------------------------------------
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """Names of the outputs, in declaration order."""
+        return tuple(o.name for o in self.outputs)
+
+    @property
+    def is_fixed_output(self) -> bool:
+        """True when the (single) output has a declared hash."""
+        return self.outputs[0].fixed
+
+    @property
+    def env_dict(self) -> dict[str, str]:
+        """The environment as a dict."""
+        return dict(self.env)
+
+    @property
+    def meta_dict(self) -> dict[str, str]:
+        """Metadata (hashed too): e.g. ``binary-seed = "1"`` for provenance."""
+        return dict(self.meta)
+
+    def output_path_name(self, output: str) -> str:
+        """The store name of an output: ``name`` for ``out``, else ``name-output``."""
+        return self.name if output == "out" else f"{self.name}-{output}"
+
+    @cached_property
+    def hashes(self) -> DrvHashes:
+        """Drv path, placeholders and other derived identities (computed once)."""
+        from sx.derivations.hashing import DrvHashes
+
+        return DrvHashes.of(self)
+
+    @property
+    def drv_path(self) -> StorePath:
+        """The store path of this derivation's ``.drv`` object."""
+        return self.hashes.drv_path
+
+    def placeholder(self, output: str = "out") -> str:
+        """A string that stands for ``output``'s store path in another derivation."""
+        if output not in self.output_names:
+            raise InvalidInput(f"refer to {self.name}: no output {output!r}")
+        return self.hashes.input_placeholder(output)
+
+    @property
+    def out(self) -> str:
+        """Placeholder of the ``out`` output (``dep.out + "/bin/tool"``)."""
+        return self.placeholder("out")
+
+    def __repr__(self) -> str:
+        return f"<Derivation {self.name} {self.drv_path}>"
+
+    def __hash__(self) -> int:
+        return hash(self.drv_path)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Derivation) and self.drv_path == other.drv_path
+
+
+def own_placeholder(output: str = "out") -> str:
+    """A string that stands for this derivation's own output path while it builds."""
+    from sx.derivations.hashing import own_output_placeholder
+
+    return own_output_placeholder(output)
+
+
+def derivation(
+    name: str,
+    builder: str,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    inputs: Iterable[Derivation] | Mapping[Derivation, Sequence[str]] = (),
+    srcs: Iterable[Source | StorePath] = (),
+    outputs: Sequence[str | Output] = ("out",),
+    system: str = "x86_64-linux",
+    meta: Mapping[str, str] | None = None,
+) -> Derivation:
+    """Build a :class:`Derivation` value from friendly arguments.
+
+    ``inputs`` lists input derivations (all their outputs) or maps each to
+    the outputs used. Each output name is also put in the environment as a
+    placeholder (``$out``), as builders conventionally expect.
+    """
+    outs = tuple(o if isinstance(o, Output) else Output(o) for o in outputs)
+    if isinstance(inputs, Mapping):
+        ins = tuple((d, tuple(sorted(o))) for d, o in inputs.items())
+    else:
+        ins = tuple((d, d.output_names) for d in inputs)
+    merged = {o.name: own_placeholder(o.name) for o in outs}
+    merged.update(env or {})
+    for key in merged:
+        if not key or "=" in key or "\0" in key:
+            raise InvalidInput(f"define derivation {name}: bad environment name {key!r}")
+    uniq_ins: dict[StorePath, tuple[Derivation, tuple[str, ...]]] = {}
+    for d, o in ins:
+        prev = uniq_ins.get(d.drv_path)
+        merged_outs = tuple(sorted(set(o) | set(prev[1] if prev else ())))
+        uniq_ins[d.drv_path] = (d, merged_outs)
+    srcs_t = tuple(sorted(set(srcs), key=str))
+    return Derivation(
+        name=name,
+        system=system,
+        builder=builder,
+        args=tuple(args),
+        env=tuple(sorted(merged.items())),
+        input_drvs=tuple(uniq_ins[k] for k in sorted(uniq_ins)),
+        input_srcs=srcs_t,
+        outputs=outs,
+        meta=tuple(sorted((meta or {}).items())),
+    )
+
+
+def fetchurl(
+    name: str,
+    urls: str | Sequence[str],
+    hashes: Iterable[Digest | str],
+    executable: bool = False,
+    mode: str = "flat",
+    meta: Mapping[str, str] | None = None,
+) -> Derivation:
+    """A fixed-output derivation fetched by sx (``file://``, ``http(s)://``, ``mirror://``).
+
+    Every declared hash is checked before anything is registered.
+    """
+    hs = tuple(h if isinstance(h, Digest) else Digest.parse(h) for h in hashes)
+    if not hs:
+        raise InvalidInput(f"define fetch {name}: a fixed-output needs at least one hash")
+    url_list = [urls] if isinstance(urls, str) else list(urls)
+    return derivation(
+        name,
+        BUILTIN_FETCHURL,
+        env={"urls": " ".join(url_list), "executable": "1" if executable else ""},
+        outputs=[Output("out", hs, mode, executable)],
+        system="builtin",
+        meta=meta,
+    )

@@ -1,0 +1,20 @@
+"""The built-in recipe set: names ``sx realize NAME`` accepts, each ``module:attr``.
+
+Entries point at recipes shipped with sx. Keep values importable without
+side effects: evaluation happens only when a name is used.
+"""
+
+from __future__ import annotations
+
+REGISTRY: dict[str, str] = {
+    "hello": "sx.derivations.examples:hello",
+    "hello-script": "sx.derivations.examples:hello_script",
+    "stage0": "sx.derivations.bootstrap.stage0.recipes:stage0",
+    "stage0-seed": "sx.derivations.bootstrap.stage0.recipes:seed",
+    "stage0-hex0": "sx.derivations.bootstrap.stage0.recipes:hex0",
+    "stage0-hex1": "sx.derivations.bootstrap.stage0.recipes:hex1",
+    "stage0-hex2": "sx.derivations.bootstrap.stage0.recipes:hex2",
+    "stage0-catm": "sx.derivations.bootstrap.stage0.recipes:catm",
+    "stage0-M0": "sx.derivations.bootstrap.stage0.recipes:m0",
+    "stage0-hello": "sx.derivations.bootstrap.stage0.recipes:hello",
+}

@@ -1,0 +1,141 @@
+"""Compressed archives: a store path to a ``.nar.zst`` file and back, hashing on the way.
+
+Packing streams the path's archive through BLAKE3 (checked against the
+recorded hash, so local damage is never published) and a zstd compressor
+with pinned parameters; the compressed bytes are hashed as they are
+written. The frame records the archive size, which makes the output the
+same for any number of compression threads.
+
+Unpacking hashes the compressed bytes as they arrive, decompresses them
+into the store's archive reader (which checks the archive's own hash, size
+and content address) and finally checks the compressed file's hash and size
+against the record: nothing is trusted until all of it matches.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import zstandard
+from sx.store import nar
+from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
+from sx.store.errors import Corrupt, HashMismatch
+from sx.store.hashing import Digest, Hasher
+from sx.store.info import PathInfo
+from sx.store.local import LocalStore, TempDir
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A compressed archive written to a local file."""
+
+    file: str
+    file_hash: Digest
+    file_size: int
+
+
+class _HashingWriter:
+    """Writes to a file, hashing and counting what goes through."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.hasher = Hasher("b3")
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.hasher.update(data)
+        return self.f.write(data)
+
+
+class _PackSink:
+    """An archive sink: hash each chunk, then feed it to the compressor."""
+
+    def __init__(self, compressor: zstandard.ZstdCompressionWriter) -> None:
+        self.compressor = compressor
+        self.hasher = Hasher("b3")
+
+    def update(self, data: bytes | memoryview) -> None:
+        self.hasher.update(data)
+        self.compressor.write(data)
+
+    def update_file(self, path: str, size: int) -> None:
+        with open(path, "rb") as f:
+            left = size
+            while left:
+                chunk = f.read(min(_CHUNK, left))
+                if not chunk:
+                    raise Corrupt(f"read {path}: file shrank while archiving")
+                self.update(chunk)
+                left -= len(chunk)
+
+
+def compressor() -> zstandard.ZstdCompressor:
+    """The pinned compressor (threads change speed, not output, when the size is known)."""
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=-1, write_checksum=True)
+
+
+def pack_path(store: LocalStore, info: PathInfo, scratch: str) -> Packed:
+    """Compress the archive of a valid path into a new file under ``scratch``."""
+    dest = os.path.join(scratch, f"pack-{secrets.token_hex(8)}.nar.zst")
+    try:
+        with open(dest, "xb") as f:
+            out = _HashingWriter(f)
+            writer = compressor().stream_writer(out, size=info.nar_size, closefd=False)
+            sink = _PackSink(writer)
+            nar.dump(store.real_path(info.path), sink)
+            writer.flush(zstandard.FLUSH_FRAME)
+        got = sink.hasher.digest()
+        if got != info.nar_hash or sink.hasher.size != info.nar_size:
+            raise HashMismatch(
+                f"upload {info.path}: local contents hash to {got} ({sink.hasher.size} bytes), "
+                f"recorded {info.nar_hash} ({info.nar_size} bytes); "
+                "run 'sx store verify --check-contents'")
+        return Packed(dest, out.hasher.digest(), out.hasher.size)
+    except BaseException:
+        if os.path.lexists(dest):
+            os.unlink(dest)
+        raise
+
+
+class _HashingReader:
+    """Reads a stream, hashing and counting the bytes read."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.hasher = Hasher("b3")
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.hasher.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(_CHUNK):
+            pass
+
+
+def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: CachedPath,
+                   where: str) -> str:
+    """Restore a record's archive from ``stream`` into ``tmp``; returns the checked object."""
+    what = f"{rec.path} from {where}"
+    raw = _HashingReader(stream)
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            raw, read_size=_CHUNK, read_across_frames=False)
+        obj = store.restore_nar(tmp, reader.read, rec.info, what)
+        if reader.read(1):
+            raise Corrupt(f"fetch {what}: archive {rec.archive_key} has data after the archive")
+        raw.drain()
+    except zstandard.ZstdError as e:
+        raise Corrupt(f"fetch {what}: archive {rec.archive_key} does not decompress: {e}") from e
+    got = raw.hasher.digest()
+    if raw.hasher.size != rec.file_size:
+        raise Corrupt(f"fetch {what}: archive {rec.archive_key} is {raw.hasher.size} bytes, "
+                      f"record says {rec.file_size}")
+    if got != rec.file_hash:
+        raise HashMismatch(f"fetch {what}: archive file hash {got}, expected {rec.file_hash}")
+    return obj

@@ -1,0 +1,98 @@
+"""The one interface every cache backend implements: has, get, put (and a few batched helpers).
+
+A backend stores opaque objects under the keys of :mod:`sx.store.cache.layout`
+and knows nothing about paths, records or signatures; everything else
+(uploading closures, verifying downloads) is written once on top of it.
+
+Contract, checked by one test suite run against every backend:
+
+* ``put`` is atomic: until it returns, ``has`` is false and ``get`` returns
+  ``None`` (or the previous object); a ``put`` that fails or is killed leaves
+  nothing visible. Putting the same key again replaces the object.
+* ``get`` of a missing key is ``None``, never an exception.
+* Backends are used from several threads at once.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import BinaryIO
+
+from sx.store.cache.layout import MAX_RECORD
+from sx.store.errors import Corrupt, StorageError
+
+
+class CacheError(StorageError):
+    """A cache could not be reached, or answered in a way the protocol does not allow.
+
+    Network failures, unexpected HTTP statuses and registry errors. Not raised
+    for content that fails verification (a bad hash, a forged signature):
+    those are :class:`InvalidInput` errors naming the object.
+    """
+
+
+class Cache(ABC):
+    """A binary cache reached by URL."""
+
+    url: str
+
+    @abstractmethod
+    def has(self, key: str) -> bool:
+        """Whether ``key`` is present."""
+
+    def has_many(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` that are present (backends answer in as few requests as they can)."""
+        return {k for k in keys if self.has(k)}
+
+    @abstractmethod
+    def get(self, key: str) -> BinaryIO | None:
+        """A stream of the object's bytes (the caller closes it), or ``None`` when absent."""
+
+    @abstractmethod
+    def put(self, key: str, data: bytes | BinaryIO) -> None:
+        """Store ``data`` (bytes, or a seekable file positioned at 0) under ``key``, atomically."""
+
+    @abstractmethod
+    def list(self, prefix: str) -> list[str]:
+        """Every present key that starts with ``prefix``, sorted."""
+
+    def put_file(self, key: str, path: str) -> None:
+        """Store the complete file at ``path`` under ``key``; the caller removes ``path`` after.
+
+        Backends that can move the file into place instead of copying it do so.
+        """
+        with open(path, "rb") as f:
+            self.put(key, f)
+
+    def scratch_dir(self) -> str | None:
+        """Where an uploader should write archives it will :meth:`put_file` (None: anywhere)."""
+        return None
+
+    def get_bytes(self, key: str, limit: int = MAX_RECORD) -> bytes | None:
+        """The whole object (records only: refuses more than ``limit`` bytes)."""
+        stream = self.get(key)
+        if stream is None:
+            return None
+        with stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
+        return data
+
+    def close(self) -> None:
+        """Release connections (the cache may still be used afterwards)."""
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def data_size(data: bytes | BinaryIO) -> int:
+    """The number of bytes ``put`` will send for ``data``."""
+    if isinstance(data, bytes):
+        return len(data)
+    return os.fstat(data.fileno()).st_size - data.tell()

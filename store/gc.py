@@ -1,0 +1,637 @@
+"""Garbage collection: roots, mark and sweep, safe against concurrent builds and adds.
+
+A path is *live* when it is reachable through references from a root:
+
+* indirect roots: symlinks anywhere under ``<root>/var/gcroots``, pointing
+  either straight at a store path (logical ``/sx/store/...`` or physical) or
+  at an out-link symlink elsewhere that points at one. A root whose chain
+  ends anywhere else (the out-link was removed) is *stale* and ignored;
+* temp roots: the paths every running sx process has announced through
+  :class:`sx.store.roots.TempRoots` (see that module for the lock protocol).
+
+Optionally the derivers of live paths (``keep_derivations``) and the outputs
+of live derivations (``keep_outputs``) are live too.
+
+The collector holds ``var/gc.lock`` exclusively for its whole run, so no
+temp root can be announced meanwhile: a process that announces one later
+re-checks validity (:func:`protect`). The mark reads one LMDB snapshot. The
+sweep deletes dead paths referrers-first, in batches, each batch one write
+transaction; inside it a path is deleted only if no referrer is left, so a
+path registered after the snapshot that references a dead path keeps it (and,
+by the same rule, its references) alive. Objects leave the disk only after
+their batch has committed, and each one is named beforehand in a locked temp
+marker, so a collector killed at any point leaves either registered objects
+or unregistered ones that the next store open removes.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from sx.store.db import Txn
+from sx.store.errors import InvalidInput, NotFound, StillAlive
+from sx.store.fsutil import remove_tree
+from sx.store.local import LocalStore, TempDir
+from sx.store.path import STORE_DIR, StorePath
+from sx.store.roots import gc_lock_exclusive, gc_lock_shared
+
+# Paths deleted per write transaction: short enough that builders waiting on
+# the LMDB write lock are not held up, long enough that commits stay cheap.
+BATCH = 256
+# Symlink hops followed from a root before giving up (loops, long chains).
+MAX_HOPS = 8
+_SIZE_RE = re.compile(r"(\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_ROOT_NAME_RE = re.compile(r"[A-Za-z0-9+\-._=@]+")
+
+
+# ---- values ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Root:
+    """One GC root: where it is, what it points at, and the store path it keeps (or None)."""
+
+    link: str
+    target: str
+    path: StorePath | None
+    kind: str  # "direct", "indirect" or "temp"
+
+    @property
+    def stale(self) -> bool:
+        """True when the root keeps nothing (its out-link or target is gone)."""
+        return self.path is None
+
+
+@dataclass(frozen=True)
+class GCOptions:
+    """What a collection keeps and how far it goes."""
+
+    keep_outputs: bool = False
+    keep_derivations: bool = False
+    max_freed: int | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class GCResult:
+    """What a collection did (or, for a dry run, would do)."""
+
+    deleted: list[StorePath] = field(default_factory=list)
+    freed: int = 0
+    live: int = 0
+    kept_by_race: int = 0
+    leftovers: int = 0
+    stopped_early: bool = False
+
+
+# Why a path is live: (kind, detail) with kind one of these.
+_ROOT, _TEMP, _REF, _DERIVER, _OUTPUT = range(5)
+Why = tuple[int, str]
+
+
+# ---- sizes ----------------------------------------------------------------------------
+
+
+def parse_size(text: str) -> int:
+    """Parse a byte count: ``123``, ``10K``, ``10M``, ``1G``, ``2T`` (powers of 1024).
+
+    A trailing ``B`` or ``iB`` is accepted (``10MiB``, ``10MB``); raises
+    :class:`InvalidInput` on anything else.
+    """
+    m = _SIZE_RE.fullmatch(text.strip())
+    if not m:
+        raise InvalidInput(f"parse size {text!r}: expected a number with an optional K, M, G or T")
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def format_size(n: int) -> str:
+    """A byte count for people: ``512 B``, ``1.5 KiB``, ``3.2 MiB``."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+# ---- protecting paths in use ----------------------------------------------------------
+
+
+def protect(store: LocalStore, paths: Iterable[StorePath]) -> set[StorePath]:
+    """Make ``paths`` temp roots of this process; return those that are not valid.
+
+    Call it before using store paths (a build's inputs, paths being exported
+    or copied). Once it returns, every returned-as-valid path and its whole
+    closure stays valid until this process exits: either the root was
+    written before a collection started (the collector sees it) or after it
+    finished (the validity check here sees what it removed). A non-empty
+    result means those paths must be built or fetched again. Never call it
+    from inside :func:`collect_garbage` (the collector holds the GC lock).
+    """
+    paths = list(paths)
+    store.temp_roots.add(paths)
+    return set(paths) - store.valid_subset(paths)
+
+
+# ---- indirect roots -------------------------------------------------------------------
+
+
+def _store_base(store: LocalStore, target: str) -> str | None:
+    """The store entry a logical or physical path lies in, or None when outside."""
+    for prefix in (STORE_DIR + "/", store.store_dir + "/"):
+        if target.startswith(prefix):
+            return target[len(prefix):].split("/", 1)[0]
+    return None
+
+
+def _resolve(store: LocalStore, link: str) -> tuple[str, StorePath | None, int]:
+    """Follow ``link`` until it lands in the store: (first target, path or None, hops)."""
+    cur = link
+    first = ""
+    for hop in range(MAX_HOPS):
+        try:
+            target = os.readlink(cur)
+        except OSError:
+            return first or cur, None, hop
+        target = os.path.normpath(os.path.join(os.path.dirname(cur), target))
+        first = first or target
+        base = _store_base(store, target)
+        if base is not None:
+            try:
+                return first, StorePath.from_base(base), hop + 1
+            except InvalidInput:
+                return first, None, hop + 1
+        cur = target
+    return first, None, MAX_HOPS
+
+
+def _walk_links(top: str) -> Iterator[str]:
+    """Every symlink under ``top`` (directories descended, symlinks not followed)."""
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for e in entries:
+        if e.is_symlink():
+            yield e.path
+        elif e.is_dir(follow_symlinks=False):
+            yield from _walk_links(e.path)
+
+
+def find_roots(store: LocalStore) -> list[Root]:
+    """The indirect roots under ``var/gcroots``, stale ones included (with ``path`` None)."""
+    roots = []
+    for link in _walk_links(store.gcroots):
+        target, path, hops = _resolve(store, link)
+        kind = "direct" if path is not None and hops == 1 else "indirect"
+        roots.append(Root(link, target, path, kind))
+    return roots
+
+
+def _check_root_name(name: str) -> str:
+    if not _ROOT_NAME_RE.fullmatch(name) or name.startswith("."):
+        raise InvalidInput(
+            f"add root {name!r}: a root name is letters, digits and + - . _ = @, "
+            "not starting with '.'")
+    return name
+
+
+def _symlink_atomic(target: str, link: str) -> None:
+    """Point ``link`` at ``target``, replacing what was there in one rename."""
+    tmp = f"{link}.tmp-{os.getpid()}"
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, link)
+    except OSError:
+        os.unlink(tmp)
+        raise
+
+
+def add_root(store: LocalStore, name: str, path: StorePath) -> str:
+    """Create (or repoint) the root ``var/gcroots/NAME`` -> ``path``; returns the link.
+
+    The path must be valid. Holding the GC lock shared while checking and
+    linking means a running collection either sees the root or has already
+    finished (and then the check sees what it removed).
+    """
+    link = os.path.join(store.gcroots, _check_root_name(name))
+    with gc_lock_shared(store.var):
+        if not store.is_valid(path):
+            raise NotFound(f"add root {name}: {path} is not a valid path")
+        _symlink_atomic(store.real_path(path), link)
+    return link
+
+
+def out_link_root_name(link: str) -> str:
+    """The name under ``var/gcroots`` of the indirect root for out-link ``link``."""
+    digest = hashlib.sha256(os.path.abspath(link).encode()).hexdigest()[:32]
+    return f"auto-{digest}"
+
+
+def add_out_link(store: LocalStore, link: str, path: StorePath) -> str:
+    """Point the symlink ``link`` at ``path`` and register it as an indirect root.
+
+    ``link`` gets the physical path (usable on this machine);
+    ``var/gcroots/auto-<hash of the absolute link>`` points at the absolute
+    link. Removing ``link`` later makes the root stale. Returns the root.
+    """
+    link = os.path.abspath(link)
+    root = os.path.join(store.gcroots, out_link_root_name(link))
+    with gc_lock_shared(store.var):
+        if not store.is_valid(path):
+            raise NotFound(f"add out-link {link}: {path} is not a valid path")
+        try:
+            _symlink_atomic(store.real_path(path), link)
+        except OSError as e:
+            raise InvalidInput(f"add out-link {link}: {e.strerror}") from e
+        _symlink_atomic(link, root)
+    return root
+
+
+def remove_root(store: LocalStore, name: str) -> list[str]:
+    """Remove the root called ``name``, or the roots pointing at the out-link ``name``.
+
+    Returns the links removed; :class:`NotFound` when there is none.
+    """
+    direct = os.path.join(store.gcroots, name)
+    if "/" not in name and name not in ("", ".", "..") and os.path.islink(direct):
+        os.unlink(direct)
+        return [direct]
+    want = os.path.abspath(name)
+    removed = []
+    for r in find_roots(store):
+        if r.link == want or r.target == want:
+            os.unlink(r.link)
+            removed.append(r.link)
+    if not removed:
+        raise NotFound(f"remove root {name}: no such root")
+    return removed
+
+
+# ---- temp roots -------------------------------------------------------------------------
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_temp_roots(store: LocalStore) -> dict[str, int]:
+    """Temp roots of live processes: base name -> pid. Removes dead processes' files.
+
+    A file whose lock is free belongs to a process that exited or dropped its
+    roots, except in the instant between its creation and its locking, when
+    it is still empty: an empty file is removed only when its process is gone.
+    """
+    d = os.path.join(store.var, "temproots")
+    live: dict[str, int] = {}
+    for name in sorted(os.listdir(d)):
+        path = os.path.join(d, name)
+        pid_text = name.split("-", 1)[0]
+        pid = int(pid_text) if pid_text.isdigit() else 0
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        with os.fdopen(fd, "rb") as f:
+            if _locked_by_other(fd):
+                for line in f.read().decode(errors="replace").split("\n"):
+                    if line:
+                        live[line] = pid
+            elif os.fstat(fd).st_size or not _pid_alive(pid):
+                os.unlink(path)
+    return live
+
+
+def _locked_by_other(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
+# ---- mark -----------------------------------------------------------------------------------
+
+
+def _root_whys(roots: Sequence[Root], temp: dict[str, int]) -> dict[str, Why]:
+    out: dict[str, Why] = {}
+    for base, pid in temp.items():
+        out.setdefault(base, (_TEMP, str(pid)))
+    for r in roots:
+        if r.path is not None:
+            out[r.path.base] = (_ROOT, r.link)
+    return out
+
+
+def _mark(txn: Txn, roots: dict[str, Why], opts: GCOptions) -> dict[str, Why]:
+    """Every registered path reachable from ``roots``: base -> why it is live."""
+    live: dict[str, Why] = {}
+    todo: list[tuple[str, Why]] = list(roots.items())
+    while todo:
+        base, why = todo.pop()
+        if base in live:
+            continue
+        rec = txn.get("paths", base.encode())
+        if rec is None:
+            continue
+        live[base] = why
+        todo.extend((ref, (_REF, base)) for ref in rec["refs"] if ref not in live)
+        if opts.keep_derivations and rec.get("deriver"):
+            todo.append((rec["deriver"], (_DERIVER, base)))
+        if opts.keep_outputs and base.endswith(".drv"):
+            prefix = base.encode() + b"!"
+            todo.extend((str(out), (_OUTPUT, base)) for _, out in txn.items("drvoutputs", prefix))
+    return live
+
+
+def _dead_order(txn: Txn, dead: Iterable[str]) -> list[tuple[str, int]]:
+    """Dead paths with their sizes, every referrer before the paths it references."""
+    refs: dict[str, list[str]] = {}
+    size: dict[str, int] = {}
+    for base in dead:
+        rec = txn.get("paths", base.encode())
+        refs[base] = rec["refs"]
+        size[base] = int(rec["size"])
+    pending = dict.fromkeys(refs, 0)
+    for base, rs in refs.items():
+        for r in rs:
+            if r != base and r in pending:
+                pending[r] += 1
+    ready = deque(sorted(b for b, n in pending.items() if n == 0))
+    order: list[tuple[str, int]] = []
+    while ready:
+        base = ready.popleft()
+        order.append((base, size[base]))
+        for r in refs[base]:
+            if r != base and r in pending:
+                pending[r] -= 1
+                if pending[r] == 0:
+                    ready.append(r)
+    # Reference cycles cannot be built (paths are content-addressed); keep
+    # anything left over rather than risk deleting a referenced path.
+    return order
+
+
+# ---- sweep ----------------------------------------------------------------------------------
+
+
+def _has_referrer(txn: Txn, base: str) -> bool:
+    prefix = base.encode() + b"\0"
+    own = prefix + base.encode()
+    return any(k != own for k in txn.keys("referrers", prefix))
+
+
+def _unregister(txn: Txn, base: str, rec: dict[str, Any]) -> None:
+    key = base.encode()
+    for ref in rec["refs"]:
+        txn.delete("referrers", ref.encode() + b"\0" + key)
+    txn.delete("paths", key)
+    if base.endswith(".drv"):
+        for k in list(txn.keys("drvoutputs", key + b"!")):
+            txn.delete("drvoutputs", k)
+
+
+class _Sweeper:
+    """Deletes paths batch by batch; owns the locked markers that cover a crash."""
+
+    def __init__(self, store: LocalStore, stack: ExitStack, n: int,
+                 on_delete: Callable[[StorePath, int], None] | None) -> None:
+        self.store = store
+        self.markers: list[TempDir] = [
+            stack.enter_context(store.temp_dir()) for _ in range(min(n, BATCH))]
+        self.on_delete = on_delete
+        self.result = GCResult()
+
+    def run(self, order: list[tuple[str, int]], max_freed: int | None) -> GCResult:
+        """Delete ``order`` (referrers first) until done or ``max_freed`` is reached."""
+        for i in range(0, len(order), BATCH):
+            if max_freed is not None and self.result.freed >= max_freed:
+                self.result.stopped_early = True
+                break
+            self._batch(order[i:i + BATCH], max_freed)
+        return self.result
+
+    def _batch(self, batch: list[tuple[str, int]], max_freed: int | None) -> None:
+        # Name every object first: if we die after the commit, the next
+        # store open removes the unregistered ones these markers name.
+        for marker, (base, _) in zip(self.markers, batch, strict=False):
+            marker.mark_target(base)
+        done: list[tuple[int, str, int]] = []
+        freed = self.result.freed
+        with self.store.db.write() as txn:
+            for slot, (base, size) in enumerate(batch):
+                if max_freed is not None and freed >= max_freed:
+                    self.result.stopped_early = True
+                    break
+                rec = txn.get("paths", base.encode())
+                if rec is None:
+                    continue
+                if _has_referrer(txn, base):
+                    self.result.kept_by_race += 1
+                    continue
+                _unregister(txn, base, rec)
+                done.append((slot, base, size))
+                freed += size
+        for slot, base, size in done:
+            self._remove(self.markers[slot], base)
+            path = StorePath.from_base(base)
+            self.result.deleted.append(path)
+            self.result.freed += size
+            if self.on_delete is not None:
+                self.on_delete(path, size)
+
+    def _remove(self, marker: TempDir, base: str) -> None:
+        real = os.path.join(self.store.store_dir, base)
+        try:
+            os.unlink(real)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            if e.errno not in (errno.EISDIR, errno.EPERM):
+                raise
+        # A directory: take it out of the store in one rename, then remove it.
+        trash = os.path.join(marker.path, base)
+        try:
+            os.rename(real, trash)
+        except FileNotFoundError:
+            return
+        remove_tree(trash)
+
+
+def _remove_leftovers(store: LocalStore, registered: set[str], temp: dict[str, int]) -> int:
+    """Remove store entries no transaction registered and no live process announced."""
+    candidates = [n for n in os.listdir(store.store_dir)
+                  if n not in registered and n not in temp]
+    if not candidates:
+        return 0
+    removed = 0
+    # Decided and moved inside a write transaction: an add renames its
+    # object into place inside one too, so the two never interleave.
+    with store.temp_dir() as tmp, store.db.write() as txn:
+        for name in candidates:
+            if txn.has("paths", name.encode()):
+                continue
+            try:
+                os.rename(os.path.join(store.store_dir, name), os.path.join(tmp.path, name))
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+# ---- the collector ------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    live: dict[str, Why]
+    order: list[tuple[str, int]]
+    registered: set[str]
+
+
+def _plan(store: LocalStore, roots: dict[str, Why], opts: GCOptions,
+          only: set[str] | None = None) -> _Plan:
+    """Mark from ``roots`` in one snapshot; order the dead (or ``only``) for deletion."""
+    with store.db.read() as txn:
+        live = _mark(txn, roots, opts)
+        registered = {k.decode() for k in txn.keys("paths")}
+        dead = (registered - live.keys()) if only is None else (only & registered)
+        order = _dead_order(txn, dead)
+    return _Plan(live, order, registered)
+
+
+def collect_garbage(store: LocalStore, opts: GCOptions | None = None,
+                    on_delete: Callable[[StorePath, int], None] | None = None) -> GCResult:
+    """Delete every path not reachable from a root; report what was freed.
+
+    Waits for a running collection to finish. ``on_delete(path, size)`` is
+    called after each path has left the database and the disk (for a dry
+    run: for each path that would be deleted, nothing is touched).
+    """
+    opts = opts or GCOptions()
+    with gc_lock_exclusive(store.var, wait=True):
+        temp = read_temp_roots(store)
+        plan = _plan(store, _root_whys(find_roots(store), temp), opts)
+        if opts.dry_run:
+            return _dry_run(plan, opts, on_delete)
+        with ExitStack() as stack:
+            result = _Sweeper(store, stack, len(plan.order), on_delete).run(
+                plan.order, opts.max_freed)
+        result.live = len(plan.live)
+        if not result.stopped_early:
+            result.leftovers = _remove_leftovers(store, plan.registered, temp)
+    return result
+
+
+def _dry_run(plan: _Plan, opts: GCOptions,
+             on_delete: Callable[[StorePath, int], None] | None) -> GCResult:
+    result = GCResult(live=len(plan.live))
+    for base, size in plan.order:
+        if opts.max_freed is not None and result.freed >= opts.max_freed:
+            result.stopped_early = True
+            break
+        path = StorePath.from_base(base)
+        result.deleted.append(path)
+        result.freed += size
+        if on_delete is not None:
+            on_delete(path, size)
+    return result
+
+
+# ---- deleting named paths ---------------------------------------------------------------------
+
+
+def _why_text(why: Why) -> str:
+    kind, detail = why
+    if kind == _ROOT:
+        return f"kept by root {detail}"
+    if kind == _TEMP:
+        return f"in use by running sx process {detail}"
+    if kind == _REF:
+        return f"referenced by {STORE_DIR}/{detail}"
+    if kind == _DERIVER:
+        return f"deriver of live path {STORE_DIR}/{detail} (keep-derivations)"
+    return f"output of live derivation {STORE_DIR}/{detail} (keep-outputs)"
+
+
+def delete_paths(store: LocalStore, paths: Iterable[StorePath],
+                 opts: GCOptions | None = None) -> int:
+    """Delete exactly ``paths``; returns the bytes freed (archive sizes).
+
+    All or nothing: :class:`NotFound` when one is not valid, :class:`StillAlive`
+    (naming the root, process or referrer) when one is reachable from a root
+    or referenced by a path outside the set; then nothing is deleted.
+    """
+    want = {p.base: p for p in paths}
+    with gc_lock_exclusive(store.var, wait=True):
+        temp = read_temp_roots(store)
+        plan = _plan(store, _root_whys(find_roots(store), temp), opts or GCOptions(), set(want))
+        _check_deletable(store, want, plan)
+        with ExitStack() as stack:
+            result = _Sweeper(store, stack, len(plan.order), None).run(plan.order, None)
+    if result.kept_by_race:
+        left = sorted(set(want) - {p.base for p in result.deleted})
+        raise StillAlive(f"delete {STORE_DIR}/{left[0]}: still alive: "
+                         "a path referencing it was registered meanwhile")
+    return result.freed
+
+
+def _check_deletable(store: LocalStore, want: dict[str, StorePath], plan: _Plan) -> None:
+    for base, path in sorted(want.items()):
+        if base not in plan.registered:
+            raise NotFound(f"delete {path}: not a valid path")
+        if base in plan.live:
+            raise StillAlive(f"delete {path}: still alive: {_why_text(plan.live[base])}")
+    for _, path in sorted(want.items()):
+        for r in store.referrers(path):
+            if r.base not in want:
+                raise StillAlive(f"delete {path}: still alive: referenced by {r} "
+                                 "(delete it too, or run sx gc)")
+
+
+# ---- listing --------------------------------------------------------------------------------
+
+
+def temp_root_list(store: LocalStore) -> list[Root]:
+    """The temp roots of running processes, as :class:`Root` values (kind ``temp``)."""
+    out = []
+    for base, pid in sorted(read_temp_roots(store).items()):
+        try:
+            path: StorePath | None = StorePath.from_base(base)
+        except InvalidInput:
+            path = None
+        out.append(Root(f"{{temp:{pid}}}", f"{STORE_DIR}/{base}", path, "temp"))
+    return out
+
+
+def closure_size(store: LocalStore, path: StorePath) -> tuple[int, int]:
+    """(number of paths, total archive bytes) of the closure of ``path``; (0, 0) if invalid."""
+    with store.db.read() as txn:
+        live = _mark(txn, {path.base: (_ROOT, "")}, GCOptions())
+        total = 0
+        for base in live:
+            rec = txn.get("paths", base.encode())
+            total += int(rec["size"])
+    return len(live), total

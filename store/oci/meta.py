@@ -1,0 +1,79 @@
+"""The sx facts an image carries, in annotations and labels, and how to read them back.
+
+Each layer descriptor has the annotation :data:`PATHS_KEY`: a JSON array
+with one object per store path in that layer, giving what ``sx import-oci``
+needs to register it (path, BLAKE3 archive hash and size, references,
+deriver, content address). The config's labels name the roots
+(:data:`ROOTS_KEY`) and the derivations they came from
+(:data:`DERIVERS_KEY`), space-separated.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sx.store.errors import Corrupt, InvalidInput
+from sx.store.hashing import Digest
+from sx.store.info import PathInfo
+from sx.store.path import StorePath
+
+PATHS_KEY = "dev.sx.store.paths"
+ROOTS_KEY = "dev.sx.roots"
+DERIVERS_KEY = "dev.sx.derivers"
+FORMAT_KEY = "dev.sx.image.format"
+FORMAT = "sx-oci-1"
+
+
+def path_record(info: PathInfo) -> dict[str, Any]:
+    """One path's entry in :data:`PATHS_KEY` (signatures are not carried)."""
+    return {
+        "path": str(info.path),
+        "narHash": str(info.nar_hash),
+        "narSize": info.nar_size,
+        "references": [str(r) for r in info.references],
+        "deriver": str(info.deriver) if info.deriver else None,
+        "ca": info.ca,
+    }
+
+
+def encode_paths(infos: list[PathInfo]) -> str:
+    """The annotation value for the paths of one layer (sorted, compact JSON)."""
+    records = [path_record(i) for i in sorted(infos, key=lambda i: i.path)]
+    return json.dumps(records, sort_keys=True, separators=(",", ":"))
+
+
+def decode_paths(text: str, what: str) -> list[PathInfo]:
+    """Parse a :data:`PATHS_KEY` value; :class:`Corrupt` when malformed."""
+    try:
+        records = json.loads(text)
+        if not isinstance(records, list):
+            raise TypeError("not a JSON array")
+        return [_info(r) for r in records]
+    except (ValueError, TypeError, KeyError, InvalidInput) as e:
+        raise Corrupt(f"import-oci {what}: bad {PATHS_KEY} annotation: {e}") from e
+
+
+def _info(rec: dict[str, Any]) -> PathInfo:
+    deriver = rec.get("deriver")
+    ca = rec.get("ca")
+    size = rec["narSize"]
+    if not isinstance(size, int) or size < 0 or (ca is not None and not isinstance(ca, str)):
+        raise TypeError(f"bad record for {rec.get('path')!r}")
+    return PathInfo(
+        path=StorePath.parse(rec["path"]),
+        nar_hash=Digest.parse(rec["narHash"]),
+        nar_size=size,
+        references=tuple(StorePath.parse(r) for r in rec["references"]),
+        deriver=StorePath.parse(deriver) if deriver else None,
+        ca=ca,
+    )
+
+
+def root_labels(roots: list[PathInfo]) -> dict[str, str]:
+    """Config labels naming the exported roots and the derivations they came from."""
+    labels = {FORMAT_KEY: FORMAT, ROOTS_KEY: " ".join(sorted(str(i.path) for i in roots))}
+    derivers = sorted({str(i.deriver) for i in roots if i.deriver})
+    if derivers:
+        labels[DERIVERS_KEY] = " ".join(derivers)
+    return labels
