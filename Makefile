@@ -22,9 +22,11 @@ $(SYSSTAMP): scripts/install-system-deps.sh
 
 install: $(STAMP) $(SYSSTAMP)
 
+# mypy sees the folders under their installed names through a symlink tree.
 lint: install
 	$(VENV)/bin/ruff check store derivations cli tests bench
-	$(VENV)/bin/mypy store derivations cli
+	mkdir -p .lint/sx && for d in store derivations cli; do ln -sfn ../../$$d .lint/sx/$$d; done
+	$(VENV)/bin/mypy -p sx.store -p sx.derivations -p sx.cli
 
 test: install lint
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
@@ -44,4 +46,4 @@ bootstrap: install
 	$(SX) bootstrap chain --progress
 
 clean:
-	rm -rf $(VENV) .demo-store .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .lint demo-out .pytest_cache .mypy_cache .ruff_cache build *.egg-info

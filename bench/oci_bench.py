@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--mb", type=int, default=220, help="closure size in MB (>= 200)")
-    args = ap.parse_args(argv)
+    args = ap.parse_args(argv or [])  # run_all.py calls main() with its own argv in sys
     sx = os.path.join(os.path.dirname(sys.executable), "sx")
     work = tempfile.mkdtemp(prefix="sx-oci-bench-")
     try:
@@ -112,4 +112,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 import zstandard
 from sx.store import nar
@@ -84,7 +84,9 @@ def pack_path(store: LocalStore, info: PathInfo, scratch: str) -> Packed:
     try:
         with open(dest, "xb") as f:
             out = _HashingWriter(f)
-            writer = compressor().stream_writer(out, size=info.nar_size, closefd=False)
+            # The writer only calls write(); the cast satisfies the stub's IO[bytes].
+            writer = compressor().stream_writer(cast(IO[bytes], out), size=info.nar_size,
+                                                closefd=False)
             sink = _PackSink(writer)
             nar.dump(store.real_path(info.path), sink)
             writer.flush(zstandard.FLUSH_FRAME)
@@ -125,7 +127,7 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
     raw = _HashingReader(stream)
     try:
         reader = zstandard.ZstdDecompressor().stream_reader(
-            raw, read_size=_CHUNK, read_across_frames=False)
+            cast(IO[bytes], raw), read_size=_CHUNK, read_across_frames=False)
         obj = store.restore_nar(tmp, reader.read, rec.info, what)
         if reader.read(1):
             raise Corrupt(f"fetch {what}: archive {rec.archive_key} has data after the archive")

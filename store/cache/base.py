@@ -81,7 +81,7 @@ class Cache(ABC):
             raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
         return data
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections (the cache may still be used afterwards)."""
 
     def __enter__(self) -> Cache:

@@ -30,8 +30,8 @@ from sx.store.errors import Corrupt, InvalidInput
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 EMPTY_CONFIG = b"{}"
-EMPTY = {"mediaType": "application/vnd.oci.empty.v1+json",
-         "digest": "sha256:" + hashlib.sha256(EMPTY_CONFIG).hexdigest(), "size": 2}
+EMPTY_DIGEST = "sha256:" + hashlib.sha256(EMPTY_CONFIG).hexdigest()
+EMPTY = {"mediaType": "application/vnd.oci.empty.v1+json", "digest": EMPTY_DIGEST, "size": 2}
 # key prefix -> (artifact type, layer media type)
 KINDS = {
     "nar": ("application/vnd.sx.archive.v1", "application/vnd.sx.nar.v1+zstd"),
@@ -178,7 +178,7 @@ class OciCache(Cache):
         tag = key_to_tag(key)
         what = f"upload {key} to {self.url}"
         digest, b3, size = _sha256(data)
-        self._upload_blob(EMPTY_CONFIG, EMPTY["digest"], what)
+        self._upload_blob(EMPTY_CONFIG, EMPTY_DIGEST, what)
         self._upload_blob(data, digest, what)
         artifact, media = KINDS[key.partition("/")[0]]
         manifest = {

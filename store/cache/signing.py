@@ -79,7 +79,7 @@ class PublicKey:
         return f"{self.name}:{_b64(self.raw)}"
 
     def verify(self, fingerprint: bytes, signature: str) -> bool:
-        """Whether ``signature`` (``name:base64``) is this key's valid signature of ``fingerprint``."""
+        """Whether ``signature`` (``name:base64``) is this key's signature of ``fingerprint``."""
         name, _, b64 = signature.partition(":")
         if name != self.name:
             return False

@@ -21,10 +21,9 @@ import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import zstandard
-
 from sx.store import nar
 from sx.store.errors import Corrupt, HashMismatch, InvalidInput, MissingReference
 from sx.store.fsutil import canonicalize
@@ -218,14 +217,15 @@ class _LayerTar:
 def _tar_stream(blob: IO[bytes], kind: str, name: str, digest: str) -> Iterator[_LayerTar]:
     raw: IO[bytes] = blob
     if kind.endswith("+gzip"):
-        raw = gzip.GzipFile(fileobj=blob, mode="rb")
+        raw = cast(IO[bytes], gzip.GzipFile(fileobj=blob, mode="rb"))
     elif kind.endswith("+zstd"):
         raw = zstandard.ZstdDecompressor().stream_reader(blob, read_across_frames=True)
     reader = _HashingReader(raw)
     try:
         with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
             yield _LayerTar(reader, tar)
-    except (tarfile.TarError, EOFError, zlib.error, zstandard.ZstdError, OSError) as e:
+    except (tarfile.TarError, EOFError, zlib.error, zstandard.ZstdError,
+            gzip.BadGzipFile) as e:
         raise Corrupt(f"import-oci {name}: layer {digest}: unreadable: {e}") from e
 
 

@@ -104,7 +104,7 @@ def open_source(location: str) -> Iterator[ImageSource]:
     if not os.path.isfile(location):
         raise InvalidInput(f"import-oci {location}: no such directory or file")
     try:
-        tar = tarfile.open(location, "r:")
+        tar = tarfile.open(location, "r:")  # noqa: SIM115 (closed by the with below)
     except (tarfile.TarError, OSError) as e:
         raise Corrupt(f"import-oci {location}: not an image layout or oci-archive: {e}") from e
     with tar:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import GREETING, Closure, RunSx
-from oci_helpers import all_bytes, image, tree_files
+from oci_helpers import GREETING, Closure, RunSx, all_bytes, image, many_paths, tree_files
 from sx.store.fsutil import remove_tree
 from sx.store.path import StorePath
-from test_oci_export import many_paths
 
 pytestmark = pytest.mark.oci
 TIMEOUT = 120
@@ -138,4 +135,3 @@ def test_podman_loads_an_archive(sx: RunSx, closure: Closure, busybox: tuple, tm
     ids = _run(*podman, "images", "--no-trunc", "--format", "{{.ID}}").split()
     assert len(ids) == 1
     assert _podman_run(podman, ids[0].removeprefix("sha256:")) == "archived\n"
-    assert not os.path.exists(tmp_path / "bundle")

@@ -3,6 +3,7 @@
 #
 # Environment (set by the recipe; store paths only):
 #   src       the orig tarball (tar.bz2, no top directory)
+#   patches   a directory of sx's own patches (*.patch, applied with -p1 in order)
 #   glibc     the target libc tree (libc6 + libc6-dev + linux-libc-dev)
 #   cc_kind   gcc | clang | debian-tcc | tcc   (how to drive the compiler)
 #   compiler  the compiler's tree (a seed, or an earlier tcc stage)
@@ -27,6 +28,9 @@ run="$ldso --library-path $lp"
 mkdir -p /build/src /build/wrap
 cd /build/src
 tar -xjf "$src"
+for p in "$patches"/*.patch; do
+    patch -p1 < "$p"
+done
 
 # What ./configure would write; the paths point into the store.
 cat > config.h <<EOF
@@ -36,6 +40,7 @@ cat > config.h <<EOF
 #define CONFIG_TCC_LIBPATHS "$crt:$glibc_libs"
 #define CONFIG_TCC_CRTPREFIX "$crt"
 #define CONFIG_TCC_ELFINTERP "$ldso"
+#define CONFIG_TCC_RPATH "$glibc_libs"
 #define GCC_MAJOR 0
 #define GCC_MINOR 0
 #define CC_NAME CC_tcc
@@ -49,27 +54,38 @@ wrap() {
     chmod 755 "/build/wrap/$name"
 }
 
+# -fno-builtin: at -O2 gcc and clang expand the copy of a constant string
+# into immediate stores, which can split this output's own path across
+# instructions; sx rewrites a self-reference only where it finds it whole.
+copt="-O2 -fno-builtin"
+
+# A seed needs to be told where the libc is at run time; a tcc built here
+# knows it already (CONFIG_TCC_RPATH, patches/tcc-default-rpath.patch).
+rpath=-Wl,-rpath=$glibc_libs
+
 case $cc_kind in
 gcc)
     wrap cc1 "$compiler/usr/lib/gcc/$triple/12/cc1"
     wrap as "$compiler/usr/bin/$triple-as"
     # collect2 only forwards to ld for a plain C link: call ld directly.
     wrap collect2 "$compiler/usr/bin/$triple-ld.bfd"
-    cc="$run $compiler/usr/bin/$triple-gcc-12 --sysroot=$glibc -B/build/wrap/ -static-libgcc -O2"
+    cc="$run $compiler/usr/bin/$triple-gcc-12 --sysroot=$glibc -B/build/wrap/ -static-libgcc $copt"
     ;;
 clang)
     wrap ld.lld "$compiler/usr/lib/llvm-14/bin/lld" -flavor gnu
     cc="$run $compiler/usr/lib/llvm-14/bin/clang --sysroot=$glibc --gcc-toolchain=$compiler/usr"
-    cc="$cc -resource-dir $compiler/usr/lib/llvm-14/lib/clang/14.0.6 -B/build/wrap -fuse-ld=lld -static-libgcc -O2"
+    cc="$cc -resource-dir $compiler/usr/lib/llvm-14/lib/clang/14.0.6 -B/build/wrap -fuse-ld=lld -static-libgcc $copt"
     ;;
 debian-tcc)
     tccdir=$compiler/usr/lib/$triple/tcc
     cc="$run $compiler/usr/bin/tcc -B$tccdir -isystem $glibc/usr/include/$triple -isystem $glibc/usr/include"
-    cc="$cc -nostdlib $crt/crt1.o $crt/crti.o"
-    cc_tail="-L$crt -L$glibc_libs -lc $tccdir/libtcc1.a $crt/crtn.o"
+    # Debian's tcc looks for crt*.o and libc under /usr: name them all.
+    link_head="-nostdlib $crt/crt1.o $crt/crti.o"
+    link_tail="-L$crt -L$glibc_libs -lc $tccdir/libtcc1.a $crt/crtn.o"
     ;;
 tcc)
     cc="$run $compiler/bin/tcc"
+    rpath=
     ;;
 *)
     echo "build-tcc: unknown cc_kind $cc_kind" >&2
@@ -83,7 +99,13 @@ esac
 # shellcheck disable=SC2086 # the command lines are word lists on purpose
 $cc -c tcc.c -o tcc.o -DONE_SOURCE=1 -DTCC_TARGET_X86_64 -I.
 # shellcheck disable=SC2086
-$cc -o tcc tcc.o -Wl,-rpath=$glibc_libs -lm ${cc_tail:-}
+$cc ${link_head:-} -o tcc tcc.o ${rpath:-} -lm ${link_tail:-}
+
+# (busybox grep stops at a NUL inside a line: search the printable strings.)
+if ! strings tcc | grep -q -F "$out/lib/tcc"; then
+    echo "build-tcc: $out/lib/tcc is not stored whole in tcc (self-reference split)" >&2
+    exit 1
+fi
 
 # The runtime library is always built by the tcc just made, from the source
 # tree's own include/ (-B.), so it is the same whichever seed came first.

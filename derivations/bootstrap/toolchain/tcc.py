@@ -47,6 +47,7 @@ def _kind(seed_name: str) -> str:
 def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str) -> Derivation:
     """tcc built by ``compiler`` (driven as ``cc_kind``, see build-tcc.sh)."""
     build = script("build-tcc.sh")
+    patches = script("patches")
     src = tcc_source()
     glibc = seed("glibc")
     return derivation(
@@ -56,12 +57,13 @@ def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str) -> Deri
         env={
             "src": src.out,
             "glibc": glibc.out,
+            "patches": str(patches),
             "cc_kind": cc_kind,
             "compiler": compiler.out,
             "busybox": busybox_bin(),
         },
         inputs=[busybox(), src, glibc, compiler],
-        srcs=[build],
+        srcs=[build, patches],
         meta={"stage": stage},
     )
 
@@ -69,7 +71,8 @@ def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str) -> Deri
 @cache
 def tcc1(seed_name: str) -> Derivation:
     """Stage tcc-1: tcc built by the compiler seed ``seed_name``."""
-    return build_tcc("tcc-1", seed(seed_name), _kind(seed_name), "tcc-1")
+    kind = _kind(seed_name)
+    return build_tcc("tcc-1", seed(seed_name), kind, "tcc-1")
 
 
 @cache
@@ -91,3 +94,13 @@ def tcc_stages(seed_name: str, generations: int = 2) -> list[tuple[str, Derivati
 def tcc(seed_name: str = "debian-tcc") -> Derivation:
     """The self-built tcc (stage tcc-2): the same store path from every seed."""
     return tcc_generation(seed_name, 2)
+
+
+def tcc_ddc() -> list[Derivation]:
+    """tcc-2 from every compiler seed: realized together they name one store path."""
+    return [tcc_generation(s, 2) for s in COMPILER_SEEDS]
+
+
+def tcc1_all() -> list[Derivation]:
+    """tcc-1 from every compiler seed (three different paths: each seed's own bytes)."""
+    return [tcc1(s) for s in COMPILER_SEEDS]

@@ -1,0 +1,168 @@
+"""Builder overhead: realize DAGs of trivial sandboxed derivations with sx and with Nix.
+
+Shapes: a *chain* (each derivation depends on the previous one) and a wide
+*fan-in* (N independent leaves and one root that depends on all of them),
+each with 200 and 2,000 derivations. Every derivation runs
+``busybox sh -c 'echo $n > $out'`` in the sandbox. Both tools run their
+command line from scratch (evaluation, writing ``.drv`` files, building) with
+the same number of parallel jobs; Nix runs with ``sandbox = true`` (given on
+the command line, so the machine's nix.conf is left alone).
+
+Every run uses fresh derivations (a salt in each), so nothing is cached,
+and nothing is deleted between runs (ext4 is slow to create files for a
+while after a large delete). Printed: median milliseconds per derivation for
+each tool, the ratio sx / Nix, and each tool's growth from 200 to 2,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+from common import print_header, require_tools, scratch_dir
+
+from sx.derivations.examples import busybox_tree
+
+SIZES = (200, 2000)
+SHAPES = ("chain", "fanin")
+NIX_OPTIONS = ["--option", "sandbox", "true", "--option", "build-users-group", "",
+               "--option", "substituters", "", "--option", "experimental-features",
+               "nix-command"]
+
+
+def sx_recipe(shape: str, n: int, salt: str, busybox_dir: str) -> str:
+    """A recipe file whose ``root`` is the DAG."""
+    return f'''
+from sx.derivations.model import Source, derivation
+bb = Source({busybox_dir!r}, "busybox")
+sh = f"{{bb}}/bin/sh"
+
+def d(name, script, inputs=()):
+    return derivation(name, sh, ["-c", script], inputs=inputs, srcs=[bb],
+                      env={{"salt": {salt!r}}})
+
+def root():
+    if {shape!r} == "chain":
+        prev = None
+        for i in range({n}):
+            dep = [prev] if prev else []
+            ref = f": {{prev.out}}; " if prev else ""
+            prev = d(f"c{{i}}", ref + f"echo {{i}} > $out", dep)
+        return prev
+    leaves = [d(f"f{{i}}", f"echo {{i}} > $out") for i in range({n} - 1)]
+    return d("fanin", "echo root > $out", leaves)
+'''
+
+
+def nix_expr(shape: str, n: int, salt: str, busybox_path: str) -> str:
+    """The same DAG as a Nix expression."""
+    head = f'''let
+  bb = builtins.storePath "{busybox_path}";
+  d = name: script: deps: derivation {{
+    inherit name deps; system = "x86_64-linux"; builder = "${{bb}}/bin/sh";
+    args = [ "-c" script ]; salt = "{salt}";
+  }};
+'''
+    if shape == "chain":
+        lines = ['  c0 = d "c0" "echo 0 > $out" [];']
+        for i in range(1, n):
+            lines.append(f'  c{i} = d "c{i}" ": ${{c{i - 1}}}; echo {i} > $out" [];')
+        return head + "\n".join(lines) + f"\nin c{n - 1}\n"
+    lines = [f'  f{i} = d "f{i}" "echo {i} > $out" [];' for i in range(n - 1)]
+    deps = " ".join(f"f{i}" for i in range(n - 1))
+    return head + "\n".join(lines) + f'\nin d "fanin" "echo root > $out" [ {deps} ]\n'
+
+
+def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> float:
+    """Wall time of a command; exits loudly if it fails."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(list(cmd), env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:4])}... failed ({proc.returncode}): "
+                         f"{proc.stderr.strip()[-800:]}")
+    return took
+
+
+class Bench:
+    """One benchmark session: a scratch dir, a store for sx, busybox for both tools."""
+
+    def __init__(self, work: str, jobs: int) -> None:
+        self.work = work
+        self.jobs = jobs
+        self.bb_dir = os.path.join(work, "busybox")
+        busybox_tree(self.bb_dir, shutil.which("busybox") or "/bin/busybox")
+        out = subprocess.run(["nix-store", "--add", self.bb_dir], capture_output=True,
+                             text=True, check=True)
+        self.nix_bb = out.stdout.strip()
+        self.root = os.path.join(work, "sx-root")
+        self.nonce = secrets.token_hex(4)
+
+    def run_sx(self, shape: str, n: int, salt: str) -> float:
+        path = os.path.join(self.work, f"{shape}-{n}-{salt}.py")
+        with open(path, "w") as f:
+            f.write(sx_recipe(shape, n, salt, self.bb_dir))
+        env = dict(os.environ, SX_ROOT=self.root)
+        cmd = [sys.executable, "-m", "sx.cli.main", "realize", "-q", "-j", str(self.jobs),
+               f"{path}:root"]
+        return timed(cmd, env)
+
+    def run_nix(self, shape: str, n: int, salt: str) -> float:
+        path = os.path.join(self.work, f"{shape}-{n}-{salt}.nix")
+        with open(path, "w") as f:
+            f.write(nix_expr(shape, n, salt, self.nix_bb))
+        cmd = ["nix-build", path, "--no-out-link", "--quiet", "--max-jobs", str(self.jobs),
+               "--cores", "1", *NIX_OPTIONS]
+        return timed(cmd)
+
+    def measure(self, shape: str, n: int, runs: int) -> tuple[float, float]:
+        """Median seconds per derivation for sx and for Nix (alternating runs)."""
+        sx_times, nix_times = [], []
+        for r in range(runs):
+            salt = f"{self.nonce}-{r}"
+            sx_times.append(self.run_sx(shape, n, salt))
+            nix_times.append(self.run_nix(shape, n, salt))
+        return statistics.median(sx_times) / n, statistics.median(nix_times) / n
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure and print; ``--runs`` and ``--sizes`` shorten a run."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args([] if argv is None else list(argv))
+    require_tools("bwrap", "busybox", "nix-build", "nix-store")
+    work = scratch_dir("build")
+    bench = Bench(work, args.jobs)
+    print_header(f"builder: trivial sandboxed derivations, -j{args.jobs}, "
+                 f"median of {args.runs} runs (ms per derivation)")
+    results: dict[tuple[str, int], tuple[float, float]] = {}
+    for shape in args.shapes:
+        for n in args.sizes:
+            sx, nix = bench.measure(shape, n, args.runs)
+            results[(shape, n)] = (sx, nix)
+            print(f"{shape:<6} {n:>5}   sx {sx * 1000:6.2f} ms   nix {nix * 1000:6.2f} ms   "
+                  f"ratio sx/nix {sx / nix:5.2f}  (target <= 1.00: "
+                  f"{'met' if sx <= nix else 'NOT met'})", flush=True)
+    lo, hi = min(args.sizes), max(args.sizes)
+    if lo != hi:
+        for shape in args.shapes:
+            (s1, n1), (s2, n2) = results[(shape, lo)], results[(shape, hi)]
+            growth = s2 / s1
+            print(f"{shape:<6} growth {lo} -> {hi}:   sx {growth:4.2f}x   nix {n2 / n1:4.2f}x"
+                  f"   (sx target <= 1.20: {'met' if growth <= 1.2 else 'NOT met'})",
+                  flush=True)
+    print(f"(scratch kept in {work}; sx store {bench.root})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

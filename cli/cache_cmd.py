@@ -1,0 +1,292 @@
+"""Binary cache commands: ``key``, ``sign``, ``copy``, ``serve``, ``verify``, ``challenge``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import trio
+from sx.cli.common import open_store, parse_paths, resolve_installables
+from sx.cli.errors import NOT_TRUSTED
+from sx.cli.errors import register as register_error
+from sx.store import nar
+from sx.store.cache import open_cache
+from sx.store.cache.challenge import Verdict, challenge
+from sx.store.cache.config import load_config
+from sx.store.cache.copy import copy_from, copy_to
+from sx.store.cache.layout import CachedPath, info_key
+from sx.store.cache.server import make_server, serve
+from sx.store.cache.signing import (
+    SecretKey,
+    TrustPolicy,
+    Untrusted,
+    load_secret_key,
+    write_secret_key,
+)
+from sx.store.cache.sigs import (
+    SigReport,
+    realisations_of,
+    report_path,
+    report_realisation,
+    sign_paths,
+)
+from sx.store.errors import InvalidInput, NotFound
+from sx.store.info import PathInfo
+from sx.store.local import LocalStore, default_root
+from sx.store.path import StorePath
+
+register_error(Untrusted, NOT_TRUSTED)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the cache commands."""
+    _register_key(sub)
+    s = sub.add_parser("sign", help="sign path infos (and their realisations) with a secret key")
+    s.add_argument("--key", required=True, metavar="FILE", help="secret key file")
+    s.add_argument("-r", "--closure", action="store_true", help="sign the whole closure")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.set_defaults(func=cmd_sign)
+
+    c = sub.add_parser("copy", help="upload closures to a cache, or download them from one")
+    way = c.add_mutually_exclusive_group(required=True)
+    way.add_argument("--to", metavar="URL", help="file:///dir, http://host:port, oci://host/repo")
+    way.add_argument("--from", dest="source", metavar="URL", help="cache to download from")
+    c.add_argument("--no-check-sigs", action="store_true",
+                   help="with --from: accept paths without trusted signatures")
+    c.add_argument("-j", "--jobs", type=int, default=0, help="transfers at once")
+    c.add_argument("--token-file", metavar="FILE",
+                   help="upload token for sx serve (default: $SX_UPLOAD_TOKEN)")
+    c.add_argument("paths", nargs="+", metavar="INSTALLABLE|PATH")
+    c.set_defaults(func=cmd_copy)
+
+    v = sub.add_parser("serve", help="serve a cache directory over HTTP")
+    v.add_argument("dir", metavar="DIR")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    tok = v.add_mutually_exclusive_group()
+    tok.add_argument("--upload-token", metavar="TOKEN", help="allow uploads with this token")
+    tok.add_argument("--upload-token-file", metavar="FILE", help="read the token from FILE")
+    v.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    v.set_defaults(func=cmd_serve)
+
+    f = sub.add_parser("verify", help="check paths' contents and, with --sigs, who signed them")
+    f.add_argument("--sigs", action="store_true", help="report signatures and the trust verdict")
+    f.add_argument("--from", dest="source", metavar="URL",
+                   help="report the signatures of a cache's records instead")
+    f.add_argument("-r", "--closure", action="store_true", help="the whole closure")
+    f.add_argument("paths", nargs="+", metavar="PATH")
+    f.set_defaults(func=cmd_verify)
+
+    h = sub.add_parser("challenge", help="compare the realisations several caches hold")
+    h.add_argument("urls", nargs="+", metavar="URL")
+    h.add_argument("--only-differences", action="store_true",
+                   help="show only outputs the caches disagree on")
+    h.set_defaults(func=cmd_challenge)
+
+
+def _register_key(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    k = sub.add_parser("key", help="manage signing keys")
+    ks = k.add_subparsers(dest="key_command", metavar="SUBCOMMAND", required=True)
+    g = ks.add_parser("generate", help="make an ed25519 key pair; print the public key")
+    g.add_argument("--name", required=True, help="key name, e.g. builder-1")
+    g.add_argument("-o", "--output", metavar="FILE",
+                   help="write the secret key to FILE (mode 0600) and print the public key; "
+                        "without it the secret key is printed")
+    g.set_defaults(func=cmd_key_generate)
+    p = ks.add_parser("public", help="print the public key of a secret key file")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_key_public)
+
+
+# ---- keys and signing ---------------------------------------------------------------
+
+
+def cmd_key_generate(args: argparse.Namespace) -> int:
+    """Generate a key pair."""
+    key = SecretKey.generate(args.name)
+    if args.output:
+        write_secret_key(key, args.output)
+        print(key.public())
+    else:
+        print(key)
+    return 0
+
+
+def cmd_key_public(args: argparse.Namespace) -> int:
+    """Print a secret key's public half."""
+    print(load_secret_key(args.file).public())
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """Sign paths (and their closure with -r)."""
+    key = load_secret_key(args.key)
+    store = open_store(args)
+    paths = parse_paths(store, args.paths)
+    if args.closure:
+        paths = sorted(store.closure(paths))
+    done = sign_paths(store, key, paths)
+    print(f"signed {done.paths} paths and {done.realisations} realisations as {key.name}",
+          file=sys.stderr)
+    return 0
+
+
+# ---- copy and serve -----------------------------------------------------------------
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    if not args.token_file:
+        return None
+    try:
+        with open(args.token_file, encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError as e:
+        raise InvalidInput(f"read token {args.token_file}: {e.strerror}") from e
+
+
+def _policy(root: str) -> TrustPolicy | None:
+    """The configured trust policy (None when no trusted keys are configured)."""
+    cfg = load_config(root)
+    return cfg.policy() if cfg.trusted_keys else None
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    """Upload or download closures."""
+    store = open_store(args)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 2)
+    if args.to:
+        cache = open_cache(args.to, _token(args))
+        roots = _roots(store, args.paths)
+        report = copy_to(store, cache, roots, jobs)
+        for line in report.conflicts:
+            print(f"sx: warning: {line}", file=sys.stderr)
+        print(f"copied {len(report.uploaded)} paths to {cache.url} "
+              f"({len(report.present)} already there, signatures added to "
+              f"{len(report.signatures_merged)}, {report.realisations} realisations)",
+              file=sys.stderr)
+        return 0
+    cache = open_cache(args.source)
+    paths = [StorePath.split(p if not p.startswith(store.store_dir) else store.to_logical(p))[0]
+             for p in args.paths]
+    policy = None if args.no_check_sigs else _policy(store.root)
+    if policy is None and not args.no_check_sigs:
+        raise Untrusted(f"copy from {cache.url}: no trusted-public-keys configured "
+                        "(set them in the config file, or pass --no-check-sigs)")
+    result = copy_from(store, cache, paths, policy, max(jobs, 4))
+    print(f"copied {len(result.fetched)} paths from {cache.url}", file=sys.stderr)
+    return 0
+
+
+def _roots(store: LocalStore, texts: list[str]) -> list[StorePath]:
+    """Store paths as they are; anything else is an installable to resolve (and realize)."""
+    if all(t.startswith(("/sx/store/", store.store_dir + "/")) for t in texts):
+        return parse_paths(store, texts)
+    return resolve_installables(store, texts)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve a cache directory until interrupted."""
+    token = args.upload_token
+    if args.upload_token_file:
+        token = _token(argparse.Namespace(token_file=args.upload_token_file))
+    if token is not None and not token:
+        raise InvalidInput("serve: the upload token is empty")
+    server = make_server(os.path.abspath(args.dir), args.host, args.port, token, args.verbose)
+    mode = "uploads allowed with the token" if token else "read-only"
+
+    def ready(url: str) -> None:
+        print(f"serving {os.path.abspath(args.dir)} at {url} ({mode})", flush=True)
+
+    try:
+        serve(server, ready)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+# ---- verify and challenge -----------------------------------------------------------
+
+
+def _print_report(rep: SigReport, policy: TrustPolicy | None) -> None:
+    print(rep.what)
+    for st in rep.statuses:
+        print(f"  {st.name:<24} {st.status}")
+    if not rep.statuses:
+        print("  (no signatures)")
+    if policy is not None:
+        verdict = "trusted" if rep.trusted else "NOT trusted"
+        print(f"  {verdict}: {len(rep.signers)} of {policy.required} required distinct "
+              f"trusted signers")
+
+
+def _infos_from(url: str, paths: list[StorePath]) -> list[PathInfo]:
+    cache = open_cache(url)
+    out = []
+    for p in paths:
+        data = cache.get_bytes(info_key(p))
+        if data is None:
+            raise NotFound(f"verify {p}: not in {cache.url}")
+        out.append(CachedPath.decode(data, p, cache.url).info)
+    return out
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check contents (local paths) and report signatures."""
+    store = open_store(args)
+    policy = _policy(store.root)
+    if args.source:
+        paths = [StorePath.split(p)[0] for p in args.paths]
+        infos = _infos_from(args.source, paths)
+    else:
+        paths = parse_paths(store, args.paths)
+        if args.closure:
+            paths = store.topo_sort(store.closure(paths))
+        infos = [store.require(p) for p in paths]
+    ok = True
+    for info in infos:
+        if not args.source:
+            got, size = nar.hash_path(store.real_path(info.path))
+            if got != info.nar_hash or size != info.nar_size:
+                print(f"{info.path}: contents changed: {got}, recorded {info.nar_hash}")
+                ok = False
+                continue
+        if not args.sigs:
+            print(f"{info.path}: ok")
+            continue
+        rep = report_path(info, policy)
+        _print_report(rep, policy)
+        ok = ok and rep.trusted is not False
+        if not args.source:
+            for r in realisations_of(store, [info.path]):
+                rrep = report_realisation(r, policy)
+                _print_report(rrep, policy)
+                ok = ok and rrep.trusted is not False
+    return 0 if ok else NOT_TRUSTED
+
+
+def _print_verdict(v: Verdict) -> None:
+    label = {"agree": "agree", "differ": "DIFFER", "single": "only one"}[v.status]
+    print(f"{label:<9} {v.id}")
+    for a in v.answers:
+        if a.path is None:
+            print(f"    {a.url}: error: {a.error}")
+            continue
+        who = ", ".join(a.signers) or "no trusted signer"
+        extra = f" (also signed by unverified: {', '.join(a.others)})" if a.others else ""
+        print(f"    {a.url}: {a.path}  signed by {who}{extra}")
+
+
+def cmd_challenge(args: argparse.Namespace) -> int:
+    """Compare realisations across caches; exit 1 when any differ."""
+    policy = _policy(os.path.abspath(args.root or default_root()))
+    caches = [open_cache(u) for u in args.urls]
+    verdicts = trio.run(challenge, caches, policy)
+    counts = {"agree": 0, "differ": 0, "single": 0}
+    for v in verdicts:
+        counts[v.status] += 1
+        if v.status == "differ" or not args.only_differences:
+            _print_verdict(v)
+    print(f"{counts['agree']} agree, {counts['differ']} differ, {counts['single']} held by "
+          f"one cache only", file=sys.stderr)
+    return 1 if counts["differ"] else 0

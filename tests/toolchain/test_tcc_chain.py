@@ -1,0 +1,123 @@
+"""tcc from three binary seeds, in the real sandbox, with Debian's real packages.
+
+The session store (``tstore``) is shared: the seeds are fetched and unpacked
+once, and every later realization of the same derivation is a lookup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from conftest import build
+
+from sx.cli.main import main
+from sx.derivations.bootstrap.toolchain import debian, seeds, tcc
+from sx.derivations.build.errors import BuildError
+from sx.derivations.hashing import fixed_output_path
+from sx.derivations.model import BUILTIN_WRITE, derivation
+from sx.derivations.provenance import seeds_of
+from sx.store.errors import HashMismatch
+from sx.store.local import LocalStore
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+SEEDS = seeds.COMPILER_SEEDS
+
+
+def test_ddc_three_seeds_converge_on_one_path(tstore: LocalStore) -> None:
+    stages = {s: tcc.tcc_stages(s, 2) for s in SEEDS}
+    out = build(tstore, [d for st in stages.values() for _, d in st])
+    tcc1 = out[0::2]
+    tcc2 = out[1::2]
+    assert len(set(tcc1)) == 3, "each seed builds its own tcc-1"
+    assert len(set(tcc2)) == 1, f"tcc-2 differs between seeds: {tcc2}"
+    # The shared path is one object, and it knows a realisation per seed.
+    path = tcc2[0]
+    for s in SEEDS:
+        drv = tcc.tcc_generation(s, 2)
+        assert tstore.derivation_outputs(drv.drv_path) == {"out": path}
+
+
+def test_first_self_build_is_a_fixpoint(tstore: LocalStore) -> None:
+    out = build(tstore, [d for _, d in tcc.tcc_stages("debian-tcc", 3)])
+    assert out[1] == out[2], "tcc built by the self-built tcc differs from it"
+
+
+def test_self_built_tcc_compiles_and_runs_a_program(tstore: LocalStore) -> None:
+    t = tcc.tcc()
+    hello = '#include <stdio.h>\nint main(void) { printf("%d\\n", 6 * 7); return 0; }\n'
+    script = 'printf "%s" "$hello" > hello.c && $tcc/bin/tcc -o hello hello.c && ./hello > $out'
+    prog = derivation("tcc-hello", seeds.busybox_bin(), args=["sh", "-c", script],
+                      env={"tcc": t.out, "hello": hello}, inputs=[seeds.busybox(), t])
+    [path] = build(tstore, [prog])
+    assert Path(tstore.real_path(path)).read_text() == "42\n"
+
+
+def test_ddc_command_reports_convergence(tstore: LocalStore,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--root", tstore.root, "ddc", "tcc", "-q", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["ok"] is True
+    assert report["first_divergence"] == "tcc-1"
+    assert report["converged_from"] == "tcc-2"
+    assert len(set(report["stages"][1]["paths"].values())) == 1
+    code = main(["--root", tstore.root, "ddc", "tcc", "-q", "--seed", "gcc-12",
+                 "--seed", "clang-14"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "tcc-2: same path from all 2 seeds" in out
+
+
+def test_ddc_command_errors(tstore: LocalStore, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", tstore.root, "ddc", "tcc", "--seed", "gcc-12"]) == 1
+    assert "two or more distinct seeds" in capsys.readouterr().err
+    assert main(["--root", tstore.root, "ddc", "nope", "--seed", "gcc-12",
+                 "--seed", "clang-14"]) == 1
+    assert "unknown" in capsys.readouterr().err
+    assert main(["--root", tstore.root, "ddc", "tcc", "--seed", "gcc-12",
+                 "--seed", "glibc"]) == 1
+    assert "not a compiler seed" in capsys.readouterr().err
+
+
+def expected_seeds(seed_name: str) -> set[str]:
+    packages = ["busybox-static", *seeds.SEED_PACKAGES["glibc"],
+                *seeds.SEED_PACKAGES[seed_name]]
+    return {str(fixed_output_path(debian.deb(p))) for p in packages}
+
+
+@pytest.mark.parametrize("seed_name", SEEDS)
+def test_provenance_lists_exactly_the_binary_seeds(tstore: LocalStore, seed_name: str) -> None:
+    build(tstore, [tcc.tcc_generation(seed_name, 2)])
+    for drv in (tcc.tcc1(seed_name), tcc.tcc_generation(seed_name, 2)):
+        found = seeds_of(tstore, drv)
+        assert {str(s.path) for s in found} == expected_seeds(seed_name)
+        assert all(s.reason == "binary seed" and s.size > 0 for s in found)
+
+
+def test_wrong_pinned_hash_fails_before_anything_is_built(tmp_path: Path) -> None:
+    store = LocalStore(str(tmp_path / "root"))
+    wrong = dataclasses.replace(debian.TCC_ORIG, b3="0" * 64)
+    bad = debian.fetch_file(wrong, binary_seed=False)
+    after = derivation("after-bad-source", BUILTIN_WRITE, env={"text": bad.out},
+                       inputs=[bad], system="builtin")
+    with pytest.raises((HashMismatch, BuildError), match="b3:"):
+        build(store, [after])
+    assert not store.is_valid(fixed_output_path(bad))
+    assert store.derivation_outputs(after.drv_path) == {}
+    assert not [p for p in store.all_paths() if not p.name.endswith(".drv")]
+
+
+def test_chain_rebuilds_bit_identically_in_a_second_root(tstore: LocalStore,
+                                                         tmp_path: Path) -> None:
+    drvs = [d for _, d in tcc.tcc_stages("debian-tcc", 2)]
+    first = build(tstore, drvs)
+    other = LocalStore(str(tmp_path / "second"))
+    second = build(other, drvs)
+    assert first == second
+    for p in first:
+        a, b = tstore.require(p), other.require(p)
+        assert (a.nar_hash, a.nar_size) == (b.nar_hash, b.nar_size)
