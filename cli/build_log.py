@@ -6,8 +6,6 @@ import argparse
 import sys
 
 from sx.cli.common import open_store
-from sx.derivations.build.logs import read_log
-from sx.derivations.installable import parse_installable
 from sx.store.errors import NotFound
 from sx.store.path import StorePath
 
@@ -21,6 +19,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the decompressed log(s)."""
+    from sx.derivations.build.logs import read_log
+    from sx.derivations.installable import parse_installable
+
     store = open_store(args)
     item = parse_installable(store, args.installable)
     drv_paths: list[StorePath] = [d.drv_path for d in item.derivations]

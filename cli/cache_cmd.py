@@ -8,7 +8,7 @@ import sys
 
 import trio
 from sx.cli.common import open_store, parse_paths, resolve_installables
-from sx.cli.errors import NOT_TRUSTED
+from sx.cli.errors import BAD_INPUT, NOT_TRUSTED
 from sx.cli.errors import register as register_error
 from sx.store import nar
 from sx.store.cache import open_cache
@@ -232,37 +232,42 @@ def _infos_from(url: str, paths: list[StorePath]) -> list[PathInfo]:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Check contents (local paths) and report signatures."""
+    """Check contents (local paths) and report signatures.
+
+    Exit 1 when contents changed, 5 when signatures do not meet the policy.
+    """
     store = open_store(args)
     policy = _policy(store.root)
     if args.source:
-        paths = [StorePath.split(p)[0] for p in args.paths]
-        infos = _infos_from(args.source, paths)
+        infos = _infos_from(args.source, [StorePath.split(p)[0] for p in args.paths])
     else:
         paths = parse_paths(store, args.paths)
         if args.closure:
             paths = store.topo_sort(store.closure(paths))
         infos = [store.require(p) for p in paths]
-    ok = True
+    changed = untrusted = False
     for info in infos:
-        if not args.source:
-            got, size = nar.hash_path(store.real_path(info.path))
-            if got != info.nar_hash or size != info.nar_size:
-                print(f"{info.path}: contents changed: {got}, recorded {info.nar_hash}")
-                ok = False
-                continue
+        if not args.source and not _contents_ok(store, info):
+            changed = True
+            continue
         if not args.sigs:
             print(f"{info.path}: ok")
             continue
-        rep = report_path(info, policy)
-        _print_report(rep, policy)
-        ok = ok and rep.trusted is not False
+        reports = [report_path(info, policy)]
         if not args.source:
-            for r in realisations_of(store, [info.path]):
-                rrep = report_realisation(r, policy)
-                _print_report(rrep, policy)
-                ok = ok and rrep.trusted is not False
-    return 0 if ok else NOT_TRUSTED
+            reports += [report_realisation(r, policy) for r in realisations_of(store, [info.path])]
+        for rep in reports:
+            _print_report(rep, policy)
+            untrusted = untrusted or rep.trusted is False
+    return BAD_INPUT if changed else NOT_TRUSTED if untrusted else 0
+
+
+def _contents_ok(store: LocalStore, info: PathInfo) -> bool:
+    got, size = nar.hash_path(store.real_path(info.path))
+    if got == info.nar_hash and size == info.nar_size:
+        return True
+    print(f"{info.path}: contents changed: archive hash {got}, recorded {info.nar_hash}")
+    return False
 
 
 def _print_verdict(v: Verdict) -> None:

@@ -14,8 +14,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``hash``."""
     p = sub.add_parser("hash", help="compute archive or file hashes")
     s = p.add_subparsers(dest="hash_command", metavar="SUBCOMMAND", required=True)
-    a = s.add_parser("path", help="BLAKE3 of the archive (NAR) of a tree")
+    a = s.add_parser("path", help="hash of the archive (NAR) of a tree (BLAKE3 by default)")
     a.add_argument("paths", nargs="+")
+    a.add_argument("--type", default="b3", choices=["b3", "sha256", "sha512"])
+    a.add_argument("--size", action="store_true", help="also print the archive size")
     a.set_defaults(func=cmd_path)
     f = s.add_parser("file", help="hash of a file's bytes")
     f.add_argument("paths", nargs="+")
@@ -24,13 +26,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
+    """Print each tree's archive hash (and size)."""
     for p in args.paths:
-        digest, _ = nar.hash_path(p)
-        print(digest)
+        digest, size = nar.hash_path(p, args.type)
+        print(f"{digest}\t{size}" if args.size else digest)
     return 0
 
 
 def cmd_file(args: argparse.Namespace) -> int:
+    """Print each regular file's hash."""
     for p in args.paths:
         if not os.path.isfile(p):
             raise InvalidInput(f"hash {p}: not a regular file")

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the paths' infos (or their closure's), as text or JSON."""
     store = open_store(args)
     paths = parse_paths(store, args.paths)
     infos = [store.require(p) for p in paths]

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from sx.cli.common import open_store
-from sx.cli.errors import BUILD_FAILED, register as register_error
+from sx.cli.errors import BUILD_FAILED
+from sx.cli.errors import register as register_error
 from sx.derivations.build.errors import BuildError
-from sx.derivations.build.progress import Progress
-from sx.derivations.build.scheduler import BuildOptions, Outcome, realize
-from sx.derivations.installable import Installable, parse_installable
 from sx.store.errors import InvalidInput
-from sx.store.local import LocalStore
-from sx.store.path import StorePath
+
+if TYPE_CHECKING:
+    from sx.derivations.build.scheduler import Outcome
+    from sx.store.local import LocalStore
+    from sx.store.path import StorePath
 
 register_error(BuildError, BUILD_FAILED)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
@@ -45,8 +47,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-build", action="store_true", help="substitute only; never build")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="kill a build after S seconds")
-    p.add_argument("--max-log-size", type=parse_size, default=None, metavar="BYTES",
-                   help="kill a build whose log exceeds BYTES")
+    p.add_argument("--max-log-size", type=parse_size, default=1 << 30, metavar="BYTES",
+                   help="kill a build whose log exceeds BYTES (default 1G)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -80,6 +82,11 @@ def _links(store: LocalStore, name: str, per_root: list[list[tuple[str, StorePat
 
 def run(args: argparse.Namespace) -> int:
     """Parse, realize, print one output path per line."""
+    # Imported here: every sx command loads this module to build its parser.
+    from sx.derivations.build.progress import Progress
+    from sx.derivations.build.scheduler import BuildOptions, realize
+    from sx.derivations.installable import Installable, parse_installable
+
     if args.jobs < 0:
         raise InvalidInput(f"realize: -j {args.jobs}: must be 0 (all CPUs) or more")
     store = open_store(args)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sx.cli.common import open_store
-from sx.derivations.build.plan import make_plan
-from sx.derivations.graph import build_order
-from sx.derivations.hashing import fixed_output_path, record
-from sx.derivations.installable import parse_installable
-from sx.derivations.model import Derivation
 from sx.store.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sx.derivations.model import Derivation
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def describe(drv: Derivation, plan: Any) -> dict[str, Any]:
     """The JSON form: the record plus what this store knows about it."""
+    from sx.derivations.hashing import fixed_output_path, record
+
     rec = record(drv)
     rhash = plan.resolved.get(drv)
     outputs: dict[str, Any] = {}
@@ -45,6 +45,10 @@ def describe(drv: Derivation, plan: Any) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Print ``{drv path: description}``."""
+    from sx.derivations.build.plan import make_plan
+    from sx.derivations.graph import build_order
+    from sx.derivations.installable import parse_installable
+
     store = open_store(args)
     item = parse_installable(store, args.installable)
     if not item.derivations:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import stat
 import sys
 
 from sx.cli.common import open_store, parse_paths
-from sx.store.errors import InvalidInput
+from sx.store.errors import InvalidInput, StorageError
 from sx.store.path import STORE_DIR, StorePath
 
 
@@ -57,6 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    """Add a file or tree; prints the store path."""
     store = open_store(args)
     info = store.add_tree(args.path, args.name)
     print(info.path)
@@ -64,31 +66,48 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> tuple[str, StorePath, str]:
+    """The physical location of ``args.path`` (a store path plus an optional sub path).
+
+    Symlinks inside the object are not followed on the way down: a link may
+    point outside the store, and these commands show what the object holds.
+    """
     store = open_store(args)
     text = args.path
     if text.startswith(store.store_dir + "/"):
         text = store.to_logical(text)
     path, rest = StorePath.split(text)
     store.require(path)
-    real = os.path.join(store.real_path(path), rest) if rest else store.real_path(path)
-    if ".." in rest.split("/"):
-        raise InvalidInput(f"read {args.path}: '..' is not allowed")
-    return real, path, rest
+    parts = [p for p in rest.split("/") if p]
+    if ".." in parts or "." in parts:
+        raise InvalidInput(f"read {args.path}: '.' and '..' are not allowed")
+    real = store.real_path(path)
+    for i, part in enumerate(parts):
+        if os.path.islink(real):
+            raise InvalidInput(f"read {args.path}: {'/'.join(parts[:i]) or path} is a symlink")
+        real = os.path.join(real, part)
+    return real, path, "/".join(parts)
+
+
+def _mode(st: os.stat_result) -> str:
+    if stat.S_ISDIR(st.st_mode):
+        return "dr-xr-xr-x"
+    if stat.S_ISLNK(st.st_mode):
+        return "lrwxrwxrwx"
+    return "-r-xr-xr-x" if st.st_mode & stat.S_IXUSR else "-r--r--r--"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    """List a store path or a directory inside one."""
     real, path, rest = _resolve(args)
     if not os.path.lexists(real):
         raise InvalidInput(f"list {args.path}: no such file in {path}")
     base = f"{STORE_DIR}/{path.base}" + (f"/{rest}" if rest else "")
 
     def show(p: str, shown: str) -> None:
-        st = os.lstat(p)
         if args.long:
-            kind = "d" if stat.S_ISDIR(st.st_mode) else "l" if stat.S_ISLNK(st.st_mode) else "-"
-            ex = "x" if st.st_mode & 0o100 else "-"
+            st = os.lstat(p)
             extra = f" -> {os.readlink(p)}" if stat.S_ISLNK(st.st_mode) else ""
-            print(f"{kind}r-{ex} {st.st_size:>12} {shown}{extra}")
+            print(f"{_mode(st)} {st.st_size:>12} {shown}{extra}")
         else:
             print(shown)
 
@@ -108,6 +127,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 
 def cmd_cat(args: argparse.Namespace) -> int:
+    """Copy a regular file inside a store path to stdout."""
     real, path, _ = _resolve(args)
     if not os.path.isfile(real) or os.path.islink(real):
         raise InvalidInput(f"read {args.path}: not a regular file in {path}")
@@ -118,6 +138,7 @@ def cmd_cat(args: argparse.Namespace) -> int:
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
+    """Write a valid path's archive to stdout."""
     store = open_store(args)
     (path,) = parse_paths(store, [args.path])
     store.dump(path, sys.stdout.buffer)
@@ -126,6 +147,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Write paths (or their closure) as an export stream."""
     from sx.store.transfer import export_paths
 
     store = open_store(args)
@@ -136,9 +158,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         paths = sorted(store.closure(paths))
     if args.output:
         tmp = args.output + ".part"
-        with open(tmp, "wb") as f:
-            n = export_paths(store, paths, f)
-        os.replace(tmp, args.output)
+        try:
+            with open(tmp, "wb") as f:
+                n = export_paths(store, paths, f)
+            os.replace(tmp, args.output)
+        except OSError as e:
+            raise StorageError(f"export to {args.output}: {e.strerror}") from e
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
     else:
         n = export_paths(store, paths, sys.stdout.buffer)
         sys.stdout.buffer.flush()
@@ -147,6 +175,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Import an export stream; prints the imported paths."""
     from sx.store.transfer import import_paths
 
     store = open_store(args)
@@ -165,6 +194,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Check (and optionally repair) the store; exit 1 when problems were found."""
     store = open_store(args)
     problems = store.verify(check_contents=args.check_contents, repair=args.repair)
     for p in problems:
@@ -178,6 +208,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    """Delete paths nothing keeps alive."""
     from sx.store.gc import delete_paths
 
     store = open_store(args)

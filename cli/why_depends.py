@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the shortest reference chain from A to B."""
     store = open_store(args)
     a, b = parse_paths(store, [args.a, args.b])
     store.require(a)

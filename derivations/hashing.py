@@ -15,9 +15,10 @@
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sx.store.encoding import pack
@@ -32,6 +33,7 @@ def _placeholder(text: str) -> str:
     return "/" + nix_base32(Digest.b3(text.encode()).raw[:20])
 
 
+@functools.lru_cache(maxsize=64)
 def own_output_placeholder(output: str) -> str:
     """The placeholder of a derivation's own output ``output``."""
     return _placeholder(f"sx-output-placeholder:{output}")
@@ -100,6 +102,7 @@ class DrvHashes:
 
     encoded: bytes
     drv_path: StorePath
+    _placeholders: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, drv: Derivation) -> DrvHashes:
@@ -112,7 +115,11 @@ class DrvHashes:
 
     def input_placeholder(self, output: str) -> str:
         """The placeholder other derivations use for this one's ``output``."""
-        return _placeholder(f"sx-input-placeholder:{self.drv_path}:{output}")
+        ph = self._placeholders.get(output)
+        if ph is None:
+            ph = _placeholder(f"sx-input-placeholder:{self.drv_path}:{output}")
+            self._placeholders[output] = ph
+        return ph
 
 
 def fixed_output_path(drv: Derivation) -> StorePath:

@@ -99,7 +99,8 @@ def _read_record(store: LocalStore, path: StorePath) -> dict[str, Any]:
     with open(store.real_path(path), "rb") as f:
         rec = unpack(f.read(), f"derivation {path}")
     if not isinstance(rec, dict) or rec.get("v") != SCHEMA:
-        raise Corrupt(f"load derivation {path}: unknown schema {rec.get('v') if isinstance(rec, dict) else rec!r}")
+        got = rec.get("v") if isinstance(rec, dict) else type(rec).__name__
+        raise Corrupt(f"load derivation {path}: unknown schema {got!r}")
     return rec
 
 

@@ -20,4 +20,10 @@ REGISTRY: dict[str, str] = {
     "tcc": "sx.derivations.bootstrap.toolchain.tcc:tcc",
     "tcc-ddc": "sx.derivations.bootstrap.toolchain.tcc:tcc_ddc",
     "tcc-1": "sx.derivations.bootstrap.toolchain.tcc:tcc1_all",
+    "toolchain-seeds": "sx.derivations.bootstrap.toolchain.chain:seeds",
+    "musl": "sx.derivations.bootstrap.toolchain.musl:musl",
+    "tcc-musl": "sx.derivations.bootstrap.toolchain.chain:tcc_musl_stage",
+    "tcc-musl-fixpoint": "sx.derivations.bootstrap.toolchain.musl:tcc_musl_fixpoint",
+    "musl-2": "sx.derivations.bootstrap.toolchain.musl:musl2",
+    "bootstrap": "sx.derivations.bootstrap.toolchain.chain:bootstrap",
 }

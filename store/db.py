@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import lmdb
-
 from sx.store.encoding import pack, unpack_fast
 from sx.store.errors import StorageError
 
@@ -98,7 +97,7 @@ class Txn:
     def get(self, table: str, key: bytes) -> Any:
         """The decoded value, or None."""
         raw = self.txn.get(key, db=self.t[table])
-        return None if raw is None else unpack_fast(raw)
+        return None if raw is None else unpack_fast(bytes(raw))
 
     def has(self, table: str, key: bytes) -> bool:
         """Whether ``key`` exists."""
@@ -124,7 +123,8 @@ class Txn:
                     return
             elif not cur.first():
                 return
-            for key in cur.iternext(keys=True, values=False):
+            for raw_key in cur.iternext(keys=True, values=False):
+                key = bytes(raw_key)
                 if prefix and not key.startswith(prefix):
                     return
                 yield key
@@ -137,10 +137,11 @@ class Txn:
                     return
             elif not cur.first():
                 return
-            for key, raw in cur.iternext(keys=True, values=True):
+            for raw_key, raw in cur.iternext(keys=True, values=True):
+                key = bytes(raw_key)
                 if prefix and not key.startswith(prefix):
                     return
-                yield key, unpack_fast(raw)
+                yield key, unpack_fast(bytes(raw))
 
     def count(self, table: str) -> int:
         """Number of entries in a table."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgpack
-
 from sx.store.errors import Corrupt, InvalidInput
 
 Value = Any  # None | bool | int | str | bytes | list[Value] | dict[str, Value]

@@ -1,13 +1,22 @@
-"""File system helpers the store relies on: canonical modes, copying, syncing, removal."""
+"""File system helpers the store relies on: canonical modes, copying, syncing, removal.
+
+Canonical form (as in Nix): regular files 0444, or 0555 when the owner may
+execute them; directories 0555; mtime 1 everywhere (symlinks included); owner
+root when running as root; nothing but files, directories and symlinks.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
 import stat
+import sys
+from typing import Any
 
 from sx.store.errors import InvalidInput, StorageError
+from sx.store.narwrite import copy_dump
 
 CANONICAL_MTIME = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -39,7 +48,7 @@ def _canon_one(path: str, st: os.stat_result) -> None:
     if stat.S_ISLNK(mode):
         pass
     elif stat.S_ISREG(mode):
-        want = 0o555 if mode & 0o111 else 0o444
+        want = 0o555 if mode & stat.S_IXUSR else 0o444
         if stat.S_IMODE(mode) != want:
             os.chmod(path, want)
     elif stat.S_ISDIR(mode):
@@ -72,73 +81,64 @@ def canonicalize(root: str) -> None:
     _canon_one(root, st)
 
 
+class _NullSink:
+    def update(self, data: bytes | memoryview, /) -> None:
+        pass
+
+    def update_file(self, path: str, size: int, /) -> None:
+        pass
+
+
 def copy_canonical(src: str, dst: str) -> None:
     """Copy a tree to the new path ``dst`` already in canonical form.
 
-    Only regular files, directories and symlinks are accepted; an executable
-    bit anywhere in a file's mode makes it 0555, otherwise 0444.
+    Only regular files, directories and symlinks are accepted
+    (:class:`InvalidInput` otherwise); files are copied on a few threads.
     """
-    st = os.lstat(src)
-    mode = st.st_mode
-    if stat.S_ISLNK(mode):
-        os.symlink(os.readlink(src), dst)
-        os.utime(dst, (CANONICAL_MTIME, CANONICAL_MTIME), follow_symlinks=False)
-    elif stat.S_ISREG(mode):
-        _copy_file(src, dst, 0o555 if mode & 0o111 else 0o444, st.st_size)
-    elif stat.S_ISDIR(mode):
-        os.mkdir(dst, 0o755)
-        with os.scandir(src) as it:
-            entries = [e.name for e in it]
-        for name in entries:
-            copy_canonical(os.path.join(src, name), os.path.join(dst, name))
-        os.chmod(dst, 0o555)
-        os.utime(dst, (CANONICAL_MTIME, CANONICAL_MTIME))
-    else:
-        raise InvalidInput(f"add {src!r}: unsupported file type (socket, device or fifo)")
-
-
-def _copy_file(src: str, dst: str, mode: int, size: int) -> None:
-    fin = os.open(src, os.O_RDONLY)
-    try:
-        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        try:
-            left = size
-            while left > 0:
-                n = os.copy_file_range(fin, fout, left)
-                if n == 0:
-                    break
-                left -= n
-            os.utime(fout, (CANONICAL_MTIME, CANONICAL_MTIME))
-        finally:
-            os.close(fout)
-    finally:
-        os.close(fin)
+    copy_dump(src, dst, _NullSink(), "copy")
 
 
 def make_writable(root: str) -> None:
-    """Give the owner write permission on every directory (so a tree can be removed)."""
+    """Give the owner write permission on every directory (so a tree can be removed).
+
+    Parts that vanish meanwhile (another process removing the same tree) are skipped.
+    """
     try:
         st = os.lstat(root)
     except FileNotFoundError:
         return
     if not stat.S_ISDIR(st.st_mode):
         return
-    os.chmod(root, 0o755)
+    with contextlib.suppress(FileNotFoundError):
+        os.chmod(root, 0o755)
     for dirpath, dirnames, _ in os.walk(root):
         for d in dirnames:
             p = os.path.join(dirpath, d)
-            if not os.path.islink(p):
-                os.chmod(p, 0o755)
+            with contextlib.suppress(FileNotFoundError):
+                if not stat.S_ISLNK(os.lstat(p).st_mode):
+                    os.chmod(p, 0o755)
+
+
+def _vanished_ok(func: Any, path: str, exc: BaseException) -> None:
+    if not isinstance(exc, FileNotFoundError):
+        raise exc
 
 
 def remove_tree(path: str) -> None:
-    """Remove a file or tree, read-only directories included; absent is fine."""
+    """Remove a file or tree, read-only directories included; absent is fine.
+
+    Safe to race with another process removing the same tree.
+    """
     try:
         st = os.lstat(path)
     except FileNotFoundError:
         return
-    if stat.S_ISDIR(st.st_mode):
-        make_writable(path)
-        shutil.rmtree(path, ignore_errors=False)
+    if not stat.S_ISDIR(st.st_mode):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        return
+    make_writable(path)
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=_vanished_ok)
     else:
-        os.unlink(path)
+        shutil.rmtree(path, onerror=lambda f, p, info: _vanished_ok(f, p, info[1]))

@@ -9,16 +9,17 @@ pinned upstream tarballs).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from typing import Protocol
 
 import blake3
-
 from sx.store.errors import InvalidInput
 
 _LENGTHS = {"b3": 32, "sha256": 32, "sha512": 64}
 # Above this size BLAKE3 splits the input over several threads (it releases the GIL).
 _THREADED_UPDATE = 1 << 20
+_READ_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ class Digest:
 class Sink(Protocol):
     """Anything archive bytes can be streamed into."""
 
-    def update(self, data: bytes | memoryview, /) -> object: ...
+    def update(self, data: bytes | bytearray | memoryview, /) -> object: ...
 
 
 class Hasher:
@@ -94,7 +95,7 @@ class Hasher:
             self._b3 = None
             self._other = hashlib.new(algo)
 
-    def update(self, data: bytes | memoryview) -> None:
+    def update(self, data: bytes | bytearray | memoryview) -> None:
         """Feed more bytes."""
         self.size += len(data)
         if self._b3 is not None:
@@ -104,14 +105,28 @@ class Hasher:
             self._other.update(data)
 
     def update_file(self, path: str, size: int) -> None:
-        """Feed a whole file of known size, memory-mapped and threaded when large."""
+        """Feed a whole file of known size; large files are memory-mapped and hashed on threads.
+
+        Raises :class:`InvalidInput` when the file no longer has ``size`` bytes.
+        """
         if self._b3 is not None and size >= _THREADED_UPDATE:
-            self._b3.update_mmap(path)
-            self.size += size
-            return
-        with open(path, "rb") as f:
-            data = f.read()
-        self.update(data)
+            actual = os.stat(path).st_size
+            if actual == size:
+                self._b3.update_mmap(path)
+                self.size += size
+                return
+        else:
+            actual = 0
+            with open(path, "rb") as f:
+                while chunk := f.read(min(_READ_CHUNK, size + 1 - actual)):
+                    actual += len(chunk)
+                    if actual > size:
+                        break
+                    self.update(chunk)
+            if actual == size:
+                return
+        raise InvalidInput(f"hash {path!r}: file has changed size while reading "
+                           f"(expected {size} bytes)")
 
     def digest(self) -> Digest:
         """The digest of everything fed so far."""
@@ -125,6 +140,6 @@ def hash_file(path: str, algo: str = "b3") -> Digest:
     """Hash a regular file's bytes (not its archive)."""
     h = Hasher(algo)
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
+        while chunk := f.read(_READ_CHUNK):
             h.update(chunk)
     return h.digest()

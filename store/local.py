@@ -18,12 +18,13 @@ that is already valid is a no-op, also when two processes race.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import secrets
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -38,11 +39,23 @@ from sx.store.errors import (
     NotFound,
     StorageError,
 )
-from sx.store.fsutil import canonicalize, copy_canonical, fsync_dir, remove_tree, syncfs
+from sx.store.fsutil import canonicalize, fsync_dir, remove_tree, syncfs
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
 from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
 from sx.store.roots import TempRoots
+
+# Suffix of a temp dir's lock file before it is locked and renamed to ``.lock``;
+# one older than this was left by a process that died in between.
+_NEW_LOCK = ".lock-new"
+_STALE_NEW_LOCK = 600.0
+
+
+def _older_than(path: str, seconds: float) -> bool:
+    try:
+        return time.time() - os.lstat(path).st_mtime > seconds
+    except FileNotFoundError:
+        return False
 
 
 def default_root() -> str:
@@ -64,8 +77,17 @@ class TempDir:
     lock_fd: int
 
     def mark_target(self, base: str) -> None:
-        """Record which store entry this temp dir is about to create (for crash cleanup)."""
-        os.pwrite(self.lock_fd, base.encode().ljust(256, b" "), 0)
+        """Record which store entry this temp dir is about to create (for crash cleanup).
+
+        Replaces what was recorded before.
+        """
+        self.mark_targets([base])
+
+    def mark_targets(self, bases: Iterable[str]) -> None:
+        """Record several store entries this temp dir is about to create."""
+        data = "\n".join(bases).encode()
+        os.ftruncate(self.lock_fd, 0)
+        os.pwrite(self.lock_fd, data, 0)
 
 
 class LocalStore:
@@ -113,49 +135,83 @@ class LocalStore:
 
     @contextmanager
     def temp_dir(self) -> Iterator[TempDir]:
-        """A fresh locked temp dir; it and anything left in it are removed on exit."""
+        """A fresh locked temp dir; it and anything left in it are removed on exit.
+
+        The lock file only appears under its final ``.lock`` name once it is
+        locked, so :meth:`cleanup_leftovers` never mistakes a temp dir being
+        born for a dead one.
+        """
         name = secrets.token_hex(8)
         lock_path = os.path.join(self.tmp, name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        new_path = os.path.join(self.tmp, name + _NEW_LOCK)
         path = os.path.join(self.tmp, name)
-        os.mkdir(path, 0o755)
+        fd = os.open(new_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.rename(new_path, lock_path)
+            os.mkdir(path, 0o755)
+        except BaseException:
+            os.close(fd)
+            for leftover in (new_path, lock_path):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
+            raise
         try:
             yield TempDir(path, fd)
         finally:
-            remove_tree(path)
-            os.unlink(lock_path)
-            os.close(fd)
+            try:
+                remove_tree(path)
+                os.unlink(lock_path)
+            finally:
+                os.close(fd)
 
     def cleanup_leftovers(self) -> int:
-        """Remove temp dirs of dead processes and objects they left unregistered."""
+        """Remove what crashed processes left behind; returns how many items.
+
+        That is: temp dirs whose lock no live process holds, the store
+        entries they were about to create if no transaction registered them,
+        and trash of interrupted deletions.
+        """
         removed = 0
         try:
             names = os.listdir(self.tmp)
         except FileNotFoundError:
             return 0
         for name in names:
-            if not name.endswith(".lock"):
-                continue
-            lock_path = os.path.join(self.tmp, name)
-            try:
-                fd = os.open(lock_path, os.O_RDWR)
-            except FileNotFoundError:
-                continue
-            try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # its owner is alive
-                target = os.pread(fd, 256, 0).decode(errors="replace").strip()
-                if target:
-                    removed += self._remove_if_unregistered(target)
-                remove_tree(os.path.join(self.tmp, name[: -len(".lock")]))
-                os.unlink(lock_path)
+            full = os.path.join(self.tmp, name)
+            if name.endswith(".lock"):
+                removed += self._cleanup_temp(name)
+            elif name.startswith("trash-"):
+                remove_tree(full)
                 removed += 1
-            finally:
-                os.close(fd)
+            elif name.endswith(_NEW_LOCK) and _older_than(full, _STALE_NEW_LOCK):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(full)
+                removed += 1
         return removed
+
+    def _cleanup_temp(self, lock_name: str) -> int:
+        lock_path = os.path.join(self.tmp, lock_name)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return 0
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return 0  # its owner is alive
+            if os.fstat(fd).st_nlink == 0:
+                return 0  # its owner finished and removed it meanwhile
+            removed = 0
+            for target in os.pread(fd, 1 << 16, 0).decode(errors="replace").split():
+                removed += self._remove_if_unregistered(target)
+            remove_tree(os.path.join(self.tmp, lock_name[: -len(".lock")]))
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock_path)
+            return removed + 1
+        finally:
+            os.close(fd)
 
     def _remove_if_unregistered(self, base: str) -> int:
         if "/" in base or not base:
@@ -284,12 +340,7 @@ class LocalStore:
         self._require_valid(refs, f"add {src!r}")
         with self.temp_dir() as tmp:
             obj = os.path.join(tmp.path, "obj")
-            try:
-                copy_canonical(src, obj)
-            except PermissionError as e:
-                raise InvalidInput(f"add {src!r}: cannot read {e.filename}: permission denied") \
-                    from e
-            nar_hash, size = nar.hash_path(obj)
+            nar_hash, size = nar.copy_hashed(src, obj, "add")
             path = make_path("source", nar_hash, name, refs)
             info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
                             ca=f"source:{nar_hash}")
@@ -325,73 +376,70 @@ class LocalStore:
         """Move the canonical object ``obj`` (inside ``tmp``) into place and register it.
 
         The caller has made ``obj`` canonical and computed ``info`` from it.
-        Returns the registered info (the existing one if the path was valid).
+        Atomic and idempotent: returns the registered info (the existing one
+        if the path was already valid, in which case ``obj`` is left alone).
         """
-        self.temp_roots.add([info.path])
-        existing = self.query(info.path)
-        if existing is not None:
-            return existing
-        syncfs(tmp.path)
-        tmp.mark_target(info.path.base)
-        dest = self.real_path(info.path)
-        with self.db.write() as txn:
-            current = self._query(txn, info.path)
-            if current is not None:
-                return current
-            for ref in info.references:
-                if ref != info.path and not txn.has("paths", ref.base.encode()):
-                    raise MissingReference(
-                        f"register {info.path}: referenced path {ref} is not valid")
-            if os.path.lexists(dest):
-                # An unregistered leftover of a crashed add: replace it.
-                trash = os.path.join(tmp.path, "stale")
-                os.rename(dest, trash)
-            os.rename(obj, dest)
-            fsync_dir(self.store_dir)
-            self._register(txn, info)
-        return info
+        return self.install_many([(tmp, obj, info)])[0]
+
+    def install_many(self, items: list[tuple[TempDir, str, PathInfo]]) -> list[PathInfo]:
+        """Install several prepared objects in one transaction: all or nothing.
+
+        One ``syncfs`` makes every object durable before the renames; each
+        temp dir's lock names the entries it is about to create, so a crash
+        between rename and commit is cleaned up by the next open. Returns the
+        infos in the order given (existing ones for paths already valid).
+        """
+        self.temp_roots.add([i.path for _, _, i in items])
+        with self.db.read() as txn:
+            todo = [it for it in items if not txn.has("paths", it[2].path.base.encode())]
+        if todo:
+            syncfs(self.tmp)
+            targets: dict[int, tuple[TempDir, list[str]]] = {}
+            for tmp, _, info in todo:
+                targets.setdefault(id(tmp), (tmp, []))[1].append(info.path.base)
+            for tmp, bases in targets.values():
+                tmp.mark_targets(bases)
+            self._commit(todo)
+        with self.db.read() as txn:
+            out = [self._query(txn, info.path) for _, _, info in items]
+        missing = [i.path for (_, _, i), o in zip(items, out, strict=True) if o is None]
+        if missing:
+            # Only a concurrent deletion can do this; the caller holds temp roots.
+            raise StorageError(f"register {missing[0]}: deleted concurrently")
+        return [o for o in out if o is not None]
+
+    def _commit(self, items: list[tuple[TempDir, str, PathInfo]]) -> None:
+        batch = {i.path for _, _, i in items}
+        moved: list[tuple[str, str]] = []
+        try:
+            with self.db.write() as txn:
+                for tmp, obj, info in items:
+                    if txn.has("paths", info.path.base.encode()):
+                        continue
+                    for ref in info.references:
+                        if ref not in batch and not txn.has("paths", ref.base.encode()):
+                            raise MissingReference(
+                                f"register {info.path}: referenced path {ref} is not valid")
+                    dest = self.real_path(info.path)
+                    if os.path.lexists(dest):
+                        # An unregistered leftover of a crashed add: replace it.
+                        os.rename(dest, os.path.join(tmp.path, f"stale-{secrets.token_hex(4)}"))
+                    os.rename(obj, dest)
+                    moved.append((dest, obj))
+                    self._register(txn, info)
+                if moved:
+                    fsync_dir(self.store_dir)
+        except BaseException:
+            for dest, obj in reversed(moved):
+                if os.path.lexists(dest) and not os.path.lexists(obj):
+                    os.rename(dest, obj)
+            raise
 
     @staticmethod
     def _register(txn: Txn, info: PathInfo) -> None:
         txn.put("paths", info.path.base.encode(), info.to_record())
         for ref in info.references:
             txn.put_raw("referrers", ref.base.encode() + b"\0" + info.path.base.encode(), b"")
-
-    def install_many(self, items: list[tuple[TempDir, str, PathInfo]]) -> list[PathInfo]:
-        """Install several prepared objects in one transaction: all or nothing."""
-        self.temp_roots.add([i.path for _, _, i in items])
-        for tmp, _, info in items:
-            syncfs(tmp.path)
-            tmp.mark_target(info.path.base)
-        batch = {i.path for _, _, i in items}
-        out: list[PathInfo] = []
-        moved: list[tuple[str, str]] = []
-        try:
-            with self.db.write() as txn:
-                for tmp, obj, info in items:
-                    current = self._query(txn, info.path)
-                    if current is not None:
-                        out.append(current)
-                        continue
-                    for ref in info.references:
-                        if ref not in batch and not txn.has("paths", ref.base.encode()):
-                            raise MissingReference(
-                                f"register {info.path}: referenced path {ref} is not valid "
-                                "and not part of the same import")
-                    dest = self.real_path(info.path)
-                    if os.path.lexists(dest):
-                        os.rename(dest, os.path.join(tmp.path, "stale"))
-                    os.rename(obj, dest)
-                    moved.append((dest, obj))
-                    self._register(txn, info)
-                    out.append(info)
-                fsync_dir(self.store_dir)
-        except BaseException:
-            for dest, obj in moved:
-                if os.path.lexists(dest) and not os.path.lexists(obj):
-                    os.rename(dest, obj)
-            raise
-        return out
 
     def add_signatures(self, path: StorePath, sigs: Iterable[str]) -> PathInfo:
         """Merge signatures into a valid path's info."""
@@ -451,7 +499,7 @@ class LocalStore:
         nar.dump(self.real_path(path), sink)
         return sink.size
 
-    def restore_nar(self, tmp: TempDir, read: nar.Callable[[int], bytes], info: PathInfo,
+    def restore_nar(self, tmp: TempDir, read: Callable[[int], bytes], info: PathInfo,
                     what: str) -> str:
         """Unpack an archive into ``tmp`` and check it against ``info``; returns the object."""
         obj = os.path.join(tmp.path, "obj")
@@ -507,7 +555,7 @@ class LocalStore:
                     bad.append(path)
                     continue
                 if check_contents:
-                    got, size = nar.hash_path(real)
+                    got, _ = nar.hash_path(real)
                     if got != info.nar_hash:
                         problems.append(
                             f"{path}: contents changed: expected {info.nar_hash}, actual {got}")

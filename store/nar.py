@@ -13,125 +13,33 @@ into a new directory, refusing anything malformed, and hashes what it read.
 from __future__ import annotations
 
 import os
-import stat
 import struct
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
-from sx.store.errors import Corrupt, InvalidInput
+from sx.store.errors import Corrupt, InvalidInput, StorageError
+from sx.store.fsutil import remove_tree
 from sx.store.hashing import Digest, Hasher
+from sx.store.narwrite import MAGIC, Sink, copy_dump, dump, frame
 
-MAGIC = b"nix-archive-1"
+__all__ = [
+    "MAGIC", "ChunkSink", "FileSink", "Reader", "Sink", "copy_dump", "copy_hashed", "dump",
+    "dump_bytes", "frame", "hash_path", "iter_dump", "restore", "restore_bytes",
+]
+
 _PAD = b"\0" * 8
-_FLUSH = 1 << 20
 _CHUNK = 1 << 20
 # Refuse absurd lengths early rather than trying to allocate them.
 _MAX_TOKEN = 1 << 16
 _MAX_NAME = 255
-
-
-def _s(data: bytes) -> bytes:
-    n = len(data)
-    return struct.pack("<Q", n) + data + _PAD[: (-n) % 8]
-
-
-_OPEN = _s(b"(")
-_CLOSE = _s(b")")
-_HEADER = _s(MAGIC) + _OPEN + _s(b"type")
-_REGULAR = _s(b"regular")
-_EXEC = _s(b"executable") + _s(b"")
-_CONTENTS = _s(b"contents")
-_SYMLINK = _s(b"symlink") + _s(b"target")
-_DIRECTORY = _s(b"directory")
-_ENTRY = _s(b"entry") + _OPEN + _s(b"name")
-_NODE = _s(b"node") + _OPEN + _s(b"type")
-
-
-class Sink(Protocol):
-    """Where archive bytes go. ``update_file`` may stream a file more cleverly."""
-
-    def update(self, data: bytes | memoryview, /) -> None: ...
-
-    def update_file(self, path: str, size: int, /) -> None: ...
-
-
-class _Buffered:
-    """Coalesces the many small framing writes into large updates of the sink."""
-
-    def __init__(self, sink: Sink) -> None:
-        self.sink = sink
-        self.buf = bytearray()
-
-    def add(self, data: bytes) -> None:
-        self.buf += data
-        if len(self.buf) >= _FLUSH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buf:
-            self.sink.update(bytes(self.buf))
-            self.buf.clear()
-
-    def file(self, path: bytes, size: int) -> None:
-        if size <= 65536:
-            with open(path, "rb") as f:
-                data = f.read()
-            if len(data) != size:
-                raise InvalidInput(f"dump {os.fsdecode(path)!r}: file changed while archiving")
-            self.add(struct.pack("<Q", size))
-            self.add(data)
-            self.add(_PAD[: (-size) % 8])
-            return
-        self.add(struct.pack("<Q", size))
-        self.flush()
-        self.sink.update_file(os.fsdecode(path), size)
-        self.add(_PAD[: (-size) % 8])
-
-
-def _dump_node(out: _Buffered, path: bytes, st: os.stat_result) -> None:
-    mode = st.st_mode
-    if stat.S_ISREG(mode):
-        out.add(_REGULAR)
-        if mode & 0o100:
-            out.add(_EXEC)
-        out.add(_CONTENTS)
-        out.file(path, st.st_size)
-    elif stat.S_ISLNK(mode):
-        out.add(_SYMLINK)
-        out.add(_s(os.readlink(path)))
-    elif stat.S_ISDIR(mode):
-        out.add(_DIRECTORY)
-        with os.scandir(path) as it:
-            entries = sorted((e.name, e) for e in it)
-        for name, entry in entries:
-            out.add(_ENTRY)
-            out.add(_s(name))
-            out.add(_NODE)
-            _dump_node(out, entry.path, entry.stat(follow_symlinks=False))
-            out.add(_CLOSE)
-    else:
-        raise InvalidInput(
-            f"dump {os.fsdecode(path)!r}: unsupported file type (only files, dirs, symlinks)"
-        )
-    out.add(_CLOSE)
-
-
-def dump(path: str | bytes, sink: Sink) -> None:
-    """Stream the archive of the tree at ``path`` into ``sink``."""
-    p = os.fsencode(path)
-    try:
-        st = os.lstat(p)
-    except FileNotFoundError:
-        raise InvalidInput(f"dump {os.fsdecode(p)!r}: no such file or directory") from None
-    out = _Buffered(sink)
-    out.add(_HEADER)
-    _dump_node(out, p, st)
-    out.flush()
+_MAX_TARGET = 4095
 
 
 class _HashSink:
-    def __init__(self) -> None:
-        self.hasher = Hasher("b3")
+    """Hashes the archive; whole large files are memory-mapped and hashed on threads."""
+
+    def __init__(self, algo: str = "b3") -> None:
+        self.hasher = Hasher(algo)
 
     def update(self, data: bytes | memoryview) -> None:
         self.hasher.update(data)
@@ -140,10 +48,17 @@ class _HashSink:
         self.hasher.update_file(path, size)
 
 
-def hash_path(path: str | bytes) -> tuple[Digest, int]:
-    """BLAKE3 of the archive of ``path`` and the archive's size in bytes."""
+def hash_path(path: str | bytes, algo: str = "b3") -> tuple[Digest, int]:
+    """The hash (BLAKE3 unless ``algo`` says otherwise) and size of the archive of ``path``."""
+    sink = _HashSink(algo)
+    dump(path, sink, "hash")
+    return sink.hasher.digest(), sink.hasher.size
+
+
+def copy_hashed(src: str | bytes, dst: str | bytes, verb: str = "add") -> tuple[Digest, int]:
+    """Copy ``src`` canonically to the new path ``dst``; the archive hash and size of the copy."""
     sink = _HashSink()
-    dump(path, sink)
+    copy_dump(src, dst, sink, verb)
     return sink.hasher.digest(), sink.hasher.size
 
 
@@ -159,14 +74,7 @@ class FileSink:
         self.size += len(data)
 
     def update_file(self, path: str, size: int) -> None:
-        with open(path, "rb") as src:
-            left = size
-            while left:
-                chunk = src.read(min(_CHUNK, left))
-                if not chunk:
-                    raise InvalidInput(f"dump {path!r}: file shrank while archiving")
-                self.f.write(chunk)
-                left -= len(chunk)
+        _stream_file(path, size, self.f.write)
         self.size += size
 
 
@@ -180,9 +88,19 @@ class ChunkSink:
         self.emit(bytes(data))
 
     def update_file(self, path: str, size: int) -> None:
-        with open(path, "rb") as src:
-            while chunk := src.read(_CHUNK):
-                self.emit(chunk)
+        _stream_file(path, size, self.emit)
+
+
+def _stream_file(path: str, size: int, emit: Callable[[bytes], object]) -> None:
+    """Feed exactly ``size`` bytes of ``path`` to ``emit`` in chunks."""
+    with open(path, "rb") as src:
+        left = size
+        while left:
+            chunk = src.read(min(_CHUNK, left))
+            if not chunk:
+                raise InvalidInput(f"dump {path!r}: file shrank while archiving")
+            emit(chunk)
+            left -= len(chunk)
 
 
 def dump_bytes(path: str | bytes) -> bytes:
@@ -265,13 +183,15 @@ def _restore_file(r: Reader, dest: bytes) -> None:
     if tag != b"contents":
         raise Corrupt(f"read archive {r.what}: expected 'contents', got {tag[:40]!r}")
     size = r.u64()
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755 if executable else 0o644)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                 0o755 if executable else 0o644)
     try:
         left = size
         while left:
-            chunk = r.exact(min(left, _CHUNK))
-            os.write(fd, chunk)
-            left -= len(chunk)
+            view = memoryview(r.exact(min(left, _CHUNK)))
+            left -= len(view)
+            while view:
+                view = view[os.write(fd, view):]
     finally:
         os.close(fd)
     r.padding(size)
@@ -286,7 +206,7 @@ def _restore_node(r: Reader, dest: bytes) -> None:
         _restore_file(r, dest)
     elif kind == b"symlink":
         r.expect(b"target")
-        target = r.token(4096)
+        target = r.token(_MAX_TARGET)
         if not target or b"\0" in target:
             raise Corrupt(f"read archive {r.what}: invalid symlink target {target!r}")
         os.symlink(target, dest)
@@ -316,13 +236,23 @@ def restore(read: Callable[[int], bytes], dest: str, what: str = "stream") -> tu
     """Unpack an archive read through ``read(n)`` into the new path ``dest``.
 
     ``dest`` must not exist. Returns the BLAKE3 hash and size of the bytes
-    consumed. Raises :class:`Corrupt` on malformed or truncated input; the
-    caller removes the partial ``dest`` (it is always inside a temp dir).
-    Reads exactly the archive: trailing data is left in the stream.
+    consumed. Raises :class:`Corrupt` on malformed or truncated input, after
+    removing whatever it had unpacked: nothing is left behind. Reads exactly
+    the archive: trailing data is left in the stream.
     """
+    if os.path.lexists(dest):
+        raise InvalidInput(f"restore archive {what}: destination {dest!r} already exists")
     r = Reader(read, what)
-    r.expect(MAGIC)
-    _restore_node(r, os.fsencode(dest))
+    try:
+        if r.u64() != len(MAGIC) or r.exact(16) != MAGIC + _PAD[:3]:
+            raise Corrupt(f"read archive {what}: not a NAR archive (bad magic)")
+        _restore_node(r, os.fsencode(dest))
+    except OSError as e:
+        remove_tree(dest)
+        raise StorageError(f"restore archive {what} into {dest!r}: {e.strerror}") from e
+    except BaseException:
+        remove_tree(dest)
+        raise
     return r.hasher.digest(), r.hasher.size
 
 
@@ -339,5 +269,6 @@ def restore_bytes(data: bytes, dest: str, what: str = "archive") -> tuple[Digest
 
     result = restore(read, dest, what)
     if pos != len(data):
+        remove_tree(dest)
         raise Corrupt(f"read archive {what}: {len(data) - pos} bytes of trailing data")
     return result

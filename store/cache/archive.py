@@ -7,9 +7,10 @@ written. The frame records the archive size, which makes the output the
 same for any number of compression threads.
 
 Unpacking hashes the compressed bytes as they arrive, decompresses them
-into the store's archive reader (which checks the archive's own hash, size
-and content address) and finally checks the compressed file's hash and size
-against the record: nothing is trusted until all of it matches.
+into :mod:`sx.store.cache.unpack`, and then checks the compressed file's hash
+and size, the archive's hash and size, and (for self-describing kinds) that
+the path follows from the contents: nothing is trusted until all of it
+matches.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from typing import IO, BinaryIO, cast
 import zstandard
 from sx.store import nar
 from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
-from sx.store.errors import Corrupt, HashMismatch
+from sx.store.cache.unpack import restore_whole
+from sx.store.errors import Corrupt, HashMismatch, InvalidInput
+from sx.store.fsutil import canonicalize
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
+from sx.store.path import make_path
 
 _CHUNK = 1 << 20
 
@@ -124,20 +128,40 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
                    where: str) -> str:
     """Restore a record's archive from ``stream`` into ``tmp``; returns the checked object."""
     what = f"{rec.path} from {where}"
+    obj = os.path.join(tmp.path, "obj")
     raw = _HashingReader(stream)
     try:
         reader = zstandard.ZstdDecompressor().stream_reader(
             cast(IO[bytes], raw), read_size=_CHUNK, read_across_frames=False)
-        obj = store.restore_nar(tmp, reader.read, rec.info, what)
-        if reader.read(1):
-            raise Corrupt(f"fetch {what}: archive {rec.archive_key} has data after the archive")
+        nar_hash, nar_size = restore_whole(reader.read, obj, what)
         raw.drain()
     except zstandard.ZstdError as e:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} does not decompress: {e}") from e
-    got = raw.hasher.digest()
     if raw.hasher.size != rec.file_size:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} is {raw.hasher.size} bytes, "
                       f"record says {rec.file_size}")
-    if got != rec.file_hash:
-        raise HashMismatch(f"fetch {what}: archive file hash {got}, expected {rec.file_hash}")
+    if raw.hasher.digest() != rec.file_hash:
+        raise HashMismatch(f"fetch {what}: archive file hash {raw.hasher.digest()}, "
+                           f"expected {rec.file_hash}")
+    _check_archive(rec.info, nar_hash, nar_size, what)
+    canonicalize(obj)
     return obj
+
+
+def _check_archive(info: PathInfo, nar_hash: Digest, nar_size: int, what: str) -> None:
+    """The unpacked archive is the one the (signed) record describes; its path follows
+    from it where the path's kind says so."""
+    if nar_size != info.nar_size:
+        raise Corrupt(f"fetch {what}: archive is {nar_size} bytes, record says {info.nar_size}")
+    if nar_hash != info.nar_hash:
+        raise HashMismatch(f"fetch {what}: archive hash {nar_hash}, expected {info.nar_hash}")
+    kind, _, h = (info.ca or "").partition(":")
+    if kind not in ("source", "drv"):
+        return
+    try:
+        declared = Digest.parse(h)
+    except InvalidInput as e:
+        raise Corrupt(f"fetch {what}: bad content address {info.ca!r}") from e
+    want = make_path(kind, nar_hash, info.path.name, info.references)
+    if declared != nar_hash or want != info.path:
+        raise HashMismatch(f"fetch {what}: content address gives {want}")

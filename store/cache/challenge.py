@@ -15,6 +15,7 @@ import trio
 from sx.store.cache.base import Cache, CacheError
 from sx.store.cache.layout import decode_realisation, parse_realisation_key
 from sx.store.cache.signing import TrustPolicy
+from sx.store.cache.tasks import nursery
 from sx.store.errors import InvalidInput
 from sx.store.path import StorePath
 
@@ -78,9 +79,9 @@ async def challenge(caches: list[Cache], policy: TrustPolicy | None = None) -> l
         listed[cache.url] = await trio.to_thread.run_sync(cache.list, "realisations/",
                                                           limiter=limiter)
 
-    async with trio.open_nursery() as nursery:
+    async with nursery() as tasks:
         for cache in caches:
-            nursery.start_soon(list_one, cache)
+            tasks.start_soon(list_one, cache)
     keys = sorted({k for ks in listed.values() for k in ks})
     got: dict[tuple[str, str], Answer] = {}
 
@@ -88,10 +89,10 @@ async def challenge(caches: list[Cache], policy: TrustPolicy | None = None) -> l
         got[key, cache.url] = await trio.to_thread.run_sync(_answer, cache, key, policy,
                                                             limiter=limiter)
 
-    async with trio.open_nursery() as nursery:
+    async with nursery() as tasks:
         for cache in caches:
             for key in listed[cache.url]:
-                nursery.start_soon(ask, cache, key)
+                tasks.start_soon(ask, cache, key)
     verdicts = []
     for key in keys:
         drv_hash, output = parse_realisation_key(key)

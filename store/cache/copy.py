@@ -34,6 +34,7 @@ from sx.store.cache.layout import (
     realisation_key,
 )
 from sx.store.cache.signing import TrustPolicy
+from sx.store.cache.tasks import nursery
 from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -140,13 +141,13 @@ async def upload_closure(store: LocalStore, cache: Cache, paths: Iterable[StoreP
     records: dict[StorePath, CachedPath] = {}
     with store.temp_dir() as tmp:
         scratch = cache.scratch_dir() or tmp.path
-        async with trio.open_nursery() as nursery:
+        async with nursery() as tasks:
             for p in missing:
-                nursery.start_soon(_upload_archive, store, cache, infos[p], scratch, limiter,
+                tasks.start_soon(_upload_archive, store, cache, infos[p], scratch, limiter,
                                    records)
             for p in report.present:
                 if infos[p].signatures:
-                    nursery.start_soon(partial(trio.to_thread.run_sync, _merge_record, cache,
+                    tasks.start_soon(partial(trio.to_thread.run_sync, _merge_record, cache,
                                                infos[p], report, limiter=limiter))
     for p in missing:  # references first: a visible record's closure is complete
         await trio.to_thread.run_sync(cache.put, info_key(p), records[p].encode())

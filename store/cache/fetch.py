@@ -23,6 +23,7 @@ from sx.store.cache.archive import unpack_archive
 from sx.store.cache.base import Cache
 from sx.store.cache.layout import CachedPath, info_key
 from sx.store.cache.signing import TrustPolicy, Untrusted
+from sx.store.cache.tasks import nursery
 from sx.store.errors import Corrupt, InvalidInput, NotFound, StoreError
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
@@ -68,9 +69,9 @@ async def plan(store: LocalStore, cache: Cache, roots: list[StorePath],
 
     while frontier:
         got: dict[StorePath, CachedPath | StoreError] = {}
-        async with trio.open_nursery() as nursery:
+        async with nursery() as tasks:
             for p in frontier:
-                nursery.start_soon(one, p, got)
+                tasks.start_soon(one, p, got)
         refs: set[StorePath] = set()
         for p in frontier:
             r = got[p]
@@ -156,8 +157,8 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
                                                 limiter=limiter)
             items.append((tmp, obj, replace(rec.info, registered=now)))
 
-        async with trio.open_nursery() as nursery:
+        async with nursery() as tasks:
             for rec in needed:
-                nursery.start_soon(one, rec, stack.enter_context(store.temp_dir()))
+                tasks.start_soon(one, rec, stack.enter_context(store.temp_dir()))
         result.fetched = await trio.to_thread.run_sync(store.install_many, items)
     return result

@@ -217,7 +217,7 @@ class Handler(BaseHTTPRequestHandler):
         with open(tmp, "xb") as f:
             left = length
             while left:
-                chunk = self.rfile.read(min(_CHUNK, left))
+                chunk = self.rfile.read1(min(_CHUNK, left))
                 if not chunk:
                     return None
                 hasher.update(chunk)

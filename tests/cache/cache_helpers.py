@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ TOKEN = "test-upload-token"
 # Use as: @pytest.mark.parametrize("cache_url", BACKENDS, indirect=True)
 BACKENDS = ["file", "http", pytest.param("oci", marks=pytest.mark.oci)]
 DRV = Digest.b3(b"a resolved derivation")
+RunSx = Callable[..., subprocess.CompletedProcess[str]]
 
 
 class Closure:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cache_helpers import TOKEN, Closure, Registry, Served, make_closure, sx_cmd
+from cache_helpers import TOKEN, Closure, Registry, RunSx, Served, make_closure, sx_cmd
 from sx.store.cache import open_cache, substitute
 from sx.store.cache.base import Cache
 from sx.store.cache.signing import SecretKey, TrustPolicy
 from sx.store.local import LocalStore
-
-RunSx = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,8 @@ Modes:
   adds N PREFIX [SLEEP] add N chained paths, printing each; then "done"
   import FILE           import an export stream, printing each path; then "done"
   stress SECONDS ID     the stress test's worker (see test_gc_stress.py); prints "ok N" or FAILs
+  builds SECONDS ID DIR realize fresh two-step recipes with sx realize in a loop (busybox
+                        laid out in DIR/busybox), some with out-links; prints "ok N" or FAILs
 """
 
 from __future__ import annotations
@@ -141,6 +143,79 @@ def stress(store: LocalStore, seconds: float, ident: str) -> None:
     wait_for_exit()
 
 
+BUILD_RECIPE = """
+from sx.derivations.model import Source, derivation
+
+busybox = Source({busybox!r}, "busybox")
+sh = f"{{busybox}}/bin/sh"
+
+
+def top():
+    a = derivation("{name}-a", sh, ["-c", "echo {name} > $out"], srcs=[busybox])
+    script = f"sleep 0.2; cat {{a.out}} > $out; echo {{a.out}} >> $out"
+    return derivation("{name}-b", sh, ["-c", script], inputs=[a], srcs=[busybox])
+"""
+
+
+class Builder:
+    """Realizes fresh recipes; out-linked results must stay valid with their closures."""
+
+    def __init__(self, store: LocalStore, ident: str, work: str) -> None:
+        self.store = store
+        self.ident = ident
+        self.work = work
+        self.rng = random.Random(ident)
+        self.links: dict[str, StorePath] = {}
+        self.builds = 0
+        self.failures: list[str] = []
+
+    def step(self) -> None:
+        """Realize one new recipe (maybe with an out-link), then check what is linked."""
+        name = f"{self.ident}-{self.builds}"
+        recipe = os.path.join(self.work, f"{name}.py")
+        with open(recipe, "w") as f:
+            f.write(BUILD_RECIPE.format(busybox=os.path.join(self.work, "busybox"), name=name))
+        link = os.path.join(self.work, f"result-{name}")
+        args = ["realize", "-q", f"{recipe}:top"] + (["-o", link] if self.builds % 2 else [])
+        r = subprocess.run([sys.executable, "-m", "sx.cli.main", *args],
+                           capture_output=True, text=True, check=False)
+        self.builds += 1
+        if r.returncode != 0:
+            self.failures.append(f"FAIL {name}: sx realize: {r.stderr.strip()[-300:]}")
+            return
+        out = self.store.parse_path(r.stdout.strip())
+        if os.path.islink(link):
+            self.links[link] = out
+        if self.links and self.rng.random() < 0.3:
+            old = self.rng.choice(sorted(self.links))
+            os.unlink(old)
+            del self.links[old]
+        self.check()
+
+    def check(self) -> None:
+        """Every out-linked output is valid, complete and readable."""
+        for link, path in self.links.items():
+            try:
+                closure = self.store.closure([path])
+            except NotFound as e:
+                self.failures.append(f"FAIL {link}: {e}")
+                return
+            if not all(os.path.lexists(self.store.real_path(p)) for p in closure):
+                self.failures.append(f"FAIL {link}: closure of {path} missing on disk")
+
+
+def builds(store: LocalStore, seconds: float, ident: str, work: str) -> None:
+    """Run :class:`Builder` steps until the deadline; report."""
+    b = Builder(store, ident, work)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not b.failures:
+        b.step()
+    for f in b.failures:
+        print(f)
+    print(f"ok {b.builds} {len(b.links)}", flush=True)
+    wait_for_exit()
+
+
 def main(argv: list[str]) -> int:
     """Dispatch on the mode."""
     root, mode, *args = argv
@@ -153,6 +228,8 @@ def main(argv: list[str]) -> int:
         do_import(store, args[0])
     elif mode == "stress":
         stress(store, float(args[0]), args[1])
+    elif mode == "builds":
+        builds(store, float(args[0]), args[1], args[2])
     else:
         print(f"unknown mode {mode}", file=sys.stderr)
         return 2

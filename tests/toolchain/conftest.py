@@ -1,19 +1,14 @@
 """Fixtures for the toolchain tests: one store for the whole session.
 
-The seeds are ~400 MB of Debian packages fetched through ``mirror://debian``;
-the session store is the cache, so each is downloaded and unpacked once.
+The seeds are ~100 MB of Debian packages (~430 MB unpacked), fetched through
+``mirror://debian``; the session store is the cache, so each is downloaded
+and unpacked once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
-
-from sx.derivations.build.scheduler import BuildOptions, realize
-from sx.derivations.model import Derivation
 from sx.store.local import LocalStore
-from sx.store.path import StorePath
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +17,16 @@ def tstore(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
     return LocalStore(str(tmp_path_factory.mktemp("toolchain") / "root"))
 
 
-def build(store: LocalStore, drvs: Sequence[Derivation]) -> list[StorePath]:
-    """Realize ``drvs``; their ``out`` paths in order."""
-    outcome = realize(store, list(drvs), BuildOptions(jobs=2))
-    return [o["out"] for o in outcome.outputs]
+@pytest.fixture(scope="session", autouse=True)
+def _keep_spawning_threads() -> None:
+    """Work around a builder bug that kills builds longer than ~10 s.
+
+    The sandbox runs with ``bwrap --die-with-parent`` (PR_SET_PDEATHSIG), and
+    trio starts processes from a worker thread that exits after 10 s idle:
+    the kernel then sends SIGKILL to bwrap ("bwrap exited -9"). musl takes
+    7-10 s to build, so it hit this; longer thread idling avoids it until the
+    builder spawns from a thread that outlives its builds.
+    """
+    from trio._core import _thread_cache
+
+    _thread_cache.IDLE_TIMEOUT = 24 * 3600

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
-
-from sx.derivations.bootstrap.toolchain import ddc, debian, seeds, tcc
+from sx.derivations.bootstrap.toolchain import chain, ddc, debian, musl, seeds, tcc
 from sx.derivations.model import BUILTIN_FETCHURL
+from sx.derivations.registry import REGISTRY
 from sx.store.errors import InvalidInput, NotFound
+from sx.store.path import StorePath
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -80,3 +83,59 @@ def test_ddc_target_checks() -> None:
         ddc.target_stages("tcc", ["gcc-12", "busybox"])
     st = ddc.target_stages("tcc-fixpoint", ["gcc-12", "clang-14"])
     assert [n for n, _ in st["gcc-12"]] == ["tcc-1", "tcc-2", "tcc-3"]
+
+
+def test_report_names_first_divergence_and_convergence() -> None:
+    a = StorePath.parse("/sx/store/" + "a" * 32 + "-tcc")
+    b = StorePath.parse("/sx/store/" + "b" * 32 + "-tcc")
+    st = ddc.target_stages("tcc-fixpoint", ["gcc-12", "clang-14"])
+    conv = ddc.compare("tcc-fixpoint", st, {"gcc-12": [a, a, a], "clang-14": [b, a, a]})
+    assert conv.ok
+    assert (conv.first_divergence, conv.converged_from) == ("tcc-1", "tcc-2")
+    div = ddc.compare("tcc-fixpoint", st, {"gcc-12": [a, a, a], "clang-14": [a, b, b]})
+    assert not div.ok
+    assert (div.first_divergence, div.converged_from) == ("tcc-2", None)
+    same = ddc.compare("tcc-fixpoint", st, {"gcc-12": [a, a, a], "clang-14": [a, a, a]})
+    assert (same.first_divergence, same.converged_from) == (None, "tcc-1")
+
+
+PATCHES = os.path.join(os.path.dirname(seeds.__file__), "patches")
+
+
+def test_musl_source_is_upstreams_release_file() -> None:
+    # The sha256 upstream's release file has (musl.libc.org, signed by 56BCDB593020450F).
+    assert debian.MUSL_ORIG.sha256 == (
+        "7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4")
+    assert debian.MUSL_UPSTREAM_URL.endswith("/musl-1.2.3.tar.gz")
+    for f in (debian.MUSL_ORIG, debian.BINUTILS_ORIG, debian.MAKE_ORIG):
+        assert HEX64.match(f.sha256) and HEX64.match(f.b3), f.package
+        assert "binary-seed" not in debian.fetch_file(f, binary_seed=False).meta_dict
+
+
+def test_every_patch_explains_itself_before_the_diff() -> None:
+    names = sorted(os.listdir(PATCHES))
+    assert {n.split("-")[0] for n in names} == {"tcc", "musl"}
+    for name in names:
+        head = Path(PATCHES, name).read_text(encoding="utf-8").split("\n--- ", 1)[0]
+        assert head.startswith("sx: ") and len(head.splitlines()) >= 4, name
+
+
+def test_musl_stages_are_named_for_their_fixpoint() -> None:
+    assert musl.musl1().name == musl.musl2().name == "musl"
+    assert musl.tcc_musl_generation(1).name == "tcc-musl-1"
+    assert {musl.tcc_musl_generation(n).name for n in (2, 3)} == {"tcc-musl"}
+    assert musl.tcc_musl_generation(3).meta_dict["stage"] == "tcc-musl-3"
+    with pytest.raises(NotFound, match="start at tcc-musl-1"):
+        musl.tcc_musl_generation(0)
+
+
+def test_bootstrap_stages_are_registry_names_in_build_order() -> None:
+    names = [n for n, _ in chain.STAGES]
+    assert all(n in REGISTRY for n in [*names, "bootstrap"])
+    script = Path(__file__).parents[2].joinpath("scripts", "bootstrap.sh").read_text(
+        encoding="utf-8")
+    positions = [script.index(f'"{n}|') for n in names]
+    assert positions == sorted(positions)
+    drvs = chain.bootstrap()
+    assert drvs[-1] == musl.musl2()
+    assert len({d.drv_path for d in drvs}) == len(drvs)

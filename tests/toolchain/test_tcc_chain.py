@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import build
-
 from sx.cli.main import main
 from sx.derivations.bootstrap.toolchain import debian, seeds, tcc
 from sx.derivations.build.errors import BuildError
@@ -21,6 +19,7 @@ from sx.derivations.model import BUILTIN_WRITE, derivation
 from sx.derivations.provenance import seeds_of
 from sx.store.errors import HashMismatch
 from sx.store.local import LocalStore
+from toolchain_helpers import build
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 

@@ -3,9 +3,13 @@
 #
 # Environment (set by the recipe; store paths only):
 #   src       the orig tarball (tar.bz2, no top directory)
-#   patches   a directory of sx's own patches (*.patch, applied with -p1 in order)
-#   glibc     the target libc tree (libc6 + libc6-dev + linux-libc-dev)
-#   cc_kind   gcc | clang | debian-tcc | tcc   (how to drive the compiler)
+#   patches   a directory of sx's own patches (tcc-*.patch, applied with -p1 in order)
+#   glibc     the glibc seed (libc6 + libc6-dev + linux-libc-dev): the loader
+#             every seed runs under, and the target libc when musl is unset
+#   musl      (optional) a musl tree from build-musl.sh: the target libc;
+#             the tcc built then links statically by default and is static
+#   cc_kind   gcc | clang | debian-tcc | tcc | tcc-to-musl (how to drive the
+#             compiler; tcc-to-musl: a glibc-targeting tcc told to use musl)
 #   compiler  the compiler's tree (a seed, or an earlier tcc stage)
 #   busybox   the busybox binary (the interpreter of the wrapper scripts)
 #   out       where to install: bin/tcc, lib/tcc/{libtcc1.a,include/}
@@ -28,19 +32,35 @@ run="$ldso --library-path $lp"
 mkdir -p /build/src /build/wrap
 cd /build/src
 tar -xjf "$src"
-for p in "$patches"/*.patch; do
+for p in "$patches"/tcc-*.patch; do
     patch -p1 < "$p"
 done
 
 # What ./configure would write; the paths point into the store.
-cat > config.h <<EOF
-#define TCC_VERSION "0.9.27"
-#define CONFIG_TCCDIR "$out/lib/tcc"
+musl=${musl:-}
+if [ -z "$musl" ]; then
+    cat > config.h <<EOF
 #define CONFIG_TCC_SYSINCLUDEPATHS "{B}/include:$glibc/usr/include/$triple:$glibc/usr/include"
 #define CONFIG_TCC_LIBPATHS "$crt:$glibc_libs"
 #define CONFIG_TCC_CRTPREFIX "$crt"
 #define CONFIG_TCC_ELFINTERP "$ldso"
 #define CONFIG_TCC_RPATH "$glibc_libs"
+EOF
+else
+    # musl is built without a dynamic loader: no ELF interpreter is ever
+    # written (CONFIG_TCC_STATIC, patches/tcc-static-default.patch), the
+    # value below only fills the slot.
+    cat > config.h <<EOF
+#define CONFIG_TCC_SYSINCLUDEPATHS "{B}/include:$musl/include"
+#define CONFIG_TCC_LIBPATHS "$musl/lib"
+#define CONFIG_TCC_CRTPREFIX "$musl/lib"
+#define CONFIG_TCC_ELFINTERP "/lib/ld-musl-x86_64.so.1"
+#define CONFIG_TCC_STATIC 1
+EOF
+fi
+cat >> config.h <<EOF
+#define TCC_VERSION "0.9.27"
+#define CONFIG_TCCDIR "$out/lib/tcc"
 #define GCC_MAJOR 0
 #define GCC_MINOR 0
 #define CC_NAME CC_tcc
@@ -84,8 +104,18 @@ debian-tcc)
     link_tail="-L$crt -L$glibc_libs -lc $tccdir/libtcc1.a $crt/crtn.o"
     ;;
 tcc)
+    # Built here, for the same libc as this build: it knows that libc. A
+    # musl tcc is static and runs directly; tcc-1 may name a seed's loader.
+    if [ -n "$musl" ]; then run=; fi
     cc="$run $compiler/bin/tcc"
     rpath=
+    ;;
+tcc-to-musl)
+    # A glibc-targeting tcc: name musl's headers, crt files and libraries.
+    cc="$run $compiler/bin/tcc -nostdinc -isystem $compiler/lib/tcc/include -isystem $musl/include"
+    rpath=
+    link_head="-static -nostdlib $musl/lib/crt1.o $musl/lib/crti.o"
+    link_tail="-L$musl/lib -lc $compiler/lib/tcc/libtcc1.a -lc $musl/lib/crtn.o"
     ;;
 *)
     echo "build-tcc: unknown cc_kind $cc_kind" >&2
@@ -109,7 +139,11 @@ fi
 
 # The runtime library is always built by the tcc just made, from the source
 # tree's own include/ (-B.), so it is the same whichever seed came first.
-newtcc="$ldso --library-path $glibc_libs ./tcc"
+if [ -z "$musl" ]; then
+    newtcc="$ldso --library-path $glibc_libs ./tcc"
+else
+    newtcc=./tcc
+fi
 objs=""
 for f in lib/libtcc1.c lib/alloca86_64.S lib/alloca86_64-bt.S lib/va_list.c lib/dsohandle.c; do
     o=$(basename "$f" | sed 's/\.[cS]$/.o/')

@@ -233,3 +233,43 @@ def deb(package: str) -> Derivation:
 def tcc_source() -> Derivation:
     """The fetch of tcc's orig tarball (a source, not a binary seed)."""
     return fetch_file(TCC_ORIG, binary_seed=False)
+
+
+MUSL_ORIG = _pkg(
+    "musl", "1.2.3-1",
+    "pool/main/m/musl/musl_1.2.3.orig.tar.gz",
+    "7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4",
+    "dd4d86b7f568ec1650d473d79697ea5df7a7b1a7fb71859a33f6e3161e62aecc", 1058642)
+"""musl 1.2.3: byte for byte upstream's release file, MUSL_UPSTREAM_URL (same sha256)."""
+
+MUSL_UPSTREAM_URL = "https://musl.libc.org/releases/musl-1.2.3.tar.gz"
+"""Where upstream publishes the same file (signed with key 56BCDB593020450F)."""
+
+BINUTILS_ORIG = _pkg(
+    "binutils", "2.40-2",
+    "pool/main/b/binutils/binutils_2.40.orig.tar.xz",
+    "d78c2d2eb24a9be1e02f8854cb1bd435556d7f584fb6bfb6b07e6527d43fc41d",
+    "09aea6c0a6d6f2eb0e29d4c83f407606f614c978a00308dd2d0ea325b4e1faf4", 25364048)
+"""binutils 2.40 as Debian repacked it: not upstream's release file (different bytes)."""
+
+MAKE_ORIG = _pkg(
+    "make-dfsg", "4.3-4.1",
+    "pool/main/m/make-dfsg/make-dfsg_4.3.orig.tar.gz",
+    "be4c17542578824e745f83bcd2a9ba264206187247cb6a5f5df99b0a9d1f9047",
+    "de474023333ba59eab57bc685c140b1d7bda02411aaaeecfd8ccaa95a3c3e0ed", 1845906)
+"""GNU make 4.3, Debian's DFSG repack (the non-free manual removed): not upstream's file."""
+
+
+def musl_source() -> Derivation:
+    """The fetch of musl's orig tarball (upstream's release file)."""
+    return fetch_file(MUSL_ORIG, binary_seed=False)
+
+
+def binutils_source() -> Derivation:
+    """The fetch of binutils' orig tarball (Debian's repack of 2.40)."""
+    return fetch_file(BINUTILS_ORIG, binary_seed=False)
+
+
+def make_source() -> Derivation:
+    """The fetch of GNU make's orig tarball (Debian's DFSG repack of 4.3)."""
+    return fetch_file(MAKE_ORIG, binary_seed=False)

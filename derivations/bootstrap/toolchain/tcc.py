@@ -44,28 +44,31 @@ def _kind(seed_name: str) -> str:
     return kind
 
 
-def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str) -> Derivation:
-    """tcc built by ``compiler`` (driven as ``cc_kind``, see build-tcc.sh)."""
+def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
+              musl: Derivation | None = None) -> Derivation:
+    """tcc built by ``compiler`` (driven as ``cc_kind``, see build-tcc.sh).
+
+    With ``musl``, the tcc built targets that musl (static, links statically);
+    otherwise it targets the glibc seed.
+    """
     build = script("build-tcc.sh")
     patches = script("patches")
     src = tcc_source()
     glibc = seed("glibc")
-    return derivation(
-        name,
-        busybox_bin(),
-        args=["sh", str(build)],
-        env={
-            "src": src.out,
-            "glibc": glibc.out,
-            "patches": str(patches),
-            "cc_kind": cc_kind,
-            "compiler": compiler.out,
-            "busybox": busybox_bin(),
-        },
-        inputs=[busybox(), src, glibc, compiler],
-        srcs=[build, patches],
-        meta={"stage": stage},
-    )
+    env = {
+        "src": src.out,
+        "glibc": glibc.out,
+        "patches": str(patches),
+        "cc_kind": cc_kind,
+        "compiler": compiler.out,
+        "busybox": busybox_bin(),
+    }
+    inputs = [busybox(), src, glibc, compiler]
+    if musl is not None:
+        env["musl"] = musl.out
+        inputs.append(musl)
+    return derivation(name, busybox_bin(), args=["sh", str(build)], env=env,
+                      inputs=inputs, srcs=[build, patches], meta={"stage": stage})
 
 
 @cache

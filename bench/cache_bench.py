@@ -1,0 +1,178 @@
+"""Binary caches: copy a closure of 200+ MB to a ``file://`` cache and back into an empty store,
+with ``sx copy`` and with ``nix copy``, in the same run.
+
+The closure is the benchmark tree of common.py split into its three top
+directories (interpreter sources, thousands of small files, large
+incompressible files) plus a small path that refers to all three. Both
+tools get the same bytes: sx from its own store, Nix from ``nix-store --add``
+of the same directories. Both run as command-line processes.
+
+Peers: ``nix copy --to file://DIR`` with Nix's default compression (xz) and
+with ``?compression=zstd`` (sx always uses zstd). Downloads go into a fresh
+store each run: sx checks signatures (k = 1 of a generated key), Nix runs
+with ``--no-check-sigs`` into a fresh chroot store. Runs alternate which tool
+goes first and nothing is deleted between runs (ext4 is slow to create files
+for a while after deleting a large tree). The xz peer is slow (about two
+minutes per upload here) and runs once unless ``SX_BENCH_XZ_RUNS`` says
+otherwise; ``SX_BENCH_RUNS`` sets the other runs (default 3).
+
+Run alone: ``python bench/cache_bench.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable
+
+from common import (
+    make_tree,
+    print_header,
+    print_ratio,
+    remove_tree,
+    require_tools,
+    run,
+    scratch_dir,
+    sx_command,
+    tree_stats,
+)
+
+NIX_CONFIG = ("build-users-group =\nexperimental-features = nix-command\nsubstituters =\n"
+              "sandbox = false\n")
+NIX_ENV = {**os.environ, "NIX_CONFIG": NIX_CONFIG}
+
+
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:6])}... failed: {proc.stderr.strip()[-500:]}")
+    return took
+
+
+class Setup:
+    """The closure, in an sx store and in Nix's store, plus a signing key and a config."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        tree = os.path.join(base, "tree")
+        stats = make_tree(tree)
+        print(f"closure: {stats} in 3 paths, plus one path referring to them", flush=True)
+        self.sx_root = os.path.join(base, "sx-src")
+        sx_env = {**os.environ, "SX_ROOT": self.sx_root}
+        parts = [os.path.join(tree, d) for d in sorted(os.listdir(tree))]
+        self.sx_paths = [run([*sx_command(), "store", "add", p], env=sx_env).strip()
+                         for p in parts]
+        top_src = os.path.join(base, "top")
+        with open(top_src, "w") as f:
+            f.write("\n".join(self.sx_paths) + "\n")
+        self.sx_top = self._add_top(top_src)
+        key = os.path.join(base, "bench.sec")
+        self.public = run([*sx_command(), "key", "generate", "--name", "bench", "-o", key]).strip()
+        run([*sx_command(), "--root", self.sx_root, "sign", "--key", key, "-r", self.sx_top])
+        self.nix_paths = [run(["nix-store", "--add", p], env=NIX_ENV).strip()
+                          for p in [*parts, top_src]]
+
+    def _add_top(self, src: str) -> str:
+        from sx.store.local import LocalStore
+        from sx.store.path import StorePath
+
+        store = LocalStore(self.sx_root)
+        refs = [StorePath.parse(p) for p in self.sx_paths]
+        return str(store.add_tree(src, "top", refs).path)
+
+    def fresh_sx_root(self, tag: str) -> str:
+        root = os.path.join(self.base, f"sx-dst-{tag}")
+        os.makedirs(os.path.join(root, "etc"))
+        with open(os.path.join(root, "etc", "sx.conf"), "w") as f:
+            f.write(f'trusted-public-keys = ["{self.public}"]\nrequired-signatures = 1\n')
+        return root
+
+
+def _sx_up(s: Setup, cache: str) -> float:
+    return _timed([*sx_command(), "--root", s.sx_root, "copy", "--to", f"file://{cache}",
+                   s.sx_top])
+
+
+def _sx_down(s: Setup, cache: str, tag: str) -> float:
+    root = s.fresh_sx_root(tag)
+    return _timed([*sx_command(), "--root", root, "copy", "--from", f"file://{cache}",
+                   s.sx_top])
+
+
+def _nix_up(s: Setup, cache: str, query: str) -> float:
+    return _timed(["nix", "copy", "--to", f"file://{cache}{query}", *s.nix_paths], NIX_ENV)
+
+
+def _nix_down(s: Setup, cache: str, tag: str) -> float:
+    dest = os.path.join(s.base, f"nix-dst-{tag}")
+    return _timed(["nix", "copy", "--from", f"file://{cache}", "--to", dest, "--no-check-sigs",
+                   *s.nix_paths], NIX_ENV)
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+
+def _alternate(runs: int, ours: Callable[[int], float], peer: Callable[[int], float]
+               ) -> tuple[float, float]:
+    a: list[float] = []
+    b: list[float] = []
+    for i in range(runs):
+        if i % 2 == 0:
+            a.append(ours(i))
+            b.append(peer(i))
+        else:
+            b.append(peer(i))
+            a.append(ours(i))
+    return _median(a), _median(b)
+
+
+def _check(s: Setup, tag: str) -> None:
+    """The downloaded closure is all there and intact."""
+    root = os.path.join(s.base, f"sx-dst-{tag}")
+    out = run([*sx_command(), "--root", root, "verify", "-r", s.sx_top])
+    if out.count(": ok") != 4:
+        raise SystemExit(f"bench: downloaded closure incomplete:\n{out}")
+
+
+def main() -> None:
+    """Measure and print medians and ratios."""
+    require_tools("nix", "nix-store")
+    runs = int(os.environ.get("SX_BENCH_RUNS", "3"))
+    xz_runs = int(os.environ.get("SX_BENCH_XZ_RUNS", "1"))
+    base = scratch_dir("cache")
+    try:
+        s = Setup(base)
+        d = base
+        print_header(f"cache copy: {len(s.sx_paths) + 1}-path closure, "
+                     f"{tree_stats(os.path.join(d, 'tree'))}, medians of {runs}")
+        up = _alternate(runs, lambda i: _sx_up(s, f"{d}/sx-cache-{i}"),
+                        lambda i: _nix_up(s, f"{d}/nix-zst-{i}", "?compression=zstd"))
+        down = _alternate(runs, lambda i: _sx_down(s, f"{d}/sx-cache-0", f"z{i}"),
+                          lambda i: _nix_down(s, f"{d}/nix-zst-0", f"z{i}"))
+        _check(s, "z0")
+        print_ratio("upload (nix zstd)", up[0], up[1], "nix", 1.0)
+        print_ratio("download (nix zstd)", down[0], down[1], "nix", 1.0)
+        if xz_runs:
+            xup = _alternate(xz_runs, lambda i: _sx_up(s, f"{d}/sx-cache-x{i}"),
+                             lambda i: _nix_up(s, f"{d}/nix-xz-{i}", ""))
+            xdown = _alternate(xz_runs, lambda i: _sx_down(s, f"{d}/sx-cache-0", f"x{i}"),
+                               lambda i: _nix_down(s, f"{d}/nix-xz-0", f"x{i}"))
+            print_ratio("upload (nix default, xz)", xup[0], xup[1], "nix", 1.0)
+            print_ratio("download (nix default, xz)", xdown[0], xdown[1], "nix", 1.0)
+        sizes = {name: sum(os.path.getsize(os.path.join(dp, f))
+                           for dp, _, fs in os.walk(f"{d}/{name}") for f in fs)
+                 for name in ("sx-cache-0", "nix-zst-0") + (("nix-xz-0",) if xz_runs else ())}
+        print("cache sizes: " + ", ".join(f"{k} {v / (1 << 20):.0f} MiB"
+                                          for k, v in sizes.items()), flush=True)
+    finally:
+        remove_tree(base)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Realize the native toolchain chain stage by stage; print each stage's wall
+# time and the total, then run the diverse double-compiling check.
+#
+# usage: scripts/bootstrap.sh [SX] [SX-OPTIONS...]
+#   SX           the sx command (default: sx on PATH)
+#   SX-OPTIONS   global options for every sx call, e.g. --root DIR
+# Each stage is a built-in recipe name; `sx realize` shows its own progress
+# view on a terminal. Stops at the first failing stage (exit status of sx).
+set -euo pipefail
+
+sx=${1:-sx}
+shift || true
+
+stages=(
+    "toolchain-seeds|binary seeds: busybox, glibc, Debian's tcc"
+    "tcc|tcc-1 by Debian's tcc, tcc-2 by tcc-1"
+    "musl|musl 1.2.3 by tcc-2"
+    "tcc-musl|static tcc: tcc-musl-1 by tcc-2, tcc-musl-2 by tcc-musl-1"
+    "tcc-musl-fixpoint|tcc-musl-3 by tcc-musl-2 (the same path: fixpoint)"
+    "musl-2|musl rebuilt by the static tcc"
+)
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+n=${#stages[@]}
+start=$(now)
+report=()
+i=0
+for entry in "${stages[@]}"; do
+    i=$((i + 1))
+    name=${entry%%|*}
+    what=${entry#*|}
+    printf '[%d/%d] %s: %s\n' "$i" "$n" "$name" "$what"
+    t0=$(now)
+    paths=$("$sx" "$@" realize "$name")
+    t=$(secs "$t0" "$(now)")
+    printf '%s\n' "$paths" | sed 's/^/      /'
+    printf '      %s s\n' "$t"
+    report+=("$(printf '%-20s %8s s' "$name" "$t")")
+done
+
+# The fixpoint: tcc-musl-2 and tcc-musl-3 are one store path.
+fix=$("$sx" "$@" realize tcc-musl-fixpoint | sort -u | wc -l)
+if [ "$fix" -ne 1 ]; then
+    echo "bootstrap: tcc-musl-2 and tcc-musl-3 differ: no fixpoint" >&2
+    exit 1
+fi
+
+printf '[ddc] tcc from three seeds\n'
+t0=$(now)
+"$sx" "$@" ddc tcc
+report+=("$(printf '%-20s %8s s' "ddc tcc" "$(secs "$t0" "$(now)")")")
+
+total=$(secs "$start" "$(now)")
+echo
+echo "stage times:"
+printf '  %s\n' "${report[@]}"
+printf '  %-20s %8s s\n' "total" "$total"

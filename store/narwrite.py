@@ -1,0 +1,469 @@
+"""Writing archives fast: walk a tree in archive order, read (and copy) its files on threads.
+
+One thread walks the tree in NAR order and lays the archive out as
+*segments*: runs of framing bytes (everything but file contents is known
+from the walk) and files to read. A small thread pool turns each segment
+into its archive bytes, reading the files and, when asked, writing a
+canonical copy of each file at the same time. The sink receives the
+segments strictly in order. File system calls and BLAKE3 release the GIL,
+so walking, reading, copying and hashing overlap on several cores.
+
+Files of at least :data:`LARGE` bytes are never read into memory: the sink
+gets them by path (``update_file``), which lets a hasher memory-map them and
+hash on several threads.
+
+The grammar is in docs/archive.md; :mod:`sx.store.nar` holds the public API
+and the reading side.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import os
+import queue
+import stat
+import struct
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from sx.store.errors import InvalidInput, StorageError
+
+MAGIC = b"nix-archive-1"
+LARGE = 1 << 20
+CANONICAL_MTIME = 1
+# A segment is cut after this much file data or this many pieces: big enough
+# to amortise a job's overhead, small enough to spread over the workers.
+# WINDOW bounds the segments in flight, and so the memory used.
+_SEGMENT_BYTES = 1 << 20
+_SEGMENT_PIECES = 512
+_WINDOW = 16
+_WORKERS = min(4, (os.cpu_count() or 1) + 1)
+_PAD = b"\0" * 8
+_U64 = struct.Struct("<Q").pack
+_RDONLY = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+# copy_file_range is refused across some file systems and by old kernels.
+_NO_COPY_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP}
+
+
+def frame(data: bytes) -> bytes:
+    """One archive string: u64 little-endian length, the bytes, zero padding to 8."""
+    n = len(data)
+    return _U64(n) + data + _PAD[: (-n) % 8]
+
+
+OPEN = frame(b"(")
+CLOSE = frame(b")")
+HEADER = frame(MAGIC) + OPEN + frame(b"type")
+_FILE = frame(b"regular") + frame(b"contents")
+_EXEC_FILE = frame(b"regular") + frame(b"executable") + frame(b"") + frame(b"contents")
+_SYMLINK = frame(b"symlink") + frame(b"target")
+_DIRECTORY = frame(b"directory")
+_ENTRY = frame(b"entry") + OPEN + frame(b"name")
+_NODE = frame(b"node") + OPEN + frame(b"type")
+_CLOSE2 = CLOSE + CLOSE
+
+
+class Sink(Protocol):
+    """Where archive bytes go, in order. ``update_file`` takes a whole file by path.
+
+    The memoryview given to ``update`` is only valid during the call (its
+    buffer is reused): copy it to keep it.
+    """
+
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+    def update_file(self, path: str, size: int, /) -> None: ...
+
+
+@dataclass(slots=True)
+class _File:
+    """A regular file to read from ``src`` (and copy to ``dst``)."""
+
+    src: bytes
+    dst: bytes | None
+    size: int
+    executable: bool
+
+
+@dataclass(slots=True)
+class _Segment:
+    """Consecutive archive pieces and the number of bytes they make."""
+
+    pieces: list[bytes | _File]
+    size: int
+
+
+_Entries = Iterator[tuple[bytes, "os.DirEntry[bytes]"]]
+
+
+def _shown(path: bytes | str) -> str:
+    return repr(os.fsdecode(path))
+
+
+def _source_error(verb: str, path: bytes | str, e: OSError) -> InvalidInput:
+    if isinstance(e, FileNotFoundError):
+        return InvalidInput(f"{verb} {_shown(path)}: vanished while reading")
+    return InvalidInput(f"{verb} {_shown(path)}: {e.strerror}")
+
+
+def _dest_error(verb: str, path: bytes, e: OSError) -> StorageError:
+    return StorageError(f"{verb} {_shown(path)}: cannot write the copy: {e.strerror}")
+
+
+class _Planner:
+    """Walks a tree in archive order into segments, creating the copy's dirs and links."""
+
+    def __init__(self, verb: str) -> None:
+        self.verb = verb
+        self.dirs: list[bytes] = []
+        self._pieces: list[bytes | _File] = []
+        self._frame = bytearray()
+        self._size = 0
+        self._data = 0
+
+    def walk(self, src: bytes, dst: bytes | None) -> Iterator[_Segment]:
+        """The archive of ``src`` as segments, in order."""
+        self._frame += HEADER
+        try:
+            st = os.lstat(src)
+        except FileNotFoundError as e:
+            raise InvalidInput(f"{self.verb} {_shown(src)}: no such file or directory") from e
+        except OSError as e:
+            raise _source_error(self.verb, src, e) from e
+        stack: list[tuple[_Entries, bytes | None]] = []
+        yield from self._node(src, dst, st, stack, CLOSE)
+        while stack:
+            entries, parent = stack[-1]
+            nxt = next(entries, None)
+            if nxt is None:
+                stack.pop()
+                self._frame += CLOSE if not stack else _CLOSE2
+                continue
+            name, entry = nxt
+            self._frame += _ENTRY + frame(name) + _NODE
+            child = os.path.join(parent, name) if parent is not None else None
+            try:
+                st_child = None if entry.is_dir(follow_symlinks=False) else entry.stat(
+                    follow_symlinks=False)
+            except OSError as e:
+                raise _source_error(self.verb, entry.path, e) from e
+            yield from self._node(entry.path, child, st_child, stack, _CLOSE2)
+        seg = self._cut()
+        if seg is not None:
+            yield seg
+
+    def _node(self, src: bytes, dst: bytes | None, st: os.stat_result | None,
+              stack: list[tuple[_Entries, bytes | None]], end: bytes) -> Iterator[_Segment]:
+        if st is None or stat.S_ISDIR(st.st_mode):
+            stack.append((self._directory(src, dst), dst))
+            return
+        if stat.S_ISREG(st.st_mode):
+            yield from self._file(src, dst, st)
+        elif stat.S_ISLNK(st.st_mode):
+            self._symlink(src, dst)
+        else:
+            raise InvalidInput(f"{self.verb} {_shown(src)}: unsupported file type "
+                               "(only regular files, directories and symlinks)")
+        self._frame += end
+
+    def _directory(self, src: bytes, dst: bytes | None) -> _Entries:
+        self._frame += _DIRECTORY
+        if dst is not None:
+            try:
+                os.mkdir(dst, 0o755)
+            except OSError as e:
+                raise _dest_error(self.verb, src, e) from e
+            self.dirs.append(dst)
+        try:
+            with os.scandir(src) as it:
+                entries = sorted((e.name, e) for e in it)
+        except OSError as e:
+            raise _source_error(self.verb, src, e) from e
+        return iter(entries)
+
+    def _symlink(self, src: bytes, dst: bytes | None) -> None:
+        try:
+            target = os.readlink(src)
+        except OSError as e:
+            raise _source_error(self.verb, src, e) from e
+        self._frame += _SYMLINK + frame(target)
+        if dst is not None:
+            try:
+                os.symlink(target, dst)
+                os.utime(dst, (CANONICAL_MTIME, CANONICAL_MTIME), follow_symlinks=False)
+            except OSError as e:
+                raise _dest_error(self.verb, src, e) from e
+
+    def _file(self, src: bytes, dst: bytes | None, st: os.stat_result) -> Iterator[_Segment]:
+        size = st.st_size
+        executable = bool(st.st_mode & stat.S_IXUSR)
+        self._frame += (_EXEC_FILE if executable else _FILE) + _U64(size)
+        f = _File(src, dst, size, executable)
+        if size >= LARGE:
+            seg = self._cut()
+            if seg is not None:
+                yield seg
+            yield _Segment([f], size)
+        else:
+            self._flush_frame()
+            self._pieces.append(f)
+            self._size += size
+            self._data += size
+        self._frame += _PAD[: (-size) % 8]
+        if self._data >= _SEGMENT_BYTES or len(self._pieces) >= _SEGMENT_PIECES:
+            seg = self._cut()
+            if seg is not None:
+                yield seg
+
+    def _flush_frame(self) -> None:
+        if self._frame:
+            self._pieces.append(bytes(self._frame))
+            self._size += len(self._frame)
+            self._frame.clear()
+
+    def _cut(self) -> _Segment | None:
+        self._flush_frame()
+        if not self._pieces:
+            return None
+        seg = _Segment(self._pieces, self._size)
+        self._pieces, self._size, self._data = [], 0, 0
+        return seg
+
+
+# ---- the workers --------------------------------------------------------------------
+
+
+def _read_into(f: _File, out: memoryview, verb: str) -> None:
+    try:
+        fd = os.open(f.src, _RDONLY)
+        try:
+            got = 0
+            while got < f.size:
+                n = os.readv(fd, [out[got:]])
+                if n == 0:
+                    raise InvalidInput(f"{verb} {_shown(f.src)}: file shrank while reading")
+                got += n
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise _source_error(verb, f.src, e) from e
+
+
+def _create(f: _File, fix_mode: bool, verb: str) -> int:
+    assert f.dst is not None
+    mode = 0o555 if f.executable else 0o444
+    try:
+        fd = os.open(f.dst, _CREATE, mode)
+        if fix_mode:
+            os.fchmod(fd, mode)
+    except OSError as e:
+        raise _dest_error(verb, f.src, e) from e
+    return fd
+
+
+def _finish(fd: int, f: _File, verb: str) -> None:
+    try:
+        os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
+    except OSError as e:
+        raise _dest_error(verb, f.src, e) from e
+    finally:
+        os.close(fd)
+
+
+def _write_copy(f: _File, data: memoryview, fix_mode: bool, verb: str) -> None:
+    fd = _create(f, fix_mode, verb)
+    try:
+        done = 0
+        while done < len(data):
+            done += os.write(fd, data[done:])
+    except OSError as e:
+        os.close(fd)
+        raise _dest_error(verb, f.src, e) from e
+    _finish(fd, f, verb)
+
+
+def _copy_range(fin: int, fout: int, size: int) -> int:
+    """Copy up to ``size`` bytes in the kernel; returns how many were copied."""
+    done = 0
+    try:
+        while done < size:
+            n = os.copy_file_range(fin, fout, size - done)
+            if n == 0:
+                break
+            done += n
+        return done
+    except OSError as e:
+        if e.errno not in _NO_COPY_RANGE or done:
+            raise
+    while done < size:
+        chunk = os.read(fin, min(size - done, 1 << 20))
+        if not chunk:
+            break
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fout, view):]
+        done += len(chunk)
+    return done
+
+
+def _copy_large(f: _File, fix_mode: bool, verb: str) -> None:
+    try:
+        fin = os.open(f.src, _RDONLY)
+    except OSError as e:
+        raise _source_error(verb, f.src, e) from e
+    try:
+        fout = _create(f, fix_mode, verb)
+        try:
+            done = _copy_range(fin, fout, f.size)
+        except OSError as e:
+            os.close(fout)
+            raise _dest_error(verb, f.src, e) from e
+        _finish(fout, f, verb)
+    finally:
+        os.close(fin)
+    if done != f.size:
+        raise InvalidInput(f"{verb} {_shown(f.src)}: file shrank while reading")
+
+
+class _Buffers:
+    """Reused segment buffers: fresh memory costs a page fault per page, every time."""
+
+    def __init__(self) -> None:
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+
+    def get(self, size: int) -> bytearray:
+        try:
+            buf = self._free.get_nowait()
+        except queue.Empty:
+            buf = bytearray(_SEGMENT_BYTES + (64 << 10))
+        if len(buf) < size:
+            buf.extend(bytes(size - len(buf)))
+        return buf
+
+    def put(self, buf: bytearray) -> None:
+        self._free.put(buf)
+
+
+@dataclass(slots=True)
+class _Built:
+    """A segment's archive bytes: the first ``size`` bytes of a pooled buffer."""
+
+    buf: bytearray
+    size: int
+
+
+def _build(seg: _Segment, buffers: _Buffers, fix_mode: bool, verb: str) -> _Built | _File:
+    """A segment's archive bytes (files read, and copied when they have a ``dst``)."""
+    first = seg.pieces[0]
+    if isinstance(first, _File) and first.size >= LARGE:
+        if first.dst is not None:
+            _copy_large(first, fix_mode, verb)
+        return first
+    buf = buffers.get(seg.size)
+    try:
+        _fill(seg, memoryview(buf), fix_mode, verb)
+    except BaseException:
+        buffers.put(buf)
+        raise
+    return _Built(buf, seg.size)
+
+
+def _fill(seg: _Segment, view: memoryview, fix_mode: bool, verb: str) -> None:
+    pos = 0
+    for piece in seg.pieces:
+        if isinstance(piece, bytes):
+            end = pos + len(piece)
+            view[pos:end] = piece
+        else:
+            end = pos + piece.size
+            if piece.size:
+                _read_into(piece, view[pos:end], verb)
+            if piece.dst is not None:
+                _write_copy(piece, view[pos:end], fix_mode, verb)
+        pos = end
+
+
+# ---- driving it ------------------------------------------------------------------------
+
+
+def _deliver(sink: Sink, result: _Built | _File, buffers: _Buffers) -> None:
+    if isinstance(result, _File):
+        path = result.dst if result.dst is not None else result.src
+        sink.update_file(os.fsdecode(path), result.size)
+        return
+    try:
+        if result.size:
+            with memoryview(result.buf) as view:
+                sink.update(view[: result.size])
+    finally:
+        buffers.put(result.buf)
+
+
+def _run(segments: Iterator[_Segment], sink: Sink, fix_mode: bool, verb: str) -> None:
+    buffers = _Buffers()
+    first = next(segments, None)
+    second = next(segments, None)
+    if second is None:
+        # A single file or a tiny tree: not worth starting threads.
+        if first is not None:
+            _deliver(sink, _build(first, buffers, fix_mode, verb), buffers)
+        return
+    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="sx-archive") as pool:
+        window: deque[Future[_Built | _File]] = deque()
+        try:
+            for seg in itertools.chain((first, second), segments):
+                assert seg is not None
+                window.append(pool.submit(_build, seg, buffers, fix_mode, verb))
+                while window and (len(window) >= _WINDOW or window[0].done()):
+                    _deliver(sink, window.popleft().result(), buffers)
+            while window:
+                _deliver(sink, window.popleft().result(), buffers)
+        except BaseException:
+            for fut in window:
+                fut.cancel()
+            raise
+
+
+def _umask() -> int:
+    # /proc avoids os.umask()'s set-and-restore, which races with other threads.
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o777
+
+
+def dump(path: str | bytes, sink: Sink, verb: str = "dump") -> None:
+    """Stream the archive of the tree at ``path`` into ``sink``.
+
+    Raises :class:`InvalidInput` naming the file when the tree holds
+    something an archive cannot (sockets, devices) or cannot be read.
+    """
+    _run(_Planner(verb).walk(os.fsencode(path), None), sink, False, verb)
+
+
+def copy_dump(src: str | bytes, dst: str | bytes, sink: Sink, verb: str = "add") -> None:
+    """Copy ``src`` to the new path ``dst`` in canonical form, streaming its archive.
+
+    The copy has modes 0444/0555 (executable when the owner may execute the
+    source), mtime 1, and exactly the bytes the sink received, so the
+    archive describes the copy even if the source changes meanwhile. The
+    caller removes ``dst`` on error (it lives in a temp dir).
+    """
+    planner = _Planner(verb)
+    fix_mode = bool(_umask() & 0o555)
+    _run(planner.walk(os.fsencode(src), os.fsencode(dst)), sink, fix_mode, verb)
+    for d in reversed(planner.dirs):
+        try:
+            os.chmod(d, 0o555)
+            os.utime(d, (CANONICAL_MTIME, CANONICAL_MTIME))
+        except OSError as e:
+            raise _dest_error(verb, d, e) from e
