@@ -42,8 +42,10 @@ demo: install
 bench: install
 	$(PY) bench/run_all.py
 
+# The toolchain chain from its binary seeds (tcc, musl, static tcc fixpoint)
+# with each stage's time, then the three-seed diverse double-compiling check.
 bootstrap: install
-	$(SX) bootstrap chain --progress
+	bash scripts/bootstrap.sh $(SX)
 
 clean:
 	rm -rf $(VENV) .lint demo-out .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sx.store.errors import Corrupt
+from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
 from sx.store.path import StorePath
 
@@ -81,7 +81,7 @@ class PathInfo:
                 signatures=tuple(rec.get("sigs", ())),
                 ca=rec.get("ca"),
             )
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, InvalidInput) as e:
             raise Corrupt(f"decode path info of {path}: {e}") from e
 
 
@@ -119,5 +119,5 @@ class Realisation:
             return cls(
                 Digest.parse(h), out, StorePath.from_base(rec["path"]), tuple(rec.get("sigs", ()))
             )
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, InvalidInput) as e:
             raise Corrupt(f"decode realisation {key}: {e}") from e

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sx.store.errors import InvalidName, InvalidPath
+from sx.store.errors import InvalidInput, InvalidName, InvalidPath
 from sx.store.hashing import Digest
 
 STORE_DIR = "/sx/store"
@@ -131,7 +131,8 @@ def fingerprint(
     fingerprint does not depend on the order they were found in.
     """
     if kind not in KINDS:
-        raise ValueError(f"unknown store path kind {kind!r}")
+        raise InvalidInput(f"make store path {name!r}: unknown kind {kind!r} "
+                           f"(one of {', '.join(KINDS)})")
     refs = sorted({str(r) for r in references})
     if self_reference:
         refs.append("self")

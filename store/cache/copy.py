@@ -108,9 +108,10 @@ def _merge_record(cache: Cache, local: PathInfo, report: UploadReport) -> None:
     report.signatures_merged.append(local.path)
 
 
-def _upload_realisation(cache: Cache, r: Realisation, report: UploadReport) -> None:
+def _upload_realisation(cache: Cache, r: Realisation, present: bool,
+                        report: UploadReport) -> None:
     key = realisation_key(r.drv_hash, r.output)
-    data = cache.get_bytes(key)
+    data = cache.get_bytes(key) if present else None
     if data is not None:
         remote = decode_realisation(data, r.drv_hash, r.output, cache.url)
         if remote.path != r.path:
@@ -123,6 +124,15 @@ def _upload_realisation(cache: Cache, r: Realisation, report: UploadReport) -> N
                         tuple(set(r.signatures) | set(remote.signatures)))
     cache.put(key, encode_realisation(r))
     report.realisations += 1
+
+
+def _upload_realisations(store: LocalStore, cache: Cache, closure: set[StorePath],
+                         report: UploadReport) -> None:
+    """Realisations pointing into the closure (after the records they need)."""
+    mine = [r for r in store.all_realisations() if r.path in closure]
+    present = cache.has_many(realisation_key(r.drv_hash, r.output) for r in mine)
+    for r in mine:
+        _upload_realisation(cache, r, realisation_key(r.drv_hash, r.output) in present, report)
 
 
 async def upload_closure(store: LocalStore, cache: Cache, paths: Iterable[StorePath],
@@ -144,17 +154,16 @@ async def upload_closure(store: LocalStore, cache: Cache, paths: Iterable[StoreP
         async with nursery() as tasks:
             for p in missing:
                 tasks.start_soon(_upload_archive, store, cache, infos[p], scratch, limiter,
-                                   records)
+                                 records)
             for p in report.present:
                 if infos[p].signatures:
-                    tasks.start_soon(partial(trio.to_thread.run_sync, _merge_record, cache,
-                                               infos[p], report, limiter=limiter))
+                    merge = partial(trio.to_thread.run_sync, _merge_record, cache, infos[p],
+                                    report, limiter=limiter)
+                    tasks.start_soon(merge)
     for p in missing:  # references first: a visible record's closure is complete
         await trio.to_thread.run_sync(cache.put, info_key(p), records[p].encode())
         report.uploaded.append(p)
-    for r in store.all_realisations():
-        if r.path in closure:
-            await trio.to_thread.run_sync(_upload_realisation, cache, r, report)
+    await trio.to_thread.run_sync(_upload_realisations, store, cache, closure, report)
     return report
 
 

@@ -14,7 +14,7 @@ import shutil
 from typing import BinaryIO
 
 from sx.store.cache.base import Cache, CacheError
-from sx.store.cache.layout import check_key
+from sx.store.cache.layout import check_key, is_key
 from sx.store.fsutil import fsync_dir
 
 _TMP = ".tmp"
@@ -51,7 +51,7 @@ class FileCache(Cache):
         except FileNotFoundError:
             return []
         keys = (f"{top}/{n}" if top else n for n in names if n.startswith(start))
-        return sorted(k for k in keys if not k.startswith(_TMP))
+        return sorted(k for k in keys if is_key(k))
 
     def scratch_dir(self) -> str:
         """``.tmp/`` inside the cache: files written there can be renamed into place."""

@@ -51,6 +51,11 @@ def check_key(key: str) -> str:
     return key
 
 
+def is_key(key: str) -> bool:
+    """Whether ``key`` is one of the key forms above."""
+    return _KEY_RE.fullmatch(key) is not None
+
+
 def is_archive_key(key: str) -> bool:
     """True for ``nar/...`` keys (large objects, streamed)."""
     return key.startswith("nar/")

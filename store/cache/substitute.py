@@ -90,7 +90,7 @@ async def substitute_realisation(store: LocalStore, drv_hash: Digest, output: st
         try:
             path = await _from_cache(store, cache, drv_hash, output, policy)
         except _SKIP as e:
-            log.warning("sx: not substituting %s!%s from %s: %s", drv_hash, output, cache.url, e)
+            log.warning("sx: not substituted: %s", e)
             continue
         if path is not None:
             return path
@@ -103,15 +103,15 @@ async def _paths_from(store: LocalStore, cache: Cache, want: list[StorePath],
         result = await fetch_closure(store, cache, want, policy)
     except _SKIP as e:
         if len(want) == 1:
-            log.warning("sx: not substituting %s from %s: %s", want[0], cache.url, e)
+            log.warning("sx: not substituted: %s", e)
             return
         # One bad archive spoils the batch: try the paths one by one.
         for p in want:
             await _paths_from(store, cache, [p], policy)
         return
-    for p, err in result.unavailable.items():
+    for err in result.unavailable.values():
         if not isinstance(err, NotFound):
-            log.warning("sx: not substituting %s from %s: %s", p, cache.url, err)
+            log.warning("sx: not substituted: %s", err)
 
 
 async def substitute_paths(store: LocalStore, paths: list[StorePath] | set[StorePath],

@@ -108,6 +108,7 @@ class Served:
         if " at " not in line:
             self.stop()
             raise RuntimeError(f"sx serve did not start: {line!r}")
+        self.banner = line.strip()
         self.url = line.split(" at ")[1].split()[0]
 
     def stop(self) -> None:

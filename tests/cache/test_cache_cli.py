@@ -132,10 +132,12 @@ def test_copy_rejects_damage_with_one_line(sx: RunSx, tmp_path: Path, store: Loc
     assert ok.returncode == 0, ok.stderr
 
 
-def test_serve_says_read_only(tmp_path: Path) -> None:
-    s = Served(tmp_path / "ro", None)
-    s.stop()
-    assert s.url.startswith("http://127.0.0.1:")
+def test_serve_says_what_it_serves(tmp_path: Path) -> None:
+    for token, mode in ((None, "(read-only)"), (TOKEN, "(uploads allowed with the token)")):
+        s = Served(tmp_path / "dir", token)
+        s.stop()
+        assert s.banner.startswith(f"serving {tmp_path / 'dir'} at http://127.0.0.1:")
+        assert s.banner.endswith(mode)
 
 
 def test_challenge(sx: RunSx, tmp_path: Path, store: LocalStore, closure: Closure,

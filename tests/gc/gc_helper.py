@@ -107,10 +107,13 @@ class Worker:
         fd, src = tempfile.mkstemp(prefix=f"stress-{self.ident}-")
         with os.fdopen(fd, "w") as f:
             f.write(f"{self.ident} {self.ops} {self.rng.random()}\n")
-        out = subprocess.run([sys.executable, "-m", "sx.cli.main", "store", "add", src],
-                             capture_output=True, text=True, check=True).stdout.strip()
+        r = subprocess.run([sys.executable, "-m", "sx.cli.main", "store", "add", src],
+                           capture_output=True, text=True, check=False)
         os.unlink(src)
-        path = self.store.parse_path(out)
+        if r.returncode != 0:
+            self.failures.append(f"FAIL {self.ident}: sx store add: {r.stderr.strip()}")
+            return
+        path = self.store.parse_path(r.stdout.strip())
         name = f"{self.ident}-g{self.ops}"
         try:
             add_root(self.store, name, path)

@@ -1,0 +1,62 @@
+"""Digests and the streaming hasher."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import blake3
+import pytest
+from sx.store.errors import InvalidInput
+from sx.store.hashing import Digest, Hasher, hash_file
+from store_helpers import MIB, pseudo, write
+
+
+def test_text_form_round_trips() -> None:
+    d = Digest.b3(b"abc")
+    assert str(d) == "b3:6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
+    assert Digest.parse(str(d)) == d
+    assert Digest.parse("blake3:" + d.hex) == d
+    s = Digest.sha256(b"abc")
+    assert str(s) == "sha256:" + hashlib.sha256(b"abc").hexdigest()
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("6437b3ac", "expected '<algo>:<hex>'"),
+    ("md5:00", "unknown algorithm 'md5'"),
+    ("b3:zz", "not hexadecimal"),
+    ("b3:00", "must be 32 bytes, got 1"),
+    ("b3:" + "AB" * 32, "lower case"),
+])
+def test_bad_digests_are_refused(text: str, why: str) -> None:
+    with pytest.raises(InvalidInput, match="digest") as e:
+        Digest.parse(text)
+    assert why in str(e.value)
+
+
+def test_hasher_counts_and_matches_one_shot() -> None:
+    h = Hasher()
+    for part in (b"a", b"", b"bc" * 1000, pseudo("x", 3 * MIB)):
+        h.update(part)
+    assert h.size == 1 + 2000 + 3 * MIB
+    assert h.digest().raw == blake3.blake3(b"a" + b"bc" * 1000 + pseudo("x", 3 * MIB)).digest()
+
+
+@pytest.mark.parametrize("size", [0, 5, MIB - 1, MIB, 3 * MIB + 7])
+@pytest.mark.parametrize("algo", ["b3", "sha256"])
+def test_update_file_equals_update(tmp_path: Path, size: int, algo: str) -> None:
+    data = pseudo("f", size)
+    f = write(tmp_path / "f", data)
+    a, b = Hasher(algo), Hasher(algo)
+    a.update_file(str(f), size)
+    b.update(data)
+    assert a.digest() == b.digest() and a.size == b.size == size
+    assert hash_file(str(f), algo) == b.digest()
+
+
+@pytest.mark.parametrize("size", [10, 2 * MIB])
+def test_update_file_refuses_a_file_of_another_size(tmp_path: Path, size: int) -> None:
+    f = write(tmp_path / "f", pseudo("f", size))
+    for claimed in (size - 1, size + 1):
+        with pytest.raises(InvalidInput, match="changed size"):
+            Hasher().update_file(str(f), claimed)
