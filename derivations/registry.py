@@ -26,4 +26,6 @@ REGISTRY: dict[str, str] = {
     "tcc-musl-fixpoint": "sx.derivations.bootstrap.toolchain.musl:tcc_musl_fixpoint",
     "musl-2": "sx.derivations.bootstrap.toolchain.musl:musl2",
     "bootstrap": "sx.derivations.bootstrap.toolchain.chain:bootstrap",
+    "make": "sx.derivations.bootstrap.toolchain.binutils:gnu_make",
+    "binutils": "sx.derivations.bootstrap.toolchain.binutils:binutils",
 }

@@ -19,6 +19,8 @@ stages=(
     "tcc-musl|static tcc: tcc-musl-1 by tcc-2, tcc-musl-2 by tcc-musl-1"
     "tcc-musl-fixpoint|tcc-musl-3 by tcc-musl-2 (the same path: fixpoint)"
     "musl-2|musl rebuilt by the static tcc"
+    "make|GNU make 4.3 by the static tcc (hand-written config.h)"
+    "binutils|binutils 2.40 by make, busybox and the static tcc"
 )
 
 now() { date +%s.%N; }

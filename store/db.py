@@ -31,19 +31,38 @@ TABLES = ("paths", "referrers", "realisations", "drvoutputs", "meta")
 # A sparse file: LMDB only uses what it writes. 64 GiB of address space.
 MAP_SIZE = 64 << 30
 
-_envs: dict[str, lmdb.Environment] = {}
+# One environment (and its table handles) per database per process.
+_envs: dict[str, tuple[lmdb.Environment, dict[str, Any]]] = {}
 _envs_lock = threading.Lock()
+
+
+def _open_tables(env: lmdb.Environment, real: str) -> dict[str, Any]:
+    """The table handles, opened in one write transaction (py-lmdb drops handles
+    opened in read-only ones). A new database gets its tables and schema in one
+    commit; for an existing one nothing is written, so the commit does not sync.
+    """
+    try:
+        with env.begin(write=True) as txn:
+            tables = {name: env.open_db(name.encode(), txn=txn) for name in TABLES}
+            if txn.get(b"schema", db=tables["meta"]) is None:
+                txn.put(b"schema", pack(SCHEMA_VERSION), db=tables["meta"])
+            return tables
+    except lmdb.Error as e:
+        raise StorageError(f"open database {real}: {e}") from e
 
 
 class Database:
     """An open store database; cheap to create, shares one env per process."""
 
     def __init__(self, path: str) -> None:
-        os.makedirs(path, exist_ok=True)
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as e:
+            raise StorageError(f"open database {path}: {e.strerror}") from e
         real = os.path.realpath(path)
         with _envs_lock:
-            env = _envs.get(real)
-            if env is None:
+            cached = _envs.get(real)
+            if cached is None:
                 try:
                     env = lmdb.open(
                         real, max_dbs=len(TABLES) + 2, map_size=MAP_SIZE, subdir=True,
@@ -51,20 +70,19 @@ class Database:
                     )
                 except lmdb.Error as e:
                     raise StorageError(f"open database {real}: {e}") from e
-                _envs[real] = env
-        self.env = env
-        self.tables = {name: env.open_db(name.encode()) for name in TABLES}
+                try:
+                    cached = (env, _open_tables(env, real))
+                except BaseException:
+                    env.close()
+                    raise
+                _envs[real] = cached
+        self.env, self.tables = cached
         self._check_schema()
 
     def _check_schema(self) -> None:
         with self.env.begin(write=False) as txn:
             raw = txn.get(b"schema", db=self.tables["meta"])
-        if raw is None:
-            with self.env.begin(write=True) as txn:
-                if txn.get(b"schema", db=self.tables["meta"]) is None:
-                    txn.put(b"schema", pack(SCHEMA_VERSION), db=self.tables["meta"])
-            return
-        version = unpack_fast(raw)
+        version = None if raw is None else unpack_fast(bytes(raw))
         if version != SCHEMA_VERSION:
             raise StorageError(
                 f"open database: schema version {version}, this sx understands {SCHEMA_VERSION}"

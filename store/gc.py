@@ -315,7 +315,8 @@ def read_temp_roots(store: LocalStore) -> dict[str, int]:
         with os.fdopen(fd, "rb") as f:
             if _locked_by_other(fd):
                 for line in f.read().decode(errors="replace").split("\n"):
-                    if line:
+                    # Only what TempRoots writes: base names (LMDB keys are short).
+                    if 0 < len(line) <= 256 and "/" not in line:
                         live[line] = pid
             elif os.fstat(fd).st_size or not _pid_alive(pid):
                 os.unlink(path)

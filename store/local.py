@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -141,7 +140,7 @@ class LocalStore:
         locked, so :meth:`cleanup_leftovers` never mistakes a temp dir being
         born for a dead one.
         """
-        name = secrets.token_hex(8)
+        name = os.urandom(8).hex()
         lock_path = os.path.join(self.tmp, name + ".lock")
         new_path = os.path.join(self.tmp, name + _NEW_LOCK)
         path = os.path.join(self.tmp, name)
@@ -222,7 +221,7 @@ class LocalStore:
             victim = os.path.join(self.store_dir, base)
             if not os.path.lexists(victim):
                 return 0
-            trash = os.path.join(self.tmp, f"trash-{secrets.token_hex(8)}")
+            trash = os.path.join(self.tmp, f"trash-{os.urandom(8).hex()}")
             os.rename(victim, trash)
         remove_tree(trash)
         return 1
@@ -423,7 +422,7 @@ class LocalStore:
                     dest = self.real_path(info.path)
                     if os.path.lexists(dest):
                         # An unregistered leftover of a crashed add: replace it.
-                        os.rename(dest, os.path.join(tmp.path, f"stale-{secrets.token_hex(4)}"))
+                        os.rename(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
                     os.rename(obj, dest)
                     moved.append((dest, obj))
                     self._register(txn, info)
@@ -511,18 +510,27 @@ class LocalStore:
             raise HashMismatch(f"import {info.path}: archive hash {got_hash}, "
                                f"expected {info.nar_hash}")
         canonicalize(obj)
-        self._check_content_address(obj, info)
+        self._check_content_address(info)
         return obj
 
-    def _check_content_address(self, obj: str, info: PathInfo) -> None:
-        """For self-describing kinds, the path must follow from the content."""
+    @staticmethod
+    def _check_content_address(info: PathInfo) -> None:
+        """For self-describing kinds the path must follow from the (verified) archive hash."""
         if info.ca is None:
             return
         kind, _, h = info.ca.partition(":")
-        if kind in ("source", "drv"):
-            want = make_path(kind, Digest.parse(h), info.path.name, info.references)
-            if want != info.path:
-                raise HashMismatch(f"import {info.path}: content address gives {want}")
+        if kind not in ("source", "drv"):
+            return
+        try:
+            claimed = Digest.parse(h)
+        except InvalidInput as e:
+            raise Corrupt(f"import {info.path}: bad content address {info.ca!r}") from e
+        if claimed != info.nar_hash:
+            raise HashMismatch(f"import {info.path}: content address {claimed}, "
+                               f"archive hash {info.nar_hash}")
+        want = make_path(kind, info.nar_hash, info.path.name, info.references)
+        if want != info.path:
+            raise HashMismatch(f"import {info.path}: content address gives {want}")
 
     # ---- verification ------------------------------------------------------------------
 
@@ -594,7 +602,7 @@ class LocalStore:
         for p in paths:
             real = self.real_path(p)
             if os.path.lexists(real):
-                t = os.path.join(self.tmp, f"trash-{secrets.token_hex(8)}")
+                t = os.path.join(self.tmp, f"trash-{os.urandom(8).hex()}")
                 try:
                     os.rename(real, t)
                     trash.append(t)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -64,7 +63,7 @@ class TempRoots:
         if self._fd is None or self.pid != os.getpid():
             self.pid = os.getpid()
             self._held = set()
-            name = f"{self.pid}-{secrets.token_hex(4)}"
+            name = f"{self.pid}-{os.urandom(4).hex()}"
             fd = os.open(os.path.join(self.dir, name), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._fd = fd

@@ -24,7 +24,7 @@ import zstandard
 from sx.store import nar
 from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
 from sx.store.cache.unpack import restore_whole
-from sx.store.errors import Corrupt, HashMismatch, InvalidInput
+from sx.store.errors import Corrupt, HashMismatch, InvalidInput, StorageError
 from sx.store.fsutil import canonicalize
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
@@ -32,6 +32,7 @@ from sx.store.local import LocalStore, TempDir
 from sx.store.path import make_path
 
 _CHUNK = 1 << 20
+_MULTI = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,15 @@ class _PackSink:
                 left -= len(chunk)
 
 
-def compressor() -> zstandard.ZstdCompressor:
-    """The pinned compressor (threads change speed, not output, when the size is known)."""
-    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=-1, write_checksum=True)
+def compressor(size: int) -> zstandard.ZstdCompressor:
+    """The pinned compressor for an archive of ``size`` bytes.
+
+    Always zstd's multi-threaded mode, whose output does not depend on the
+    number of threads (given the size up front); small archives use one
+    worker, which saves starting more.
+    """
+    threads = -1 if size >= _MULTI else 1
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=threads, write_checksum=True)
 
 
 def pack_path(store: LocalStore, info: PathInfo, scratch: str) -> Packed:
@@ -89,11 +96,17 @@ def pack_path(store: LocalStore, info: PathInfo, scratch: str) -> Packed:
         with open(dest, "xb") as f:
             out = _HashingWriter(f)
             # The writer only calls write(); the cast satisfies the stub's IO[bytes].
-            writer = compressor().stream_writer(cast(IO[bytes], out), size=info.nar_size,
-                                                closefd=False)
+            writer = compressor(info.nar_size).stream_writer(
+                cast(IO[bytes], out), size=info.nar_size, closefd=False)
             sink = _PackSink(writer)
-            nar.dump(store.real_path(info.path), sink)
-            writer.flush(zstandard.FLUSH_FRAME)
+            try:
+                nar.dump(store.real_path(info.path), sink)
+                writer.flush(zstandard.FLUSH_FRAME)
+            except zstandard.ZstdError as e:
+                # The frame declares the recorded size: other contents do not fit it.
+                raise HashMismatch(
+                    f"upload {info.path}: local contents hash to a different archive than "
+                    f"recorded ({e}); run 'sx store verify --check-contents'") from e
         got = sink.hasher.digest()
         if got != info.nar_hash or sink.hasher.size != info.nar_size:
             raise HashMismatch(
@@ -101,9 +114,11 @@ def pack_path(store: LocalStore, info: PathInfo, scratch: str) -> Packed:
                 f"recorded {info.nar_hash} ({info.nar_size} bytes); "
                 "run 'sx store verify --check-contents'")
         return Packed(dest, out.hasher.digest(), out.hasher.size)
-    except BaseException:
+    except BaseException as e:
         if os.path.lexists(dest):
             os.unlink(dest)
+        if isinstance(e, OSError):
+            raise StorageError(f"upload {info.path}: {e.strerror or e}") from e
         raise
 
 
@@ -137,6 +152,8 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
         raw.drain()
     except zstandard.ZstdError as e:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} does not decompress: {e}") from e
+    except OSError as e:  # writing into the store's temp dir: a local failure
+        raise StorageError(f"fetch {what}: {e.strerror or e}") from e
     if raw.hasher.size != rec.file_size:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} is {raw.hasher.size} bytes, "
                       f"record says {rec.file_size}")

@@ -55,7 +55,7 @@ class Cache(ABC):
         """Store ``data`` (bytes, or a seekable file positioned at 0) under ``key``, atomically."""
 
     @abstractmethod
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         """Every present key that starts with ``prefix``, sorted."""
 
     def put_file(self, key: str, path: str) -> None:
@@ -65,6 +65,14 @@ class Cache(ABC):
         """
         with open(path, "rb") as f:
             self.put(key, f)
+
+    def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Store several small objects, each atomically, in the given order.
+
+        An object becomes visible only after every earlier one did.
+        """
+        for key, data in items:
+            self.put(key, data)
 
     def scratch_dir(self) -> str | None:
         """Where an uploader should write archives it will :meth:`put_file` (None: anywhere)."""

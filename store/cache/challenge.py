@@ -76,7 +76,7 @@ async def challenge(caches: list[Cache], policy: TrustPolicy | None = None) -> l
     listed: dict[str, list[str]] = {}
 
     async def list_one(cache: Cache) -> None:
-        listed[cache.url] = await trio.to_thread.run_sync(cache.list, "realisations/",
+        listed[cache.url] = await trio.to_thread.run_sync(cache.keys, "realisations/",
                                                           limiter=limiter)
 
     async with nursery() as tasks:

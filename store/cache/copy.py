@@ -160,9 +160,10 @@ async def upload_closure(store: LocalStore, cache: Cache, paths: Iterable[StoreP
                     merge = partial(trio.to_thread.run_sync, _merge_record, cache, infos[p],
                                     report, limiter=limiter)
                     tasks.start_soon(merge)
-    for p in missing:  # references first: a visible record's closure is complete
-        await trio.to_thread.run_sync(cache.put, info_key(p), records[p].encode())
-        report.uploaded.append(p)
+    # References first: a visible record's closure is complete.
+    batch = [(info_key(p), records[p].encode()) for p in missing]
+    await trio.to_thread.run_sync(cache.put_many, batch)
+    report.uploaded = missing
     await trio.to_thread.run_sync(_upload_realisations, store, cache, closure, report)
     return report
 

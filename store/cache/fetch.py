@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from sx.store.cache.base import Cache
 from sx.store.cache.layout import CachedPath, info_key
 from sx.store.cache.signing import TrustPolicy, Untrusted
 from sx.store.cache.tasks import nursery
-from sx.store.errors import Corrupt, InvalidInput, NotFound, StoreError
+from sx.store.errors import Corrupt, InvalidInput, NotFound, StorageError, StoreError
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
@@ -116,6 +117,17 @@ def _needed(roots: list[StorePath], records: dict[StorePath, CachedPath]) -> lis
     return [out[p] for p in sorted(out)]
 
 
+def _ensure_descriptors(count: int) -> None:
+    """Each object waiting to be registered holds its temp dir's lock open: allow that many."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = count + 256
+    if soft >= want:
+        return
+    if hard != resource.RLIM_INFINITY and hard < want:
+        raise StorageError(f"fetch {count} paths: needs {want} open files, the limit is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
 def _download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir) -> str:
     stream = cache.get(rec.archive_key)
     if stream is None:
@@ -148,6 +160,7 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
     needed = _needed(ok, records)
     if not needed:
         return result
+    _ensure_descriptors(len(needed))
     with ExitStack() as stack:
         items: list[tuple[TempDir, str, PathInfo]] = []
         now = int(time.time())

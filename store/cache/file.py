@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from sx.store.cache.base import Cache, CacheError
 from sx.store.cache.layout import check_key, is_key
-from sx.store.fsutil import fsync_dir
+from sx.store.fsutil import fsync_dir, syncfs
 
 _TMP = ".tmp"
 
@@ -43,7 +43,7 @@ class FileCache(Cache):
         except OSError as e:
             raise CacheError(f"read {key} from {self.url}: {e.strerror}") from e
 
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         """Keys under ``prefix`` (a directory part such as ``realisations/``)."""
         top, _, start = prefix.rpartition("/")
         try:
@@ -84,6 +84,30 @@ class FileCache(Cache):
             if os.path.lexists(tmp):
                 os.unlink(tmp)
 
+    def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Write every object to a temp file, sync them all at once, rename them in order."""
+        temps: list[tuple[str, str]] = []
+        try:
+            for key, data in items:
+                tmp = self._temp()
+                temps.append((tmp, self._file(key)))
+                with open(tmp, "wb") as f:
+                    f.write(data)
+            if temps:
+                syncfs(self.root)
+            dirs = set()
+            for tmp, dest in temps:
+                self._publish(tmp, dest, sync=False)
+                dirs.add(os.path.dirname(dest))
+            for d in sorted(dirs):
+                fsync_dir(d)
+        except OSError as e:
+            raise CacheError(f"write {len(items)} records to {self.url}: {e.strerror}") from e
+        finally:
+            for tmp, _ in temps:
+                if os.path.lexists(tmp):
+                    os.unlink(tmp)
+
     def put_file(self, key: str, path: str) -> None:
         """Move ``path`` into place when it is on the same file system, else copy it."""
         dest = self._file(key)
@@ -99,8 +123,9 @@ class FileCache(Cache):
                 raise CacheError(f"write {key} to {self.url}: {e.strerror}") from e
             super().put_file(key, path)
 
-    def _publish(self, tmp: str, dest: str) -> None:
+    def _publish(self, tmp: str, dest: str, sync: bool = True) -> None:
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         os.chmod(tmp, 0o644)
         os.rename(tmp, dest)
-        fsync_dir(os.path.dirname(dest))
+        if sync:
+            fsync_dir(os.path.dirname(dest))

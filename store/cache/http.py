@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from sx.store.cache.base import Cache, CacheError, data_size
-from sx.store.cache.layout import check_key
+from sx.store.cache.layout import MAX_RECORD, check_key
 from sx.store.cache.transport import Transport, error_text
-from sx.store.errors import InvalidInput
+from sx.store.errors import Corrupt, InvalidInput
 
 _BATCH = 1000
 
@@ -67,6 +67,18 @@ class HttpCache(Cache):
             raise CacheError(f"{what}: HTTP {status}: {error_text(body)}")
         return stream
 
+    def get_bytes(self, key: str, limit: int = MAX_RECORD) -> bytes | None:
+        """A small object over this thread's kept-alive connection."""
+        r = self._http.call("GET", self._target(key), what=f"read {key} from {self.url}")
+        if r.status == 404:
+            return None
+        if r.status != 200:
+            raise CacheError(f"read {key} from {self.url}: HTTP {r.status}: "
+                             f"{error_text(r.body)}")
+        if len(r.body) > limit:
+            raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
+        return r.body
+
     def put(self, key: str, data: bytes | BinaryIO) -> None:
         """PUT the object; the server makes it visible only once complete and checked."""
         what = f"upload {key} to {self.url}"
@@ -84,7 +96,7 @@ class HttpCache(Cache):
             raise CacheError(f"{what}: not allowed (HTTP {r.status}): {msg}")
         raise CacheError(f"{what}: HTTP {r.status}: {msg}")
 
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         """``GET /_list?prefix=``."""
         q = urllib.parse.urlencode({"prefix": prefix})
         r = self._http.call("GET", f"{self._prefix}/_list?{q}", what=f"list {self.url}")

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 import blake3
 from sx.store.cache.base import Cache, CacheError, data_size
-from sx.store.cache.layout import CACHE_INFO, check_key
+from sx.store.cache.layout import CACHE_INFO, MAX_RECORD, check_key
 from sx.store.cache.transport import Reply, Transport, error_text
 from sx.store.errors import Corrupt, InvalidInput
 
@@ -88,6 +88,7 @@ class OciCache(Cache):
         self.repo = repo
         scheme = "http" if u.hostname in _LOOPBACK or u.netloc.startswith("[::1]") else "https"
         self._http = Transport(scheme, u.netloc, timeout)
+        self._have_empty = False
 
     # ---- reading ------------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class OciCache(Cache):
         present = {tag_to_key(t) for t in self._tags()}
         return {k for k in keys if k in present}
 
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         """Keys among the repository's tags."""
         keys = (tag_to_key(t) for t in self._tags())
         return sorted(k for k in keys if k is not None and k.startswith(prefix))
@@ -141,6 +142,20 @@ class OciCache(Cache):
             return layer
         except (ValueError, KeyError, IndexError, TypeError) as e:
             raise Corrupt(f"read {key} from {self.url}: malformed manifest: {e}") from e
+
+    def get_bytes(self, key: str, limit: int = MAX_RECORD) -> bytes | None:
+        """A small object over this thread's kept-alive connection."""
+        layer = self._layer(key)
+        if layer is None:
+            return None
+        if int(layer.get("size", 0)) > limit:
+            raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
+        r = self._http.call("GET", f"/v2/{self.repo}/blobs/{layer['digest']}",
+                            what=f"read {key} from {self.url}")
+        _expect(r, 200, f"read {key} from {self.url}: blob {layer['digest']}")
+        if len(r.body) > limit:
+            raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
+        return r.body
 
     def get(self, key: str) -> BinaryIO | None:
         """The blob behind the tag's manifest."""
@@ -178,7 +193,9 @@ class OciCache(Cache):
         tag = key_to_tag(key)
         what = f"upload {key} to {self.url}"
         digest, b3, size = _sha256(data)
-        self._upload_blob(EMPTY_CONFIG, EMPTY_DIGEST, what)
+        if not self._have_empty:
+            self._upload_blob(EMPTY_CONFIG, EMPTY_DIGEST, what)
+            self._have_empty = True
         self._upload_blob(data, digest, what)
         artifact, media = KINDS[key.partition("/")[0]]
         manifest = {

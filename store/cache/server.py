@@ -43,6 +43,7 @@ from sx.store.path import StorePath
 
 _CHUNK = 1 << 20
 _MAX_HAS_BODY = 8 << 20
+_MAX_DRAIN = 64 << 20
 
 
 class Refused(Exception):
@@ -132,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
         u = urllib.parse.urlsplit(self.path)
         if u.path == "/_list":
             prefix = urllib.parse.parse_qs(u.query).get("prefix", [""])[0]
-            self._reply(200, "\n".join(self.server.cache.list(prefix)).encode())
+            self._reply(200, "\n".join(self.server.cache.keys(prefix)).encode())
             return
         key = self._key()
         stream = self.server.cache.get(key) if key else None
@@ -170,10 +171,28 @@ class Handler(BaseHTTPRequestHandler):
         """Receive, check and publish one object."""
         try:
             key = self._authorised_key()
+        except Refused as e:
+            self._drain()
+            self.close_connection = True
+            self._reply(e.status, f"{e}\n".encode())
+            return
+        try:
             self._receive(key)
         except Refused as e:
             self.close_connection = True
             self._reply(e.status, f"{e}\n".encode())
+
+    def _drain(self) -> None:
+        """Read a refused body (when not huge) so the client gets to read the answer."""
+        length = self.headers.get("Content-Length", "")
+        left = int(length) if length.isdigit() else 0
+        if left > _MAX_DRAIN:
+            return
+        while left:
+            chunk = self.rfile.read1(min(_CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
 
     def _authorised_key(self) -> str:
         token = self.server.token
@@ -229,8 +248,11 @@ class Handler(BaseHTTPRequestHandler):
 def make_server(root: str, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
                 verbose: bool = False) -> CacheServer:
     """A server for the cache directory ``root`` bound to ``host:port`` (0: any free port)."""
-    os.makedirs(root, exist_ok=True)
-    server = CacheServer((host, port), Handler)
+    try:
+        os.makedirs(root, exist_ok=True)
+        server = CacheServer((host, port), Handler)
+    except OSError as e:
+        raise InvalidInput(f"serve {root} on {host}:{port}: {e.strerror or e}") from e
     server.cache = FileCache(root)
     server.token = token
     server.verbose = verbose

@@ -17,6 +17,7 @@ import struct
 from collections.abc import Callable
 
 from sx.store.errors import Corrupt
+from sx.store.fsutil import CANONICAL_MTIME
 from sx.store.hashing import Digest, Hasher
 
 _BLOCK = 4 << 20
@@ -25,6 +26,7 @@ _PAD = b"\0" * 8
 _MAX_TOKEN = 1 << 16
 _MAX_NAME = 255
 _MAX_TARGET = 4096
+_write = os.write  # one name to look up per call (and to fail on purpose in tests)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
@@ -133,7 +135,7 @@ def _write_contents(src: _Input, fd: int, size: int) -> None:
         end = min(len(src.buf), src.pos + left)
         view = memoryview(src.buf)[src.pos:end]
         while view:
-            view = view[os.write(fd, view):]
+            view = view[_write(fd, view):]
         left -= end - src.pos
         src.pos = end
 
@@ -146,9 +148,12 @@ def _file(src: _Input, dest: bytes) -> None:
             raise src.fail(f"expected {b''!r}, got {src.token()[:40]!r}")
         raise src.fail(f"expected 'contents', got {got[:40]!r}")
     size = src.u64()
-    fd = os.open(dest, _CREATE, 0o755 if executable else 0o644)
+    # Created with its final mode and time, so canonicalizing the tree later
+    # only has to look at it (the descriptor stays writable).
+    fd = os.open(dest, _CREATE, 0o555 if executable else 0o444)
     try:
         _write_contents(src, fd, size)
+        os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
     finally:
         os.close(fd)
     pad = (-size) % 8

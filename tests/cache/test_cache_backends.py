@@ -30,7 +30,7 @@ def test_missing_key(cache: Cache) -> None:
     assert cache.get(k) is None
     assert cache.get_bytes(k) is None
     assert cache.has_many([k, blob(b"also absent")]) == set()
-    assert cache.list("nar/") == []
+    assert cache.keys("nar/") == []
 
 
 def test_put_then_get(cache: Cache) -> None:
@@ -43,8 +43,8 @@ def test_put_then_get(cache: Cache) -> None:
     assert cache.has_many([k1, k2]) == {k1}
     cache.put(k2, b"")
     assert cache.get_bytes(k2) == b""
-    assert cache.list("nar/") == sorted([k1, k2])
-    assert cache.list("realisations/") == []
+    assert cache.keys("nar/") == sorted([k1, k2])
+    assert cache.keys("realisations/") == []
 
 
 def test_replacing_an_object(cache: Cache) -> None:

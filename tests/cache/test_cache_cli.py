@@ -168,3 +168,37 @@ def test_challenge(sx: RunSx, tmp_path: Path, store: LocalStore, closure: Closur
     assert f"DIFFER    {drv}!out" in differ.stdout and "only one" not in differ.stdout
     assert "1 differ" in differ.stderr
     assert str(closure.top) in differ.stdout  # the path alice and bob agree on
+
+
+def test_copy_an_installable_and_verify_a_cache(sx: RunSx, tmp_path: Path,
+                                                keys: dict[str, SecretKey]) -> None:
+    root, url = str(tmp_path / "r"), f"file://{tmp_path / 'cache'}"
+    up = sx("--root", root, "copy", "--to", url, "sx.derivations.examples:hello_script")
+    assert up.returncode == 0, up.stderr
+    assert "copied 2 paths" in up.stderr and "2 realisations" in up.stderr
+    path = sx("--root", root, "realize", "-q", "sx.derivations.examples:hello_script"
+              ).stdout.strip()
+    _conf(root, [keys["alice"].public()], 1)
+    r = sx("--root", root, "verify", "--sigs", "--from", url, path)
+    assert r.returncode == 5 and "(no signatures)" in r.stdout and "NOT trusted" in r.stdout
+    missing = sx("--root", root, "verify", "--sigs", "--from", url, "/sx/store/" + "0" * 32 + "-x")
+    assert missing.returncode == 1 and f"not in {url}" in missing.stderr
+
+
+def test_cli_input_errors(sx: RunSx, tmp_path: Path, store: LocalStore,
+                          closure: Closure) -> None:
+    root = store.root
+    nowhere = "/sx/store/" + "0" * 32 + "-nowhere"
+    cases = [
+        (("copy", "--to", f"file://{tmp_path / 'c'}", nowhere), "is not a valid path"),
+        (("copy", "--to", "ftp://x/y", str(closure.top)), "unknown scheme"),
+        (("copy", "--to", "file://relative", str(closure.top)), "expected file:///absolute"),
+        (("copy", "--to", "oci://127.0.0.1:1/UPPER", str(closure.top)), "lower-case"),
+        (("sign", "--key", str(tmp_path / "none"), str(closure.top)), "read secret key"),
+        (("copy", "--from", f"file://{tmp_path / 'c'}", "--no-check-sigs", nowhere),
+         "not in the cache"),
+    ]
+    for args, cause in cases:
+        r = sx("--root", root, *args)
+        assert r.returncode == 1, (args, r.stderr)
+        assert r.stderr.startswith("sx: ") and cause in r.stderr and r.stderr.count("\n") == 1

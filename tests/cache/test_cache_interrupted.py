@@ -95,6 +95,6 @@ def test_killed_upload_to_sx_serve(tmp_path: Path, store: LocalStore, closure: C
         while _partial(served.dir) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _records(served.dir) == []
-        assert open_cache(served.url).list("info/") == []
+        assert open_cache(served.url).keys("info/") == []
     finally:
         served.stop()

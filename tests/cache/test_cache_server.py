@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cache_helpers import TOKEN, Closure, Served, add_realisation, sign
+from cache_helpers import TOKEN, Closure, RunSx, Served, add_realisation, sign
 from sx.store.cache import open_cache
 from sx.store.cache.base import CacheError
 from sx.store.cache.copy import copy_from, copy_to
@@ -44,6 +44,9 @@ def test_read_only_by_default(tmp_path: Path) -> None:
         with pytest.raises(CacheError, match=r"not allowed \(HTTP 403\): this cache is read-only"):
             c.put(BLOB_KEY, BLOB)
         assert not c.has(BLOB_KEY)
+        big = os.urandom(5 << 20)  # refused before it is read: still a clear answer
+        with pytest.raises(CacheError, match="this cache is read-only"):
+            c.put(nar_key(Digest.b3(big)), big)
         assert _files(tmp_path / "ro") == []
     finally:
         s.stop()
@@ -124,7 +127,7 @@ def test_client_dying_mid_upload_publishes_nothing(served: Served) -> None:
     # The connection is gone: the server drops the partial file and publishes nothing.
     assert _wait(lambda: not _temp_files(served.dir))
     c = open_cache(served.url, TOKEN)
-    assert not c.has(key) and c.list("nar/") == []
+    assert not c.has(key) and c.keys("nar/") == []
 
 
 def test_missing_content_length_is_refused(served: Served) -> None:
@@ -151,3 +154,11 @@ def test_serve_and_copy_round_trip(served: Served, store: LocalStore, store2: Lo
     policy = TrustPolicy((keys["alice"].public(),), 1)
     result = copy_from(store2, reader, [closure.top], policy)
     assert len(result.fetched) == 3
+
+
+def test_port_in_use_is_a_clear_error(sx: RunSx, served: Served, tmp_path: Path) -> None:
+    port = served.url.rsplit(":", 1)[1]
+    r = sx("serve", str(tmp_path / "other"), "--port", port)
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"sx: serve {tmp_path / 'other'} on 127.0.0.1:{port}: ")
+    assert "in use" in r.stderr

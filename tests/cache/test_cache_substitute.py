@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
+import pytest
 import trio
 from cache_helpers import Closure, add_realisation, free_port, sign
-from sx.store.cache import open_cache
+from sx.store.cache import open_cache, unpack
 from sx.store.cache.copy import copy_to
 from sx.store.cache.layout import CACHE_INFO, CacheInfo
 from sx.store.cache.signing import SecretKey, TrustPolicy
 from sx.store.cache.substitute import substitute_paths, substitute_realisation, substituters
+from sx.store.errors import StorageError
 from sx.store.local import LocalStore
 
 
@@ -84,3 +88,21 @@ def test_already_valid_paths_need_no_cache(store: LocalStore, closure: Closure,
                                            policy: TrustPolicy) -> None:
     pol = _pol(policy, f"http://127.0.0.1:{free_port()}")
     assert trio.run(substitute_paths, store, closure.all, pol) == set(closure.all)
+
+
+def test_local_storage_failure_is_raised_not_skipped(
+        tmp_path: Path, store: LocalStore, store2: LocalStore, closure: Closure,
+        keys: dict[str, SecretKey], policy: TrustPolicy, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    sign(store, keys["alice"], closure.all)
+    sign(store, keys["bob"], closure.all)
+    url = f"file://{tmp_path / 'c'}"
+    copy_to(store, open_cache(url), [closure.top])
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(unpack, "_write", full)  # the disk fills up while unpacking
+    with pytest.raises(StorageError, match="No space left on device"):
+        trio.run(substitute_paths, store2, [closure.top], _pol(policy, url))
+    assert store2.all_paths() == [] and os.listdir(store2.tmp) == []

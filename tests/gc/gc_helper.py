@@ -111,7 +111,8 @@ class Worker:
                            capture_output=True, text=True, check=False)
         os.unlink(src)
         if r.returncode != 0:
-            self.failures.append(f"FAIL {self.ident}: sx store add: {r.stderr.strip()}")
+            err = r.stderr.strip()[-1500:].replace("\n", " | ")
+            self.failures.append(f"FAIL {self.ident}: sx store add: {err}")
             return
         path = self.store.parse_path(r.stdout.strip())
         name = f"{self.ident}-g{self.ops}"
@@ -184,7 +185,8 @@ class Builder:
                            capture_output=True, text=True, check=False)
         self.builds += 1
         if r.returncode != 0:
-            self.failures.append(f"FAIL {name}: sx realize: {r.stderr.strip()[-300:]}")
+            err = r.stderr.strip()[-1500:].replace("\n", " | ")
+            self.failures.append(f"FAIL {name}: sx realize: {err}")
             return
         out = self.store.parse_path(r.stdout.strip())
         if os.path.islink(link):

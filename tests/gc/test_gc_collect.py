@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
-from conftest import add, bulk, chain, registered_and_on_disk, root_link
+from conftest import add, bulk, chain, registered_and_on_disk, root_link, sx_env
 from sx.store import gc
 from sx.store.errors import InvalidInput
 from sx.store.gc import GCOptions, collect_garbage, parse_size
@@ -268,14 +270,19 @@ def test_format_size() -> None:
     assert gc.format_size(3 << 30) == "3.0 GiB"
 
 
-def test_a_collection_waits_for_a_running_one(store: LocalStore) -> None:
+def test_a_collection_waits_for_a_running_one(root: str, store: LocalStore,
+                                              helper: object) -> None:
+    """A second collector blocks on the GC lock until the first is done."""
     from sx.store.roots import gc_lock_exclusive
 
     add(store, "p")
+    started = time.monotonic()
     with gc_lock_exclusive(store.var, wait=False) as got:
         assert got
-        with gc_lock_exclusive(store.var, wait=False) as again:
-            assert not again
-    start = time.monotonic()
-    assert len(collect_garbage(store).deleted) == 1
-    assert time.monotonic() - start < 30
+        proc = subprocess.Popen([sys.executable, "-m", "sx.cli.main", "gc"], env=sx_env(root),
+                                stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        assert proc.poll() is None and store.is_valid(store.all_paths()[0])
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and len(out.split()) == 1
+    assert time.monotonic() - started >= 1

@@ -38,22 +38,29 @@ def pseudo(seed: str, size: int) -> bytes:
     return bytes(out[:size])
 
 
-def shape(root: Path) -> Shape:
-    """The tree under ``root`` as types, exec bits, link targets and content hashes."""
-    out: Shape = {}
+def _entry(p: str) -> tuple[object, ...]:
+    st = os.lstat(p)
+    if stat.S_ISLNK(st.st_mode):
+        return ("l", os.readlink(p))
+    if stat.S_ISDIR(st.st_mode):
+        return ("d",)
+    with open(p, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return ("f", bool(st.st_mode & stat.S_IXUSR), digest)
+
+
+def shape(root: Path | str) -> Shape:
+    """The tree at ``root`` as types, exec bits, link targets and content hashes.
+
+    The root itself is ``"."``; a file or symlink root is just that entry.
+    """
+    out: Shape = {".": _entry(str(root))}
+    if out["."] != ("d",):
+        return out
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
             p = os.path.join(dirpath, name)
-            rel = os.path.relpath(p, root)
-            st = os.lstat(p)
-            if stat.S_ISLNK(st.st_mode):
-                out[rel] = ("l", os.readlink(p))
-            elif stat.S_ISDIR(st.st_mode):
-                out[rel] = ("d",)
-            else:
-                with open(p, "rb") as f:
-                    digest = hashlib.sha256(f.read()).hexdigest()
-                out[rel] = ("f", bool(st.st_mode & stat.S_IXUSR), digest)
+            out[os.path.relpath(p, root)] = _entry(p)
     return out
 
 

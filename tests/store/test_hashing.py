@@ -7,9 +7,9 @@ from pathlib import Path
 
 import blake3
 import pytest
+from store_helpers import MIB, pseudo, write
 from sx.store.errors import InvalidInput
 from sx.store.hashing import Digest, Hasher, hash_file
-from store_helpers import MIB, pseudo, write
 
 
 def test_text_form_round_trips() -> None:

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from store_helpers import shape, write
 from sx.store import nar
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
-from store_helpers import shape, write
 
 
 def tokens(*parts: bytes) -> bytes:

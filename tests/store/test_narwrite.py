@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from store_helpers import MIB, many_files, pseudo, rich_tree, shape, write
 from sx.store import nar, narwrite
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.fsutil import copy_canonical
 from sx.store.hashing import Digest
-from store_helpers import MIB, many_files, pseudo, rich_tree, shape, write
 
 
 def _s(b: bytes) -> bytes:
@@ -135,14 +135,14 @@ def test_single_file_and_symlink_roots(tmp_path: Path) -> None:
 def test_unsupported_file_types_are_refused(tmp_path: Path) -> None:
     tree = rich_tree(tmp_path / "tree")
     os.mkfifo(tree / "sub-fifo")
-    with pytest.raises(InvalidInput, match="sub-fifo'?: unsupported file type"):
+    with pytest.raises(InvalidInput, match=r"sub-fifo'?: unsupported file type"):
         nar.hash_path(tree)
     with pytest.raises(InvalidInput, match="unsupported file type"):
         nar.copy_hashed(tree, tmp_path / "copy")
     (tree / "sub-fifo").unlink()
     with socket.socket(socket.AF_UNIX) as s:
         s.bind(str(tree / "sock"))
-        with pytest.raises(InvalidInput, match="sock'?: unsupported file type"):
+        with pytest.raises(InvalidInput, match=r"sock'?: unsupported file type"):
             nar.dump_bytes(tree)
 
 
@@ -161,7 +161,7 @@ def test_file_vanishing_while_reading(tmp_path: Path, monkeypatch: pytest.Monkey
         real(f, out, verb)
 
     monkeypatch.setattr(narwrite, "_read_into", vanish)
-    with pytest.raises(InvalidInput, match="f00017'?: vanished while reading"):
+    with pytest.raises(InvalidInput, match=r"f00017'?: vanished while reading"):
         nar.hash_path(tree)
 
 
@@ -183,7 +183,7 @@ def test_file_shrinking_while_copying(tmp_path: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(narwrite, "_read_into", shrink_then_read)
     monkeypatch.setattr(narwrite, "_copy_large", shrink_then_copy)
-    with pytest.raises(InvalidInput, match="victim'?: file shrank while reading"):
+    with pytest.raises(InvalidInput, match=r"victim'?: file shrank while reading"):
         nar.copy_hashed(tree, tmp_path / "copy")
 
 
@@ -213,7 +213,7 @@ def test_unreadable_directory_is_bad_input(tmp_path: Path,
         return real(path)
 
     monkeypatch.setattr(narwrite.os, "scandir", denied)
-    with pytest.raises(InvalidInput, match="bin'?: Permission denied"):
+    with pytest.raises(InvalidInput, match=r"bin'?: Permission denied"):
         nar.hash_path(tree)
 
 

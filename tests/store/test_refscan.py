@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from store_helpers import MIB, write
 from sx.store.hashing import Digest
 from sx.store.path import StorePath, make_path
 from sx.store.refscan import (
@@ -16,7 +17,6 @@ from sx.store.refscan import (
     scan_bytes,
     scan_tree,
 )
-from store_helpers import MIB, write
 
 A = make_path("source", Digest.b3(b"a"), "a")
 B = make_path("source", Digest.b3(b"b"), "b")

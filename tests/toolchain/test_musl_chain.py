@@ -1,12 +1,12 @@
 """musl built by tcc, the static tcc against it and its fixpoint, in the real sandbox.
 
 Shares the session store (``tstore``) with the tcc chain tests: the seeds and
-tcc-2 are built once.
+tcc-2 are built once. The second-root rebuild of these stages is in
+test_binutils_chain.py, extended through make and binutils.
 """
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import pytest
@@ -15,11 +15,9 @@ from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import derivation
 from sx.derivations.provenance import seeds_of
 from sx.store.local import LocalStore
-from toolchain_helpers import build
+from toolchain_helpers import build, elf_has_interpreter
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
-
-PT_INTERP = 3
 
 # Exercises what tcc and musl needed patches for: 4-6 argument system calls
 # (mmap behind a large malloc, openat, pread), weak aliases (fopen, printf's
@@ -67,15 +65,6 @@ def test_musl_installs_a_static_libc(tstore: LocalStore) -> None:
     assert not (root / "lib" / "libc.so").exists()
 
 
-def elf_has_interpreter(data: bytes) -> bool:
-    """Whether an ELF64 little-endian executable has a PT_INTERP program header."""
-    assert data[:4] == b"\x7fELF" and data[4] == 2
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    types = [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
-    return PT_INTERP in types
-
-
 def test_static_tcc_is_static_and_builds_static_programs(tstore: LocalStore) -> None:
     t = musl.tcc_musl()
     script = ('printf "%s" "$program" > prog.c && $tcc/bin/tcc -o prog prog.c -lm && ./prog'
@@ -119,14 +108,3 @@ def test_provenance_of_the_musl_stages_is_exactly_the_binary_seeds(tstore: Local
     # The sources are pinned but are not binary seeds.
     assert "binary-seed" not in debian.musl_source().meta_dict
 
-
-def test_musl_chain_rebuilds_bit_identically_in_a_second_root(tstore: LocalStore,
-                                                              tmp_path: Path) -> None:
-    drvs = [musl.musl1(), musl.tcc_musl_generation(1), musl.tcc_musl(), musl.musl2()]
-    first = build(tstore, drvs)
-    other = LocalStore(str(tmp_path / "second"))
-    second = build(other, drvs)
-    assert first == second
-    for p in first:
-        x, y = tstore.require(p), other.require(p)
-        assert (x.nar_hash, x.nar_size) == (y.nar_hash, y.nar_size)

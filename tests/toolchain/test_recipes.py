@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sx.derivations.bootstrap.toolchain import chain, ddc, debian, musl, seeds, tcc
+from sx.derivations.bootstrap.toolchain import binutils, chain, ddc, debian, musl, seeds, tcc
 from sx.derivations.model import BUILTIN_FETCHURL
 from sx.derivations.registry import REGISTRY
 from sx.store.errors import InvalidInput, NotFound
@@ -137,5 +137,17 @@ def test_bootstrap_stages_are_registry_names_in_build_order() -> None:
     positions = [script.index(f'"{n}|') for n in names]
     assert positions == sorted(positions)
     drvs = chain.bootstrap()
-    assert drvs[-1] == musl.musl2()
+    assert drvs[-1] == binutils.binutils()
     assert len({d.drv_path for d in drvs}) == len(drvs)
+
+
+def test_make_and_binutils_are_built_by_the_static_tcc_against_musl2() -> None:
+    make, bu = binutils.gnu_make(), binutils.binutils()
+    assert (make.name, bu.name) == ("make", "binutils")
+    assert (make.meta_dict["stage"], bu.meta_dict["stage"]) == ("make", "binutils")
+    for drv in (make, bu):
+        assert drv.env_dict["tcc"] == musl.tcc_musl().out
+        assert drv.env_dict["musl"] == musl.musl2().out
+    assert bu.env_dict["make"] == make.out
+    assert make.env_dict["src"] == debian.make_source().out
+    assert bu.env_dict["src"] == debian.binutils_source().out

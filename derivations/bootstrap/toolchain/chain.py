@@ -7,6 +7,7 @@ the ones before it.
 
 from __future__ import annotations
 
+from sx.derivations.bootstrap.toolchain.binutils import binutils, gnu_make
 from sx.derivations.bootstrap.toolchain.musl import (
     DEFAULT_SEED,
     musl1,
@@ -45,10 +46,13 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("tcc-musl", "static tcc against musl: tcc-musl-1 by tcc-2, tcc-musl-2 by itself"),
     ("tcc-musl-fixpoint", "tcc-musl-3 by tcc-musl-2 (same path: the fixpoint)"),
     ("musl-2", "musl rebuilt by the static tcc"),
+    ("make", "GNU make 4.3 by the static tcc (hand-written config.h)"),
+    ("binutils", "binutils 2.40 by make, busybox and the static tcc"),
 )
 """(registry name, description) of each stage, in build order."""
 
 
 def bootstrap() -> list[Derivation]:
     """Every derivation of the chain (realizing the last ones builds the rest)."""
-    return [*seeds(), *tcc_stage(), musl1(), *tcc_musl_stage(), *fixpoint_stage(), musl2()]
+    return [*seeds(), *tcc_stage(), musl1(), *tcc_musl_stage(), *fixpoint_stage(), musl2(),
+            gnu_make(), binutils()]

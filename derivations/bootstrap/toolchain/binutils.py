@@ -1,0 +1,63 @@
+"""GNU make and binutils 2.40, built by the static tcc inside the sandbox.
+
+* ``make`` (stage make): GNU make 4.3 from Debian's make-dfsg source. That
+  tarball has no configure script and nothing can run a Makefile yet, so
+  ``build-make.sh`` compiles it in one tcc command with a hand-written
+  ``make-config.h``.
+* ``binutils`` (stage binutils): binutils 2.40 (as, ld, ar, nm, objdump...),
+  configured and built by its own configure script and Makefiles, run by
+  busybox's shell and the make stage.
+
+Both are compiled by the static, self-built tcc (tcc-musl-2) and link
+musl-2's ``libc.a`` (the musl rebuilt by that tcc): static programs that
+refer to no store path. ``gnu-env.sh`` gives the configure scripts and
+Makefiles a tool directory (the sandbox has no ``/bin/sh``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sx.derivations.bootstrap.toolchain.debian import binutils_source, make_source
+from sx.derivations.bootstrap.toolchain.musl import musl2, tcc_musl
+from sx.derivations.bootstrap.toolchain.seeds import busybox, busybox_bin, script
+from sx.derivations.model import Derivation, derivation
+
+
+def _toolchain_env() -> dict[str, str]:
+    """What ``gnu-env.sh`` needs: busybox, the static tcc and the musl to link."""
+    return {"busybox": busybox_bin(), "tcc": tcc_musl().out, "musl": musl2().out}
+
+
+@cache
+def gnu_make() -> Derivation:
+    """Stage make: GNU make 4.3 compiled by the static tcc (no configure, no make)."""
+    build, env_sh, config = script("build-make.sh"), script("gnu-env.sh"), script("make-config.h")
+    src = make_source()
+    env = {**_toolchain_env(), "src": src.out, "env": str(env_sh), "config": str(config)}
+    return derivation(
+        "make",
+        busybox_bin(),
+        args=["sh", str(build)],
+        env=env,
+        inputs=[busybox(), src, tcc_musl(), musl2()],
+        srcs=[build, env_sh, config],
+        meta={"stage": "make"},
+    )
+
+
+@cache
+def binutils() -> Derivation:
+    """Stage binutils: binutils 2.40 built by make, busybox and the static tcc."""
+    build, env_sh = script("build-binutils.sh"), script("gnu-env.sh")
+    src, make = binutils_source(), gnu_make()
+    env = {**_toolchain_env(), "src": src.out, "env": str(env_sh), "make": make.out}
+    return derivation(
+        "binutils",
+        busybox_bin(),
+        args=["sh", str(build)],
+        env=env,
+        inputs=[busybox(), src, make, tcc_musl(), musl2()],
+        srcs=[build, env_sh],
+        meta={"stage": "binutils"},
+    )

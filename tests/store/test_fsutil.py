@@ -1,0 +1,154 @@
+"""File system helpers: canonical form, copying, removal, syncing; temp roots."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from store_helpers import add_with_refs, many_files, rich_tree, shape, write
+from sx.store import nar
+from sx.store.errors import InvalidInput, StorageError
+from sx.store.fsutil import (
+    canonicalize,
+    copy_canonical,
+    fsync_dir,
+    make_writable,
+    remove_tree,
+    syncfs,
+)
+from sx.store.local import LocalStore
+from sx.store.roots import TempRoots, gc_lock_exclusive, gc_lock_shared, read_all
+
+
+def _modes(root: Path) -> dict[str, tuple[int, float]]:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in [*dirnames, *filenames]:
+            st = os.lstat(os.path.join(dirpath, name))
+            if not stat.S_ISLNK(st.st_mode):
+                out[os.path.relpath(os.path.join(dirpath, name), root)] = (
+                    stat.S_IMODE(st.st_mode), st.st_mtime)
+    return out
+
+
+def test_canonicalize_sets_modes_and_times(tmp_path: Path) -> None:
+    tree = rich_tree(tmp_path / "tree")
+    os.chmod(tree / "README", 0o4775)  # setuid and group write must go
+    os.chmod(tree / "eight", 0o610)     # group exec alone is not executable
+    canonicalize(str(tree))
+    modes = _modes(tree)
+    assert modes["README"] == (0o555, 1)
+    assert modes["eight"] == (0o444, 1)  # only the owner's exec bit counts
+    assert modes["bin"] == (0o555, 1) and modes["empty-file"] == (0o444, 1)
+    assert os.lstat(tree / "link-to-file").st_mtime == 1
+    assert stat.S_IMODE(os.lstat(tree).st_mode) == 0o555
+
+
+def test_canonical_copy_equals_canonicalized_tree(tmp_path: Path) -> None:
+    tree = rich_tree(tmp_path / "tree")
+    copy_canonical(str(tree), str(tmp_path / "copy"))
+    canonicalize(str(tree))
+    assert _modes(tmp_path / "copy") == _modes(tree)
+    assert nar.hash_path(tmp_path / "copy") == nar.hash_path(tree)
+
+
+def test_canonicalize_refuses_special_files(tmp_path: Path) -> None:
+    tree = rich_tree(tmp_path / "tree")
+    os.mkfifo(tree / "fifo")
+    with pytest.raises(InvalidInput, match=r"fifo'?: unsupported file type"):
+        canonicalize(str(tree))
+
+
+def test_remove_tree_handles_read_only_trees_files_and_absence(tmp_path: Path) -> None:
+    tree = rich_tree(tmp_path / "tree")
+    canonicalize(str(tree))
+    remove_tree(str(tree))
+    assert not os.path.lexists(tree)
+    remove_tree(str(tree))  # absent is fine
+    f = write(tmp_path / "f", "x")
+    remove_tree(str(f))
+    assert not os.path.lexists(f)
+
+
+def test_remove_tree_tolerates_a_concurrent_remover(tmp_path: Path) -> None:
+    for round_ in range(5):
+        tree = many_files(tmp_path / f"tree{round_}", 600, size=10)
+        canonicalize(str(tree))
+        errors: list[BaseException] = []
+
+        def remove(t: Path = tree, errors: list[BaseException] = errors) -> None:
+            try:
+                remove_tree(str(t))
+            except BaseException as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=remove) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and not os.path.lexists(tree)
+
+
+def test_make_writable_skips_symlinked_dirs(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.chmod(outside, 0o500)
+    tree = tmp_path / "tree"
+    (tree / "d").mkdir(parents=True)
+    os.symlink(outside, tree / "link")
+    canonicalize(str(tree))
+    make_writable(str(tree))
+    assert stat.S_IMODE(os.lstat(tree / "d").st_mode) == 0o755
+    assert stat.S_IMODE(os.lstat(outside).st_mode) == 0o500
+
+
+def test_sync_helpers(tmp_path: Path) -> None:
+    syncfs(str(tmp_path))
+    fsync_dir(str(tmp_path))
+    with pytest.raises(FileNotFoundError):
+        syncfs(str(tmp_path / "absent"))
+
+
+def test_syncfs_failure_is_a_storage_error(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.store import fsutil
+
+    class Failing:
+        def syncfs(self, fd: int) -> int:
+            return -1
+
+    monkeypatch.setattr(fsutil, "_libc", Failing())
+    with pytest.raises(StorageError, match="sync"):
+        syncfs(str(tmp_path))
+
+
+# ---- temp roots ----------------------------------------------------------------------------
+
+
+def test_temp_roots_are_visible_while_held(store: LocalStore) -> None:
+    p = add_with_refs(store, "kept")
+    other = TempRoots(store.var)
+    other.add([p])
+    assert p.base in read_all(store.var)
+    other.close()
+    store.temp_roots.close()
+    assert read_all(store.var) == set()
+    assert os.listdir(os.path.join(store.var, "temproots")) == []  # dead files removed
+
+
+def test_gc_lock_excludes_the_collector(store: LocalStore) -> None:
+    with gc_lock_shared(store.var), gc_lock_exclusive(store.var, wait=False) as got:
+        assert got is False
+    with gc_lock_exclusive(store.var, wait=False) as got:
+        assert got is True
+
+
+def test_shape_helper_sees_modes(tmp_path: Path) -> None:
+    # The oracle tests compare trees with shape(); it must notice an exec bit.
+    a = write(tmp_path / "a" / "f", "x")
+    b = write(tmp_path / "b" / "f", "x", executable=True)
+    assert shape(a.parent) != shape(b.parent)
