@@ -22,6 +22,7 @@ from sx.derivations.model import SCHEMA, Derivation, Output, Source
 from sx.store.encoding import unpack
 from sx.store.errors import Corrupt, InvalidInput, MissingReference
 from sx.store.fsutil import CANONICAL_MTIME
+from sx.store.gc import protect
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore
@@ -45,7 +46,11 @@ def add_sources(store: LocalStore, drvs: Iterable[Derivation]) -> None:
                 sources.setdefault(s.path, s)
             else:
                 plain.add(s)
-    valid = store.valid_subset([*sources, *plain])
+    # Protect before checking: a collection running meanwhile must not take
+    # a source between this check and the .drv objects that refer to it.
+    invalid = protect(store, [*sources, *plain])
+    valid = set(sources) | plain
+    valid -= invalid
     missing = sorted(plain - valid)
     if missing:
         raise MissingReference(f"instantiate: input source {missing[0]} is not a valid path")
@@ -66,8 +71,8 @@ def instantiate(store: LocalStore, roots: Sequence[Derivation]) -> list[Derivati
     """
     order = build_order(list(roots))
     add_sources(store, order)
-    valid = store.valid_subset(d.drv_path for d in order)
-    todo = [d for d in order if d.drv_path not in valid]
+    absent = protect(store, [d.drv_path for d in order])
+    todo = [d for d in order if d.drv_path in absent]
     if not todo:
         return order
     now = int(time.time())

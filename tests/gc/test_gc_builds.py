@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RunSx, registered_and_on_disk, sx_env
+from gc_support import RunSx, registered_and_on_disk, sx_env
 from sx.derivations.examples import busybox_tree
 from sx.store.gc import find_roots
 from sx.store.local import LocalStore

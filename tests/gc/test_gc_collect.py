@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import add, bulk, chain, registered_and_on_disk, root_link, sx_env
+from gc_support import add, bulk, chain, registered_and_on_disk, root_link, sx_env
 from sx.store import gc
 from sx.store.errors import InvalidInput
 from sx.store.gc import GCOptions, collect_garbage, parse_size

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import Helper, RunSx, add, bulk, chain, registered_and_on_disk, root_link, sx_env
+from gc_support import Helper, RunSx, add, bulk, chain, registered_and_on_disk, root_link, sx_env
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 from sx.store.transfer import export_paths

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import Helper, RunSx, add, chain, root_link
+from gc_support import Helper, RunSx, add, chain, root_link
 from sx.store.errors import InvalidInput, NotFound
 from sx.store.gc import (
     add_out_link,

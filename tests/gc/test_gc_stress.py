@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Helper, bulk, registered_and_on_disk, sx_env
+from gc_support import Helper, bulk, registered_and_on_disk, sx_env
 from sx.derivations.examples import busybox_tree
 from sx.store.gc import find_roots
 from sx.store.local import LocalStore
