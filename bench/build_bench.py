@@ -145,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = ap.parse_args([] if argv is None else list(argv))
     require_tools("bwrap", "busybox", "nix-build", "nix-store")
     work = scratch_dir("build")
+    # Searchable by others, as a store root normally is: builds can then run
+    # with the mapped build user (see derivations/build/linux.py).
+    os.chmod(work, 0o755)
     bench = Bench(work, args.jobs)
     print_header(f"builder: trivial sandboxed derivations, -j{args.jobs}, "
                  f"median of {args.runs} runs (ms per derivation)")

@@ -278,7 +278,7 @@ def _print_verdict(v: Verdict) -> None:
             print(f"    {a.url}: error: {a.error}")
             continue
         who = ", ".join(a.signers) or "no trusted signer"
-        extra = f" (also signed by unverified: {', '.join(a.others)})" if a.others else ""
+        extra = f" (not counted: {', '.join(a.others)})" if a.others else ""
         print(f"    {a.url}: {a.path}  signed by {who}{extra}")
 
 

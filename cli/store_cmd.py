@@ -104,6 +104,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
     base = f"{STORE_DIR}/{path.base}" + (f"/{rest}" if rest else "")
 
     def show(p: str, shown: str) -> None:
+        """Print one entry (with type, mode, size and link target in long form)."""
         if args.long:
             st = os.lstat(p)
             extra = f" -> {os.readlink(p)}" if stat.S_ISLNK(st.st_mode) else ""

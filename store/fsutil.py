@@ -83,10 +83,10 @@ def canonicalize(root: str) -> None:
 
 class _NullSink:
     def update(self, data: bytes | memoryview, /) -> None:
-        pass
+        """Discard archive bytes (only the copy is wanted)."""
 
     def update_file(self, path: str, size: int, /) -> None:
-        pass
+        """Discard a file's archive bytes."""
 
 
 def copy_canonical(src: str, dst: str) -> None:

@@ -76,7 +76,8 @@ class Digest:
 class Sink(Protocol):
     """Anything archive bytes can be streamed into."""
 
-    def update(self, data: bytes | bytearray | memoryview, /) -> object: ...
+    def update(self, data: bytes | bytearray | memoryview, /) -> object:
+        """Take more bytes."""
 
 
 class Hasher:

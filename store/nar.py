@@ -42,9 +42,11 @@ class _HashSink:
         self.hasher = Hasher(algo)
 
     def update(self, data: bytes | memoryview) -> None:
+        """Hash more archive bytes."""
         self.hasher.update(data)
 
     def update_file(self, path: str, size: int) -> None:
+        """Hash a whole file's contents."""
         self.hasher.update_file(path, size)
 
 
@@ -70,10 +72,12 @@ class FileSink:
         self.size = 0
 
     def update(self, data: bytes | memoryview) -> None:
+        """Write more archive bytes."""
         self.f.write(data)
         self.size += len(data)
 
     def update_file(self, path: str, size: int) -> None:
+        """Copy a whole file's contents into the output."""
         _stream_file(path, size, self.f.write)
         self.size += size
 
@@ -85,9 +89,11 @@ class ChunkSink:
         self.emit = emit
 
     def update(self, data: bytes | memoryview) -> None:
+        """Emit a copy of more archive bytes."""
         self.emit(bytes(data))
 
     def update_file(self, path: str, size: int) -> None:
+        """Emit a whole file's contents in chunks."""
         _stream_file(path, size, self.emit)
 
 
@@ -126,6 +132,7 @@ class Reader:
         self.hasher = Hasher("b3")
 
     def exact(self, n: int) -> bytes:
+        """Exactly ``n`` bytes; :class:`Corrupt` if the stream ends first."""
         parts = []
         left = n
         while left:
@@ -139,14 +146,17 @@ class Reader:
         return data
 
     def u64(self) -> int:
+        """A little-endian 64-bit length."""
         return int(struct.unpack("<Q", self.exact(8))[0])
 
     def padding(self, n: int) -> None:
+        """The zero padding after ``n`` bytes of string."""
         pad = (-n) % 8
         if pad and self.exact(pad) != _PAD[:pad]:
             raise Corrupt(f"read archive {self.what}: non-zero padding")
 
     def token(self, limit: int = _MAX_TOKEN) -> bytes:
+        """One string of at most ``limit`` bytes."""
         n = self.u64()
         if n > limit:
             raise Corrupt(f"read archive {self.what}: string of {n} bytes exceeds {limit}")
@@ -155,6 +165,7 @@ class Reader:
         return data
 
     def expect(self, want: bytes) -> None:
+        """One string that must equal ``want``."""
         got = self.token()
         if got != want:
             raise Corrupt(f"read archive {self.what}: expected {want!r}, got {got[:40]!r}")
@@ -262,6 +273,7 @@ def restore_bytes(data: bytes, dest: str, what: str = "archive") -> tuple[Digest
     pos = 0
 
     def read(n: int) -> bytes:
+        """The next at most ``n`` bytes of ``data``."""
         nonlocal pos
         chunk = bytes(view[pos : pos + n])
         pos += len(chunk)

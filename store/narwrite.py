@@ -75,9 +75,11 @@ class Sink(Protocol):
     buffer is reused): copy it to keep it.
     """
 
-    def update(self, data: bytes | memoryview, /) -> None: ...
+    def update(self, data: bytes | memoryview, /) -> None:
+        """Take the next archive bytes."""
 
-    def update_file(self, path: str, size: int, /) -> None: ...
+    def update_file(self, path: str, size: int, /) -> None:
+        """Take the next ``size`` archive bytes: the contents of the file at ``path``."""
 
 
 @dataclass(slots=True)
@@ -337,6 +339,7 @@ class _Buffers:
         self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
 
     def get(self, size: int) -> bytearray:
+        """A buffer of at least ``size`` bytes."""
         try:
             buf = self._free.get_nowait()
         except queue.Empty:
@@ -346,6 +349,7 @@ class _Buffers:
         return buf
 
     def put(self, buf: bytearray) -> None:
+        """Give a buffer back for reuse."""
         self._free.put(buf)
 
 

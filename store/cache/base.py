@@ -9,7 +9,10 @@ Contract, checked by one test suite run against every backend:
 * ``put`` is atomic: until it returns, ``has`` is false and ``get`` returns
   ``None`` (or the previous object); a ``put`` that fails or is killed leaves
   nothing visible. Putting the same key again replaces the object.
+* ``put_many`` publishes its objects in order, each atomically: an object
+  is visible only if every earlier one is (records after their archives).
 * ``get`` of a missing key is ``None``, never an exception.
+* ``keys(prefix)`` lists present keys; ``has_many`` answers in few requests.
 * Backends are used from several threads at once.
 """
 

@@ -90,3 +90,11 @@ def test_has_many_in_batches(cache: Cache) -> None:
     for i in range(0, 1500, 300):
         cache.put(keys[i], str(i).encode())
     assert cache.has_many(keys) == set(keys[::300])
+
+
+def test_put_many(cache: Cache) -> None:
+    items = [(blob(str(i).encode()), str(i).encode()) for i in range(5)]
+    cache.put_many(items)
+    assert cache.has_many(k for k, _ in items) == {k for k, _ in items}
+    assert [cache.get_bytes(k) for k, _ in items] == [d for _, d in items]
+    cache.put_many([])
