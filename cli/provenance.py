@@ -1,4 +1,4 @@
-"""``sx provenance PATH``: every binary the build of PATH rests on that was not built from source."""
+"""``sx provenance PATH``: the binaries a build rests on that were not built from source."""
 
 from __future__ import annotations
 

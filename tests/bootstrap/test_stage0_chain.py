@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sx.derivations.bootstrap.stage0 import recipes
 from sx.derivations.hashing import fixed_output_path
-from sx.derivations.model import Derivation, Source
+from sx.derivations.model import Source
 from sx.derivations.provenance import provenance
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
