@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-$(SYSSTAMP): scripts/install-system-deps.sh
+$(SYSSTAMP): scripts/install-system-deps.sh scripts/setup-nix.sh
 	@mkdir -p $(VENV)
 	bash scripts/install-system-deps.sh
+	bash scripts/setup-nix.sh
 	touch $@
 
 install: $(STAMP) $(SYSSTAMP)

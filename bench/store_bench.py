@@ -8,7 +8,8 @@
    durable (one syncfs before the commit); Nix 2.8 does not sync file data.
 
 The tree has at least 200 MB in at least 8,000 files (see common.make_tree).
-Runs alternate between sx and Nix and the medians are compared. Every timed
+Each round runs every contender once, in rotating order, and the medians
+are compared. Every timed
 run starts after an untimed ``sync``, so that nobody pays for the other's
 unwritten data; stores are only deleted at the end (ext4 creates files much
 more slowly for a while after a large deletion).
@@ -67,16 +68,19 @@ def prepare(tree: str) -> Callable[[], None]:
     return before
 
 
-def alternate(runs: int, first: Callable[[], object], second: Callable[[], object],
-              before: Callable[[], None]) -> tuple[list[float], list[float]]:
-    """Time ``first`` and ``second`` ``runs`` times each, alternating who goes first."""
-    a: list[float] = []
-    b: list[float] = []
-    for i in range(runs):
-        order = [(first, a), (second, b)] if i % 2 == 0 else [(second, b), (first, a)]
-        for fn, times in order:
-            times.append(median_time(fn, runs=1, before=before))
-    return a, b
+def rounds(runs: int, contenders: list[Callable[[], object]], before: Callable[[], None],
+           ) -> list[list[float]]:
+    """Time every contender once per round, ``runs`` rounds, rotating who goes first.
+
+    All contenders meet the same conditions (this machine's load drifts), and
+    none always runs right after the same other one.
+    """
+    times: list[list[float]] = [[] for _ in contenders]
+    for r in range(runs):
+        for k in range(len(contenders)):
+            i = (r + k) % len(contenders)
+            times[i].append(median_time(contenders[i], runs=1, before=before))
+    return times
 
 
 def bench_hash(tree: str, runs: int) -> dict[str, float]:
@@ -92,13 +96,12 @@ def bench_hash(tree: str, runs: int) -> dict[str, float]:
     def nix() -> None:
         run([nix_cmd], shell=True)
 
-    lib, peer = alternate(runs, lambda: nar.hash_path(tree), nix, prepare(tree))
-    cli_times, peer2 = alternate(runs, lambda: run(cli), nix, prepare(tree))
-    peer_all = peer + peer2
+    lib, cli_times, peer = rounds(runs, [lambda: nar.hash_path(tree), lambda: run(cli), nix],
+                                  prepare(tree))
     return {
-        "hash (library)": print_ratio("hash, nar.hash_path", median(lib), median(peer_all),
+        "hash (library)": print_ratio("hash, nar.hash_path", median(lib), median(peer),
                                       "nix-store|b3sum", target=1.0),
-        "hash (cli)": print_ratio("hash, sx hash path", median(cli_times), median(peer_all),
+        "hash (cli)": print_ratio("hash, sx hash path", median(cli_times), median(peer),
                                   "nix-store|b3sum", target=1.0),
     }
 
@@ -134,16 +137,14 @@ def bench_add(tree: str, runs: int, work: str) -> dict[str, float]:
         store.add_tree(tree)
         store.temp_roots.close()
 
-    ours, peer = alternate(runs, sx_add, nix_add, prepare(tree))
-    lib, peer2 = alternate(runs, lib_add, nix_add, prepare(tree))
+    ours, lib, peer = rounds(runs, [sx_add, lib_add, nix_add], prepare(tree))
     if not results["sx"].startswith("/sx/store/") or not results["nix"].startswith("/nix/store/"):
         raise SystemExit(f"bench: unexpected add output {results}")
-    peer_all = peer + peer2
     return {
-        "add (cli)": print_ratio("add, sx store add", median(ours), median(peer_all),
+        "add (cli)": print_ratio("add, sx store add", median(ours), median(peer),
                                  "nix-store --add", target=0.6),
-        "add (library)": print_ratio("add, LocalStore.add_tree", median(lib),
-                                     median(peer_all), "nix-store --add", target=0.6),
+        "add (library)": print_ratio("add, LocalStore.add_tree", median(lib), median(peer),
+                                     "nix-store --add", target=0.6),
     }
 
 

@@ -353,9 +353,12 @@ class LocalStore:
         self._require_valid(refs, f"add {name}")
         with self.temp_dir() as tmp:
             obj = os.path.join(tmp.path, "obj")
-            fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o555 if executable else 0o444)
+            fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                         0o555 if executable else 0o444)
             try:
-                os.write(fd, data)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
             canonicalize(obj)

@@ -20,11 +20,11 @@ from typing import BinaryIO
 from sx.store.errors import Corrupt, InvalidInput, StorageError
 from sx.store.fsutil import remove_tree
 from sx.store.hashing import Digest, Hasher
-from sx.store.narwrite import MAGIC, Sink, copy_dump, dump, frame
+from sx.store.narwrite import MAGIC, PathArg, Sink, copy_dump, dump, frame
 
 __all__ = [
-    "MAGIC", "ChunkSink", "FileSink", "Reader", "Sink", "copy_dump", "copy_hashed", "dump",
-    "dump_bytes", "frame", "hash_path", "iter_dump", "restore", "restore_bytes",
+    "MAGIC", "ChunkSink", "FileSink", "PathArg", "Reader", "Sink", "copy_dump", "copy_hashed",
+    "dump", "dump_bytes", "frame", "hash_path", "iter_dump", "restore", "restore_bytes",
 ]
 
 _PAD = b"\0" * 8
@@ -50,14 +50,14 @@ class _HashSink:
         self.hasher.update_file(path, size)
 
 
-def hash_path(path: str | bytes, algo: str = "b3") -> tuple[Digest, int]:
+def hash_path(path: PathArg, algo: str = "b3") -> tuple[Digest, int]:
     """The hash (BLAKE3 unless ``algo`` says otherwise) and size of the archive of ``path``."""
     sink = _HashSink(algo)
     dump(path, sink, "hash")
     return sink.hasher.digest(), sink.hasher.size
 
 
-def copy_hashed(src: str | bytes, dst: str | bytes, verb: str = "add") -> tuple[Digest, int]:
+def copy_hashed(src: PathArg, dst: PathArg, verb: str = "add") -> tuple[Digest, int]:
     """Copy ``src`` canonically to the new path ``dst``; the archive hash and size of the copy."""
     sink = _HashSink()
     copy_dump(src, dst, sink, verb)
@@ -109,14 +109,14 @@ def _stream_file(path: str, size: int, emit: Callable[[bytes], object]) -> None:
             left -= len(chunk)
 
 
-def dump_bytes(path: str | bytes) -> bytes:
+def dump_bytes(path: PathArg) -> bytes:
     """The whole archive of ``path`` in memory (tests and small trees only)."""
     parts: list[bytes] = []
     dump(path, ChunkSink(parts.append))
     return b"".join(parts)
 
 
-def iter_dump(path: str | bytes) -> Iterator[bytes]:
+def iter_dump(path: PathArg) -> Iterator[bytes]:
     """The archive as a list of chunks (small trees; use :func:`dump` for streaming)."""
     parts: list[bytes] = []
     dump(path, ChunkSink(parts.append))

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from sx.store.errors import InvalidInput, StorageError
 
@@ -101,6 +101,7 @@ class _Segment:
 
 
 _Entries = Iterator[tuple[bytes, "os.DirEntry[bytes]"]]
+PathArg: TypeAlias = "str | bytes | os.PathLike[str] | os.PathLike[bytes]"
 
 
 def _shown(path: bytes | str) -> str:
@@ -445,7 +446,7 @@ def _umask() -> int:
     return 0o777
 
 
-def dump(path: str | bytes, sink: Sink, verb: str = "dump") -> None:
+def dump(path: PathArg, sink: Sink, verb: str = "dump") -> None:
     """Stream the archive of the tree at ``path`` into ``sink``.
 
     Raises :class:`InvalidInput` naming the file when the tree holds
@@ -454,7 +455,7 @@ def dump(path: str | bytes, sink: Sink, verb: str = "dump") -> None:
     _run(_Planner(verb).walk(os.fsencode(path), None), sink, False, verb)
 
 
-def copy_dump(src: str | bytes, dst: str | bytes, sink: Sink, verb: str = "add") -> None:
+def copy_dump(src: PathArg, dst: PathArg, sink: Sink, verb: str = "add") -> None:
     """Copy ``src`` to the new path ``dst`` in canonical form, streaming its archive.
 
     The copy has modes 0444/0555 (executable when the owner may execute the

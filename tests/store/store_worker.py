@@ -51,14 +51,11 @@ def race(root: str, src_base: str, rounds: int, worker: int, workers: int, barri
 
 def crash(root: str, point: str, src: str, name: str) -> None:
     store = LocalStore(root)
-    if point == "after-copy":
-        local.syncfs = _die  # type: ignore[assignment]
-    elif point == "after-rename":
-        local.fsync_dir = _die  # type: ignore[assignment]
-    elif point == "after-commit":
-        local.remove_tree = _die  # type: ignore[assignment]
-    else:
+    # The store module's own references are replaced, as a test's monkeypatch would.
+    names = {"after-copy": "syncfs", "after-rename": "fsync_dir", "after-commit": "remove_tree"}
+    if point not in names:
         raise SystemExit(f"unknown crash point {point}")
+    setattr(local, names[point], _die)
     store.add_tree(src, name)
     raise SystemExit("survived the crash point")
 

@@ -23,6 +23,7 @@ DATA = Path(__file__).with_name("data") / "nar"
 
 
 def _mixed(p: Path) -> None:
+    p.mkdir()
     write(p / "hello.txt", "hello\n")
     write(p / "eight", b"12345678")
     write(p / "nine", b"123456789")
@@ -43,7 +44,7 @@ TREES: dict[str, Callable[[Path], object]] = {
     "file-exec-8": lambda p: write(p, b"12345678", executable=True),
     "symlink": lambda p: os.symlink("target/somewhere", p),
     "dir-empty": lambda p: p.mkdir(),
-    "dir-mixed": lambda p: (p.mkdir(), _mixed(p)),
+    "dir-mixed": _mixed,
 }
 
 

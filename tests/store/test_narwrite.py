@@ -212,7 +212,7 @@ def test_unreadable_directory_is_bad_input(tmp_path: Path,
             raise PermissionError(13, "Permission denied", path)
         return real(path)
 
-    monkeypatch.setattr(narwrite.os, "scandir", denied)
+    monkeypatch.setattr(os, "scandir", denied)
     with pytest.raises(InvalidInput, match=r"bin'?: Permission denied"):
         nar.hash_path(tree)
 

@@ -22,7 +22,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from .reference import hex0_to_bytes
+from sx.derivations.bootstrap.stage0.reference import hex0_to_bytes
 
 __all__ = ["convert_awk", "convert_python", "convert_sed_xxd", "seed_report"]
 
