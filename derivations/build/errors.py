@@ -1,0 +1,44 @@
+"""What can go wrong while realizing derivations.
+
+Every build failure is a :class:`BuildError` (``sx`` exits with code 4 for
+it). Bad *input* (a malformed recipe, a store path that does not parse) is
+still the store's :class:`~sx.store.errors.InvalidInput`: it is raised before
+anything is built. A store that cannot do its job is still
+:class:`~sx.store.errors.StorageError`.
+"""
+
+from __future__ import annotations
+
+from sx.store.errors import StoreError
+
+
+class BuildError(StoreError):
+    """A derivation could not be realized: its builder failed, timed out,
+    printed too much, produced no or bad outputs, or a fetch failed.
+
+    Not raised for a malformed derivation (that is ``InvalidInput``) nor for
+    I/O failures of the store itself (``StorageError``).
+    """
+
+
+class BuildTimeout(BuildError):
+    """The builder ran longer than the per-build timeout and was killed."""
+
+
+class LogLimitExceeded(BuildError):
+    """The builder wrote more log than allowed and was killed."""
+
+
+class DependencyFailed(BuildError):
+    """A derivation was not attempted because one of its inputs failed."""
+
+
+class NotSubstitutable(BuildError):
+    """``--no-build`` was given and an output could not be substituted."""
+
+
+class CheckMismatch(BuildError):
+    """``--check`` rebuilt a derivation and got different bytes.
+
+    Both outputs are kept; the message names them and the first differing file.
+    """

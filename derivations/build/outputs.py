@@ -1,0 +1,255 @@
+"""Turning what a builder wrote into registered store paths.
+
+Content-addressed (floating) outputs are built at a *scratch path* that no
+one can predict the final path of. Afterwards, for each output:
+
+1. canonicalize (read-only modes, mtime 1, no owners; only files, dirs, links);
+2. scan for references: digests of the input closure, and the scratch digests
+   of this derivation's outputs (a self-reference, or one output referring to
+   another: those are finalized first; a cycle between outputs is an error);
+3. mask the self-references (replace the scratch digest by :data:`MASK`,
+   remembering where) and hash the archive: the *masked hash*;
+4. the final path is ``make_path("output", masked hash, name, references,
+   self_reference)``; write its digest where the mask was, re-hash, install.
+
+Fixed-output results are checked against every declared hash before anything
+is registered, and land at the path computed from the declared hash.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sx.derivations.build.errors import BuildError
+from sx.derivations.hashing import fixed_output_path
+from sx.derivations.model import Derivation
+from sx.store import nar
+from sx.store.errors import HashMismatch, InvalidInput
+from sx.store.fsutil import canonicalize, make_writable
+from sx.store.hashing import Digest, Hasher
+from sx.store.info import PathInfo
+from sx.store.local import LocalStore, TempDir
+from sx.store.path import StorePath, make_path
+from sx.store.refscan import rewrite_tree, scan_tree
+
+# 'e' is not in the base32 alphabet: the mask can never be a real digest.
+MASK = "e" * 32
+
+
+def scratch_path(drv: Derivation, resolved: Digest, output: str) -> StorePath:
+    """Where ``output`` is built before its final path is known."""
+    seed = Digest.b3(f"scratch:{resolved}:{output}".encode())
+    return make_path("output", seed, drv.output_path_name(output))
+
+
+@dataclass
+class _Hit:
+    path: str
+    link: bool
+    offsets: list[int] = field(default_factory=list)
+
+
+def _walk(root: str) -> Iterable[tuple[str, os.stat_result]]:
+    st = os.lstat(root)
+    yield root, st
+    if not stat.S_ISDIR(st.st_mode):
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            p = os.path.join(dirpath, name)
+            yield p, os.lstat(p)
+
+
+def _offsets(data: bytes, needle: bytes) -> list[int]:
+    out, i = [], data.find(needle)
+    while i >= 0:
+        out.append(i)
+        i = data.find(needle, i + len(needle))
+    return out
+
+
+def _patch(data: bytes, offsets: list[int], new: bytes) -> bytes:
+    buf = bytearray(data)
+    for off in offsets:
+        buf[off:off + len(new)] = new
+    return bytes(buf)
+
+
+def _write_file(path: str, st: os.stat_result, data: bytes) -> None:
+    os.chmod(path, stat.S_IMODE(st.st_mode) | 0o200)
+    with open(path, "r+b") as f:
+        f.write(data)
+    os.chmod(path, stat.S_IMODE(st.st_mode))
+
+
+def mask_self(root: str, digest: str) -> list[_Hit]:
+    """Replace every occurrence of ``digest`` under ``root`` by :data:`MASK`; say where."""
+    needle, mask = digest.encode(), MASK.encode()
+    hits: list[_Hit] = []
+    for path, st in _walk(root):
+        if stat.S_ISLNK(st.st_mode):
+            target = os.fsencode(os.readlink(path))
+            offs = _offsets(target, needle)
+            if offs:
+                os.unlink(path)
+                os.symlink(_patch(target, offs, mask), path)
+                hits.append(_Hit(path, True, offs))
+        elif stat.S_ISREG(st.st_mode):
+            with open(path, "rb") as f:
+                data = f.read()
+            offs = _offsets(data, needle)
+            if offs:
+                _write_file(path, st, _patch(data, offs, mask))
+                hits.append(_Hit(path, False, offs))
+    return hits
+
+
+def unmask(hits: list[_Hit], digest: str) -> None:
+    """Write ``digest`` exactly where :func:`mask_self` put the mask."""
+    new = digest.encode()
+    for h in hits:
+        if h.link:
+            target = os.fsencode(os.readlink(h.path))
+            os.unlink(h.path)
+            os.symlink(_patch(target, h.offsets, new), h.path)
+        else:
+            st = os.lstat(h.path)
+            with open(h.path, "rb") as f:
+                data = f.read()
+            _write_file(h.path, st, _patch(data, h.offsets, new))
+
+
+def _order(drv_path: StorePath, deps: Mapping[str, set[str]]) -> list[str]:
+    """Outputs so that an output comes after the outputs it refers to."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(n: str, trail: list[str]) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            cycle = " -> ".join([*trail[trail.index(n):], n])
+            raise BuildError(f"build {drv_path}: outputs refer to each other in a cycle: {cycle}")
+        state[n] = 1
+        for d in sorted(deps[n]):
+            visit(d, [*trail, n])
+        state[n] = 2
+        order.append(n)
+
+    for n in sorted(deps):
+        visit(n, [])
+    return order
+
+
+def _prepare(drv_path: StorePath, name: str, obj: str) -> None:
+    if not os.path.lexists(obj):
+        raise BuildError(f"build {drv_path}: builder did not create output {name!r}")
+    try:
+        canonicalize(obj)
+    except InvalidInput as e:
+        raise BuildError(f"build {drv_path}: output {name!r}: {e}") from e
+    make_writable(obj)
+
+
+def finalize_floating(
+    store: LocalStore,
+    tmp: TempDir,
+    drv_path: StorePath,
+    scratch: Mapping[str, StorePath],
+    objs: Mapping[str, str],
+    inputs: Iterable[StorePath],
+) -> dict[str, PathInfo]:
+    """Register the content-addressed outputs ``objs`` (host paths inside ``tmp``).
+
+    All outputs are installed in one transaction (all or nothing). Returns
+    the registered info per output name (an existing path when the same
+    bytes were built before: installing is idempotent).
+    """
+    for name, obj in objs.items():
+        _prepare(drv_path, name, obj)
+    by_digest = {p.digest: p for p in inputs}
+    own = {s.digest: n for n, s in scratch.items()}
+    candidates = [*by_digest, *own]
+    found = {n: scan_tree(obj, candidates) for n, obj in objs.items()}
+    deps = {n: {own[d] for d in f if d in own} - {n} for n, f in found.items()}
+    infos: dict[str, PathInfo] = {}
+    now = int(time.time())
+    for n in _order(drv_path, deps):
+        obj = objs[n]
+        for other in sorted(deps[n]):
+            rewrite_tree(obj, scratch[other].digest, infos[other].path.digest)
+        self_ref = scratch[n].digest in found[n]
+        hits = mask_self(obj, scratch[n].digest) if self_ref else []
+        masked, size = nar.hash_path(obj)
+        refs = {by_digest[d] for d in found[n] if d in by_digest}
+        refs |= {infos[o].path for o in deps[n]}
+        path = make_path("output", masked, scratch[n].name, refs, self_reference=self_ref)
+        nar_hash = masked
+        if self_ref:
+            unmask(hits, path.digest)
+            nar_hash, size = nar.hash_path(obj)
+            refs.add(path)
+        canonicalize(obj)
+        infos[n] = PathInfo(path, nar_hash, size, tuple(refs), deriver=drv_path,
+                            registered=now, ca=f"output:{masked}")
+    if len(infos) == 1:
+        ((n, info),) = infos.items()
+        return {n: store.install(tmp, objs[n], info)}
+    order = list(infos)
+    done = store.install_many([(tmp, objs[n], infos[n]) for n in order])
+    return dict(zip(order, done, strict=True))
+
+
+def _nar_hash(obj: str, algo: str) -> Digest:
+    h = Hasher(algo)
+    nar.dump(obj, h)
+    return h.digest()
+
+
+def check_fixed(drv: Derivation, drv_path: StorePath, obj: str) -> None:
+    """Raise :class:`HashMismatch` unless ``obj`` has every hash ``drv`` declares."""
+    out = drv.outputs[0]
+    if out.mode == "flat":
+        st = os.lstat(obj)
+        if not stat.S_ISREG(st.st_mode):
+            raise HashMismatch(f"fetch {drv.name}: flat hash declared but the output is not "
+                               "a regular file")
+    for want in out.hashes:
+        if out.mode == "flat":
+            h = Hasher(want.algo)
+            h.update_file(obj, os.lstat(obj).st_size)
+            got = h.digest()
+        else:
+            got = _nar_hash(obj, want.algo)
+        if got != want:
+            raise HashMismatch(f"fetch {drv.name} ({drv_path}): {out.mode} hash {got}, "
+                               f"expected {want}")
+
+
+def finalize_fixed(store: LocalStore, tmp: TempDir, drv: Derivation, drv_path: StorePath,
+                   obj: str, inputs: Iterable[StorePath] = (),
+                   scratch: StorePath | None = None) -> PathInfo:
+    """Check and register a fixed output at the path its declared hash gives.
+
+    A fixed output may not refer to any store path (its hash says everything
+    about it). Nothing is registered when a hash does not match.
+    """
+    _prepare(drv_path, drv.outputs[0].name, obj)
+    candidates = [p.digest for p in inputs] + ([scratch.digest] if scratch else [])
+    refs = scan_tree(obj, candidates) if candidates else set()
+    if refs:
+        raise BuildError(f"build {drv_path}: a fixed output must not refer to store paths "
+                         f"(found {sorted(refs)[0]})")
+    out = drv.outputs[0]
+    if out.mode == "flat" and os.path.isfile(obj) and not os.path.islink(obj):
+        os.chmod(obj, 0o755 if out.executable else 0o644)
+    canonicalize(obj)
+    check_fixed(drv, drv_path, obj)
+    nar_hash, size = nar.hash_path(obj)
+    info = PathInfo(fixed_output_path(drv), nar_hash, size, (), deriver=drv_path,
+                    registered=int(time.time()), ca=f"fixed:{out.mode}:{out.primary_hash}")
+    return store.install(tmp, obj, info)

@@ -1,0 +1,458 @@
+"""Realizing a derivation graph: a trio nursery with ``-j N`` job slots.
+
+Every needed derivation gets a task that waits for its inputs, resolves
+itself (inputs replaced by the paths they realized to), and looks its
+resolved hash up: a hit means nothing to build (early cutoff: a rebuilt
+input with the same bytes changes nothing downstream). Otherwise it tries
+substitution, then builds in the sandbox holding one slot of a
+:class:`trio.CapacityLimiter`. A failure cancels the nursery (unless
+``keep_going``): running sandboxes are killed, temp dirs removed, and
+nothing partial is registered. Ctrl-C does the same.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import trio
+from sx.derivations.build.errors import (
+    BuildError,
+    CheckMismatch,
+    DependencyFailed,
+    NotSubstitutable,
+)
+from sx.derivations.build.logs import BuildLog, read_log, tail_lines
+from sx.derivations.build.outputs import finalize_fixed, finalize_floating, scratch_path
+from sx.derivations.build.plan import Plan, Realized, lookup, make_plan
+from sx.derivations.build.progress import Progress
+from sx.derivations.build.realisations import write_realisations
+from sx.derivations.build.runner import run_sandboxed
+from sx.derivations.build.sandbox import Sandbox, SandboxSpec, default_sandbox
+from sx.derivations.build.scratch import ScratchArea
+from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG
+from sx.derivations.build.substitute import Substituter
+from sx.derivations.hashing import (
+    own_output_placeholder,
+    resolve_map,
+    resolved_hash,
+    substitute,
+)
+from sx.derivations.instantiate import instantiate
+from sx.derivations.model import Derivation
+from sx.store.errors import StoreError
+from sx.store.gc import protect
+from sx.store.hashing import Digest
+from sx.store.info import PathInfo, Realisation
+from sx.store.local import LocalStore
+from sx.store.path import StorePath
+
+# Outputs up to this size (single files) are registered without a thread hop.
+SMALL_OUTPUT = 1 << 20
+# How long finished builds' realisations wait to be written together.
+FLUSH_DELAY = 0.05
+
+
+@dataclass
+class BuildOptions:
+    """How to realize."""
+
+    jobs: int = 0
+    """Builds at once; 0 means the number of CPUs."""
+    keep_going: bool = False
+    dry_run: bool = False
+    check: bool = False
+    """Rebuild the roots even when realized, and compare."""
+    no_build: bool = False
+    """Only substitute; a missing output is an error."""
+    timeout: float | None = None
+    max_log_size: int | None = DEFAULT_MAX_LOG
+    """Bytes of builder output before the build is killed (None: no limit)."""
+    apt_dir: str = DEFAULT_APT_DIR
+    progress: Progress | None = None
+    sandbox: Sandbox | None = None
+
+
+@dataclass
+class Outcome:
+    """What a realization did."""
+
+    outputs: list[dict[str, StorePath]]
+    """Per root, its output paths."""
+    built: list[Derivation] = field(default_factory=list)
+    substituted: list[Derivation] = field(default_factory=list)
+    cached: list[Derivation] = field(default_factory=list)
+    plan: Plan | None = None
+
+
+class _Run:
+    """One realization: shared state of the tasks."""
+
+    def __init__(self, store: LocalStore, opts: BuildOptions, plan: Plan,
+                 roots: Sequence[Derivation]) -> None:
+        self.store = store
+        self.opts = opts
+        self.plan = plan
+        self.known: Realized = plan.known
+        self.progress = opts.progress or Progress(quiet=True)
+        self.sandbox = opts.sandbox or default_sandbox()
+        self.limiter = trio.CapacityLimiter(opts.jobs or os.cpu_count() or 1)
+        self.events = {d: trio.Event() for d in plan.needed}
+        self.failed: dict[Derivation, BuildError] = {}
+        self.check_roots = set(roots) if opts.check else set()
+        self.closures: dict[StorePath, frozenset[StorePath]] = {}
+        self.outcome = Outcome([])
+        self.substituter = Substituter(store)
+        self._cancel: Callable[[], None] = lambda: None
+        self.scratch: ScratchArea
+        self.logged: set[Derivation] = set()
+        self.fresh: dict[tuple[Digest, str], StorePath] = {}
+        self._pending: list[tuple[Realisation, StorePath]] = []
+        self._wake = trio.Event()
+        self._done = False
+
+    # ---- the graph ------------------------------------------------------------
+
+    async def run(self, scratch_root: str) -> None:
+        self.scratch = ScratchArea(scratch_root)
+        try:
+            async with trio.open_nursery() as outer:
+                outer.start_soon(self.scratch.reaper)
+                outer.start_soon(self._flusher)
+                try:
+                    async with trio.open_nursery() as nursery:
+                        self._cancel = nursery.cancel_scope.cancel
+                        for drv in self.plan.needed:
+                            nursery.start_soon(self._task, drv, name=drv.name)
+                finally:
+                    self.scratch.close()
+                    self._done = True
+                    self._wake.set()
+        finally:
+            self.scratch.drain()
+            self.flush()
+
+    # ---- realisations, written in batches -------------------------------------
+
+    def flush(self) -> None:
+        """Write the pending realisations (one transaction)."""
+        items, self._pending = self._pending, []
+        write_realisations(self.store, items)
+
+    async def _flusher(self) -> None:
+        while not self._done:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            await trio.sleep(FLUSH_DELAY)
+            await trio.to_thread.run_sync(self.flush)
+
+    def _realised(self, drv: Derivation, rhash: Digest) -> dict[str, StorePath] | None:
+        """Outputs of ``drv`` recorded by this run or in the database (valid ones)."""
+        mine = {o: self.fresh.get((rhash, o)) for o in drv.output_names}
+        if all(mine.values()):
+            return {o: p for o, p in mine.items() if p is not None}
+        with self.store.db.read() as txn:
+            return lookup(txn, drv, rhash)
+
+    async def _task(self, drv: Derivation) -> None:
+        try:
+            for dep, _ in drv.input_drvs:
+                ev = self.events.get(dep)
+                if ev is not None:
+                    await ev.wait()
+            bad = next((d for d, _ in drv.input_drvs if d in self.failed), None)
+            if bad is not None:
+                raise DependencyFailed(f"build {drv.drv_path}: input {bad.drv_path} failed")
+            await self._realize(drv)
+        except BuildError as e:
+            self._fail(drv, e)
+        except StoreError as e:
+            err = BuildError(str(e))
+            err.__cause__ = e
+            self._fail(drv, err)
+        finally:
+            self.events[drv].set()
+
+    def _fail(self, drv: Derivation, e: BuildError) -> None:
+        self.failed[drv] = e
+        if not isinstance(e, DependencyFailed):
+            self.progress.message(f"error: {e}")
+            data = read_log(self.store.logs, drv.drv_path) if drv in self.logged else None
+            if data is not None:
+                for line in tail_lines(data, 10):
+                    self.progress.message(f"  > {line}")
+                self.progress.message(f"  full log: sx log {drv.drv_path}")
+        if not self.opts.keep_going:
+            self._cancel()
+
+    # ---- one derivation -------------------------------------------------------
+
+    def _resolved(self, drv: Derivation) -> Digest:
+        # The plan's hash holds only if no input was rebuilt since (a rebuild
+        # may realize to a different path).
+        rhash = self.plan.resolved.get(drv)
+        if rhash is None or any(d in self.events for d, _ in drv.input_drvs):
+            rhash = resolved_hash(drv, self.known)
+            self.plan.resolved[drv] = rhash
+        return rhash
+
+    def _record(self, drv: Derivation, outs: dict[str, StorePath]) -> None:
+        for o, p in outs.items():
+            self.known[(drv.drv_path, o)] = p
+
+    async def _realize(self, drv: Derivation) -> None:
+        rhash = self._resolved(drv)
+        checking = drv in self.check_roots
+        before = self._realised(drv, rhash)
+        if before is not None and protect(self.store, before.values()):
+            before = None  # collected since the plan was made: build it again
+        if before is not None and not checking:
+            self._record(drv, before)
+            self.outcome.cached.append(drv)
+            return
+        if not checking:
+            subst = await self.substituter.try_realize(drv, rhash)
+            if subst is not None:
+                self._record(drv, subst)
+                self.outcome.substituted.append(drv)
+                return
+            if self.opts.no_build:
+                raise NotSubstitutable(
+                    f"realize {drv.drv_path}: not substitutable and --no-build was given")
+        async with self.limiter:
+            outs = await self._build(drv, rhash, "checking" if checking else None)
+        if checking and before is not None:
+            await self._compare(drv, before, outs)
+        self._record(drv, outs)
+        self.outcome.built.append(drv)
+
+    def _closure(self, paths: set[StorePath]) -> set[StorePath]:
+        out: set[StorePath] = set()
+        for p in paths:
+            c = self.closures.get(p)
+            if c is None:
+                c = frozenset(self.store.closure([p]))
+                self.closures[p] = c
+            out |= c
+        return out
+
+    def _protect(self, drv: Derivation, paths: set[StorePath]) -> None:
+        missing = protect(self.store, paths)
+        if missing:
+            raise BuildError(f"build {drv.drv_path}: input {sorted(missing)[0]} is no longer "
+                             "valid (collected meanwhile)")
+
+    async def _build(self, drv: Derivation, rhash: Digest, what: str | None
+                     ) -> dict[str, StorePath]:
+        drv_path = drv.drv_path
+        rmap = resolve_map(drv, self.known)
+        direct = {StorePath.parse(str(s)) for s in drv.input_srcs}
+        direct |= {StorePath.parse(v) for v in rmap.values()}
+        closure = self._closure(direct)
+        self._protect(drv, closure)
+        scratch = {o: scratch_path(drv, rhash, o) for o in drv.output_names}
+        full = dict(rmap)
+        full.update({own_output_placeholder(o): str(p) for o, p in scratch.items()})
+        label = what or ("fetching" if drv.is_fixed_output else "building")
+        self.progress.started(str(drv_path), label, drv.name)
+        ok = False
+        work = self.scratch.new()
+        log = BuildLog(self.store.logs, drv_path, os.path.join(work, "log"),
+                       self.opts.max_log_size)
+        try:
+            objs = await self._run_builder(drv, work, full, scratch, closure, log)
+            infos = await self._register(drv, objs, scratch, closure)
+            ok = True
+        finally:
+            if not ok:
+                log.finish()  # now: the failure report shows its tail
+            self.logged.add(drv)
+            # A successful build's log is compressed by the reaper, off the
+            # critical path, before its scratch dir goes.
+            self.scratch.release(work, log.finish if ok else None)
+            self.progress.finished(str(drv_path), ok)
+        for info in infos.values():
+            self._remember_closure(info)
+        outs = {o: i.path for o, i in infos.items()}
+        for o, p in outs.items():
+            self.fresh.setdefault((rhash, o), p)
+            self._pending.append((Realisation(rhash, o, p), drv_path))
+        self._wake.set()
+        return outs
+
+    async def _run_builder(self, drv: Derivation, work: str, full: dict[str, str],
+                           scratch: dict[str, StorePath], closure: set[StorePath],
+                           log: BuildLog) -> dict[str, str]:
+        """Run the builder; returns where each output was written (host paths)."""
+        store_dir = os.path.join(work, "store")
+        build_dir = os.path.join(work, "build")
+        os.mkdir(store_dir)
+        os.mkdir(build_dir, 0o700)
+        objs = {o: os.path.join(store_dir, p.base) for o, p in scratch.items()}
+        env = {k: substitute(v, full) for k, v in drv.env}
+        if drv.builder.startswith("builtin:"):
+            # Imported when needed: the fetchers pull in urllib, http and tarfile.
+            from sx.derivations.build.builtins import BuiltinContext, run_builtin
+
+            ctx = BuiltinContext(
+                drv, drv.drv_path, env, objs[drv.output_names[0]],
+                {p.base: self.store.real_path(p) for p in closure}, log.note,
+                trio.from_thread.check_cancelled, self.opts.apt_dir)
+            await trio.to_thread.run_sync(run_builtin, ctx)
+        else:
+            self.sandbox.check()
+            spec = SandboxSpec(
+                builder=substitute(drv.builder, full),
+                args=[substitute(a, full) for a in drv.args], env=env,
+                inputs=[(self.store.real_path(p), p.base) for p in sorted(closure)],
+                store_dir=store_dir, build_dir=build_dir, network=drv.is_fixed_output)
+            await run_sandboxed(self.sandbox, spec, os.path.join(work, "status"), log,
+                                drv.drv_path, self.opts.timeout)
+        return objs
+
+    async def _register(self, drv: Derivation, built: dict[str, str],
+                        scratch: dict[str, StorePath], closure: set[StorePath]
+                        ) -> dict[str, PathInfo]:
+        """Move the outputs into a fresh store temp dir and register them from there.
+
+        Small single-file outputs are registered right here: handing them to a
+        worker thread costs more than the work. Anything bigger goes to a
+        thread so the other builds' bookkeeping is not held up.
+        """
+        if all(_small_file(p) for p in built.values()):
+            return self._register_sync(drv, built, scratch, closure)
+        return await trio.to_thread.run_sync(self._register_sync, drv, built, scratch, closure)
+
+    def _remember_closure(self, info: PathInfo) -> None:
+        """The closure of a path registered by this run, from its references (no query)."""
+        refs = [r for r in info.references if r != info.path]
+        if any(r not in self.closures for r in refs):
+            return
+        closure = {info.path}
+        for r in refs:
+            closure |= self.closures[r]
+        self.closures[info.path] = frozenset(closure)
+
+    def _register_sync(self, drv: Derivation, built: dict[str, str],
+                       scratch: dict[str, StorePath], closure: set[StorePath]
+                       ) -> dict[str, PathInfo]:
+        with self.store.temp_dir() as tmp:
+            objs: dict[str, str] = {}
+            for o, src in built.items():
+                if os.path.lexists(src):
+                    objs[o] = os.path.join(tmp.path, scratch[o].base)
+                    os.rename(src, objs[o])
+                else:
+                    objs[o] = src
+            if drv.is_fixed_output:
+                (name,) = drv.output_names
+                info = finalize_fixed(self.store, tmp, drv, drv.drv_path, objs[name], closure,
+                                      scratch[name])
+                return {name: info}
+            return finalize_floating(self.store, tmp, drv.drv_path, scratch, objs, closure)
+
+    async def _compare(self, drv: Derivation, before: dict[str, StorePath],
+                       after: dict[str, StorePath]) -> None:
+        from sx.derivations.build.check import describe_difference
+
+        for o in drv.output_names:
+            if before[o] == after[o]:
+                continue
+            detail = await trio.to_thread.run_sync(
+                describe_difference, self.store, before[o], after[o], self.progress.message)
+            raise CheckMismatch(
+                f"check {drv.drv_path}: output {o!r} differs: {before[o]} (recorded) vs "
+                f"{after[o]} (rebuilt); {detail}")
+        self.progress.message(f"check {drv.drv_path}: reproducible")
+
+
+def _small_file(path: str) -> bool:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return True  # missing: the error is reported at once
+    return stat.S_ISREG(st.st_mode) and st.st_size <= SMALL_OUTPUT
+
+
+def _unwrap(eg: BaseExceptionGroup[BaseException]) -> BaseException:
+    leaves: list[BaseException] = []
+
+    def walk(e: BaseException) -> None:
+        if isinstance(e, BaseExceptionGroup):
+            for sub in e.exceptions:
+                walk(sub)
+        else:
+            leaves.append(e)
+
+    walk(eg)
+    for leaf in leaves:
+        if isinstance(leaf, KeyboardInterrupt):
+            return leaf
+    return leaves[0] if len(leaves) == 1 else eg
+
+
+def _summary(failed: dict[Derivation, BuildError]) -> BuildError:
+    real = {d: e for d, e in failed.items() if not isinstance(e, DependencyFailed)}
+    if len(real) == 1 and len(failed) == 1:
+        (err,) = real.values()
+        return err
+    first = next(iter(real.values()), next(iter(failed.values())))
+    skipped = len(failed) - len(real)
+    extra = f" ({skipped} dependents not attempted)" if skipped else ""
+    err = BuildError(f"realize: {len(real)} derivation(s) failed{extra}; first: {first}")
+    if len(real) == 1:
+        err = type(first)(f"{first}{extra}")
+        err.__cause__ = first.__cause__
+    return err
+
+
+def _protected_plan(store: LocalStore, roots: list[Derivation],
+                    force: Sequence[Derivation]) -> Plan:
+    """A plan whose known outputs are temp roots of this process (so stay valid).
+
+    A path collected between planning and protecting makes its derivation
+    needed again: plan once more (a collection can only remove so much).
+    """
+    for _ in range(3):
+        plan = make_plan(store, roots, force)
+        if not protect(store, plan.known.values()):
+            return plan
+    return make_plan(store, roots, force)
+
+
+def realize(store: LocalStore, roots: Sequence[Derivation],
+            opts: BuildOptions | None = None) -> Outcome:
+    """Realize ``roots`` (write their ``.drv`` files, then build what is missing).
+
+    Returns the output paths per root. Raises :class:`BuildError` when a
+    build failed (after the others were cancelled, or finished with
+    ``keep_going``); with ``dry_run`` nothing is written or built and the
+    outcome's ``plan`` says what would be.
+    """
+    opts = opts or BuildOptions()
+    roots = list(roots)
+    if opts.dry_run:
+        plan = make_plan(store, roots, roots if opts.check else ())
+        outs = [plan.outputs_of(r) or {} for r in roots]
+        return Outcome(outs, plan=plan)
+    instantiate(store, roots)
+    plan = _protected_plan(store, roots, roots if opts.check else ())
+    run = _Run(store, opts, plan, roots)
+    if plan.needed:
+        run.substituter.load()
+    run.progress.set_total(len(plan.needed))
+    try:
+        if plan.needed:
+            with store.temp_dir() as area:
+                trio.run(run.run, area.path)
+    except BaseExceptionGroup as eg:
+        raise _unwrap(eg) from None
+    finally:
+        run.progress.close()
+    if run.failed:
+        raise _summary(run.failed)
+    run.outcome.outputs = [run.plan.outputs_of(r) or {} for r in roots]
+    run.outcome.plan = plan
+    return run.outcome

@@ -1,0 +1,199 @@
+"""The sandbox, for real: what a build can and cannot see or do."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from build_helpers import Shell, build, out, read
+from sx.derivations.build.errors import BuildError
+from sx.derivations.build.linux import BwrapSandbox
+from sx.derivations.build.sandbox import SandboxError
+from sx.derivations.model import Output
+from sx.store.local import LocalStore
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture
+def store(both_store: LocalStore) -> LocalStore:
+    """Every sandbox test runs in plain mode and (as root) in mapped mode."""
+    return both_store
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A TCP server on the host's loopback that records what it receives."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    srv.settimeout(0.2)
+    got: list[bytes] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    got.append(conn.recv(100))
+                    conn.sendall(b"pong from host\n")
+                except OSError:
+                    pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield srv.getsockname()[1], got
+    stop.set()
+    t.join(5)
+    srv.close()
+
+
+def test_build_cannot_reach_the_network(store: LocalStore, sh: Shell,
+                                        listener: tuple[int, list[bytes]]) -> None:
+    port, got = listener
+    drv = sh("net", f"if echo ping | nc -w 2 127.0.0.1 {port} > /build/r 2>&1; "
+                    "then echo reached > $out; else echo unreachable > $out; fi; "
+                    "cat /proc/net/dev >> $out")
+    result = read(out(store, drv))
+    assert result.startswith("unreachable")
+    assert "eth" not in result and "ens" not in result
+    assert got == []
+
+
+def test_fixed_output_build_may_use_the_network(store: LocalStore, sh: Shell,
+                                               listener: tuple[int, list[bytes]]) -> None:
+    from sx.store.hashing import Digest
+
+    port, got = listener
+    expected = Digest.sha256(b"pong from host\n")
+    drv = sh("netfod", f"echo ping | nc -w 2 127.0.0.1 {port} > $out",
+             outputs=[Output("out", (expected,))])
+    assert read(out(store, drv)) == "pong from host\n"
+    assert got == [b"ping\n"]
+
+
+def test_build_cannot_see_host_files(store: LocalStore, sh: Shell) -> None:
+    drv = sh("host", "ls -a / > $out; cat /etc/passwd >> $out 2>&1 || echo no-passwd >> $out;"
+                     " ls /tmp >> $out 2>&1 || echo no-tmp >> $out; hostname >> $out; id >> $out;"
+                     " echo $PATH $HOME $TMPDIR $TZ $LC_ALL $SOURCE_DATE_EPOCH >> $out;"
+                     " pwd >> $out")
+    lines = read(out(store, drv)).splitlines()
+    assert lines[:6] == [".", "..", "build", "dev", "proc", "sx"]
+    text = "\n".join(lines)
+    assert "root:" not in text and "no-passwd" in text and "no-tmp" in text
+    assert "localhost" in lines
+    assert "uid=1000 gid=100" in text
+    assert "/path-not-set /homeless-shelter /build UTC C 1" in lines
+    assert lines[-1] == "/build"
+
+
+def test_build_cannot_write_its_inputs(store: LocalStore, sh: Shell) -> None:
+    dep = sh("dep", "mkdir $out; echo original > $out/f")
+    drv = sh("writer", f"(echo changed > {dep.out}/f) 2>/dev/null && echo wrote > $out;"
+                       f" (touch {dep.out}/new) 2>/dev/null && echo created >> $out;"
+                       f" (chmod 777 {dep.out}/f) 2>/dev/null && echo chmod >> $out;"
+                       " (touch /newfile) 2>/dev/null && echo root-writable >> $out;"
+                       " echo done >> $out", inputs=[dep])
+    o = build(store, drv)
+    assert read(store.real_path(o.outputs[0]["out"])) == "done\n"
+    dep_path = store.real_path(store.derivation_outputs(dep.drv_path)["out"])
+    assert read(os.path.join(dep_path, "f")) == "original\n"
+    assert os.listdir(dep_path) == ["f"]
+
+
+def test_build_sees_only_declared_inputs(store: LocalStore, sh: Shell) -> None:
+    declared = sh("declared", "echo a > $out")
+    other = sh("other", "echo b > $out")
+    build(store, declared, other)
+    drv = sh("lister", "ls /sx/store > $out", inputs=[declared])
+    o = build(store, drv)
+    seen = set(read(store.real_path(o.outputs[0]["out"])).split())
+    closure = {p.base for p in store.closure(
+        [store.derivation_outputs(declared.drv_path)["out"], sh.bb.path])}
+    scratch = seen - closure
+    assert closure <= seen
+    assert len(scratch) == 1 and next(iter(scratch)).endswith("-lister")
+    other_out = store.derivation_outputs(other.drv_path)["out"]
+    assert other_out.base not in seen
+
+
+def test_undeclared_input_use_fails(store: LocalStore, sh: Shell) -> None:
+    secret = sh("secret", "echo secret > $out")
+    path = build(store, secret).outputs[0]["out"]
+    drv = sh("sneaky", f"cat {path} > $out")
+    with pytest.raises(BuildError, match="exit code 1"):
+        build(store, drv)
+    assert store.derivation_outputs(drv.drv_path) == {}
+
+
+def test_missing_bwrap_is_a_clear_error_and_nothing_runs(store: LocalStore, sh: Shell,
+                                                          tmp_path: os.PathLike[str]) -> None:
+    marker = os.path.join(str(tmp_path), "ran")
+    drv = sh("nobwrap", f"touch {marker}; echo x > $out")
+    with pytest.raises(SandboxError, match="sandbox could not be set up: bubblewrap"):
+        build(store, drv, sandbox=BwrapSandbox("/nonexistent/bwrap"))
+    assert not os.path.exists(marker)
+    assert os.listdir(store.tmp) == []
+
+
+def test_sandbox_setup_failure_is_not_a_builder_failure(store: LocalStore, sh: Shell) -> None:
+    class Broken(BwrapSandbox):
+        def command(self, spec, status_fd):  # type: ignore[no-untyped-def]
+            argv = super().command(spec, status_fd)
+            i = argv.index("--")
+            return [*argv[:i], "--ro-bind", "/nonexistent-sx-test", "/x", *argv[i:]]
+
+    drv = sh("broken", "echo x > $out")
+    with pytest.raises(SandboxError, match="sandbox could not be set up: Can't find source"):
+        build(store, drv, sandbox=Broken())
+    assert store.derivation_outputs(drv.drv_path) == {}
+
+
+def test_builder_that_does_not_exist(store: LocalStore, sh: Shell) -> None:
+    from sx.derivations.model import derivation
+
+    drv = derivation("nobuilder", f"{sh.bb}/bin/nonexistent", srcs=[sh.bb])
+    with pytest.raises(BuildError, match=r"start builder .*nonexistent"):
+        build(store, drv)
+
+
+def test_private_dev_protects_host_dev_null(store: LocalStore, sh: Shell) -> None:
+    before = os.stat("/dev/null")
+    drv = sh("devnull", "rm -f /dev/null 2>/dev/null; echo x > /dev/null; echo ok > $out")
+    assert read(out(store, drv)) == "ok\n"
+    after = os.stat("/dev/null")
+    assert (before.st_rdev, before.st_ino) == (after.st_rdev, after.st_ino)
+
+
+def test_mapped_mode_is_used_where_possible(store: LocalStore, sh: Shell) -> None:
+    dep = sh("filedep", "echo data > $out")
+    drv = sh("probe", f"ls -ln {dep.out} > $out; grep -c ' /sx/store/' /proc/self/mountinfo"
+                      f" >> $out; (echo x >> {dep.out}) 2>/dev/null || echo denied >> $out",
+             inputs=[dep])
+    lines = read(out(store, drv)).splitlines()
+    mapped = os.geteuid() == 0 and "sx-mapped-" in store.root
+    owner = lines[0].split()[2]
+    assert owner == ("65534" if mapped else "1000")
+    # Mapped: the file input is a hard link, only busybox (a directory) is mounted.
+    assert int(lines[1]) == (1 if mapped else 2)
+    assert lines[2] == "denied"
+
+
+def test_symlink_and_file_inputs_appear_as_themselves(store: LocalStore, sh: Shell,
+                                                      tmp_path: os.PathLike[str]) -> None:
+    from sx.derivations.model import Source
+
+    link = os.path.join(str(tmp_path), "alink")
+    os.symlink("some/target", link)
+    src = Source(link, "alink")
+    drv = sh("links", f"readlink {src} > $out; test -L {src} && echo is-link >> $out",
+             srcs=[src])
+    assert read(out(store, drv)).splitlines() == ["some/target", "is-link"]
