@@ -464,21 +464,34 @@ class LocalStore:
 
     def register_realisation(self, r: Realisation, drv_path: StorePath | None = None) -> None:
         """Record (or merge signatures into) a realisation; the path must be valid."""
+        self.register_realisations([(r, drv_path)])
+
+    def register_realisations(
+        self, items: Iterable[tuple[Realisation, StorePath | None]]
+    ) -> None:
+        """Record many realisations in one transaction (all or nothing).
+
+        Each path must be valid. An existing realisation to a *different* path
+        is kept: the first result wins, and a later different one is a
+        reproducibility finding for the caller to report, not an update.
+        Signatures on the same result are merged.
+        """
         with self.db.write() as txn:
-            if not txn.has("paths", r.path.base.encode()):
-                raise MissingReference(f"register realisation {r.key}: {r.path} is not valid")
-            old = txn.get("realisations", r.key.encode())
-            if old is not None:
-                prev = Realisation.from_record(r.key, old)
-                if prev.path != r.path:
-                    # First one wins: a later different result is a reproducibility
-                    # failure the caller reports; it does not overwrite history.
-                    return
-                r = Realisation(r.drv_hash, r.output, r.path,
-                                tuple(set(prev.signatures) | set(r.signatures)))
-            txn.put("realisations", r.key.encode(), r.to_record())
-            if drv_path is not None:
-                txn.put("drvoutputs", f"{drv_path.base}!{r.output}".encode(), r.path.base)
+            for r, drv_path in items:
+                if not txn.has("paths", r.path.base.encode()):
+                    raise MissingReference(
+                        f"register realisation {r.key}: {r.path} is not valid")
+                old = txn.get("realisations", r.key.encode())
+                if old is not None:
+                    prev = Realisation.from_record(r.key, old)
+                    if prev.path != r.path:
+                        continue
+                    r = Realisation(r.drv_hash, r.output, r.path,
+                                    tuple(set(prev.signatures) | set(r.signatures)))
+                txn.put("realisations", r.key.encode(), r.to_record())
+                if drv_path is not None:
+                    txn.put("drvoutputs", f"{drv_path.base}!{r.output}".encode(),
+                            r.path.base)
 
     def all_realisations(self) -> list[Realisation]:
         """Every realisation in the database."""

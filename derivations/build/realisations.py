@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sx.store.errors import MissingReference
 from sx.store.info import Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -27,22 +26,5 @@ def write_realisations(store: LocalStore, items: Sequence[Item]) -> None:
     valid, and an existing realisation to another path is kept (a
     difference is a reproducibility finding, not an update).
     """
-    if not items:
-        return
-    batch = getattr(store, "register_realisations", None)
-    if batch is not None:
-        batch(list(items))
-        return
-    with store.db.write() as txn:
-        for r, drv_path in items:
-            if not txn.has("paths", r.path.base.encode()):
-                raise MissingReference(f"register realisation {r.key}: {r.path} is not valid")
-            old = txn.get("realisations", r.key.encode())
-            if old is not None:
-                prev = Realisation.from_record(r.key, old)
-                if prev.path != r.path:
-                    continue
-                r = Realisation(r.drv_hash, r.output, r.path,
-                                tuple(set(prev.signatures) | set(r.signatures)))
-            txn.put("realisations", r.key.encode(), r.to_record())
-            txn.put("drvoutputs", f"{drv_path.base}!{r.output}".encode(), r.path.base)
+    if items:
+        store.register_realisations(items)
