@@ -26,15 +26,13 @@ FORMAT = "sx-oci-1"
 
 
 def path_record(info: PathInfo) -> dict[str, Any]:
-    """One path's entry in :data:`PATHS_KEY` (signatures are not carried)."""
-    return {
-        "path": str(info.path),
-        "narHash": str(info.nar_hash),
-        "narSize": info.nar_size,
-        "references": [str(r) for r in info.references],
-        "deriver": str(info.deriver) if info.deriver else None,
-        "ca": info.ca,
-    }
+    """One path's entry in :data:`PATHS_KEY`: its JSON info without time or signatures.
+
+    Both vary between stores holding the same bytes, and images must not.
+    """
+    rec = info.to_json()
+    del rec["registrationTime"], rec["signatures"]
+    return rec
 
 
 def encode_paths(infos: list[PathInfo]) -> str:

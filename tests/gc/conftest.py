@@ -1,5 +1,8 @@
-"""Fixtures for the garbage collector's tests (defined in gc_support.py)."""
+"""Fixtures for the garbage collector's tests (defined in gc_support.py).
 
-from gc_support import helper, root, store, sx
+``root`` and ``store`` come from tests/conftest.py.
+"""
 
-__all__ = ["helper", "root", "store", "sx"]
+from gc_support import helper, sx
+
+__all__ = ["helper", "sx"]

@@ -19,20 +19,6 @@ HELPER = str(Path(__file__).with_name("gc_helper.py"))
 RunSx = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> str:
-    """A fresh physical store root."""
-    return str(tmp_path / "root")
-
-
-@pytest.fixture
-def store(root: str) -> Iterator[LocalStore]:
-    """A store in ``root``; its own temp roots are dropped so in-process GC sees garbage."""
-    s = LocalStore(root)
-    yield s
-    s.temp_roots.close()
-
-
 def sx_env(root: str) -> dict[str, str]:
     """Environment for sx processes on ``root`` (unbuffered, so lines arrive as printed)."""
     return {**os.environ, "SX_ROOT": root, "PYTHONUNBUFFERED": "1"}

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from gc_support import add, bulk, chain, registered_and_on_disk, root_link, sx_env
@@ -224,11 +225,9 @@ def test_dead_processes_temp_root_files_are_removed(store: LocalStore) -> None:
     p = add(store, "p")
     with open(os.path.join(d, "999999999-dead"), "w") as f:
         f.write(p.base + "\n")
-    with open(os.path.join(d, "999999998-empty"), "w"):
-        pass
+    Path(d, "999999998-empty").touch()
     own_empty = os.path.join(d, f"{os.getpid()}-starting")
-    with open(own_empty, "w"):
-        pass
+    Path(own_empty).touch()
     assert collect_garbage(store).deleted == [p]
     left = sorted(os.listdir(d))
     assert left == [os.path.basename(own_empty)]
