@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 
 .PHONY: install system-deps lint test test-fast demo bench bootstrap clean
 
-$(STAMP): pyproject.toml
+# The C extension (setup.py) needs the compiler from the system packages first.
+$(STAMP): pyproject.toml setup.py store/_narfill.c $(SYSSTAMP)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'

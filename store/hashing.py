@@ -8,7 +8,6 @@ pinned upstream tarballs).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import Protocol
@@ -70,6 +69,8 @@ class Digest:
     @classmethod
     def sha256(cls, data: bytes) -> Digest:
         """The sha256 digest of ``data``."""
+        import hashlib  # here, not at the top: loading OpenSSL adds ~10 ms to every command
+
         return cls("sha256", hashlib.sha256(data).digest())
 
 
@@ -94,6 +95,8 @@ class Hasher:
             self._other = None
         else:
             self._b3 = None
+            import hashlib
+
             self._other = hashlib.new(algo)
 
     def update(self, data: bytes | bytearray | memoryview) -> None:

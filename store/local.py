@@ -38,7 +38,7 @@ from sx.store.errors import (
     NotFound,
     StorageError,
 )
-from sx.store.fsutil import canonicalize, fsync_dir, remove_tree, syncfs
+from sx.store.fsutil import canonicalize, early_writeback, fsync_dir, remove_tree, syncfs
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
 from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
@@ -339,7 +339,8 @@ class LocalStore:
         self._require_valid(refs, f"add {src!r}")
         with self.temp_dir() as tmp:
             obj = os.path.join(tmp.path, "obj")
-            nar_hash, size = nar.copy_hashed(src, obj, "add")
+            with early_writeback(self.tmp):
+                nar_hash, size = nar.copy_hashed(src, obj, "add")
             path = make_path("source", nar_hash, name, refs)
             info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
                             ca=f"source:{nar_hash}")
@@ -518,7 +519,8 @@ class LocalStore:
                     what: str) -> str:
         """Unpack an archive into ``tmp`` and check it against ``info``; returns the object."""
         obj = os.path.join(tmp.path, "obj")
-        got_hash, got_size = nar.restore(read, obj, what)
+        with early_writeback(self.tmp):
+            got_hash, got_size = nar.restore(read, obj, what)
         if got_size != info.nar_size:
             raise Corrupt(f"import {info.path}: archive is {got_size} bytes, "
                           f"record says {info.nar_size}")

@@ -24,13 +24,29 @@ import os
 import queue
 import stat
 import struct
+import threading
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from types import ModuleType
+from typing import NamedTuple, Protocol, TypeAlias
 
 from sx.store.errors import InvalidInput, StorageError
+
+
+def _load_native() -> ModuleType | None:
+    """The C segment filler (``_narfill.c``), unless missing or disabled by ``SX_NATIVE=0``."""
+    if os.environ.get("SX_NATIVE", "1") == "0":
+        return None
+    try:
+        from sx.store import _narfill
+    except ImportError:
+        return None
+    return _narfill
+
+
+NATIVE: ModuleType | None = _load_native()
+"""The C segment filler in use, or None for the pure-Python loop (same results, slower)."""
 
 MAGIC = b"nix-archive-1"
 LARGE = 1 << 20
@@ -82,9 +98,11 @@ class Sink(Protocol):
         """Take the next ``size`` archive bytes: the contents of the file at ``path``."""
 
 
-@dataclass(slots=True)
-class _File:
-    """A regular file to read from ``src`` (and copy to ``dst``)."""
+class _File(NamedTuple):
+    """A regular file to read from ``src`` (and copy to ``dst``).
+
+    A plain tuple underneath, which is what the C filler takes.
+    """
 
     src: bytes
     dst: bytes | None
@@ -379,6 +397,11 @@ def _build(seg: _Segment, buffers: _Buffers, fix_mode: bool, verb: str) -> _Buil
 
 
 def _fill(seg: _Segment, view: memoryview, fix_mode: bool, verb: str) -> None:
+    if NATIVE is not None:
+        failed = NATIVE.fill(seg.pieces, view, fix_mode)
+        if failed is not None:
+            _raise_native(seg.pieces[failed[0]], failed[1], failed[2], verb)
+        return
     pos = 0
     for piece in seg.pieces:
         if isinstance(piece, bytes):
@@ -391,6 +414,19 @@ def _fill(seg: _Segment, view: memoryview, fix_mode: bool, verb: str) -> None:
             if piece.dst is not None:
                 _write_copy(piece, view[pos:end], fix_mode, verb)
         pos = end
+
+
+def _raise_native(piece: bytes | _File, what: int, err: int, verb: str) -> None:
+    """The exception the Python loop raises for the failure the C filler reported."""
+    assert NATIVE is not None and isinstance(piece, _File)
+    if what == NATIVE.FAIL_SHRANK:
+        raise InvalidInput(f"{verb} {_shown(piece.src)}: file shrank while reading")
+    e = OSError(err, os.strerror(err))
+    if err == errno.ENOENT:
+        e = FileNotFoundError(err, os.strerror(err))
+    if what == NATIVE.FAIL_SOURCE:
+        raise _source_error(verb, piece.src, e)
+    raise _dest_error(verb, piece.src, e)
 
 
 # ---- driving it ------------------------------------------------------------------------
@@ -409,6 +445,63 @@ def _deliver(sink: Sink, result: _Built | _File, buffers: _Buffers) -> None:
         buffers.put(result.buf)
 
 
+class _Job:
+    """One segment to build on a worker; ``done`` is set when it is built or failed."""
+
+    __slots__ = ("done", "error", "result", "seg")
+
+    def __init__(self, seg: _Segment) -> None:
+        self.seg = seg
+        self.done = threading.Event()
+        self.result: _Built | _File | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> _Built | _File:
+        """Wait for the job; its result, or raise what it raised."""
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+class _Workers:
+    """A few threads that build segments (concurrent.futures would cost every command's
+    start-up ~14 ms of imports, for what these thirty lines do)."""
+
+    def __init__(self, n: int, buffers: _Buffers, fix_mode: bool, verb: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._stopping = False
+        self._args = (buffers, fix_mode, verb)
+        self._threads = [threading.Thread(target=self._work, name=f"sx-archive-{i}", daemon=True)
+                         for i in range(n)]
+        for t in self._threads:
+            t.start()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if not self._stopping:
+                try:
+                    job.result = _build(job.seg, *self._args)
+                except BaseException as e:
+                    job.error = e
+            job.done.set()
+
+    def submit(self, seg: _Segment) -> _Job:
+        """Queue ``seg``; jobs are picked up in submission order."""
+        job = _Job(seg)
+        self._jobs.put(job)
+        return job
+
+    def close(self, abandon: bool) -> None:
+        """Stop the threads and wait for them; ``abandon`` skips jobs not started yet."""
+        self._stopping = abandon
+        for _ in self._threads:
+            self._jobs.put(None)
+        for t in self._threads:
+            t.join()
+
+
 def _run(segments: Iterator[_Segment], sink: Sink, fix_mode: bool, verb: str) -> None:
     buffers = _Buffers()
     first = next(segments, None)
@@ -418,20 +511,22 @@ def _run(segments: Iterator[_Segment], sink: Sink, fix_mode: bool, verb: str) ->
         if first is not None:
             _deliver(sink, _build(first, buffers, fix_mode, verb), buffers)
         return
-    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="sx-archive") as pool:
-        window: deque[Future[_Built | _File]] = deque()
-        try:
-            for seg in itertools.chain((first, second), segments):
-                assert seg is not None
-                window.append(pool.submit(_build, seg, buffers, fix_mode, verb))
-                while window and (len(window) >= _WINDOW or window[0].done()):
-                    _deliver(sink, window.popleft().result(), buffers)
-            while window:
-                _deliver(sink, window.popleft().result(), buffers)
-        except BaseException:
-            for fut in window:
-                fut.cancel()
-            raise
+    workers = _Workers(_WORKERS, buffers, fix_mode, verb)
+    failed = True
+    try:
+        window: deque[_Job] = deque()
+        for seg in itertools.chain((first, second), segments):
+            assert seg is not None
+            window.append(workers.submit(seg))
+            while window and (len(window) >= _WINDOW or window[0].done.is_set()):
+                _deliver(sink, window.popleft().outcome(), buffers)
+        while window:
+            _deliver(sink, window.popleft().outcome(), buffers)
+        failed = False
+    finally:
+        # Nothing may still write into the copy when this returns (the caller
+        # removes it on error), so running jobs are waited for.
+        workers.close(abandon=failed)
 
 
 def _umask() -> int:

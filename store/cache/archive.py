@@ -25,7 +25,7 @@ from sx.store import nar
 from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
 from sx.store.cache.unpack import restore_whole
 from sx.store.errors import Corrupt, HashMismatch, InvalidInput, StorageError
-from sx.store.fsutil import canonicalize
+from sx.store.fsutil import canonicalize, early_writeback
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
@@ -148,7 +148,8 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
     try:
         reader = zstandard.ZstdDecompressor().stream_reader(
             cast(IO[bytes], raw), read_size=_CHUNK, read_across_frames=False)
-        nar_hash, nar_size = restore_whole(reader.read, obj, what)
+        with early_writeback(store.tmp):
+            nar_hash, nar_size = restore_whole(reader.read, obj, what)
         raw.drain()
     except zstandard.ZstdError as e:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} does not decompress: {e}") from e

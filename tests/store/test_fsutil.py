@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -121,9 +122,61 @@ def test_syncfs_failure_is_a_storage_error(tmp_path: Path,
         def syncfs(self, fd: int) -> int:
             return -1
 
-    monkeypatch.setattr(fsutil, "_libc", Failing())
+    monkeypatch.setattr(fsutil, "_libc", Failing)
     with pytest.raises(StorageError, match="sync"):
         syncfs(str(tmp_path))
+
+
+def _writeback_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "sx-writeback"]
+
+
+def test_early_writeback_flushes_while_writing_and_stops(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.store import fsutil
+
+    calls: list[str] = []
+    flushed = threading.Event()
+
+    def record(path: str) -> None:
+        calls.append(path)
+        flushed.set()
+
+    monkeypatch.setattr(fsutil, "syncfs", record)
+    monkeypatch.setattr(fsutil, "WRITEBACK_INTERVAL", 0.01)
+    where = str(tmp_path)
+    with fsutil.early_writeback(where):
+        with fsutil.early_writeback(where):
+            # Nested (and concurrent) users of one path share one flusher.
+            assert len(_writeback_threads()) == 1
+            assert flushed.wait(10)
+        assert _writeback_threads()
+    for t in _writeback_threads():
+        t.join(10)
+    assert not _writeback_threads()
+    assert set(calls) == {where}
+    stopped = len(calls)
+    time.sleep(0.05)
+    assert len(calls) == stopped
+
+
+def test_early_writeback_leaves_failures_to_the_final_sync(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.store import fsutil
+
+    attempts = threading.Event()
+
+    def failing(path: str) -> None:
+        attempts.set()
+        raise StorageError(f"sync {path}: Input/output error")
+
+    monkeypatch.setattr(fsutil, "syncfs", failing)
+    monkeypatch.setattr(fsutil, "WRITEBACK_INTERVAL", 0.01)
+    with fsutil.early_writeback(str(tmp_path)):
+        assert attempts.wait(10)
+        time.sleep(0.03)
+        # The flusher kept going after a failure rather than dying with a traceback.
+        assert _writeback_threads()
 
 
 # ---- temp roots ----------------------------------------------------------------------------

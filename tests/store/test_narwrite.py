@@ -1,7 +1,8 @@
 """The archive writer: segments, threads, canonical copies, and its errors.
 
 A deliberately naive reference writer (recursive, one file at a time)
-checks the threaded one under every segmenting and threading setting.
+checks the threaded one under every segmenting and threading setting, with
+the C segment filler (store/_narfill.c) and with the pure-Python loop.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import os
 import socket
 import stat
 import struct
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from store_helpers import MIB, many_files, pseudo, rich_tree, shape, write
@@ -69,13 +73,34 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     yield
 
 
-def test_threaded_writer_equals_reference(mixed: Path, engine: None) -> None:
+@pytest.fixture(params=["native", "python"])
+def impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which segment filler runs: the C one or the Python loop."""
+    if request.param == "python":
+        monkeypatch.setattr(narwrite, "NATIVE", None)
+    else:
+        assert narwrite.NATIVE is not None, "the C extension sx.store._narfill is not built"
+    return str(request.param)
+
+
+def test_native_filler_is_built_and_can_be_disabled() -> None:
+    # setup.py builds it when a C compiler is present; `make install` provides one.
+    assert narwrite.NATIVE is not None, "sx.store._narfill is missing: is gcc installed?"
+    code = "from sx.store import narwrite; print(narwrite.NATIVE is None)"
+    env = {**os.environ, "SX_NATIVE": "0"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == "True"
+
+
+def test_threaded_writer_equals_reference(mixed: Path, engine: None, impl: str) -> None:
     data = nar.dump_bytes(mixed)
     assert data == ref_archive(mixed)
     assert nar.hash_path(mixed) == (Digest.b3(data), len(data))
 
 
-def test_file_sink_equals_reference(mixed: Path, engine: None, tmp_path: Path) -> None:
+def test_file_sink_equals_reference(mixed: Path, engine: None, impl: str,
+                                    tmp_path: Path) -> None:
     with open(tmp_path / "out.nar", "wb") as f:
         sink = nar.FileSink(f)
         nar.dump(mixed, sink)
@@ -83,7 +108,8 @@ def test_file_sink_equals_reference(mixed: Path, engine: None, tmp_path: Path) -
     assert sink.size == len(ref_archive(mixed))
 
 
-def test_copy_is_canonical_and_hashed(mixed: Path, engine: None, tmp_path: Path) -> None:
+def test_copy_is_canonical_and_hashed(mixed: Path, engine: None, impl: str,
+                                      tmp_path: Path) -> None:
     dst = tmp_path / "copy"
     digest, size = nar.copy_hashed(mixed, dst)
     assert (digest, size) == nar.hash_path(mixed) == nar.hash_path(dst)
@@ -100,15 +126,19 @@ def test_copy_is_canonical_and_hashed(mixed: Path, engine: None, tmp_path: Path)
 
 @pytest.mark.parametrize(("mode", "executable"), [
     (0o644, False), (0o744, True), (0o700, True), (0o654, False), (0o645, False), (0o400, False)])
-def test_only_the_owner_exec_bit_counts(tmp_path: Path, mode: int, executable: bool) -> None:
-    f = write(tmp_path / "f", "x")
+def test_only_the_owner_exec_bit_counts(tmp_path: Path, mode: int, executable: bool,
+                                        impl: str) -> None:
+    tree = tmp_path / "tree"
+    f = write(tree / "f", "x")
+    write(tree / "g", "a second file, so that the tree goes through the segment filler")
     f.chmod(mode)
-    nar.copy_hashed(f, tmp_path / "copy")
-    assert stat.S_IMODE(os.lstat(tmp_path / "copy").st_mode) == (0o555 if executable else 0o444)
+    nar.copy_hashed(tree, tmp_path / "copy")
+    assert stat.S_IMODE(os.lstat(tmp_path / "copy" / "f").st_mode) == (
+        0o555 if executable else 0o444)
     assert (b"executable" in nar.dump_bytes(f)) is executable
 
 
-def test_copy_ignores_a_strict_umask(tmp_path: Path) -> None:
+def test_copy_ignores_a_strict_umask(tmp_path: Path, impl: str) -> None:
     tree = rich_tree(tmp_path / "tree")
     old = os.umask(0o077)
     try:
@@ -151,37 +181,56 @@ def test_missing_source_is_refused(tmp_path: Path) -> None:
         nar.hash_path(tmp_path / "absent")
 
 
-def test_file_vanishing_while_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _before_fill(monkeypatch: pytest.MonkeyPatch,
+                 hook: Callable[[narwrite._File], None]) -> None:
+    """Run ``hook`` on each file of a segment just before the segment is filled."""
+    real = narwrite._fill
+
+    def fill(seg: narwrite._Segment, *args: Any) -> None:
+        for piece in seg.pieces:
+            if isinstance(piece, narwrite._File):
+                hook(piece)
+        real(seg, *args)
+
+    monkeypatch.setattr(narwrite, "_fill", fill)
+
+
+def test_file_vanishing_while_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      impl: str) -> None:
     tree = many_files(tmp_path / "tree", 40)
-    real = narwrite._read_into
 
-    def vanish(f: narwrite._File, out: memoryview, verb: str) -> None:
-        if f.src.endswith(b"f00017"):
+    victims = [b"f00017"]
+
+    def vanish(f: narwrite._File) -> None:
+        if victims and f.src.endswith(victims[0]):
             os.unlink(f.src)
-        real(f, out, verb)
+            victims.pop(0)
 
-    monkeypatch.setattr(narwrite, "_read_into", vanish)
+    _before_fill(monkeypatch, vanish)
     with pytest.raises(InvalidInput, match=r"f00017'?: vanished while reading"):
         nar.hash_path(tree)
+    victims.append(b"f00018")
+    with pytest.raises(InvalidInput, match=r"f00018'?: vanished while reading"):
+        nar.copy_hashed(tree, tmp_path / "copy", "add")
 
 
 @pytest.mark.parametrize("size", [5000, 3 * MIB])
 def test_file_shrinking_while_copying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      size: int) -> None:
+                                      size: int, impl: str) -> None:
     tree = tmp_path / "tree"
     write(tree / "victim", pseudo("v", size))
     write(tree / "other", "x")
-    real_read, real_copy = narwrite._read_into, narwrite._copy_large
+    real_copy = narwrite._copy_large
 
-    def shrink_then_read(f: narwrite._File, out: memoryview, verb: str) -> None:
-        os.truncate(f.src, 10)
-        real_read(f, out, verb)
+    def shrink(f: narwrite._File) -> None:
+        if f.src.endswith(b"victim"):
+            os.truncate(f.src, 10)
 
     def shrink_then_copy(f: narwrite._File, fix_mode: bool, verb: str) -> None:
-        os.truncate(f.src, 10)
+        shrink(f)
         real_copy(f, fix_mode, verb)
 
-    monkeypatch.setattr(narwrite, "_read_into", shrink_then_read)
+    _before_fill(monkeypatch, shrink)
     monkeypatch.setattr(narwrite, "_copy_large", shrink_then_copy)
     with pytest.raises(InvalidInput, match=r"victim'?: file shrank while reading"):
         nar.copy_hashed(tree, tmp_path / "copy")
@@ -217,26 +266,115 @@ def test_unreadable_directory_is_bad_input(tmp_path: Path,
         nar.hash_path(tree)
 
 
-def test_unwritable_destination_is_a_storage_error(tmp_path: Path) -> None:
+def test_unwritable_destination_is_a_storage_error(tmp_path: Path, impl: str) -> None:
     tree = rich_tree(tmp_path / "tree")
     with pytest.raises(StorageError, match="cannot write the copy"):
         nar.copy_hashed(tree, tmp_path / "no" / "such" / "dir")
 
 
-def test_worker_errors_stop_the_walk_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_errors_stop_the_walk_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           impl: str) -> None:
     tree = many_files(tmp_path / "tree", 3000, size=100)
     seen: list[bytes] = []
-    real = narwrite._read_into
 
-    def fail_first(f: narwrite._File, out: memoryview, verb: str) -> None:
+    def fail_first(f: narwrite._File) -> None:
         seen.append(f.src)
         if len(seen) == 1:
             raise InvalidInput("read: planted failure")
-        real(f, out, verb)
 
     monkeypatch.setattr(narwrite, "_SEGMENT_BYTES", 1000)
-    monkeypatch.setattr(narwrite, "_read_into", fail_first)
+    _before_fill(monkeypatch, fail_first)
     with pytest.raises(InvalidInput, match="planted failure"):
         nar.hash_path(tree)
     # The window bounds how far the walk got ahead of the failure.
     assert len(seen) < 3000
+
+
+# ---- the C filler's own contract (what narwrite relies on) ---------------------------
+
+
+def _segment(*pieces: bytes | narwrite._File) -> narwrite._Segment:
+    return narwrite._Segment(list(pieces), sum(
+        len(p) if isinstance(p, bytes) else p.size for p in pieces))
+
+
+def _fill_both(seg: narwrite._Segment, monkeypatch: pytest.MonkeyPatch,
+               fix_mode: bool = False) -> list[BaseException | bytes]:
+    """Fill ``seg`` with each filler; what each raised or produced."""
+    outcomes: list[BaseException | bytes] = []
+    native = narwrite.NATIVE
+    assert native is not None
+    for filler in (native, None):
+        monkeypatch.setattr(narwrite, "NATIVE", filler)
+        buf = bytearray(seg.size)
+        try:
+            narwrite._fill(seg, memoryview(buf), fix_mode, "add")
+            outcomes.append(bytes(buf))
+        except (InvalidInput, StorageError) as e:
+            outcomes.append(e)
+    return outcomes
+
+
+@pytest.mark.parametrize("case", ["missing", "symlink", "shrank", "copy-exists", "dir"])
+def test_native_and_python_fillers_fail_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              case: str) -> None:
+    src = write(tmp_path / "src", "twelve bytes")
+    dst = tmp_path / "dst"
+    size = 12
+    if case == "missing":
+        src = tmp_path / "absent"
+    elif case == "symlink":
+        os.symlink("src", tmp_path / "link")
+        src = tmp_path / "link"
+    elif case == "shrank":
+        size = 20
+    elif case == "copy-exists":
+        write(dst, "in the way")
+    else:
+        src = tmp_path
+    f = narwrite._File(os.fsencode(src), os.fsencode(dst), size, False)
+    seg = _segment(b"framing!", f, b"more....")
+    native, python = _fill_both(seg, monkeypatch)
+    assert isinstance(native, BaseException) and isinstance(python, BaseException)
+    assert type(native) is type(python) and str(native) == str(python)
+    expected = {"missing": "vanished while reading", "symlink": "Too many levels",
+                "shrank": "file shrank", "copy-exists": "cannot write the copy: File exists",
+                "dir": "Is a directory"}[case]
+    assert expected in str(native)
+
+
+def test_native_and_python_fillers_write_the_same(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [write(tmp_path / f"f{i}", pseudo(str(i), n)) for i, n in enumerate([0, 1, 4097, 9])]
+    copies = []
+    for tag in ("native", "python"):
+        pieces: list[bytes | narwrite._File] = [b"head"]
+        for i, f in enumerate(files):
+            pieces += [narwrite._File(os.fsencode(f), os.fsencode(tmp_path / f"{tag}{i}"),
+                                      f.stat().st_size, i % 2 == 1), b"sep"]
+        copies.append(_segment(*pieces))
+    native_buf, python_buf = bytearray(copies[0].size), bytearray(copies[1].size)
+    assert narwrite.NATIVE is not None
+    narwrite._fill(copies[0], memoryview(native_buf), True, "add")
+    monkeypatch.setattr(narwrite, "NATIVE", None)
+    narwrite._fill(copies[1], memoryview(python_buf), True, "add")
+    assert native_buf == python_buf
+    assert native_buf.startswith(b"head") and b"sep" in native_buf
+    for i, f in enumerate(files):
+        a, b = os.lstat(tmp_path / f"native{i}"), os.lstat(tmp_path / f"python{i}")
+        assert (a.st_mode, a.st_mtime) == (b.st_mode, b.st_mtime)
+        assert stat.S_IMODE(a.st_mode) == (0o555 if i % 2 else 0o444) and a.st_mtime == 1
+        assert (tmp_path / f"native{i}").read_bytes() == f.read_bytes()
+
+
+def test_native_filler_refuses_malformed_requests(tmp_path: Path) -> None:
+    native = narwrite.NATIVE
+    assert native is not None
+    with pytest.raises(TypeError, match="a piece is bytes or"):
+        native.fill(["text is not bytes"], bytearray(16), False)
+    with pytest.raises(TypeError, match="src and dst are bytes"):
+        native.fill([("src", None, 1, False)], bytearray(16), False)
+    with pytest.raises(ValueError, match="segment of 17 bytes, buffer of 16"):
+        native.fill([b"x" * 17], bytearray(16), False)
+    with pytest.raises(TypeError):
+        native.fill([b"x"], b"read-only buffer", False)
