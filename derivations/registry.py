@@ -28,4 +28,11 @@ REGISTRY: dict[str, str] = {
     "bootstrap": "sx.derivations.bootstrap.toolchain.chain:bootstrap",
     "make": "sx.derivations.bootstrap.toolchain.binutils:gnu_make",
     "binutils": "sx.derivations.bootstrap.toolchain.binutils:binutils",
+    "tar": "sx.derivations.bootstrap.toolchain.userland:gnu_tar",
+    "sed": "sx.derivations.bootstrap.toolchain.userland:gnu_sed",
+    "gzip": "sx.derivations.bootstrap.toolchain.userland:gzip",
+    "xz": "sx.derivations.bootstrap.toolchain.userland:xz",
+    "bash": "sx.derivations.bootstrap.toolchain.userland:bash",
+    "coreutils": "sx.derivations.bootstrap.toolchain.userland:coreutils",
+    "userland": "sx.derivations.bootstrap.toolchain.userland:userland",
 }

@@ -21,6 +21,12 @@ stages=(
     "musl-2|musl rebuilt by the static tcc"
     "make|GNU make 4.3 by the static tcc (hand-written config.h)"
     "binutils|binutils 2.40 by make, busybox and the static tcc"
+    "tar|GNU tar 1.34 by make, busybox and the static tcc (unpacks the later sources)"
+    "sed|GNU sed 4.9 by the static tcc"
+    "gzip|gzip 1.12 by the static tcc"
+    "xz|XZ Utils 5.4.1 by the static tcc"
+    "bash|bash 5.2.15 by the static tcc"
+    "coreutils|GNU coreutils 9.1 by the static tcc"
 )
 
 now() { date +%s.%N; }

@@ -7,7 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
-from sx.derivations.bootstrap.toolchain import binutils, chain, ddc, debian, musl, seeds, tcc
+from sx.derivations.bootstrap.toolchain import (
+    binutils,
+    chain,
+    ddc,
+    debian,
+    musl,
+    seeds,
+    tcc,
+    userland,
+)
 from sx.derivations.model import BUILTIN_FETCHURL
 from sx.derivations.registry import REGISTRY
 from sx.store.errors import InvalidInput, NotFound
@@ -137,7 +146,7 @@ def test_bootstrap_stages_are_registry_names_in_build_order() -> None:
     positions = [script.index(f'"{n}|') for n in names]
     assert positions == sorted(positions)
     drvs = chain.bootstrap()
-    assert drvs[-1] == binutils.binutils()
+    assert drvs[-1] == userland.coreutils()
     assert len({d.drv_path for d in drvs}) == len(drvs)
 
 

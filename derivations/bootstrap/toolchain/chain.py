@@ -16,6 +16,7 @@ from sx.derivations.bootstrap.toolchain.musl import (
 )
 from sx.derivations.bootstrap.toolchain.seeds import busybox, seed
 from sx.derivations.bootstrap.toolchain.tcc import tcc1, tcc_generation
+from sx.derivations.bootstrap.toolchain.userland import userland
 from sx.derivations.model import Derivation
 
 
@@ -48,6 +49,12 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("musl-2", "musl rebuilt by the static tcc"),
     ("make", "GNU make 4.3 by the static tcc (hand-written config.h)"),
     ("binutils", "binutils 2.40 by make, busybox and the static tcc"),
+    ("tar", "GNU tar 1.34 by make, busybox and the static tcc (unpacks the later sources)"),
+    ("sed", "GNU sed 4.9 by the static tcc"),
+    ("gzip", "gzip 1.12 by the static tcc"),
+    ("xz", "XZ Utils 5.4.1 by the static tcc"),
+    ("bash", "bash 5.2.15 by the static tcc"),
+    ("coreutils", "GNU coreutils 9.1 by the static tcc"),
 )
 """(registry name, description) of each stage, in build order."""
 
@@ -55,4 +62,4 @@ STAGES: tuple[tuple[str, str], ...] = (
 def bootstrap() -> list[Derivation]:
     """Every derivation of the chain (realizing the last ones builds the rest)."""
     return [*seeds(), *tcc_stage(), musl1(), *tcc_musl_stage(), *fixpoint_stage(), musl2(),
-            gnu_make(), binutils()]
+            gnu_make(), binutils(), *userland()]

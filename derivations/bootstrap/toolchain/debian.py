@@ -66,6 +66,10 @@ BINARY_PACKAGES: dict[str, DebFile] = {d.package: d for d in (
          "pool/main/g/gcc-12/cpp-12_12.2.0-14+deb12u1_amd64.deb",
          "fedbb98e877adde83c983c6071537ea25ac52b277ac6e4637d85025949ca1454",
          "4ad21225f96b11447b3d41a14b75d4a40d2092f94182e8b500636ba9b3cef488", 9767788),
+    _pkg("g++-12", "12.2.0-14+deb12u1",
+         "pool/main/g/gcc-12/g++-12_12.2.0-14+deb12u1_amd64.deb",
+         "68b182badae4ace7d472f1393c559d3532a95a2d70817498b10bb481d2627251",
+         "880e5967e85bfdffd24f30dbc51231e72cf9cc7b13e565c1119341e5f1103cf3", 10694076),
     _pkg("gcc-12", "12.2.0-14+deb12u1",
          "pool/main/g/gcc-12/gcc-12_12.2.0-14+deb12u1_amd64.deb",
          "b46f33cc2ec245e435e043807038cecf4b201ef004800e9dfc1455240360e49d",
@@ -154,6 +158,10 @@ BINARY_PACKAGES: dict[str, DebFile] = {d.package: d for d in (
          "pool/main/m/mpfr4/libmpfr6_4.2.0-1_amd64.deb",
          "37b7a2b4e78890b6a074777f27b96c84f58e81558ba08410c2b6c0ca4a4ad77b",
          "b2f09c23e60e9ab782d454c24fa3ae9686076eb4ef0c43a5e741409ddc503a39", 700900),
+    _pkg("libstdc++-12-dev", "12.2.0-14+deb12u1",
+         "pool/main/g/gcc-12/libstdc++-12-dev_12.2.0-14+deb12u1_amd64.deb",
+         "d28def6c23630432b57cb38a4c2fd67a79d4e0484027386ca6e8d6005c3d7a73",
+         "02f3c4090fdbc467429fad12bf129fa295c25409c3994a5483ac3b0e9873bbff", 2047292),
     _pkg("libstdc++6", "12.2.0-14+deb12u1",
          "pool/main/g/gcc-12/libstdc++6_12.2.0-14+deb12u1_amd64.deb",
          "5cd3171216d4ab0fc911cfe9c35509bf2dd8f47761c43b7f6a4296701551a24d",
@@ -260,6 +268,58 @@ MAKE_ORIG = _pkg(
 """GNU make 4.3, Debian's DFSG repack (the non-free manual removed): not upstream's file."""
 
 
+GCC_ORIG = _pkg(
+    "gcc-12", "12.2.0-14+deb12u1",
+    "pool/main/g/gcc-12/gcc-12_12.2.0.orig.tar.gz",
+    "b8298be16aeeb96a889c6afed0a8e2241b47452e89cc81fe65ea849d5c740fcb",
+    "a5150802d173efea197c8b70a57566f8c1565285e3859ff0b724eb98766e7d22", 87090343)
+"""gcc 12.2.0 as Debian packs it: a tarball around ``GCC_INNER`` (plus newlib and gm2)."""
+
+GCC_INNER = "gcc-12-12.2.0/gcc-12.2.0-dfsg.tar.xz"
+"""The member of GCC_ORIG that holds gcc itself (a DFSG repack, top directory gcc-12.2.0)."""
+
+GMP_ORIG = _pkg(
+    "gmp", "2:6.2.1+dfsg1-1.1",
+    "pool/main/g/gmp/gmp_6.2.1+dfsg1.orig.tar.xz",
+    "471b9e463e04362a0124f215afc5f0a4b99caedeeb62634c61bbc12988efa64c",
+    "be7282f2496982baf5c0a4e0c09ce2ec4d2e7269c9c1bed17e46512c26816cb4", 1787428)
+"""GMP 6.2.1, Debian's DFSG repack: not upstream's release file."""
+
+MPFR_ORIG = _pkg(
+    "mpfr4", "4.2.0-1",
+    "pool/main/m/mpfr4/mpfr4_4.2.0.orig.tar.xz",
+    "06a378df13501248c1b2db5aa977a2c8126ae849a9d9b7be2546fb4a9c26d993",
+    "4e95c8d9eda9a18d01dd3ac5879437c51aa0357b6feb997aa4aeb30762a903e1", 1477532)
+"""MPFR 4.2.0: byte for byte upstream's release file mpfr-4.2.0.tar.xz."""
+
+MPC_ORIG = _pkg(
+    "mpclib3", "1.3.1-1",
+    "pool/main/m/mpclib3/mpclib3_1.3.1.orig.tar.gz",
+    "ab642492f5cf882b74aa0cb730cd410a81edcdbec895183ce930e706c1c759b8",
+    "86d083c43c08e98d4470c006a01e0df727c8ff56ddd2956b170566ba8c9a46de", 773573)
+"""GNU MPC 1.3.1: byte for byte upstream's release file mpc-1.3.1.tar.gz."""
+
+
+def gcc_source() -> Derivation:
+    """The fetch of gcc-12's orig tarball (Debian's wrapper around the DFSG tarball)."""
+    return fetch_file(GCC_ORIG, binary_seed=False)
+
+
+def gmp_source() -> Derivation:
+    """The fetch of GMP's orig tarball (Debian's DFSG repack of 6.2.1)."""
+    return fetch_file(GMP_ORIG, binary_seed=False)
+
+
+def mpfr_source() -> Derivation:
+    """The fetch of MPFR's orig tarball (upstream's 4.2.0 release file)."""
+    return fetch_file(MPFR_ORIG, binary_seed=False)
+
+
+def mpc_source() -> Derivation:
+    """The fetch of GNU MPC's orig tarball (upstream's 1.3.1 release file)."""
+    return fetch_file(MPC_ORIG, binary_seed=False)
+
+
 def musl_source() -> Derivation:
     """The fetch of musl's orig tarball (upstream's release file)."""
     return fetch_file(MUSL_ORIG, binary_seed=False)
@@ -273,3 +333,76 @@ def binutils_source() -> Derivation:
 def make_source() -> Derivation:
     """The fetch of GNU make's orig tarball (Debian's DFSG repack of 4.3)."""
     return fetch_file(MAKE_ORIG, binary_seed=False)
+
+
+TAR_ORIG = _pkg(
+    "tar", "1.34+dfsg-1.2+deb12u1",
+    "pool/main/t/tar/tar_1.34+dfsg.orig.tar.xz",
+    "7d57029540cb928394defb3b377b3531237c947e795b51aa8acac0c5ba0e4844",
+    "8e30f762e5a6855850ed26c552cbdca98cfb84c30ebac6d4f889ce18d5dd3af7", 1981736)
+"""GNU tar 1.34, Debian's DFSG repack (a ustar archive): not upstream's release file."""
+
+SED_ORIG = _pkg(
+    "sed", "4.9-1+deb12u1",
+    "pool/main/s/sed/sed_4.9.orig.tar.xz",
+    "6e226b732e1cd739464ad6862bd1a1aba42d7982922da7a53519631d24975181",
+    "f9dc5a457400d6d12c493b1b079fca79fbc71eec41432ce1db6003b34478b6d7", 1397092)
+"""GNU sed 4.9: byte for byte upstream's ``sed-4.9.tar.xz`` (the same sha256)."""
+
+GZIP_ORIG = _pkg(
+    "gzip", "1.12-1",
+    "pool/main/g/gzip/gzip_1.12.orig.tar.xz",
+    "ce5e03e519f637e1f814011ace35c4f87b33c0bbabeec35baf5fbd3479e91956",
+    "fb8eb72ab23377db9a47608dc03fe30e08b5f8be0d150611bfca4654c752c6f4", 825548)
+"""gzip 1.12: upstream's ``gzip-1.12.tar.xz`` (same sha256; Debian ships its signature)."""
+
+XZ_ORIG = _pkg(
+    "xz-utils", "5.4.1-1+deb12u1",
+    "pool/main/x/xz-utils/xz-utils_5.4.1.orig.tar.xz",
+    "5d9827aa1875b21c288f78864bb26d2650b436ea8d2cad364e4921eb6266a5a5",
+    "b57b519a63c2c9c6e146c02fa2600b6d2480e8d4519679c0e6eb25be782c82ea", 1485272)
+"""XZ Utils 5.4.1: upstream's ``xz-5.4.1.tar.xz`` (same sha256; Debian ships its signature)."""
+
+BASH_ORIG = _pkg(
+    "bash", "5.2.15-2",
+    "pool/main/b/bash/bash_5.2.15.orig.tar.gz",
+    "7a315bc0e9d90713159e4390ec1096a41e4f33cd8cc3d1a749a8e5ad56600f51",
+    "73516a1e388806bc4911dfb269ac6596352603ceef259686137d9892911aa77f", 9997221)
+"""bash 5.2.15 as Debian packed it: not upstream's ``bash-5.2.15.tar.gz`` (different bytes)."""
+
+COREUTILS_ORIG = _pkg(
+    "coreutils", "9.1-1",
+    "pool/main/c/coreutils/coreutils_9.1.orig.tar.xz",
+    "61a1f410d78ba7e7f37a5a4f50e6d1320aca33375484a3255eddf17a38580423",
+    "7b512bda18b9c62a86cf261bd2996b6411ecacbf6de023f3de3a620b525d8fa0", 5712104)
+"""GNU coreutils 9.1: byte for byte upstream's ``coreutils-9.1.tar.xz`` (the same sha256)."""
+
+
+def tar_source() -> Derivation:
+    """The fetch of GNU tar's orig tarball (Debian's DFSG repack of 1.34)."""
+    return fetch_file(TAR_ORIG, binary_seed=False)
+
+
+def sed_source() -> Derivation:
+    """The fetch of GNU sed's orig tarball (upstream's release file)."""
+    return fetch_file(SED_ORIG, binary_seed=False)
+
+
+def gzip_source() -> Derivation:
+    """The fetch of gzip's orig tarball (upstream's release file)."""
+    return fetch_file(GZIP_ORIG, binary_seed=False)
+
+
+def xz_source() -> Derivation:
+    """The fetch of XZ Utils' orig tarball (upstream's release file)."""
+    return fetch_file(XZ_ORIG, binary_seed=False)
+
+
+def bash_source() -> Derivation:
+    """The fetch of bash's orig tarball (Debian's, not upstream's file)."""
+    return fetch_file(BASH_ORIG, binary_seed=False)
+
+
+def coreutils_source() -> Derivation:
+    """The fetch of coreutils' orig tarball (upstream's release file)."""
+    return fetch_file(COREUTILS_ORIG, binary_seed=False)

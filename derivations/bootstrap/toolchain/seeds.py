@@ -14,6 +14,9 @@ fetches marked ``binary-seed = "1"``, so ``sx provenance`` lists them.
   agreement diverse double-compiling checks. They share no compiler code;
   clang links with lld, so it shares no linker with gcc either (both do use
   GCC's crt objects and libgcc from libgcc-12-dev).
+* ``g++-12``: the gcc-12 seed's packages plus g++-12 and libstdc++ (headers,
+  ``libstdc++.a``). GCC is written in C++ since 4.8, so no compiler built
+  from source so far can build it; this seed compiles the gcc stage.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ SEED_PACKAGES: dict[str, tuple[str, ...]] = {
         "gcc-12", "cpp-12", "libgcc-12-dev", "binutils", "binutils-x86-64-linux-gnu",
         "libbinutils", "libctf0", "libctf-nobfd0", "libjansson4", "libisl23", "libmpc3",
         "libmpfr6", "libgmp10", "libzstd1", "zlib1g",
+    ),
+    "g++-12": (
+        "gcc-12", "cpp-12", "libgcc-12-dev", "binutils", "binutils-x86-64-linux-gnu",
+        "libbinutils", "libctf0", "libctf-nobfd0", "libjansson4", "libisl23", "libmpc3",
+        "libmpfr6", "libgmp10", "libzstd1", "zlib1g",
+        "g++-12", "libstdc++-12-dev", "libstdc++6", "libgcc-s1",
     ),
     "clang-14": (
         "clang-14", "libclang-cpp14", "libllvm14", "libclang-common-14-dev", "lld-14",
