@@ -35,4 +35,7 @@ REGISTRY: dict[str, str] = {
     "bash": "sx.derivations.bootstrap.toolchain.userland:bash",
     "coreutils": "sx.derivations.bootstrap.toolchain.userland:coreutils",
     "userland": "sx.derivations.bootstrap.toolchain.userland:userland",
+    "gcc": "sx.derivations.bootstrap.toolchain.gcc:gcc",
+    "musl-gcc": "sx.derivations.bootstrap.toolchain.gcc:musl_gcc",
+    "gcc-hello": "sx.derivations.bootstrap.toolchain.gcc:gcc_hello",
 }

@@ -27,6 +27,9 @@ stages=(
     "xz|XZ Utils 5.4.1 by the static tcc"
     "bash|bash 5.2.15 by the static tcc"
     "coreutils|GNU coreutils 9.1 by the static tcc"
+    "gcc|gcc 12.2.0 (C) by the g++-12 seed, for musl-2 and binutils"
+    "musl-gcc|musl 1.2.3 rebuilt by gcc (stock source, musl's Makefile)"
+    "gcc-hello|static C programs by gcc against musl-2 and musl-gcc, run"
 )
 
 now() { date +%s.%N; }

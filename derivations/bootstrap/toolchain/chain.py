@@ -8,6 +8,7 @@ the ones before it.
 from __future__ import annotations
 
 from sx.derivations.bootstrap.toolchain.binutils import binutils, gnu_make
+from sx.derivations.bootstrap.toolchain.gcc import gcc, gcc_hello, musl_gcc
 from sx.derivations.bootstrap.toolchain.musl import (
     DEFAULT_SEED,
     musl1,
@@ -55,6 +56,9 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("xz", "XZ Utils 5.4.1 by the static tcc"),
     ("bash", "bash 5.2.15 by the static tcc"),
     ("coreutils", "GNU coreutils 9.1 by the static tcc"),
+    ("gcc", "gcc 12.2.0 (C) by the g++-12 seed, for musl-2 and binutils"),
+    ("musl-gcc", "musl 1.2.3 rebuilt by gcc (stock source, musl's Makefile)"),
+    ("gcc-hello", "static C programs by gcc against musl-2 and musl-gcc, run"),
 )
 """(registry name, description) of each stage, in build order."""
 
@@ -62,4 +66,4 @@ STAGES: tuple[tuple[str, str], ...] = (
 def bootstrap() -> list[Derivation]:
     """Every derivation of the chain (realizing the last ones builds the rest)."""
     return [*seeds(), *tcc_stage(), musl1(), *tcc_musl_stage(), *fixpoint_stage(), musl2(),
-            gnu_make(), binutils(), *userland()]
+            gnu_make(), binutils(), *userland(), gcc(), musl_gcc(), gcc_hello()]
