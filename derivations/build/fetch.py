@@ -9,7 +9,9 @@ configuration at run time (never a hard-coded host).
 from __future__ import annotations
 
 import glob
+import http.client
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +24,10 @@ from sx.derivations.build.settings import DEFAULT_APT_DIR
 from sx.store.errors import HashMismatch, InvalidInput
 
 HTTP_TIMEOUT = 60.0
+ATTEMPTS = 3
+"""Tries per URL when the failure is transient (a timeout, a dropped connection, HTTP 5xx)."""
+RETRY_DELAY = 2.0
+"""Seconds before the second try; doubled before each later one."""
 
 
 def debian_mirrors(apt_dir: str = DEFAULT_APT_DIR) -> list[str]:
@@ -113,6 +119,10 @@ def expand_url(url: str, apt_dir: str) -> list[str]:
     return [url]
 
 
+class TransientError(BuildError):
+    """A download failure worth another try: the server or network may recover."""
+
+
 def _open_url(url: str) -> BinaryIO:
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme == "file":
@@ -129,10 +139,11 @@ def _open_url(url: str) -> BinaryIO:
             resp: BinaryIO = urllib.request.urlopen(req, timeout=HTTP_TIMEOUT)
             return resp
         except urllib.error.HTTPError as e:
-            raise BuildError(f"fetch {url}: HTTP {e.code} {e.reason}") from e
+            kind = TransientError if e.code >= 500 or e.code == 429 else BuildError
+            raise kind(f"fetch {url}: HTTP {e.code} {e.reason}") from e
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
-            raise BuildError(f"fetch {url}: {reason}") from e
+            raise TransientError(f"fetch {url}: {reason}") from e
     raise BuildError(f"fetch {url}: unsupported URL scheme {parsed.scheme!r}")
 
 
@@ -145,15 +156,37 @@ def _download(url: str, dest: str, ctx: BuiltinContext) -> int:
                 ctx.checkpoint()
                 try:
                     chunk = src.read(CHUNK)
-                except OSError as e:
-                    raise BuildError(f"fetch {url}: {e}") from e
+                except (OSError, http.client.HTTPException) as e:
+                    # Timeouts, resets and short bodies in the middle of a download.
+                    raise TransientError(f"fetch {url}: {e!r}") from e
                 if not chunk:
                     break
                 out.write(chunk)
                 size += len(chunk)
     finally:
         src.close()
+    length = getattr(src, "length", None)
+    if isinstance(length, int) and length > 0:
+        # http.client counts down what Content-Length promised: a body cut short.
+        raise TransientError(f"fetch {url}: connection closed {length} bytes early")
     return size
+
+
+def _download_retrying(url: str, dest: str, ctx: BuiltinContext) -> int:
+    """:func:`_download`, tried up to :data:`ATTEMPTS` times while failures are transient."""
+    delay = RETRY_DELAY
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _download(url, dest, ctx)
+        except TransientError as e:
+            if attempt == ATTEMPTS:
+                raise
+            ctx.log(f"{e}; trying again in {delay:g} s ({attempt + 1} of {ATTEMPTS})\n")
+        for _ in range(int(delay * 10)):
+            ctx.checkpoint()
+            time.sleep(0.1)
+        delay *= 2
+    raise AssertionError("unreachable")
 
 
 def fetchurl(ctx: BuiltinContext) -> None:
@@ -168,7 +201,7 @@ def fetchurl(ctx: BuiltinContext) -> None:
         for concrete in expand_url(url, ctx.apt_dir):
             ctx.log(f"downloading {concrete}\n")
             try:
-                size = _download(concrete, ctx.out, ctx)
+                size = _download_retrying(concrete, ctx.out, ctx)
                 if ctx.env.get("executable") == "1":
                     os.chmod(ctx.out, 0o755)
                 check_fixed(ctx.drv, ctx.drv_path, ctx.out)

@@ -74,6 +74,85 @@ def test_fetch_http_error_is_clear(store: LocalStore, server: tuple[str, Path]) 
     assert leftovers(store) == []
 
 
+@pytest.fixture
+def flaky() -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 whose paths fail in scripted ways; it records each request.
+
+    ``/503-N`` answers 503 to the first N requests, ``/cut-N`` sends half the
+    body and closes the connection N times, ``/404`` always answers 404; then
+    (or otherwise) the payload.
+    """
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with lock:
+                seen.append(self.path)
+                n = seen.count(self.path)
+            kind, _, times = self.path.strip("/").partition("-")
+            if kind == "404":
+                self.send_error(404)
+            elif kind == "503" and n <= int(times):
+                self.send_error(503)
+            elif kind == "cut" and n <= int(times):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(PAYLOAD)))
+                self.end_headers()
+                self.wfile.write(PAYLOAD[: len(PAYLOAD) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+            else:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(PAYLOAD)))
+                self.end_headers()
+                self.wfile.write(PAYLOAD)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    httpd.shutdown()
+    t.join(5)
+
+
+@pytest.mark.parametrize("path", ["/503-2", "/cut-1"])
+def test_fetch_retries_transient_failures(store: LocalStore, flaky: tuple[str, list[str]],
+                                          monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    from sx.derivations.build import fetch
+    from sx.derivations.build.logs import read_log
+
+    monkeypatch.setattr(fetch, "RETRY_DELAY", 0.1)
+    url, seen = flaky
+    drv = fetchurl("x", f"{url}{path}", [Digest.b3(PAYLOAD)])
+    out = build(store, drv).outputs[0]["out"]
+    assert Path(store.real_path(out)).read_bytes() == PAYLOAD
+    tries = 3 if path == "/503-2" else 2
+    assert seen == [path] * tries
+    log = (read_log(store.logs, drv.drv_path) or b"").decode()
+    assert log.count("trying again") == tries - 1
+    assert ("HTTP 503" in log) if path == "/503-2" else ("closed" in log or "Incomplete" in log)
+
+
+def test_fetch_gives_up_after_the_last_attempt_and_never_retries_a_404(
+        store: LocalStore, flaky: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.derivations.build import fetch
+
+    monkeypatch.setattr(fetch, "RETRY_DELAY", 0.1)
+    url, seen = flaky
+    with pytest.raises(BuildError, match="HTTP 503"):
+        build(store, fetchurl("x", f"{url}/503-9", [Digest.b3(PAYLOAD)]))
+    assert seen == ["/503-9"] * fetch.ATTEMPTS
+    seen.clear()
+    with pytest.raises(BuildError, match="HTTP 404"):
+        build(store, fetchurl("y", f"{url}/404", [Digest.b3(PAYLOAD)]))
+    assert seen == ["/404"]
+    assert leftovers(store) == []
+
+
 def test_fetch_mismatch_names_expected_and_actual(store: LocalStore,
                                                   server: tuple[str, Path]) -> None:
     url, root = server
