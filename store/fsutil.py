@@ -23,16 +23,12 @@ CANONICAL_MTIME = 1
 _IS_ROOT = os.geteuid() == 0
 
 
-def _ctypes() -> Any:
-    # Imported when first needed, not at the top: it adds ~5 ms to every command's start.
-    import ctypes
-
-    return ctypes
-
-
 @functools.cache
 def _libc() -> Any:
-    return _ctypes().CDLL(None, use_errno=True)
+    # ctypes is imported here, not at the top: it adds ~5 ms to every command's start.
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def syncfs(path: str) -> None:
@@ -41,7 +37,9 @@ def syncfs(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         if libc.syncfs(fd) != 0:
-            err = _ctypes().get_errno()
+            import ctypes  # already loaded by _libc()
+
+            err = ctypes.get_errno()
             raise StorageError(f"sync {path}: {os.strerror(err)}")
     finally:
         os.close(fd)

@@ -8,7 +8,6 @@ stand-in files and tools (made by busybox in a second).
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,10 @@ from sx.derivations.bootstrap.toolchain import binutils, debian, gcc, musl, seed
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.logs import read_log
 from sx.derivations.hashing import fixed_output_path
-from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
+from sx.derivations.model import Derivation, derivation
 from sx.derivations.provenance import seeds_of
-from sx.store.errors import HashMismatch
 from sx.store.local import LocalStore
-from toolchain_helpers import build
+from toolchain_helpers import assert_wrong_pin_fails_first, build
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -58,15 +56,7 @@ def test_sources_are_pinned_and_are_not_binary_seeds() -> None:
 
 
 def test_wrong_pinned_hash_fails_before_anything_is_built(tmp_path: Path) -> None:
-    store = LocalStore(str(tmp_path / "root"))
-    wrong = dataclasses.replace(debian.MPC_ORIG, b3="0" * 64)
-    bad = debian.fetch_file(wrong, binary_seed=False)
-    after = derivation("after-bad-source", BUILTIN_WRITE, env={"text": bad.out},
-                       inputs=[bad], system="builtin")
-    with pytest.raises((HashMismatch, BuildError), match="b3:"):
-        build(store, [after])
-    assert not store.is_valid(fixed_output_path(bad))
-    assert store.derivation_outputs(after.drv_path) == {}
+    assert_wrong_pin_fails_first(LocalStore(str(tmp_path / "root")), debian.MPC_ORIG)
 
 
 def test_gcc_is_built_by_the_gxx_seed_for_musl2_with_binutils() -> None:

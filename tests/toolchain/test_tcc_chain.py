@@ -6,20 +6,17 @@ once, and every later realization of the same derivation is a lookup.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 from sx.cli.main import main
 from sx.derivations.bootstrap.toolchain import debian, seeds, tcc
-from sx.derivations.build.errors import BuildError
 from sx.derivations.hashing import fixed_output_path
-from sx.derivations.model import BUILTIN_WRITE, derivation
+from sx.derivations.model import derivation
 from sx.derivations.provenance import seeds_of
-from sx.store.errors import HashMismatch
 from sx.store.local import LocalStore
-from toolchain_helpers import build
+from toolchain_helpers import assert_wrong_pin_fails_first, build
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -98,16 +95,7 @@ def test_provenance_lists_exactly_the_binary_seeds(tstore: LocalStore, seed_name
 
 
 def test_wrong_pinned_hash_fails_before_anything_is_built(tmp_path: Path) -> None:
-    store = LocalStore(str(tmp_path / "root"))
-    wrong = dataclasses.replace(debian.TCC_ORIG, b3="0" * 64)
-    bad = debian.fetch_file(wrong, binary_seed=False)
-    after = derivation("after-bad-source", BUILTIN_WRITE, env={"text": bad.out},
-                       inputs=[bad], system="builtin")
-    with pytest.raises((HashMismatch, BuildError), match="b3:"):
-        build(store, [after])
-    assert not store.is_valid(fixed_output_path(bad))
-    assert store.derivation_outputs(after.drv_path) == {}
-    assert not [p for p in store.all_paths() if not p.name.endswith(".drv")]
+    assert_wrong_pin_fails_first(LocalStore(str(tmp_path / "root")), debian.TCC_ORIG)
 
 
 def test_chain_rebuilds_bit_identically_in_a_second_root(tstore: LocalStore,

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from collections.abc import Sequence
 
+import pytest
+from sx.derivations.bootstrap.toolchain import debian
+from sx.derivations.build.errors import BuildError
 from sx.derivations.build.scheduler import BuildOptions, realize
-from sx.derivations.model import Derivation
+from sx.derivations.hashing import fixed_output_path
+from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
+from sx.store.errors import HashMismatch
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
@@ -27,3 +33,17 @@ def elf_has_interpreter(data: bytes) -> bool:
     types = [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
     return PT_INTERP in types
 
+
+def assert_wrong_pin_fails_first(store: LocalStore, pin: debian.DebFile) -> None:
+    """A source pinned with a wrong BLAKE3 fails its fetch; what depends on it is never built.
+
+    Nothing is registered: not the fetched file, not the dependent output.
+    """
+    bad = debian.fetch_file(dataclasses.replace(pin, b3="0" * 64), binary_seed=False)
+    after = derivation("after-bad-source", BUILTIN_WRITE, env={"text": bad.out},
+                       inputs=[bad], system="builtin")
+    with pytest.raises((HashMismatch, BuildError), match="b3:"):
+        build(store, [after])
+    assert not store.is_valid(fixed_output_path(bad))
+    assert store.derivation_outputs(after.drv_path) == {}
+    assert not [p for p in store.all_paths() if not p.name.endswith(".drv")]
