@@ -9,7 +9,6 @@ import sys
 import trio
 from sx.cli.common import open_store, parse_paths, resolve_installables
 from sx.cli.errors import BAD_INPUT, NOT_TRUSTED
-from sx.cli.errors import register as register_error
 from sx.store import nar
 from sx.store.cache import open_cache
 from sx.store.cache.challenge import Verdict, challenge
@@ -35,8 +34,6 @@ from sx.store.errors import InvalidInput, NotFound
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, default_root
 from sx.store.path import StorePath
-
-register_error(Untrusted, NOT_TRUSTED)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

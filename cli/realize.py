@@ -7,9 +7,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from sx.cli.common import open_store
-from sx.cli.errors import BUILD_FAILED
-from sx.cli.errors import register as register_error
-from sx.derivations.build.errors import BuildError
 from sx.store.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -17,7 +14,6 @@ if TYPE_CHECKING:
     from sx.store.local import LocalStore
     from sx.store.path import StorePath
 
-register_error(BuildError, BUILD_FAILED)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 

@@ -42,7 +42,7 @@ from sx.derivations.hashing import (
 )
 from sx.derivations.instantiate import instantiate
 from sx.derivations.model import Derivation
-from sx.store.errors import StoreError
+from sx.store.errors import StorageError, StoreError
 from sx.store.gc import protect
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
@@ -100,7 +100,7 @@ class _Run:
         self.sandbox = opts.sandbox or default_sandbox()
         self.limiter = trio.CapacityLimiter(opts.jobs or os.cpu_count() or 1)
         self.events = {d: trio.Event() for d in plan.needed}
-        self.failed: dict[Derivation, BuildError] = {}
+        self.failed: dict[Derivation, BuildError | StorageError] = {}
         self.check_roots = set(roots) if opts.check else set()
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
@@ -166,16 +166,18 @@ class _Run:
             if bad is not None:
                 raise DependencyFailed(f"build {drv.drv_path}: input {bad.drv_path} failed")
             await self._realize(drv)
-        except BuildError as e:
+        except (BuildError, StorageError) as e:
             self._fail(drv, e)
         except StoreError as e:
+            # Bad input met while building (a fetched file's hash, a malformed
+            # output) fails this build; a local storage failure keeps its family.
             err = BuildError(str(e))
             err.__cause__ = e
             self._fail(drv, err)
         finally:
             self.events[drv].set()
 
-    def _fail(self, drv: Derivation, e: BuildError) -> None:
+    def _fail(self, drv: Derivation, e: BuildError | StorageError) -> None:
         self.failed[drv] = e
         if not isinstance(e, DependencyFailed):
             self.progress.message(f"error: {e}")
@@ -393,7 +395,8 @@ def _unwrap(eg: BaseExceptionGroup[BaseException]) -> BaseException:
     return leaves[0] if len(leaves) == 1 else eg
 
 
-def _summary(failed: dict[Derivation, BuildError]) -> BuildError:
+def _summary(failed: dict[Derivation, BuildError | StorageError]) -> StoreError:
+    """One error for the whole run, of the family of the first real failure."""
     real = {d: e for d, e in failed.items() if not isinstance(e, DependencyFailed)}
     if len(real) == 1 and len(failed) == 1:
         (err,) = real.values()
@@ -401,11 +404,13 @@ def _summary(failed: dict[Derivation, BuildError]) -> BuildError:
     first = next(iter(real.values()), next(iter(failed.values())))
     skipped = len(failed) - len(real)
     extra = f" ({skipped} dependents not attempted)" if skipped else ""
-    err = BuildError(f"realize: {len(real)} derivation(s) failed{extra}; first: {first}")
     if len(real) == 1:
-        err = type(first)(f"{first}{extra}")
-        err.__cause__ = first.__cause__
-    return err
+        summary = type(first)(f"{first}{extra}")
+    else:
+        text = f"realize: {len(real)} derivation(s) failed{extra}; first: {first}"
+        summary = StorageError(text) if isinstance(first, StorageError) else BuildError(text)
+    summary.__cause__ = first.__cause__ if len(real) == 1 else first
+    return summary
 
 
 def _protected_plan(store: LocalStore, roots: list[Derivation],
@@ -428,7 +433,9 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
 
     Returns the output paths per root. Raises :class:`BuildError` when a
     build failed (after the others were cancelled, or finished with
-    ``keep_going``); with ``dry_run`` nothing is written or built and the
+    ``keep_going``), or the :class:`StorageError` of a store that failed
+    while building, substituting or registering (never disguised as a
+    build failure); with ``dry_run`` nothing is written or built and the
     outcome's ``plan`` says what would be.
     """
     opts = opts or BuildOptions()
