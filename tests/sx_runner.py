@@ -16,14 +16,52 @@ def sx_env(root: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-class Sx:
-    """Runs ``sx --root ROOT ...`` as a subprocess; never raises on a non-zero exit."""
+NOBODY = 65534
+_SETPRIV = ["setpriv", "--reuid", str(NOBODY), "--regid", str(NOBODY), "--clear-groups",
+            "--inh-caps=-all"]
+# An interpreter started as nobody finds sx through this venv's site directory.
+_BOOT = ("import site, sys\n"
+         "for d in sys.argv[1].split(':'):\n"
+         "    site.addsitedir(d)\n"
+         "sys.argv = ['sx', *sys.argv[2:]]\n"
+         "from sx.cli.main import main\n"
+         "sys.exit(main())\n")
 
-    def __init__(self, root: str) -> None:
+
+def _others_reach(path: str) -> bool:
+    """Whether a user with no rights of its own can run ``path`` (every directory searchable)."""
+    real = os.path.realpath(path)
+    parts = real.split("/")
+    dirs = ["/".join(parts[:i]) or "/" for i in range(1, len(parts))]
+    return all(os.stat(d).st_mode & 0o001 for d in dirs) and bool(os.stat(real).st_mode & 0o005)
+
+
+def nobody_python() -> list[str]:
+    """``setpriv`` plus an interpreter that user nobody can run, booting sx from this venv."""
+    exe = sys.executable
+    if not _others_reach(exe):
+        exe = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+        if not os.path.exists(exe) or not _others_reach(exe):
+            raise RuntimeError(f"no Python {sys.version_info[:2]} that user nobody can run")
+    sites = ":".join(p for p in sys.path if p.endswith("-packages") and os.path.isdir(p))
+    return [*_SETPRIV, exe, "-c", _BOOT, sites]
+
+
+class Sx:
+    """Runs ``sx --root ROOT ...`` as a subprocess; never raises on a non-zero exit.
+
+    With ``nobody``, runs it as user nobody (uid 65534, no capabilities): the
+    root and everything the command reads must be reachable by that user.
+    """
+
+    def __init__(self, root: str, nobody: bool = False) -> None:
         self.root = root
+        self.nobody = nobody
 
     def argv(self, *args: str) -> list[str]:
         """The full command line for ``sx --root ROOT ARGS``."""
+        if self.nobody:
+            return [*nobody_python(), "--root", self.root, *args]
         return [sys.executable, "-m", "sx.cli.main", "--root", self.root, *args]
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = 120,

@@ -18,12 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import trio
+from sx.derivations.build.builtins import BuiltinContext, reported_error, sandboxed_spec
 from sx.derivations.build.errors import (
     BuildError,
     CheckMismatch,
     DependencyFailed,
     NotSubstitutable,
 )
+from sx.derivations.build.localfiles import AllowedFiles, configured
 from sx.derivations.build.logs import BuildLog, read_log, tail_lines
 from sx.derivations.build.outputs import finalize_fixed, finalize_floating, scratch_path
 from sx.derivations.build.plan import Plan, Realized, lookup, make_plan
@@ -41,7 +43,7 @@ from sx.derivations.hashing import (
     substitute,
 )
 from sx.derivations.instantiate import instantiate
-from sx.derivations.model import Derivation
+from sx.derivations.model import BUILTIN_FETCHURL, Derivation
 from sx.store.errors import StorageError, StoreError
 from sx.store.gc import protect
 from sx.store.hashing import Digest
@@ -71,6 +73,8 @@ class BuildOptions:
     max_log_size: int | None = DEFAULT_MAX_LOG
     """Bytes of builder output before the build is killed (None: no limit)."""
     apt_dir: str = DEFAULT_APT_DIR
+    allowed_files: tuple[str, ...] = ()
+    """Files (or directories) ``file://`` fetches may read besides the configured ones."""
     progress: Progress | None = None
     sandbox: Sandbox | None = None
 
@@ -105,6 +109,7 @@ class _Run:
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
         self.substituter = Substituter(store)
+        self.allowed = AllowedFiles()
         self._cancel: Callable[[], None] = lambda: None
         self.scratch: ScratchArea
         self.logged: set[Derivation] = set()
@@ -294,25 +299,38 @@ class _Run:
         os.mkdir(build_dir, 0o700)
         objs = {o: os.path.join(store_dir, p.base) for o, p in scratch.items()}
         env = {k: substitute(v, full) for k, v in drv.env}
+        inputs = [(self.store.real_path(p), p.base) for p in sorted(closure)]
+        if drv.builder == BUILTIN_FETCHURL:
+            await self._fetch(drv, env, objs[drv.output_names[0]], inputs, log)
+            return objs
+        self.sandbox.check()
         if drv.builder.startswith("builtin:"):
-            # Imported when needed: the fetchers pull in urllib, http and tarfile.
-            from sx.derivations.build.builtins import BuiltinContext, run_builtin
-
-            ctx = BuiltinContext(
-                drv, drv.drv_path, env, objs[drv.output_names[0]],
-                {p.base: self.store.real_path(p) for p in closure}, log.note,
-                trio.from_thread.check_cancelled, self.opts.apt_dir)
-            await trio.to_thread.run_sync(run_builtin, ctx)
+            spec = sandboxed_spec(drv, env, objs[drv.output_names[0]], inputs, store_dir,
+                                  build_dir)
         else:
-            self.sandbox.check()
             spec = SandboxSpec(
                 builder=substitute(drv.builder, full),
-                args=[substitute(a, full) for a in drv.args], env=env,
-                inputs=[(self.store.real_path(p), p.base) for p in sorted(closure)],
+                args=[substitute(a, full) for a in drv.args], env=env, inputs=inputs,
                 store_dir=store_dir, build_dir=build_dir, network=drv.is_fixed_output)
+        try:
             await run_sandboxed(self.sandbox, spec, os.path.join(work, "status"), log,
                                 drv.drv_path, self.opts.timeout)
+        except BuildError as e:
+            said = reported_error(log.tail) if spec.runtime else None
+            if said is None:
+                raise
+            raise BuildError(said) from e
         return objs
+
+    async def _fetch(self, drv: Derivation, env: dict[str, str], out: str,
+                     inputs: list[tuple[str, str]], log: BuildLog) -> None:
+        """``builtin:fetchurl``, in this process: it reads the network and allowed files."""
+        # Imported when needed: the fetcher pulls in urllib and http.
+        from sx.derivations.build.fetch import fetchurl
+
+        ctx = BuiltinContext(drv.drv_path, env, out, {b: h for h, b in inputs}, log.note,
+                             trio.from_thread.check_cancelled)
+        await trio.to_thread.run_sync(fetchurl, ctx, drv, self.opts.apt_dir, self.allowed)
 
     async def _register(self, drv: Derivation, built: dict[str, str],
                         scratch: dict[str, StorePath], closure: set[StorePath]
@@ -449,6 +467,8 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     run = _Run(store, opts, plan, roots)
     if plan.needed:
         run.substituter.load()
+        run.allowed = configured(store.root) + AllowedFiles.of(opts.allowed_files,
+                                                               "--allow-file")
     run.progress.set_total(len(plan.needed))
     try:
         if plan.needed:
