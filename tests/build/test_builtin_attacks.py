@@ -176,15 +176,18 @@ def listener() -> Iterator[tuple[int, list[bytes]]]:
     srv.close()
 
 
-@pytest.fixture(params=["root", "nobody"])
+@pytest.fixture(params=["root", "root-private", "nobody"])
 def world(request: pytest.FixtureRequest,
           listener: tuple[int, list[bytes]]) -> Iterator[World]:
-    """The attacker's setup, run by root or by nobody."""
+    """The attacker's setup, run by root (store in a world-searchable or a private
+    directory) or by nobody."""
     nobody = request.param == "nobody"
-    base = Path(tempfile.mkdtemp(prefix="sx-attack-"))
+    outer = Path(tempfile.mkdtemp(prefix="sx-attack-"))
+    base = outer / "w"
     private = Path(tempfile.mkdtemp(prefix="sx-private-"))  # 0700, root's
     try:
-        os.chmod(base, 0o755)
+        os.chmod(outer, 0o700 if request.param == "root-private" else 0o755)
+        base.mkdir(mode=0o755)
         secret = b"SECRET-" + secrets.token_hex(16).encode()
         (private / "secret").write_bytes(secret)
         os.chmod(private / "secret", 0o600)
@@ -208,7 +211,7 @@ def world(request: pytest.FixtureRequest,
         yield World(base, Sx(str(base / "root"), nobody=nobody), str(recipe), secret, private,
                     received)
     finally:
-        remove_tree(str(base))
+        remove_tree(str(outer))
         remove_tree(str(private))
 
 
