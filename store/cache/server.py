@@ -23,6 +23,7 @@ import os
 import secrets
 import sys
 import urllib.parse
+from typing import BinaryIO
 
 import trio
 from hypercorn.typing import (
@@ -128,6 +129,10 @@ class _Exchange:
             return await self._receive()
         raise _Gone
 
+    async def receive_raw(self) -> ASGIReceiveEvent:
+        """The next part of the request, however long it takes."""
+        return await self._receive()
+
     async def start(self, status: int, size: int, ctype: str = "text/plain") -> None:
         self.status = status
         await self.send({"type": "http.response.start", "status": status, "headers": [
@@ -227,15 +232,11 @@ class CacheApp:
             if ex.method == "HEAD":
                 await ex.body(b"")
                 return
-            left = size
-            while left > 0:
-                chunk = await trio.to_thread.run_sync(stream.read, min(_CHUNK, left))
-                if not chunk:
-                    break  # the file shrank: the client sees a short body
-                left -= len(chunk)
-                await ex.body(chunk, more=left > 0)
-            if left:
-                await ex.body(b"")
+            async with trio.open_nursery() as nursery:
+                # A client that goes away stops the reading at once.
+                nursery.start_soon(_cancel_when_gone, ex, nursery.cancel_scope)
+                await _send_file(ex, stream, size)
+                nursery.cancel_scope.cancel()
 
     async def _has(self, ex: _Exchange) -> None:
         """``/_has``: which of the keys in the body (one per line) exist."""
@@ -317,6 +318,24 @@ async def _write_body(ex: _Exchange, tmp: str) -> str:
             ex.body_done = not msg.get("more_body", False)
             if ex.body_done:
                 return hasher.digest().hex
+
+
+async def _send_file(ex: _Exchange, stream: BinaryIO, size: int) -> None:
+    left = size
+    while left > 0:
+        chunk = await trio.to_thread.run_sync(stream.read, min(_CHUNK, left))
+        if not chunk:
+            break  # the file shrank: the client sees a short body
+        left -= len(chunk)
+        await ex.body(chunk, more=left > 0)
+    if left:
+        await ex.body(b"")
+
+
+async def _cancel_when_gone(ex: _Exchange, scope: trio.CancelScope) -> None:
+    while (await ex.receive_raw())["type"] != "http.disconnect":
+        pass
+    scope.cancel()
 
 
 def _key(path: str) -> str | None:

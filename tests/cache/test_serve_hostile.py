@@ -188,3 +188,23 @@ def test_ipv6_loopback(tmp_path: Path, store: LocalStore, closure: Closure) -> N
             assert open_cache(url).keys("info/") == []
     finally:
         both.stop()
+
+
+def _read_chars(pid: int) -> int:
+    with open(f"/proc/{pid}/io") as f:
+        return int(next(ln.split()[1] for ln in f if ln.startswith("rchar:")))
+
+
+def test_a_client_that_goes_away_stops_the_download(server: Served) -> None:
+    key = "nar/" + "0" * 64 + ".nar.zst"
+    (server.dir / "nar").mkdir(parents=True, exist_ok=True)
+    with open(server.dir / key, "wb") as f:
+        f.truncate(512 << 20)  # sparse: 512 MiB of zeros that cost no disk
+    before = _read_chars(server.proc.pid)
+    with socket.create_connection(_addr(server), timeout=10) as c:
+        c.sendall(f"GET /{key} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        got = 0
+        while got < 1 << 20:
+            got += len(c.recv(65536))
+    time.sleep(2)
+    assert _read_chars(server.proc.pid) - before < 128 << 20
