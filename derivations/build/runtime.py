@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import sys
+import sysconfig
 from dataclasses import dataclass
 from functools import cache
 
-# The child finds sx where this process found it: every directory of this
-# process's sys.path is added as a site directory (so .pth files, such as an
+from sx.derivations.build.errors import BuildError
+
+# The child finds sx where this process found it: this process's package
+# directories are added as site directories (so .pth files, such as an
 # editable install's, work the same), then the runner starts.
 _BOOT = ("import json, site, sys\n"
          "for d in json.loads(sys.argv[1]):\n"
@@ -55,13 +59,32 @@ def _outermost(paths: set[str]) -> list[str]:
     return out
 
 
+def _search_dirs() -> list[str]:
+    """Where this interpreter finds packages besides its standard library.
+
+    Not the whole ``sys.path``: ``python -m`` puts the current directory
+    first, and the sandbox must not see it.
+    """
+    paths = sysconfig.get_paths()
+    dirs = [paths["purelib"], paths["platlib"]]
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    # Site directories added by hand (site.addsitedir) count too.
+    dirs += [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
+    return [d for d in dict.fromkeys(dirs) if d in sys.path and os.path.isdir(d)]
+
+
 @cache
 def python_runtime() -> Runtime:
     """The runtime of the interpreter running sx now (computed once per process)."""
-    wanted = {"/usr", sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
-    search = [p for p in sys.path if p.startswith("/") and os.path.isdir(p)]
-    wanted |= set(search) | _package_dirs()
-    dirs = [os.path.abspath(p) for p in wanted if p and os.path.exists(p)]
+    paths = sysconfig.get_paths()
+    search = _search_dirs()
+    wanted = {"/usr", sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+              paths["stdlib"], paths["platstdlib"], *search, *_package_dirs()}
+    dirs = {os.path.abspath(p) for p in wanted if p and os.path.exists(p)}
+    if "/" in dirs:
+        raise BuildError("build: the Python running sx has its files at '/': its runtime "
+                         "cannot be shown to a sandbox without the whole host")
     links = [p for p in _TOP_LINKS if os.path.lexists(p) and p not in dirs]
     argv = (sys.executable, "-I", "-B", "-c", _BOOT, json.dumps(search))
-    return Runtime(argv, tuple(links + _outermost(set(dirs))))
+    return Runtime(argv, tuple(links + _outermost(dirs)))

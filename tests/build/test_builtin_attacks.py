@@ -310,3 +310,21 @@ def test_file_url_to_a_device_is_refused(world: World) -> None:
     expr = _named(world, "/dev/zero", "b3:" + "0" * 64)
     code, err = world.run("realize", expr, "--allow-file", "/dev/zero")
     assert code == 4 and _one_line(err).endswith("fetch file:///dev/zero: not a regular file")
+
+
+def test_the_builtin_runtime_shows_no_directory_of_the_caller(tmp_path: Path) -> None:
+    """``python script.py`` and ``python -m`` put the caller's directory on sys.path: the
+    sandbox of a builtin must not see it."""
+    import json
+    import subprocess
+    import sys
+
+    script = tmp_path / "probe.py"
+    script.write_text("import json\nfrom sx.derivations.build.runtime import python_runtime\n"
+                      "print(json.dumps(python_runtime().paths))\n")
+    out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    paths = json.loads(out)
+    assert "/usr" in paths
+    assert not any(str(tmp_path).startswith(p.rstrip("/") + "/") or str(tmp_path) == p
+                   for p in paths)
