@@ -25,7 +25,12 @@ from sx.derivations.build.errors import (
     NotSubstitutable,
 )
 from sx.derivations.build.logs import BuildLog, read_log, tail_lines
-from sx.derivations.build.outputs import finalize_fixed, finalize_floating, scratch_path
+from sx.derivations.build.outputs import (
+    check_expected,
+    finalize_fixed,
+    finalize_floating,
+    scratch_path,
+)
 from sx.derivations.build.plan import Plan, Realized, lookup, make_plan
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.realisations import write_realisations
@@ -351,6 +356,7 @@ class _Run:
                 info = finalize_fixed(self.store, tmp, drv, drv.drv_path, objs[name], closure,
                                       scratch[name])
                 return {name: info}
+            check_expected(drv, drv.drv_path, objs)
             return finalize_floating(self.store, tmp, drv.drv_path, scratch, objs, closure)
 
     async def _compare(self, drv: Derivation, before: dict[str, StorePath],

@@ -140,12 +140,10 @@ def test_missing_input_file_fails_the_build(tmp_path: Path) -> None:
     assert not [p for p in LocalStore(str(root)).all_paths() if p.name == "no-input"]
 
 
-def test_seed_source_change_is_refused_by_the_pinned_hash(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def edited_seed_source(tmp_path: Path) -> Path:
+    """hex0.hex0 with one instruction byte changed (not a comment): the last hex pair."""
     changed = tmp_path / "hex0.hex0"
-    text = Path(recipes.SEED_SOURCE).read_text()
-    # Flip one instruction byte in the code (not a comment): the last hex pair of the file.
-    lines = text.splitlines()
+    lines = Path(recipes.SEED_SOURCE).read_text().splitlines()
     for i in range(len(lines) - 1, -1, -1):
         code = lines[i].split("#")[0].split(";")[0].split()
         if code:
@@ -153,17 +151,57 @@ def test_seed_source_change_is_refused_by_the_pinned_hash(tmp_path: Path,
             lines[i] = " ".join(code)
             break
     changed.write_text("\n".join(lines) + "\n")
-    recipe = tmp_path / "seed_recipe.py"
+    return changed
+
+
+def recipe_with_seed_source(tmp_path: Path, source: Path, attr: str) -> Path:
+    """A recipe file whose stage0 recipes read ``source`` as hex0.hex0; exports ``attr``."""
+    recipe = tmp_path / f"{attr}_recipe.py"
     recipe.write_text(
         "from sx.derivations.bootstrap.stage0 import recipes as r\n"
-        f"r.SEED_SOURCE = {str(changed)!r}\n"
-        "def seed():\n"
-        "    return r.seed()\n")
+        f"r.SEED_SOURCE = {str(source)!r}\n"
+        f"def {attr}():\n"
+        f"    return r.{attr}()\n")
+    return recipe
+
+
+def test_seed_source_change_is_refused_by_the_pinned_hash(tmp_path: Path) -> None:
+    recipe = recipe_with_seed_source(tmp_path, edited_seed_source(tmp_path), "seed")
     proc = sx(tmp_path / "r", "realize", f"{recipe}:seed", check=False)
     assert proc.returncode != 0
     assert "sha256" in proc.stderr or "b3:" in proc.stderr
     assert not [p for p in LocalStore(str(tmp_path / "r")).all_paths()
                 if p.name == "hex0-seed"]
+
+
+def test_edited_hex0_source_fails_in_a_store_that_holds_the_seed(tmp_path: Path) -> None:
+    # The seed is a fixed output: once its path is valid its build is skipped,
+    # so only the hex0 step's own pin can notice an edited hex0.hex0.
+    root = tmp_path / "r"
+    realize(root, "stage0")
+    before = set(LocalStore(str(root)).all_paths())
+    recipe = recipe_with_seed_source(tmp_path, edited_seed_source(tmp_path), "hex1")
+    proc = sx(root, "realize", f"{recipe}:hex1", check=False)
+    assert proc.returncode == 4, proc.stderr
+    assert "hex0.drv" in proc.stderr and f"pins sha256:{recipes.SEED_SHA256}" in proc.stderr
+    new = set(LocalStore(str(root)).all_paths()) - before
+    # The edited source and the .drv files enter the store; no output does.
+    assert {p.name for p in new} == {"hex0.hex0", "hex0-seed.drv", "hex0.drv", "hex1.drv"}, new
+    assert not os.listdir(LocalStore(str(root)).tmp)
+
+
+def test_hex0_source_edited_in_a_comment_still_reproduces_the_seed(tmp_path: Path) -> None:
+    # The pin is on the bytes, not on the text: a new comment builds the step
+    # again (a new source path) and it passes, giving the seed's bytes.
+    root = tmp_path / "r"
+    realize(root, "stage0")
+    commented = tmp_path / "hex0.hex0"
+    commented.write_text(Path(recipes.SEED_SOURCE).read_text() + "# one more comment\n")
+    recipe = recipe_with_seed_source(tmp_path, commented, "hex0")
+    (out,) = [StorePath.parse(p) for p in sx(root, "realize", f"{recipe}:hex0").stdout.split()]
+    data = Path(LocalStore(str(root)).real_path(out)).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == recipes.SEED_SHA256
+    assert out == realize(root, "stage0-hex0")[0]
 
 
 def test_sources_are_text_only() -> None:
