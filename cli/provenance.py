@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from sx.cli.common import open_store, resolve_installables
+from sx.cli.common import open_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,20 +21,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the binaries (one per line), then the fetched sources with their hashes."""
-    from sx.derivations.provenance import report
+    from sx.derivations.installable import parse_installable
+    from sx.derivations.provenance import Report, report, report_of
 
     store = open_store(args)
-    paths = resolve_installables(store, args.installables, realize=False)
+    # A recipe is judged by its own graph, not by whichever derivation first
+    # built the same bytes (a store path is judged by its recorded deriver).
+    found: list[tuple[str, Report]] = []
+    for text in args.installables:
+        item = parse_installable(store, text)
+        if item.path is not None:
+            found.append((str(item.path), report(store, item.path)))
+        found += [(str(d.drv_path), report_of(store, d)) for d in item.derivations]
     binaries: list[dict[str, Any]] = []
     sources: list[dict[str, Any]] = []
-    for path in paths:
-        rep = report(store, path)
+    for path, rep in found:
         for seed in rep.binaries:
-            binaries.append({"for": str(path), "path": str(seed.path), "size": seed.size,
+            binaries.append({"for": path, "path": str(seed.path), "size": seed.size,
                              "reason": seed.reason,
                              "derivation": str(seed.drv) if seed.drv else None})
         for src in rep.sources:
-            sources.append({"for": str(path), "path": str(src.path),
+            sources.append({"for": path, "path": str(src.path),
                             "hashes": [str(h) for h in src.hashes],
                             "derivation": str(src.drv)})
     if args.json:

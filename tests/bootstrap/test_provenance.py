@@ -97,6 +97,39 @@ def test_an_elf_written_by_a_builtin_and_run_as_a_tool_is_listed(
     assert f"{found.path}\t246 bytes\t1 binary or archive file(s) (1 ELF)" in proc.stdout
 
 
+EVIL_RECIPE = """
+from sx.derivations.bootstrap.stage0 import recipes as r
+from sx.derivations.model import BUILTIN_WRITE, derivation
+def hex1():
+    seed = r.convert_python(r.SEED_SOURCE)
+    tool = derivation("not-a-seed", BUILTIN_WRITE,
+                      env={"hex": seed.hex(), "executable": "1"}, system="builtin")
+    return r.run("hex1", tool, [r.source("hex1.hex0"), r.OUT])
+"""
+
+
+def test_a_recipe_is_judged_by_its_own_graph_not_by_its_output_path(
+        store: LocalStore, tmp_path: Path) -> None:
+    # The recipe gives the very bytes (so the very path) of stage0's hex1,
+    # which the store already holds, recorded as built from the seed.
+    hex1 = build(store, recipes.hex1())
+    recipe = tmp_path / "evil.py"
+    recipe.write_text(EVIL_RECIPE)
+
+    def provenance(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sx.cli.main", "--root", str(tmp_path / "root"),
+             "provenance", *args], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert "not-a-seed" in provenance(f"{recipe}:hex1")
+    assert "hex0-seed" not in provenance(f"{recipe}:hex1")
+    # By path: the path's recorded deriver, stage0's hex1, built from the seed.
+    by_path = provenance(str(hex1))
+    assert "hex0-seed\t246 bytes\tbinary seed" in by_path and "not-a-seed" not in by_path
+
+
 def test_a_written_elf_is_listed_before_it_is_built(store: LocalStore) -> None:
     tool = write_bytes("not-a-seed", seed_bytes(), executable=True)
     hex1 = recipes.run("hex1", tool, [recipes.source("hex1.hex0"), recipes.OUT])
