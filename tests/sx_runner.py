@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import sysconfig
 from typing import Any
 
 
@@ -17,34 +19,37 @@ def sx_env(root: str, extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 NOBODY = 65534
-_SETPRIV = ["setpriv", "--reuid", str(NOBODY), "--regid", str(NOBODY), "--clear-groups",
-            "--inh-caps=-all"]
-# An interpreter started as nobody finds sx through this venv's site directory.
-_BOOT = ("import site, sys\n"
-         "for d in sys.argv[1].split(':'):\n"
-         "    site.addsitedir(d)\n"
-         "sys.argv = ['sx', *sys.argv[2:]]\n"
-         "from sx.cli.main import main\n"
-         "sys.exit(main())\n")
+SETPRIV = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+           "--inh-caps=-all"]
+_MAIN = "import sys; from sx.cli.main import main; sys.argv[0] = 'sx'; sys.exit(main())"
+SYSTEM_PYTHON = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def _others_reach(path: str) -> bool:
-    """Whether a user with no rights of its own can run ``path`` (every directory searchable)."""
-    real = os.path.realpath(path)
-    parts = real.split("/")
-    dirs = ["/".join(parts[:i]) or "/" for i in range(1, len(parts))]
-    return all(os.stat(d).st_mode & 0o001 for d in dirs) and bool(os.stat(real).st_mode & 0o005)
+def as_nobody() -> list[str]:
+    """The prefix that runs a command unprivileged: ``setpriv`` to nobody as root, else none."""
+    return SETPRIV if os.geteuid() == 0 else []
 
 
-def nobody_python() -> list[str]:
-    """``setpriv`` plus an interpreter that user nobody can run, booting sx from this venv."""
-    exe = sys.executable
-    if not _others_reach(exe):
-        exe = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
-        if not os.path.exists(exe) or not _others_reach(exe):
-            raise RuntimeError(f"no Python {sys.version_info[:2]} that user nobody can run")
-    sites = ":".join(p for p in sys.path if p.endswith("-packages") and os.path.isdir(p))
-    return [*_SETPRIV, exe, "-c", _BOOT, sites]
+def _works(argv: list[str]) -> bool:
+    proc = subprocess.run([*as_nobody(), *argv, "--help"], capture_output=True, cwd="/",
+                          timeout=60, check=False)
+    return proc.returncode == 0
+
+
+@functools.cache
+def unprivileged_python() -> list[str]:
+    """How the unprivileged user runs sx: this Python when that user can run it, else the
+    system's Python of the same version with this environment's packages."""
+    own = [sys.executable, "-c", _MAIN]
+    if _works(own):
+        return own
+    site = sysconfig.get_paths()["purelib"]
+    system = [SYSTEM_PYTHON, "-c", f"import site; site.addsitedir({site!r}); {_MAIN}"]
+    if os.path.exists(SYSTEM_PYTHON) and _works(system):
+        return system
+    raise RuntimeError(f"uid {NOBODY} can run neither {sys.executable} nor {SYSTEM_PYTHON} "
+                       "with sx importable: put the checkout and its environment where "
+                       "others can read them")
 
 
 class Sx:
@@ -61,7 +66,7 @@ class Sx:
     def argv(self, *args: str) -> list[str]:
         """The full command line for ``sx --root ROOT ARGS``."""
         if self.nobody:
-            return [*nobody_python(), "--root", self.root, *args]
+            return [*as_nobody(), *unprivileged_python(), "--root", self.root, *args]
         return [sys.executable, "-m", "sx.cli.main", "--root", self.root, *args]
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = 120,

@@ -74,6 +74,23 @@ def _search_dirs() -> list[str]:
     return [d for d in dict.fromkeys(dirs) if d in sys.path and os.path.isdir(d)]
 
 
+def _interpreter() -> str:
+    """The interpreter to start in the sandbox: this one, if this user can reach its file.
+
+    A venv may point at an interpreter under another user's home that this
+    user runs by some other way; the system's interpreter of the same
+    version then runs sx as well (the packages come from the site dirs).
+    """
+    own = os.path.realpath(sys.executable)
+    if os.access(own, os.X_OK):
+        return sys.executable
+    system = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+    if os.access(system, os.X_OK):
+        return system
+    raise BuildError(f"build: cannot run sx's builtins in the sandbox: {sys.executable} "
+                     f"leads to {own}, which this user cannot reach, and there is no {system}")
+
+
 @cache
 def python_runtime() -> Runtime:
     """The runtime of the interpreter running sx now (computed once per process)."""
@@ -86,5 +103,5 @@ def python_runtime() -> Runtime:
         raise BuildError("build: the Python running sx has its files at '/': its runtime "
                          "cannot be shown to a sandbox without the whole host")
     links = [p for p in _TOP_LINKS if os.path.lexists(p) and p not in dirs]
-    argv = (sys.executable, "-I", "-B", "-c", _BOOT, json.dumps(search))
+    argv = (_interpreter(), "-I", "-B", "-c", _BOOT, json.dumps(search))
     return Runtime(argv, tuple(links + _outermost(dirs)))
