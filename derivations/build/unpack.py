@@ -10,11 +10,13 @@ that would pass through a symlink are refused; special files are skipped.
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import shutil
 import stat
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO, cast
 
@@ -226,6 +228,9 @@ def _extract(tar: tarfile.TarFile, dest: str, strip: bool, ctx: BuiltinContext,
             files.pop("/".join(parts), None)
 
 
+_CORRUPT = (tarfile.TarError, EOFError, zstandard.ZstdError, lzma.LZMAError, zlib.error)
+
+
 def _copy_file(src: str, target: str) -> None:
     fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as f, open(target, "xb") as out:
@@ -242,5 +247,10 @@ def unpack(ctx: BuiltinContext) -> None:
     try:
         with _open_archive(fd, src_text) as tar:
             _extract(tar, ctx.out, strip, ctx, src_text)
-    except (tarfile.TarError, EOFError, zstandard.ZstdError) as e:
+    except _CORRUPT as e:
+        raise BuildError(f"unpack {src_text}: corrupt archive ({e})") from e
+    except OSError as e:
+        if e.errno is not None:
+            raise  # the file system: space, names it refuses
+        # gzip and bz2 report damaged data as an OSError without an errno.
         raise BuildError(f"unpack {src_text}: corrupt archive ({e})") from e

@@ -351,3 +351,29 @@ def test_unknown_builtin(store: LocalStore) -> None:
     drv = derivation("odd", "builtin:teleport", system="builtin")
     with pytest.raises(BuildError, match="unknown builtin"):
         build(store, drv)
+
+
+@pytest.mark.parametrize("mode,suffix", [("w:gz", "tar.gz"), ("w:bz2", "tar.bz2"),
+                                         ("w:xz", "tar.xz"), ("w", "tar")])
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_unpack_damaged_archives_fail_in_one_line(store: LocalStore, tmp_path: Path, mode: str,
+                                                  suffix: str, damage: str) -> None:
+    import random
+
+    a = tmp_path / f"d.{suffix}"
+    _tar(a, [(f"top/f{i}", random.Random(i).randbytes(20_000)) for i in range(20)], mode)
+    data = bytearray(a.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) * 2 // 3]
+    else:
+        rng = random.Random(7)
+        for _ in range(20):
+            data[rng.randrange(200, len(data))] ^= 0xFF
+    a.write_bytes(bytes(data))
+    try:
+        _unpacked(store, a)
+    except BuildError as e:
+        # The unpacker names the archive and the damage; never "builder failed".
+        assert str(e).startswith("unpack /sx/store/"), str(e)
+        assert "corrupt archive" in str(e) or "not a readable tar archive" in str(e)
+    assert leftovers(store) == []
