@@ -22,7 +22,9 @@ DEFAULT_TAG = "latest"
 # separated by "/". No length limit.
 _COMPONENT = r"[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*"
 _TAG_RE = re.compile(f"{_COMPONENT}(?:/{_COMPONENT})*")
-_ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The config's Env entries are VARNAME=VARVALUE; the spec restricts the name no
+# further, and execve takes any name without '=' (NUL ends every C string).
+_ENV_KEY_RE = re.compile(r"[^=\x00]+")
 GO_ARCHES = frozenset({
     "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips",
     "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le",
@@ -106,8 +108,8 @@ def check_tag(tag: str) -> str:
 
 def check_env(entry: str) -> str:
     """Return a ``KEY=VALUE`` environment entry if well formed."""
-    key, sep, _ = entry.partition("=")
-    if not sep or not _ENV_KEY_RE.fullmatch(key):
+    key, sep, value = entry.partition("=")
+    if not sep or not _ENV_KEY_RE.fullmatch(key) or "\x00" in value:
         raise InvalidInput(f"export-oci: --env {entry!r}: expected KEY=VALUE")
     return entry
 

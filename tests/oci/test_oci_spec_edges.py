@@ -180,3 +180,19 @@ def test_who_reads_zstd_layers(sx: RunSx, closure: Closure, tmp_path: Path) -> N
     assert umoci.returncode != 0 and "zstd" in umoci.stderr, umoci.stderr
     tool = _run("oci-image-tool", "validate", "--type", "image", "--ref", "name=z", str(out))
     assert tool.returncode != 0 or "Validation succeeded" not in tool.stdout
+
+
+@pytest.mark.parametrize("entry", ["A=b", "a.b-c=1", "LC ALL=x", "EMPTY="])
+def test_env_entries_the_spec_allows(sx: RunSx, closure: Closure, tmp_path: Path,
+                                     entry: str) -> None:
+    out = tmp_path / "img"
+    code, _, err = sx(closure.store.root, "export-oci", str(closure.root), "-o", str(out),
+                      "--env", entry)
+    assert code == 0, err
+    assert image(str(out))[2]["config"]["Env"] == [entry]
+
+
+@pytest.mark.parametrize("entry", ["NOEQUALS", "=value", ""])
+def test_env_entries_without_a_name_are_refused(sx: RunSx, closure: Closure, tmp_path: Path,
+                                                entry: str) -> None:
+    assert "expected KEY=VALUE" in _refused(sx, closure, tmp_path / "img", f"--env={entry}")
