@@ -15,9 +15,12 @@
 from __future__ import annotations
 
 import resource
+import threading
 import time
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO, cast
 
 import trio
 from sx.store.cache.archive import unpack_archive
@@ -117,7 +120,7 @@ def _needed(roots: list[StorePath], records: dict[StorePath, CachedPath]) -> lis
     return [out[p] for p in sorted(out)]
 
 
-def _ensure_descriptors(count: int) -> None:
+def ensure_descriptors(count: int) -> None:
     """Each object waiting to be registered holds its temp dir's lock open: allow that many."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = count + 256
@@ -128,13 +131,72 @@ def _ensure_descriptors(count: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def _download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir) -> str:
+class Meter:
+    """Compressed bytes received so far by a download; added to from worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bytes = 0
+
+    def add(self, n: int) -> None:
+        """Count ``n`` more bytes received."""
+        with self._lock:
+            self._bytes += n
+
+    @property
+    def received(self) -> int:
+        """Bytes received up to now (failed attempts included)."""
+        with self._lock:
+            return self._bytes
+
+
+class _Counted:
+    """A stream whose reads are counted into a :class:`Meter` as they happen."""
+
+    def __init__(self, stream: BinaryIO, meter: Meter) -> None:
+        self._stream = stream
+        self._meter = meter
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self._meter.add(len(data))
+        return data
+
+
+def download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir,
+             meter: Meter | None = None) -> str:
+    """Download and unpack one record's archive into ``tmp``; returns the checked object."""
     stream = cache.get(rec.archive_key)
     if stream is None:
         raise Corrupt(f"fetch {rec.path} from {cache.url}: "
                       f"its archive {rec.archive_key} is missing from the cache")
     with stream:
-        return unpack_archive(store, tmp, stream, rec, cache.url)
+        src = stream if meter is None else cast(BinaryIO, _Counted(stream, meter))
+        return unpack_archive(store, tmp, src, rec, cache.url)
+
+
+def complete(store: LocalStore, infos: Mapping[StorePath, PathInfo]
+             ) -> tuple[set[StorePath], dict[StorePath, StorePath]]:
+    """Those of ``infos`` whose every reference is valid or among them (transitively).
+
+    The others are returned with the reference that is missing: registering
+    them would leave a path whose closure is not in the store.
+    """
+    refs = {r for i in infos.values() for r in i.references}
+    valid = store.valid_subset(refs)
+    ok = set(infos)
+    missing: dict[StorePath, StorePath] = {}
+    changed = True
+    while changed:
+        changed = False
+        for p in sorted(ok):
+            gap = next((r for r in infos[p].references
+                        if r != p and r not in ok and r not in valid), None)
+            if gap is not None:
+                ok.discard(p)
+                missing[p] = gap
+                changed = True
+    return ok, missing
 
 
 async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
@@ -160,13 +222,13 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
     needed = _needed(ok, records)
     if not needed:
         return result
-    _ensure_descriptors(len(needed))
+    ensure_descriptors(len(needed))
     with ExitStack() as stack:
         items: list[tuple[TempDir, str, PathInfo]] = []
         now = int(time.time())
 
         async def one(rec: CachedPath, tmp: TempDir) -> None:
-            obj = await trio.to_thread.run_sync(_download, store, cache, rec, tmp,
+            obj = await trio.to_thread.run_sync(download, store, cache, rec, tmp,
                                                 limiter=limiter)
             items.append((tmp, obj, replace(rec.info, registered=now)))
 
