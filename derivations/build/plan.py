@@ -109,14 +109,26 @@ def _resolved_record(txn: Txn, drv: Derivation, rhash: Digest) -> dict[str, Stor
     return out
 
 
+def misnamed(r: Realisation, drv: Derivation) -> str | None:
+    """Why ``r`` cannot be an output of ``drv`` by its name alone (output paths carry it)."""
+    want = drv.output_path_name(r.output)
+    if r.path.name != want:
+        return f"it names {r.path}, which is not an output called {want!r}"
+    return None
+
+
 def disagreement(r: Realisation, drv: Derivation, modulo: Modulo, paths: Realized
                  ) -> str | None:
     """Why a derivation realisation cannot stand for ``drv`` here, or None when it can.
 
-    It must list exactly ``drv``'s inputs, and for the inputs whose paths
+    It must name a path of the output's name, list exactly ``drv``'s inputs,
+    and for the inputs whose paths
     ``paths`` already holds, those paths (a result built against other
     inputs is another build).
     """
+    wrong = misnamed(r, drv)
+    if wrong is not None:
+        return wrong
     if r.deps is None or resolved_from_deps(drv, modulo, r.deps) is None:
         return f"it lists other inputs than {drv.drv_path} has"
     given = dict(r.deps)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -61,10 +62,11 @@ class Progress:
     """Counts builds and reports them as they start and end."""
 
     def __init__(self, stream: TextIO | None = None, live: bool | None = None,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
         self.quiet = quiet
+        self.clock = clock
         self.total = 0
         self.done = 0
         self.failed = 0
@@ -103,7 +105,7 @@ class Progress:
         d = self.downloads
         if d is None:
             return
-        now = time.monotonic()
+        now = self.clock()
         d.received = received
         d.samples.append((now, received))
         while len(d.samples) > 2 and now - d.samples[0][0] > _RATE_WINDOW:
@@ -155,7 +157,7 @@ class Progress:
         return f"[{self.done}/{self.total} done{fail}] {names}{extra}"
 
     def _redraw(self, force: bool = False) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if not force and now - self._last < _REDRAW_EVERY:
             return
         self._last = now

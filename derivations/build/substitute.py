@@ -12,9 +12,10 @@ when no substituters are configured.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import trio
-from sx.derivations.build.plan import Plan
+from sx.derivations.build.plan import Plan, misnamed
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.topdown import Decision, decide
 from sx.derivations.hashing import fixed_output_path
@@ -44,8 +45,6 @@ class Substituter:
         self._loaded = False
         self.decision = Decision()
         self.meter = Meter()
-        self.fetched: list[PathInfo] = []
-        """Every path this run downloaded and registered."""
 
     def load(self) -> bool:
         """Read the configuration now (a bad one is an error before any build)."""
@@ -77,13 +76,17 @@ class Substituter:
                 nursery.cancel_scope.cancel()
         finally:
             self.progress.fetch_end(self.meter.received)
-        self.fetched += got.fetched
         valid = self.store.valid_subset(plan.promised.values())
         items = [(r, d) for r, d in plan.realisations if r.path in valid]
         if items:
             await trio.to_thread.run_sync(self.store.register_realisations, items)
         plan.known.update({k: p for k, p in plan.promised.items() if p in valid})
         return not got.failed
+
+    @property
+    def fetched(self) -> list[PathInfo]:
+        """Every path this run downloaded and registered."""
+        return self.subs.registered if self.subs is not None else []
 
     def _arrived(self, loc: Located) -> None:
         self.progress.fetched(str(loc.path), loc.rec.file_size, loc.cache.url)
@@ -110,7 +113,8 @@ class Substituter:
         out: dict[str, StorePath] = {}
         for o in drv.output_names:
             got = await self.subs.fetch_realisation(self.store, rhash, o, self.meter,
-                                                    self._arrived, drv.drv_path)
+                                                    self._arrived, drv.drv_path,
+                                                    partial(misnamed, drv=drv))
             if got is None:
                 return None
             out[o] = got

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from sx.derivations.build.plan import Fetch, Plan, Realized, disagreement
+from sx.derivations.build.plan import Fetch, Plan, Realized, disagreement, misnamed
 from sx.derivations.hashing import resolved_from_deps, resolved_hash
 from sx.derivations.model import Derivation
 from sx.store.cache.substitute import Located, Substituters, closure_without, first_error
@@ -74,6 +74,10 @@ class _Round:
 
     def _disagreement(self, by_key: dict[str, Derivation], r: Realisation) -> str | None:
         return disagreement(r, by_key[r.key], self.plan.modulo, self.plan.recorded)
+
+    @staticmethod
+    def _misnamed(by_key: dict[str, Derivation], r: Realisation) -> str | None:
+        return misnamed(r, by_key[r.key])
 
     def _take(self, drv: Derivation, found: dict[str, Realisation], keys: list[str]) -> None:
         if all(k in found for k in keys):
@@ -121,8 +125,10 @@ class _Round:
             if not ask:
                 return
             tried.update(ask)
+            by_key = {f"{h}!{o}": d for d, h in ask.items() for o in d.output_names}
             found = await self.subs.realisations(
-                [(h, o) for d, h in ask.items() for o in d.output_names], False)
+                [(h, o) for d, h in ask.items() for o in d.output_names], False,
+                partial(self._misnamed, by_key))
             for d, h in ask.items():
                 self._take(d, found, [f"{h}!{o}" for o in d.output_names])
 

@@ -136,6 +136,8 @@ class Substituters:
         self._warned: set[str] = set()
         self._located: dict[StorePath, Located | StoreError] = {}
         self._failed: set[tuple[StorePath, str]] = set()
+        self.registered: list[PathInfo] = []
+        """Every path downloads of this command registered, in order."""
 
     # ---- caches ------------------------------------------------------------------------
 
@@ -327,9 +329,10 @@ class Substituters:
             ok, gaps = complete(store, {p: t[2] for p, t in ready.items()})
             for p, gap in gaps.items():
                 result.failed.setdefault(p, f"its reference {gap} could not be fetched")
-            items = [ready[p] for p in sorted(ok)]
+            items = [ready[p] for p in wanted if p in ok]  # in the caller's order
             if items:
                 result.fetched = await trio.to_thread.run_sync(store.install_many, items)
+                self.registered += result.fetched
         finally:
             for holder in holders:
                 holder.__exit__(None, None, None)
@@ -384,9 +387,10 @@ class Substituters:
     async def fetch_realisation(self, store: LocalStore, drv_hash: Digest, output: str,
                                 meter: Meter | None = None,
                                 on_path: Callable[[Located], None] | None = None,
-                                drv_path: StorePath | None = None) -> StorePath | None:
+                                drv_path: StorePath | None = None,
+                                accept: Accept | None = None) -> StorePath | None:
         """A trusted resolved realisation and its closure, fetched and registered; or None."""
-        got = await self.realisations([(drv_hash, output)], derivation=False)
+        got = await self.realisations([(drv_hash, output)], False, accept)
         r = got.get(f"{drv_hash}!{output}")
         if r is None or r.path not in await self.fetch_paths(store, [r.path], meter, on_path):
             return None
