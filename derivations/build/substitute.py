@@ -61,11 +61,15 @@ class Substituter:
         assert self.subs is not None
         for _ in range(_MAX_ROUNDS):
             await decide(self.store, plan, roots, self.subs, self.decision, force)
-            if dry_run or not plan.fetch or await self._fetch(plan):
+            if dry_run:
+                return
+            ok = await self._fetch(plan) if plan.fetch else True
+            await self._record(plan)
+            if ok:
                 return
 
     async def _fetch(self, plan: Plan) -> bool:
-        """Download ``plan.fetch``, record realisations; True when all of it arrived."""
+        """Download ``plan.fetch``; True when all of it arrived."""
         assert self.subs is not None
         located = {f.path: self.decision.located[f.path] for f in plan.fetch}
         self.progress.fetch_begin(len(plan.fetch), plan.download_size)
@@ -76,12 +80,15 @@ class Substituter:
                 nursery.cancel_scope.cancel()
         finally:
             self.progress.fetch_end(self.meter.received)
+        return not got.failed
+
+    async def _record(self, plan: Plan) -> None:
+        """The substituted outputs that are valid now: realisations recorded, known to ``plan``."""
         valid = self.store.valid_subset(plan.promised.values())
         items = [(r, d) for r, d in plan.realisations if r.path in valid]
         if items:
             await trio.to_thread.run_sync(self.store.register_realisations, items)
         plan.known.update({k: p for k, p in plan.promised.items() if p in valid})
-        return not got.failed
 
     @property
     def fetched(self) -> list[PathInfo]:

@@ -45,8 +45,8 @@ from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
 
 log = logging.getLogger("sx.cache")
-# (url, timeout) -> (cache, priority), or None when the cache could not be opened.
-_opened: dict[tuple[str, float | None], tuple[Cache, int] | None] = {}
+# (url, timeout) -> (cache, priority), or why the cache could not be opened.
+_opened: dict[tuple[str, float | None], tuple[Cache, int] | StoreError] = {}
 # What can go wrong with a cache's answer: skip it, try the next cache.
 REMOTE = (InvalidInput, Untrusted, CacheError, NotFound)
 DEFAULT_JOBS = 8
@@ -74,24 +74,26 @@ def load_substituters(store: LocalStore, overrides: Mapping[str, object] | None 
     return Substituters(cfg.policy(), warn, timeout=cfg.timeout)
 
 
-def _open(url: str, timeout: float | None) -> tuple[Cache, int] | None:
+def _open(url: str, timeout: float | None) -> tuple[Cache, int] | StoreError:
     if (url, timeout) not in _opened:
         try:
             cache = open_cache(url, timeout=timeout)
             info = read_cache_info(cache)
             _opened[url, timeout] = (cache, info.priority if info else DEFAULT_PRIORITY)
         except REMOTE as e:
-            log.warning("sx: warning: substituter %s disabled: %s", url, e)
-            _opened[url, timeout] = None
+            _opened[url, timeout] = e
     return _opened[url, timeout]
 
 
-async def substituters(policy: TrustPolicy, timeout: float | None = None) -> list[Cache]:
-    """The usable caches of ``policy``, best priority first."""
+async def substituters(policy: TrustPolicy, timeout: float | None = None,
+                       warn: Callable[[str], None] | None = None) -> list[Cache]:
+    """The usable caches of ``policy``, best priority first; ``warn`` hears of the others."""
     found = []
     for i, url in enumerate(policy.substituters):
         got = await trio.to_thread.run_sync(_open, url, timeout)
-        if got is not None:
+        if isinstance(got, StoreError):
+            (warn or log.warning)(f"sx: warning: substituter {url} disabled: {got}")
+        else:
             found.append((got[1], i, got[0]))
     return [c for _, _, c in sorted(found, key=lambda t: (t[0], t[1]))]
 
@@ -144,7 +146,7 @@ class Substituters:
     async def caches(self) -> list[Cache]:
         """The usable caches, best first (opened on first use)."""
         if self._caches is None:
-            self._caches = await substituters(self.policy, self.timeout)
+            self._caches = await substituters(self.policy, self.timeout, self._note)
         return [c for c in self._caches if c.url not in self._dead]
 
     def _note(self, line: str) -> None:
@@ -356,10 +358,12 @@ class Substituters:
                 self._failed.add((current.path, current.cache.url))
                 nxt = await self._locate_one(current.path, limiter, after=current.cache)
                 then = ("trying " + nxt.cache.url) if isinstance(nxt, Located) else "giving up"
-                self.warn(f"sx: warning: {e}; {then}")
+                what = str(e) if str(current.path) in str(e) else (
+                    f"fetch {current.path} from {current.cache.url}: {e}")
+                self.warn(f"sx: warning: {what}; {then}")
                 if not isinstance(nxt, Located):
-                    self._located[current.path] = e if isinstance(e, StoreError) else nxt
-                    return f"{e}"
+                    self._located[current.path] = e
+                    return what
                 current = nxt
                 continue
             except BaseException:
