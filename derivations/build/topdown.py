@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from sx.derivations.build.plan import Fetch, Plan, Realized, disagreement, misnamed
-from sx.derivations.hashing import resolved_from_deps, resolved_hash
+from sx.derivations.hashing import resolved_hash
 from sx.derivations.model import Derivation
 from sx.store.cache.substitute import Located, Substituters, closure_without, first_error
 from sx.store.hashing import Digest
@@ -154,20 +154,13 @@ class _Round:
 
 
 def _realisations(rnd: _Round, subst: Sequence[Derivation]) -> list[tuple[Realisation, StorePath]]:
-    """What to record once the substituted outputs are valid: each cache realisation, and
-    for a derivation realisation also the resolved one its inputs give (this store's index)."""
-    out: list[tuple[Realisation, StorePath]] = []
-    for d in subst:
-        for o in d.output_names:
-            r = rnd.via.get((d.drv_path, o))
-            if r is None:
-                continue
-            out.append((r, d.drv_path))
-            if r.deps is not None:
-                rhash = resolved_from_deps(d, rnd.plan.modulo, r.deps)
-                if rhash is not None:
-                    out.append((Realisation(rhash, o, r.path), d.drv_path))
-    return out
+    """The cache realisations to record once the substituted outputs are valid.
+
+    Only what a cache signed: the resolved hash a derivation realisation
+    implies is not recorded (the plan finds the derivation realisation itself).
+    """
+    return [(r, d.drv_path) for d in subst for o in d.output_names
+            if (r := rnd.via.get((d.drv_path, o))) is not None]
 
 
 async def decide(store: LocalStore, plan: Plan, roots: Sequence[Derivation],
