@@ -74,6 +74,8 @@ class Plan:
     """Realisations to record once the fetched paths are valid (with their ``.drv``)."""
     promised: Realized = field(default_factory=dict)
     """The output paths of the ``substitute`` derivations."""
+    asked_caches: bool = False
+    """Whether caches were asked (then builds with a built input are looked up again)."""
 
     def outputs_of(self, drv: Derivation) -> dict[str, StorePath] | None:
         """The known outputs of ``drv`` (all of them), or None."""
@@ -93,7 +95,9 @@ class Plan:
         return sum(f.unpacked for f in self.fetch)
 
     def after_builds(self) -> list[Derivation]:
-        """Needed derivations with a needed input: looked up again once it is built."""
+        """Needed derivations with a needed input: looked up in the caches once it is built."""
+        if not self.asked_caches:
+            return []
         needed = set(self.needed)
         return [d for d in self.needed if any(i in needed for i, _ in d.input_drvs)]
 

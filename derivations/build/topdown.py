@@ -193,6 +193,7 @@ async def decide(store: LocalStore, plan: Plan, roots: Sequence[Derivation],
         plan.substitute = list(subst)
         plan.realisations = _realisations(rnd, subst)
         plan.needed = [d for d in plan.order if d in build]
+        plan.asked_caches = True
         plan.promised = {(d.drv_path, o): rnd.paths[(d.drv_path, o)]
                          for d in subst for o in d.output_names}
         return decision
