@@ -221,3 +221,42 @@ def _drv(built: Built, level: str) -> str:
     drvs = [k for k in json.loads(out.stdout) if k.endswith(f"-{level}.drv")]
     assert len(drvs) == 1
     return drvs[0]
+
+
+def test_an_unprivileged_user_in_a_shared_directory_fetches_the_runtime_closure(
+        built: Built) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch to an unprivileged user")
+    import shutil
+    import sys
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="sx-unpriv-"))
+    try:
+        os.chmod(base, 0o755)  # world-searchable, as a shared /srv would be
+        bb = busybox_tree(str(base / "bb"), "/bin/busybox").local
+        recipe = base / "recipe.py"
+        recipe.write_text(RECIPE.format(bb=bb))
+        url = f"file://{base / 'cache'}"
+        up = built.sx(built.root, "copy", "--to", url, *map(str, built.outputs.values()))
+        assert up.returncode == 0, up.stderr
+        subprocess.run(["chmod", "-R", "a+rX", str(base)], check=True)
+        root = base / "root"
+        root.mkdir()
+        os.chown(root, 65534, 65534)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SX_")}
+        env["HOME"] = str(root)
+        out = subprocess.run(
+            ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+             "--inh-caps=-all", sys.executable, "-m", "sx.cli.main", "--root", str(root),
+             "realize", "--json", "--substituters", url, "--trusted-public-keys",
+             built.public, f"{recipe}:app"],
+            capture_output=True, text=True, timeout=300, env=env, check=False)
+        assert out.returncode == 0, out.stderr
+        got = json.loads(out.stdout)
+        o = built.outputs
+        assert got["built"] == [] and got["outputs"] == [{"out": str(o["app"])}]
+        assert {f["path"] for f in got["fetched"]} == {str(o["app"]), str(o["lib"])}
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(base)], check=False)
+        shutil.rmtree(base, ignore_errors=True)
