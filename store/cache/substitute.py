@@ -162,7 +162,8 @@ class Substituters:
     # ---- realisations (records only) -------------------------------------------------
 
     def _get_realisation(self, cache: Cache, drv_hash: Digest, output: str,
-                         derivation: bool) -> _Answer:
+                         derivation: bool) -> _Answer | CacheError:
+        """The decoded answer (worker thread); a :class:`CacheError` is returned, not raised."""
         key = realisation_key(drv_hash, output)
         memo = (cache.url, key, derivation)
         if memo not in self._answers:
@@ -171,8 +172,7 @@ class Substituters:
                 self._answers[memo] = None if data is None else decode_realisation(
                     data, drv_hash, output, cache.url, derivation)
             except CacheError as e:
-                self._disable(cache, e)
-                return None
+                return e  # not remembered: the caller disables the cache
             except InvalidInput as e:
                 self._answers[memo] = e
         return self._answers[memo]
@@ -181,9 +181,14 @@ class Substituters:
                            accept: Accept | None, limiter: trio.CapacityLimiter
                            ) -> Realisation | None:
         for cache in await self.caches():
+            if cache.url in self._dead:
+                continue
             got = await trio.to_thread.run_sync(self._get_realisation, cache, drv_hash, output,
                                                 derivation, limiter=limiter)
             if got is None:
+                continue
+            if isinstance(got, CacheError):
+                self._disable(cache, got)
                 continue
             if isinstance(got, StoreError):
                 self._note(f"sx: not substituted: {got}")
@@ -226,6 +231,7 @@ class Substituters:
     # ---- path records (records only) ---------------------------------------------------
 
     def _get_record(self, cache: Cache, path: StorePath) -> CachedPath | StoreError | None:
+        """The checked record (worker thread); a :class:`CacheError` is returned, not raised."""
         try:
             data = cache.get_bytes(info_key(path))
             if data is None:
@@ -234,10 +240,7 @@ class Substituters:
             self.policy.check(rec.info.fingerprint(), rec.info.signatures,
                               f"{path} in {cache.url}")
             return rec
-        except CacheError as e:
-            self._disable(cache, e)
-            return None
-        except (InvalidInput, Untrusted) as e:
+        except (CacheError, InvalidInput, Untrusted) as e:
             return e
 
     async def _locate_one(self, path: StorePath, limiter: trio.CapacityLimiter,
@@ -249,11 +252,14 @@ class Substituters:
             caches = [c for c in caches if c in later]
         why: StoreError | None = None
         for cache in caches:
-            if (path, cache.url) in self._failed:
+            if (path, cache.url) in self._failed or cache.url in self._dead:
                 continue
             got = await trio.to_thread.run_sync(self._get_record, cache, path, limiter=limiter)
             if isinstance(got, CachedPath):
                 return Located(got, cache)
+            if isinstance(got, CacheError):
+                self._disable(cache, got)
+                continue
             if got is not None:
                 self._note(f"sx: not substituted: {got}")
                 why = why or got
