@@ -34,7 +34,6 @@ from sx.derivations.build.plan import Fetch, Plan, Realized, disagreement, misna
 from sx.derivations.hashing import resolved_hash
 from sx.derivations.model import Derivation
 from sx.store.cache.substitute import Located, Substituters, closure_without, first_error
-from sx.store.hashing import Digest
 from sx.store.info import Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -112,25 +111,37 @@ class _Round:
         return seen
 
     async def resolved_realisations(self, demanded: set[Derivation]) -> None:
-        """Step 2: resolve what step 1 left unknown, bottom-up, wave by wave."""
+        """Step 2: resolve what step 1 left unknown, bottom-up, wave by wave.
+
+        A wave asks about every candidate whose inputs' paths are known; the
+        next wave's candidates are the dependents of what it found.
+        """
+        users: dict[Derivation, list[Derivation]] = {}
+        for d in demanded:
+            for i, _ in d.input_drvs:
+                users.setdefault(i, []).append(d)
+        rank = {d: n for n, d in enumerate(self.plan.order)}
         tried: set[Derivation] = set()
-        while True:
-            ask: dict[Derivation, Digest] = {}
-            for d in self.plan.order:
-                if (d in demanded and d not in tried and not d.is_fixed_output
-                        and not self.known(d) and d not in self.force
-                        and all((i.drv_path, o) in self.paths
-                                for i, outs in d.input_drvs for o in outs)):
-                    ask[d] = resolved_hash(d, self.paths)
-            if not ask:
-                return
+        candidates: set[Derivation] = set(demanded)
+        while candidates:
+            ask = {d: resolved_hash(d, self.paths) for d in sorted(candidates, key=rank.__getitem__)
+                   if self._resolvable(d, tried)}
             tried.update(ask)
             by_key = {f"{h}!{o}": d for d, h in ask.items() for o in d.output_names}
             found = await self.subs.realisations(
                 [(h, o) for d, h in ask.items() for o in d.output_names], False,
-                partial(self._misnamed, by_key))
+                partial(self._misnamed, by_key)) if ask else {}
+            candidates = set()
             for d, h in ask.items():
                 self._take(d, found, [f"{h}!{o}" for o in d.output_names])
+                if self.known(d):
+                    candidates.update(users.get(d, ()))
+
+    def _resolvable(self, d: Derivation, tried: set[Derivation]) -> bool:
+        """Whether step 2 should ask about ``d`` now: unknown, and its inputs' paths known."""
+        return (d not in tried and not d.is_fixed_output and not self.known(d)
+                and d not in self.force
+                and all((i.drv_path, o) in self.paths for i, outs in d.input_drvs for o in outs))
 
     def actions(self) -> tuple[list[Derivation], set[Derivation]]:
         """Step 3: (substituted, built), top-down from the roots."""
