@@ -27,7 +27,12 @@ from sx.derivations.build.errors import (
     NotSubstitutable,
 )
 from sx.derivations.build.logs import BuildLog, read_log, tail_lines
-from sx.derivations.build.outputs import finalize_fixed, finalize_floating, scratch_path
+from sx.derivations.build.outputs import (
+    check_expected,
+    finalize_fixed,
+    finalize_floating,
+    scratch_path,
+)
 from sx.derivations.build.plan import Plan, Realized, lookup, make_plan
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.realisations import write_realisations
@@ -36,6 +41,7 @@ from sx.derivations.build.sandbox import Sandbox, SandboxSpec, default_sandbox
 from sx.derivations.build.scratch import ScratchArea
 from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG
 from sx.derivations.build.substitute import Substituter
+from sx.derivations.graph import build_order
 from sx.derivations.hashing import (
     own_output_placeholder,
     realisation_deps,
@@ -68,6 +74,8 @@ class BuildOptions:
     dry_run: bool = False
     check: bool = False
     """Rebuild the roots even when realized, and compare."""
+    check_closure: bool = False
+    """With ``check``: rebuild and compare every derivation of the roots' closure."""
     no_build: bool = False
     """Only substitute; a missing output is an error."""
     timeout: float | None = None
@@ -102,7 +110,7 @@ class _Run:
     """One realization: shared state of the tasks."""
 
     def __init__(self, store: LocalStore, opts: BuildOptions, plan: Plan,
-                 roots: Sequence[Derivation], substituter: Substituter | None) -> None:
+                 checked: Sequence[Derivation], substituter: Substituter | None) -> None:
         self.store = store
         self.opts = opts
         self.plan = plan
@@ -112,7 +120,7 @@ class _Run:
         self.limiter = trio.CapacityLimiter(opts.jobs or os.cpu_count() or 1)
         self.events: dict[Derivation, trio.Event] = {}
         self.failed: dict[Derivation, BuildError] = {}
-        self.check_roots = set(roots) if opts.check else set()
+        self.check_roots = set(checked)
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
         self.substituter = substituter
@@ -367,6 +375,7 @@ class _Run:
                 info = finalize_fixed(self.store, tmp, drv, drv.drv_path, objs[name], closure,
                                       scratch[name])
                 return {name: info}
+            check_expected(drv, drv.drv_path, objs)
             return finalize_floating(self.store, tmp, drv.drv_path, scratch, objs, closure)
 
     async def _compare(self, drv: Derivation, before: dict[str, StorePath],
@@ -438,6 +447,17 @@ def _protected_plan(store: LocalStore, roots: list[Derivation],
     return make_plan(store, roots, force)
 
 
+def to_check(roots: list[Derivation], opts: BuildOptions) -> list[Derivation]:
+    """The derivations ``--check`` rebuilds: the roots, or their whole closure.
+
+    With ``check_closure`` fixed outputs are included: they are fetched (or
+    written) again and their declared hashes verified.
+    """
+    if not opts.check:
+        return []
+    return build_order(roots) if opts.check_closure else roots
+
+
 def realize(store: LocalStore, roots: Sequence[Derivation],
             opts: BuildOptions | None = None) -> Outcome:
     """Realize ``roots``: write their ``.drv`` files, fetch what caches provide, build the rest.
@@ -450,22 +470,22 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     """
     opts = opts or BuildOptions()
     roots = list(roots)
-    force = roots if opts.check else []
+    checked = to_check(roots, opts)
     progress = opts.progress or Progress(quiet=True)
     subst = Substituter(store, progress, opts.config) if opts.substitute else None
     if opts.dry_run:
-        plan = make_plan(store, roots, force)
+        plan = make_plan(store, roots, checked)
         if subst is not None:
-            trio.run(subst.prepare, plan, roots, force, True)
+            trio.run(subst.prepare, plan, roots, checked, True)
         outs = [_promised(plan, r) for r in roots]
         return Outcome(outs, plan=plan)
     instantiate(store, roots)
-    plan = _protected_plan(store, roots, force)
-    run = _Run(store, opts, plan, roots, subst)
+    plan = _protected_plan(store, roots, checked)
+    run = _Run(store, opts, plan, checked, subst)
     try:
         if plan.needed and subst is not None:
             subst.load()  # a bad configuration is an error before anything is fetched
-            trio.run(subst.prepare, plan, roots, force)
+            trio.run(subst.prepare, plan, roots, checked)
             run.outcome.substituted += [d for d in plan.substitute if plan.outputs_of(d)]
         if plan.needed and opts.no_build:
             raise NotSubstitutable(f"realize {plan.needed[0].drv_path}: not substitutable "
