@@ -17,7 +17,7 @@ from __future__ import annotations
 import resource
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO, cast
@@ -92,32 +92,38 @@ async def plan(store: LocalStore, cache: Cache, roots: list[StorePath],
     return records, errors
 
 
-def _closure_error(root: StorePath, records: dict[StorePath, CachedPath],
-                   errors: dict[StorePath, StoreError]) -> StoreError | None:
-    """The first rejected path in ``root``'s closure, if any."""
+Refs = Mapping[StorePath, Sequence[StorePath]]
+
+
+def closure_error(root: StorePath, refs: Refs, errors: Mapping[StorePath, StoreError]
+                  ) -> StoreError | None:
+    """The error of the first path of ``root``'s closure that cannot be fetched, if any.
+
+    ``refs`` holds the references of the paths found; a path neither there
+    nor in ``errors`` is valid already.
+    """
     todo, seen = [root], {root}
     while todo:
         p = todo.pop()
         if p in errors:
             return errors[p]
-        rec = records.get(p)
-        for q in rec.info.references if rec else ():
+        for q in refs.get(p, ()):
             if q not in seen:
                 seen.add(q)
                 todo.append(q)
     return None
 
 
-def _needed(roots: list[StorePath], records: dict[StorePath, CachedPath]) -> list[CachedPath]:
-    out: dict[StorePath, CachedPath] = {}
-    todo = [r for r in roots if r in records]
+def closure_in(roots: Iterable[StorePath], refs: Refs) -> set[StorePath]:
+    """The paths of ``refs`` reachable from ``roots`` (the part still to fetch)."""
+    out: set[StorePath] = set()
+    todo = [r for r in roots if r in refs]
     while todo:
         p = todo.pop()
-        if p in out:
-            continue
-        out[p] = records[p]
-        todo.extend(q for q in records[p].info.references if q in records and q not in out)
-    return [out[p] for p in sorted(out)]
+        if p not in out:
+            out.add(p)
+            todo.extend(q for q in refs[p] if q in refs and q not in out)
+    return out
 
 
 def ensure_descriptors(count: int) -> None:
@@ -209,17 +215,18 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
     """
     limiter = trio.CapacityLimiter(max(1, jobs))
     records, errors = await plan(store, cache, roots, policy, limiter)
+    refs = {p: r.info.references for p, r in records.items()}
     result = FetchResult()
     ok: list[StorePath] = []
     for root in sorted(set(roots)):
-        err = _closure_error(root, records, errors)
+        err = closure_error(root, refs, errors)
         if err is None:
             ok.append(root)
         else:
             result.unavailable[root] = err
     if strict and result.unavailable:
         raise next(iter(result.unavailable.values()))
-    needed = _needed(ok, records)
+    needed = [records[p] for p in sorted(closure_in(ok, refs))]
     if not needed:
         return result
     ensure_descriptors(len(needed))

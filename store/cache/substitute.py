@@ -28,7 +28,14 @@ from sx.store.cache import open_cache
 from sx.store.cache.base import Cache, CacheError
 from sx.store.cache.config import load_config
 from sx.store.cache.copy import read_cache_info
-from sx.store.cache.fetch import Meter, complete, download, ensure_descriptors
+from sx.store.cache.fetch import (
+    Meter,
+    closure_error,
+    closure_in,
+    complete,
+    download,
+    ensure_descriptors,
+)
 from sx.store.cache.layout import (
     DEFAULT_PRIORITY,
     CachedPath,
@@ -411,42 +418,15 @@ class Substituters:
 def closure_without(roots: Iterable[StorePath], found: Mapping[StorePath, Located],
                     errors: Mapping[StorePath, StoreError]) -> dict[StorePath, Located]:
     """The records of the closures of those ``roots`` that have no error in their closure."""
-    out: dict[StorePath, Located] = {}
-    for root in sorted(set(roots)):
-        part: dict[StorePath, Located] = {}
-        todo, seen, bad = [root], {root}, False
-        while todo and not bad:
-            p = todo.pop()
-            if p in errors:
-                bad = True
-                break
-            loc = found.get(p)
-            if loc is None:
-                continue  # valid already
-            part[p] = loc
-            for q in loc.rec.info.references:
-                if q not in seen:
-                    seen.add(q)
-                    todo.append(q)
-        if not bad:
-            out.update(part)
-    return out
+    refs = {p: loc.rec.info.references for p, loc in found.items()}
+    ok = [r for r in roots if closure_error(r, refs, errors) is None]
+    return {p: found[p] for p in sorted(closure_in(ok, refs))}
 
 
 def first_error(root: StorePath, found: Mapping[StorePath, Located],
                 errors: Mapping[StorePath, StoreError]) -> StoreError | None:
     """The first path of ``root``'s closure that cannot be fetched, as its error."""
-    todo, seen = [root], {root}
-    while todo:
-        p = todo.pop()
-        if p in errors:
-            return errors[p]
-        loc = found.get(p)
-        for q in loc.rec.info.references if loc else ():
-            if q not in seen:
-                seen.add(q)
-                todo.append(q)
-    return None
+    return closure_error(root, {p: loc.rec.info.references for p, loc in found.items()}, errors)
 
 
 async def substitute_realisation(store: LocalStore, drv_hash: Digest, output: str,
