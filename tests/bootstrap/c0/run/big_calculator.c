@@ -192,15 +192,18 @@ int logic(struct parser* p) {
 int expression(struct parser* p) {
     int start = p->pos;
     char c = peek(p);
-    if (c >= 'a' && c <= 'z' && p->text[p->pos + 1] == '=' && p->text[p->pos + 2] != '=') {
-        int v;
-        p->pos = p->pos + 2;
-        v = expression(p);
-        if (!p->error) {
-            vars[c - 'a'] = v;
-            defined[c - 'a'] = 1;
+    if (c >= 'a' && c <= 'z') {
+        p->pos = p->pos + 1;
+        if (peek(p) == '=' && p->text[p->pos + 1] != '=') {
+            int v;
+            p->pos = p->pos + 1;
+            v = expression(p);
+            if (!p->error) {
+                vars[c - 'a'] = v;
+                defined[c - 'a'] = 1;
+            }
+            return v;
         }
-        return v;
     }
     p->pos = start;
     return logic(p);
