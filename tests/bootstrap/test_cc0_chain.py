@@ -16,9 +16,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from cc0_support import CORPUS, RUNTIME, Tools, assemble, execute, run
+from cc0_support import CORPUS, RUNTIME, Tools, assemble, execute, generated_program, run
 from sx.derivations.bootstrap.stage0 import recipes as stage0
-from sx.derivations.bootstrap.stage1 import cc0 as recipes
 from sx.derivations.hashing import fixed_output_path
 from sx.derivations.provenance import provenance
 from sx.store.local import LocalStore
@@ -128,46 +127,6 @@ def test_cc0_output_is_the_same_on_every_run(cc0_tools: Tools, tmp_path: Path) -
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
     assert outs[0].endswith(b":ELF_end\n")
-
-
-def generated_program(lines: int) -> str:
-    """A C0 program of about LINES lines: many functions, globals, structs."""
-    parts = ["#include \"lib.h\"", "struct rec { int a; char b[8]; struct rec* next; };",
-             "int total;"]
-    n = 0
-    count = 0
-    while count < lines:
-        parts.append(f"""int f{n}(int x, struct rec* r) {{
-    int i;
-    int acc = x;
-    char name[16];
-    name[0] = 'a' + {n % 26};
-    for (i = 0; i < 3; i = i + 1) {{
-        if (acc % 2 == 0 && i != {n % 3}) {{
-            acc = acc / 2 + i * {n % 7 + 1};
-        }} else {{
-            acc = acc * 3 + 1 - name[0];
-        }}
-    }}
-    r->a = r->a + acc % 1000;
-    r->b[{n % 8}] = name[0];
-    total = total + (acc & 255);
-    return acc % 100000;
-}}""")
-        count += 17
-        n += 1
-    body = "\n".join(f"    v = v + f{i}(v % 1000 + {i}, &r);" for i in range(n))
-    parts.append(f"""int main() {{
-    struct rec r;
-    int v = 1;
-    r.a = 0;
-{body}
-    print_kv("v", v);
-    print_kv("r.a", r.a);
-    print_kv("total", total);
-    return 0;
-}}""")
-    return "\n".join(parts) + "\n"
 
 
 def test_a_5000_line_program_compiles_and_runs(cc0_tools: Tools, tmp_path: Path) -> None:
