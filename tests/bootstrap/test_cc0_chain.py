@@ -8,6 +8,7 @@ registered, large inputs, and cc0 run as an unprivileged user.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import stat
 import subprocess
@@ -174,3 +175,32 @@ def test_cc0_runs_as_an_unprivileged_user(cc0_tools: Tools) -> None:
         assert not (locked / "out.M0").exists()
     finally:
         shutil.rmtree(top)
+
+
+def test_command_line_and_input_errors(cc0_tools: Tools, tmp_path: Path) -> None:
+    out = tmp_path / "out.M0"
+    usage = b"cc0: usage: cc0 INPUT... OUTPUT\n"
+    for args in ([], [RUNTIME]):
+        proc = run([cc0_tools.cc0, *args])
+        assert (proc.returncode, proc.stderr) == (1, usage)
+    missing = tmp_path / "missing.c"
+    proc = run([cc0_tools.cc0, RUNTIME, missing, out])
+    assert (proc.returncode, proc.stderr) == (1, f"cc0: cannot read '{missing}'\n".encode())
+    proc = run([cc0_tools.cc0, RUNTIME, tmp_path, out])  # a directory
+    assert (proc.returncode, proc.stderr) == (1, f"cc0: cannot read '{tmp_path}'\n".encode())
+    assert not out.exists()
+
+
+def test_out_of_memory_is_an_error_not_a_crash(cc0_tools: Tools, tmp_path: Path) -> None:
+    # brk obeys RLIMIT_DATA: with 4 MiB, reading an 8 MiB input cannot fit.
+    big = tmp_path / "big.c"
+    big.write_bytes(b"// filler\n" * (8 << 17))
+    out = tmp_path / "out.M0"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (4 << 20, 4 << 20))
+
+    proc = subprocess.run([str(cc0_tools.cc0), str(RUNTIME), str(big), str(out)],
+                          capture_output=True, timeout=60, preexec_fn=limit, check=False)
+    assert (proc.returncode, proc.stderr) == (1, b"cc0: out of memory\n")
+    assert not out.exists()
