@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from cc0_support import CORPUS
-from test_stage0_unprivileged import NOBODY, as_user, base, sx, sx_argv
+from sx_runner import NOBODY, as_nobody
+from test_stage0_unprivileged import base, sx, sx_argv
 
 pytestmark = pytest.mark.sandbox
 __all__ = ["base", "sx_argv"]  # fixtures used by the test below
@@ -34,7 +35,7 @@ def test_cc0_and_compile_c0_as_an_unprivileged_user(sx_argv: list[str], base: Pa
     assert proc.returncode == 0, proc.stderr
     cc0, hello = (base / "root" / "store" / Path(p).name for p in proc.stdout.split())
     assert os.stat(cc0).st_uid == (NOBODY if os.geteuid() == 0 else os.geteuid())
-    run = subprocess.run([*as_user(), str(hello)], capture_output=True, timeout=60, check=False)
+    run = subprocess.run([*as_nobody(), str(hello)], capture_output=True, timeout=60, check=False)
     assert (run.returncode, run.stdout) == (0, b"Hello, C0!\n")
     check = sx(sx_argv, base, "realize", "--check", "--recursive", "stage0-cc0")
     assert check.returncode == 0, check.stderr
