@@ -150,7 +150,6 @@ void struct_layout(struct type* t)
 	t->complete = 1;
 }
 
-/* Copied members (count 1) already carry their final offsets. */
 struct type* find_member(struct type* t, char* name)
 {
 	struct type* m = t->members;
