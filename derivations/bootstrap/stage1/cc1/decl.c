@@ -82,6 +82,7 @@ struct type* struct_spec(int is_union)
 	struct token* at = tok;
 	char* name = 0;
 	struct type* t;
+	enter(at);
 	if(tok->kind == TK_IDENT)
 	{
 		name = tok->text;
@@ -100,6 +101,7 @@ struct type* struct_spec(int is_union)
 		if(t == 0) error_at2(at, "struct and union with the same name: ", name);
 	}
 	if(accept("{")) struct_members(t);
+	g_depth = g_depth - 1;
 	return t;
 }
 

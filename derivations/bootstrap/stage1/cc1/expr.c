@@ -131,6 +131,7 @@ struct type* rvalue(struct type* t)
 struct type* need_scalar(struct type* t)
 {
 	t = rvalue(t);
+	if(t->kind == TY_VOID) error_at(last_tok, "void value used");
 	if(!is_scalar(t)) error_at(last_tok, "scalar value expected");
 	return t;
 }
@@ -249,6 +250,7 @@ struct type* conditional()
 	int end;
 	if(!tok_is("?")) return t;
 	need_scalar(t);
+	enter(tok);
 	next();
 	other = new_label();
 	end = new_label();
@@ -259,6 +261,7 @@ struct type* conditional()
 	emit_label("_L", other);
 	t2 = rvalue(conditional());
 	emit_label("_L", end);
+	g_depth = g_depth - 1;
 	if(t1->kind == TY_PTR) return t1;
 	if(t2->kind == TY_PTR) return t2;
 	if(is_integer(t1) && is_integer(t2))
@@ -288,6 +291,7 @@ struct type* assignment()
 	char* base_op;
 	if(!is_assign_op(tok)) return t;
 	op = tok;
+	enter(op);
 	if(!g_lvalue) error_at(op, "assignment to something that is not a variable");
 	if(!is_scalar(t)) error_at(op, "assignment to an array, struct or function");
 	g_lvalue = 0;
@@ -308,6 +312,7 @@ struct type* assignment()
 	}
 	gen_pop_b();
 	gen_store(t);
+	g_depth = g_depth - 1;
 	return t;
 }
 
@@ -557,7 +562,23 @@ int size_of()
 	return t->size;
 }
 
+/* Deeply nested input must not overflow the stack. */
+void enter(struct token* at)
+{
+	g_depth = g_depth + 1;
+	if(g_depth > 1000) error_at(at, "nested too deeply");
+}
+
 struct type* unary()
+{
+	struct type* t;
+	enter(tok);
+	t = unary_();
+	g_depth = g_depth - 1;
+	return t;
+}
+
+struct type* unary_()
 {
 	struct token* at = tok;
 	struct type* t;
@@ -670,6 +691,15 @@ int wrap_neg(int a)
 int cx_binary(int min_prec);
 
 int cx_unary()
+{
+	int v;
+	enter(tok);
+	v = cx_unary_();
+	g_depth = g_depth - 1;
+	return v;
+}
+
+int cx_unary_()
 {
 	struct token* at = tok;
 	struct symbol* s;

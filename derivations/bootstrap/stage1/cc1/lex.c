@@ -442,10 +442,15 @@ void lx_line_comment(int at_line_start)
 
 void lx_block_comment()
 {
+	int start_line = lx_line;
 	lx_pos = lx_pos + 2;
 	while(1)
 	{
-		if(lx_peek(0) == 0) lx_error("unterminated comment");
+		if(lx_peek(0) == 0)
+		{
+			lx_line = start_line;
+			lx_error("unterminated comment");
+		}
 		if(lx_peek(0) == '*' && lx_peek(1) == '/') break;
 		if(lx_peek(0) == '\n') lx_line = lx_line + 1;
 		lx_pos = lx_pos + 1;

@@ -323,6 +323,13 @@ void local_declaration()
 
 void statement()
 {
+	enter(tok);
+	statement_();
+	g_depth = g_depth - 1;
+}
+
+void statement_()
+{
 	struct token* at = tok;
 	if(tok_is("{")) block();
 	else if(accept(";")) return;
