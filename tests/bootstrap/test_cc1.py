@@ -54,18 +54,23 @@ def header(path: Path) -> tuple[tuple[str, ...], list[str]]:
 
 
 def run_exe(exe: Path) -> tuple[bytes, int]:
-    """A program's stdout and exit status."""
-    p = subprocess.run([str(exe)], capture_output=True, timeout=30, check=False)
+    """A program's stdout and exit status; it runs in its own folder (it may write files)."""
+    work = exe.parent / f"{exe.name}.cwd"
+    work.mkdir()
+    p = subprocess.run([str(exe)], capture_output=True, timeout=30, check=False, cwd=work)
     return p.stdout, p.returncode
 
 
-def gcc_reference(prog: Path, arch: str, args: list[str], work: Path) -> tuple[bytes, int]:
-    """The output of ``prog`` built by the host's gcc for ``arch``."""
+def gcc_reference(prog: Path, arch: str, args: list[str], m2libc: Path,
+                  work: Path) -> tuple[bytes, int]:
+    """The output of ``prog`` built by the host's gcc for ``arch`` (with M2libc's
+    bootstrappable.c, which M2-Planet-style programs use)."""
     unit = work / "gcc.c"
     unit.write_text(TLIB.read_text() + prog.read_text())
     exe = work / "gcc.exe"
     bits = "-m32" if arch == "x86" else "-m64"
-    run(["gcc", bits, "-w", "-fwrapv", "-std=gnu99", *args, "-o", str(exe), str(unit)])
+    run(["gcc", bits, "-w", "-fwrapv", "-std=gnu99", *args, "-o", str(exe), str(unit),
+         str(m2libc / "bootstrappable.c")])
     return run_exe(exe)
 
 
@@ -83,7 +88,7 @@ def test_program_matches_gcc(prog: Path, arch: str, cc1_gcc: Path, m2libc_dir: P
     if expected_file.exists():
         assert out + b"exit %d\n" % status == expected_file.read_bytes()
     else:
-        assert (out, status) == gcc_reference(prog, arch, args, tmp_path)
+        assert (out, status) == gcc_reference(prog, arch, args, m2libc_dir, tmp_path)
 
 
 def test_corpus_is_large() -> None:

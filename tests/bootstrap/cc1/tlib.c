@@ -11,6 +11,16 @@
  * gives gcc the same name and cc1 the same type again. */
 typedef int (*FUNCTION)();
 
+/* cc1 has SCM built in, an unsigned word (M2libc's gcc_req.h gives it to gcc). */
+typedef unsigned long SCM;
+
+/* M2libc's bootstrappable.c, which gcc gets as a second file. */
+void require(int bool, char* error);
+int match(char* a, char* b);
+int in_set(int c, char* s);
+int strtoint(char* a);
+char* int2str(int x, int base, int signed_p);
+
 void put_s(char* s)
 {
 	fputs(s, stdout);

@@ -125,6 +125,8 @@ struct type* parse_base_type()
 		{
 			if(word_is(tok, "extern")) g_extern = 1;
 			if(word_is(tok, "static")) g_static = 1;
+			next();
+			continue;
 		}
 		else if(word_is(tok, "unsigned"))
 		{
