@@ -287,8 +287,8 @@ void parse_typedef()
 	expect(";");
 }
 
-/* A global variable: declared here, emitted by emit_globals at the
- * end.  Initializers: a constant expression, a string literal (a char
+/* A global variable: declared (and defined) here, emitted by
+ * emit_globals at the end.  Initializers: a constant expression, a string literal (a char
  * array's contents or a char pointer's target) or the address of a
  * global or function (&name or a function's name). */
 void global_variable(struct type* t, char* name, struct token* at)
@@ -307,7 +307,10 @@ void global_variable(struct type* t, char* name, struct token* at)
 		g_global_last = s;
 	}
 	else if(t->kind == TY_ARRAY && t->count >= 0) s->type = t;
-	if(!g_extern) s->defined = 1;
+	/* extern is ignored, as M2-Planet does: mes's sources declare
+	 * their globals only as extern (gcc builds define them through
+	 * src/globals.c, which the M2 build leaves out). */
+	s->defined = 1;
 	if(!accept("=")) return;
 	init_at = tok;
 	s->defined = 1;
@@ -507,8 +510,13 @@ int function_declaration(struct type* ret, char* name, struct token* at)
 	struct symbol* f = global_lookup(name);
 	if(ret->kind == TY_STRUCT || ret->kind == TY_ARRAY) error_at2(at, "functions cannot return structs or arrays: ", name);
 	if(f != 0 && f->kind != SY_FUNC) f = 0;
-	if(f == 0) f = global_add(name, SY_FUNC, at);
-	f->type = ret;
+	/* The first declaration's return type stays: mes declares
+	 * `ssize_t _write ();` and defines `void _write (...)` in asm. */
+	if(f == 0 || f->offset == 1)
+	{
+		if(f == 0) f = global_add(name, SY_FUNC, at);
+		f->type = ret;
+	}
 	f->offset = 0;
 	if(n >= 0 || f->defined == 0)
 	{
@@ -536,7 +544,6 @@ void top_level_declaration()
 	struct type* t;
 	char* name;
 	struct token* at;
-	int is_extern = g_extern;
 	if(accept(";")) return;
 	while(1)
 	{
@@ -548,7 +555,6 @@ void top_level_declaration()
 		}
 		else
 		{
-			g_extern = is_extern;
 			global_variable(t, name, at);
 		}
 		if(!accept(",")) break;

@@ -61,10 +61,15 @@ void types_init()
 	ty_func->base = new_type(TY_FUNC, 1, 1);
 	s = global_add("FUNCTION", SY_TYPEDEF, 0);
 	s->type = ty_func;
-	/* SCM and FILE are built in, as sources for M2-Planet expect. */
+	/* SCM and FILE are built in, as sources written for M2-Planet expect. */
 	s = global_add("SCM", SY_TYPEDEF, 0);
 	s->type = ty_ulong;
 	s = global_add("FILE", SY_TYPEDEF, 0);
+	s->type = ty_long;
+	/* mes's M2 sources use size_t and ssize_t before their typedefs. */
+	s = global_add("size_t", SY_TYPEDEF, 0);
+	s->type = ty_ulong;
+	s = global_add("ssize_t", SY_TYPEDEF, 0);
 	s->type = ty_long;
 }
 
