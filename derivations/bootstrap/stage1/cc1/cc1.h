@@ -157,7 +157,7 @@ struct buffer
 };
 
 /* util.c */
-char* xalloc(int n);
+void* xalloc(int n);
 int str_len(char* s);
 int str_eq(char* a, char* b);
 int str_starts(char* s, char* prefix);

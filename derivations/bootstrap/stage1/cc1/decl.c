@@ -483,8 +483,7 @@ int parse_params(struct symbol** params_out, int* variadic_out)
 		if(t->kind == TY_ARRAY) t = pointer_to(t->base);
 		if(t->kind == TY_STRUCT) error_at(at, "struct parameters are not supported (pass a pointer)");
 		if(t->kind == TY_VOID) error_at(at, "parameter of type void");
-		p = calloc(1, sizeof(struct symbol));
-		if(p == 0) die("out of memory");
+		p = xalloc(sizeof(struct symbol));
 		p->name = name;
 		p->kind = SY_LOCAL;
 		p->type = t;

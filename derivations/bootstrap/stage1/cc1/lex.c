@@ -24,7 +24,7 @@ int lx_peek(int k)
 
 int is_space(int c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\x0c' || c == '\x0b';
 }
 
 int is_digit(int c)
@@ -52,8 +52,7 @@ int hex_value(int c)
 
 struct token* lx_new(int kind)
 {
-	struct token* t = calloc(1, sizeof(struct token));
-	if(t == 0) die("out of memory");
+	struct token* t = xalloc(sizeof(struct token));
 	t->kind = kind;
 	t->file = lx_file;
 	t->line = lx_line;

@@ -54,8 +54,8 @@ void check_undeclared()
 int main(int argc, char** argv)
 {
 	char* output = 0;
-	char** files = calloc(argc + 1, sizeof(char*));
-	char** defines = calloc(argc + 1, sizeof(char*));
+	char** files = xalloc((argc + 1) * sizeof(char*));
+	char** defines = xalloc((argc + 1) * sizeof(char*));
 	int nfiles = 0;
 	int ndefines = 0;
 	int i = 1;
@@ -64,7 +64,6 @@ int main(int argc, char** argv)
 	struct token* cmdline;
 	int arch = ARCH_X86;
 	char* arg;
-	if(files == 0 || defines == 0) die("out of memory");
 	while(i < argc)
 	{
 		arg = argv[i];
@@ -110,8 +109,7 @@ int main(int argc, char** argv)
 	g_code = buf_new();
 	g_data = buf_new();
 	g_strings = buf_new();
-	cmdline = calloc(1, sizeof(struct token));
-	if(cmdline == 0) die("out of memory");
+	cmdline = xalloc(sizeof(struct token));
 	cmdline->file = "<command line>";
 	i = 0;
 	while(i < ndefines)
@@ -119,8 +117,7 @@ int main(int argc, char** argv)
 		command_line_define(defines[i], cmdline);
 		i = i + 1;
 	}
-	head = calloc(1, sizeof(struct token));
-	if(head == 0) die("out of memory");
+	head = xalloc(sizeof(struct token));
 	tail = head;
 	i = 0;
 	while(i < nfiles)
@@ -128,8 +125,7 @@ int main(int argc, char** argv)
 		tail = lex_file(files[i], tail);
 		i = i + 1;
 	}
-	tail->next = calloc(1, sizeof(struct token));
-	if(tail->next == 0) die("out of memory");
+	tail->next = xalloc(sizeof(struct token));
 	tail->next->kind = TK_EOF;
 	tail->next->file = tail->file;
 	tail->next->line = tail->line;

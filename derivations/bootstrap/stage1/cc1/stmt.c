@@ -41,8 +41,7 @@ void note_label(char* name, int defined, struct token* at)
 		}
 		s = s->next;
 	}
-	s = calloc(1, sizeof(struct symbol));
-	if(s == 0) die("out of memory");
+	s = xalloc(sizeof(struct symbol));
 	s->name = name;
 	s->defined = defined;
 	s->where = at;

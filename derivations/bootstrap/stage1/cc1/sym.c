@@ -7,8 +7,7 @@
 
 void syms_init()
 {
-	g_globals = calloc(HASH_SIZE, sizeof(struct symbol*));
-	if(g_globals == 0) die("out of memory");
+	g_globals = xalloc(HASH_SIZE * sizeof(struct symbol*));
 	g_locals = 0;
 	g_tags = 0;
 }
@@ -32,8 +31,7 @@ struct symbol* global_lookup(char* name)
 struct symbol* global_add(char* name, int kind, struct token* where)
 {
 	int h = hash_text(name);
-	struct symbol* s = calloc(1, sizeof(struct symbol));
-	if(s == 0) die("out of memory");
+	struct symbol* s = xalloc(sizeof(struct symbol));
 	s->name = name;
 	s->kind = kind;
 	s->where = where;
@@ -60,9 +58,8 @@ struct symbol* local_lookup(char* name)
  * return address, aligned to a word. */
 struct symbol* local_add(char* name, struct type* t, struct token* where)
 {
-	struct symbol* s = calloc(1, sizeof(struct symbol));
+	struct symbol* s = xalloc(sizeof(struct symbol));
 	int size = (t->size + g_word - 1) / g_word * g_word;
-	if(s == 0) die("out of memory");
 	if(t->kind == TY_VOID) error_at2(where, "variable of type void: ", name);
 	if(t->kind == TY_STRUCT && !t->complete) error_at2(where, "variable of incomplete type: ", name);
 	g_frame = g_frame + size;

@@ -9,8 +9,7 @@
 
 struct type* new_type(int kind, int size, int align)
 {
-	struct type* t = calloc(1, sizeof(struct type));
-	if(t == 0) die("out of memory");
+	struct type* t = xalloc(sizeof(struct type));
 	t->kind = kind;
 	t->size = size;
 	t->align = align;
@@ -93,8 +92,7 @@ struct type* struct_tag(char* name, int is_union, int define_here)
 	t->complete = 0;
 	t->is_union = is_union;
 	t->name = name;
-	s = calloc(1, sizeof(struct symbol));
-	if(s == 0) die("out of memory");
+	s = xalloc(sizeof(struct symbol));
 	s->name = name;
 	s->type = t;
 	s->next = g_tags;

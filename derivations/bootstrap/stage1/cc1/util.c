@@ -4,11 +4,31 @@
  * runtime (the C0 runtime, M2libc or the host libc); everything else is
  * here. */
 
-/* Zeroed memory; running out of it is a clean error, not a crash. */
-char* xalloc(int n)
+char* g_arena;
+int g_arena_left;
+
+/* Zeroed memory, with at least one spare byte.  Small blocks come from
+ * 1 MiB arenas (a brk-based calloc asks the kernel on every call);
+ * running out of memory is a clean error, not a crash. */
+void* xalloc(int n)
 {
-	char* p = calloc(1, n + 1);
-	if(p == 0) die("out of memory");
+	char* p;
+	n = (n + 8) / 8 * 8;
+	if(n > 65536)
+	{
+		p = calloc(1, n);
+		if(p == 0) die("out of memory");
+		return p;
+	}
+	if(n > g_arena_left)
+	{
+		g_arena = calloc(1, 1048576);
+		if(g_arena == 0) die("out of memory");
+		g_arena_left = 1048576;
+	}
+	p = g_arena;
+	g_arena = g_arena + n;
+	g_arena_left = g_arena_left - n;
 	return p;
 }
 
@@ -120,8 +140,7 @@ char* int_text(int n)
 
 struct buffer* buf_new()
 {
-	struct buffer* b = calloc(1, sizeof(struct buffer));
-	if(b == 0) die("out of memory");
+	struct buffer* b = xalloc(sizeof(struct buffer));
 	b->cap = 4096;
 	b->data = xalloc(b->cap);
 	return b;
@@ -141,7 +160,6 @@ void buf_grow(struct buffer* b, int n)
 		d[i] = b->data[i];
 		i = i + 1;
 	}
-	free(b->data);
 	b->data = d;
 }
 
@@ -237,7 +255,6 @@ char* read_file(char* path, int* len_out)
 				bigger[i] = data[i];
 				i = i + 1;
 			}
-			free(data);
 			data = bigger;
 			cap = cap * 2;
 		}
