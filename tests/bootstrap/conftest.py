@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cc1_support import build_cc1_with_gcc
+from cc1_support import GCC_C0_FLAGS, build_cc1_with_gcc, cc1_sources, run
 from sx.derivations.bootstrap.stage1 import sources
 from sx.derivations.build.scheduler import BuildOptions, realize
+from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.store.local import LocalStore
 
 
@@ -28,3 +29,18 @@ def m2libc_dir(stage1_store: LocalStore) -> Path:
 def cc1_gcc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """cc1 built by the host's gcc from its C0 sources."""
     return build_cc1_with_gcc(tmp_path_factory.mktemp("cc1-gcc"))
+
+
+@pytest.fixture(scope="session")
+def host_cc1(tmp_path_factory: pytest.TempPathFactory) -> Derivation:
+    """cc1 built by the host's gcc (static, so it runs in the empty sandbox), as a store file.
+
+    For tests only: it stands in for the cc0-built cc1 of ``stage0-cc1``.
+    """
+    d = tmp_path_factory.mktemp("host-cc1")
+    unit = d / "cc1_all.c"
+    unit.write_text("".join(p.read_text() for p in cc1_sources()))
+    exe = d / "cc1"
+    run(["gcc", *GCC_C0_FLAGS, "-static", "-o", str(exe), str(unit)])
+    return derivation("cc1-host", BUILTIN_WRITE,
+                      env={"hex": exe.read_bytes().hex(), "executable": "1"}, system="builtin")
