@@ -1,11 +1,12 @@
-"""A checker for C0, the C subset that cc0 compiles and cc1 is written in.
+r"""A checker for C0, the C subset that cc0 compiles and cc1 is written in.
 
 gcc accepts more than C0, so cc1's sources are also checked here for the
 constructs C0 leaves out: ``++``/``--``, compound assignment, ``?:``,
 casts, ``typedef``, ``switch``, ``enum``, ``unsigned``/``long``/``short``/
 floating types, storage classes and qualifiers, function pointers,
-initializer lists, varargs and unary ``+``.  The check works on tokens
-(comments, strings and ``#`` lines removed), which is all these rules need.
+initializer lists, varargs, unary ``+`` and escapes other than
+``\n \t \r \0 \\ \' \" \xHH``.  The check works on tokens (comments,
+strings and ``#`` lines removed), which is all these rules need.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ TOKEN = re.compile(r"""
   | (?P<num>0[xX][0-9a-fA-F]+|[0-9]+)
   | (?P<str>"(?:\\.|[^"\\\n])*")
   | (?P<chr>'(?:\\.|[^'\\\n])*')
-  | (?P<punct><<=|>>=|\.\.\.|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^]=|[{}()\[\];,.<>+\-*/%&|^!~?:=])
+  | (?P<punct><<=|>>=|\.\.\.|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\|
+              |[-+*/%&|^]=|[{}()\[\];,.<>+\-*/%&|^!~?:=])
 """, re.VERBOSE)
+ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[ntr0\\'\"]|.)")
+C0_ESCAPE = re.compile(r"x[0-9a-fA-F]{2}|[ntr0\\'\"]")
 
 
 @dataclass(frozen=True)
@@ -124,10 +128,12 @@ def violations(source: str) -> list[str]:
     found = []
     for i, t in enumerate(toks):
         prev = toks[i - 1] if i > 0 else None
-        if t.kind == "ident" and t.text in FORBIDDEN_WORDS:
+        if (t.kind == "ident" and t.text in FORBIDDEN_WORDS) or (
+                t.kind == "punct" and t.text in FORBIDDEN_PUNCT):
             found.append(f"line {t.line}: {t.text}")
-        elif t.kind == "punct" and t.text in FORBIDDEN_PUNCT:
-            found.append(f"line {t.line}: {t.text}")
+        elif t.kind in ("str", "chr") and any(
+                not C0_ESCAPE.fullmatch(m.group(1)) for m in ESCAPE.finditer(t.text)):
+            found.append(f"line {t.line}: escape")
         elif t.text == "(" and _cast_at(toks, i):
             found.append(f"line {t.line}: cast")
         elif t.text == "(" and i + 1 < len(toks) and toks[i + 1].text == "*" and prev is not None \

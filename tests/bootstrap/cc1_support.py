@@ -37,12 +37,14 @@ def build_cc1_with_gcc(dest: Path) -> Path:
     return exe
 
 
-def run(argv: Sequence[str], check: bool = True, **kw: object) -> subprocess.CompletedProcess[bytes]:
-    """Run a command (no shell), capturing output."""
-    p = subprocess.run(list(argv), capture_output=True, timeout=TIMEOUT, check=False, **kw)  # type: ignore[call-overload]
+def run(argv: Sequence[str], check: bool = True,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run a command (no shell) in ``cwd``, capturing output."""
+    p = subprocess.run(list(argv), capture_output=True, timeout=TIMEOUT, check=False, cwd=cwd)
     if check and p.returncode != 0:
-        raise AssertionError(f"{argv[0]} failed ({p.returncode}): {p.stderr.decode(errors='replace')}")
-    return p  # type: ignore[no-any-return]
+        err = p.stderr.decode(errors="replace")
+        raise AssertionError(f"{argv[0]} failed ({p.returncode}): {err}")
+    return p
 
 
 def m2libc_files(m2libc: Path, arch: str) -> list[Path]:

@@ -226,12 +226,13 @@ def test_c0_checker_catches_each_rule() -> None:
         "x++;": "++", "x += 1;": "+=", "y = a ? b : c;": "?", "z = (char*)p;": "cast",
         "unsigned u;": "unsigned", "int (*fp)(int);": "function pointer", "switch (x) {}": "switch",
         "typedef int t;": "typedef", "int a[2] = {1, 2};": "initializer list", "long l;": "long",
-        "x = - + 1;": "unary +",
+        "x = - + 1;": "unary +", "c = '\\f';": "escape", "s = \"a\\vb\";": "escape",
     }
     for code, what in bad.items():
         found = c0_check.violations(code)
         assert any(what in v for v in found), (code, found)
     assert c0_check.violations("int f(char* s) { return sizeof(struct t) + s[0]; }") == []
+    assert c0_check.violations("char* s = \"\\n\\t\\r\\0\\\\\\'\\\"\\x41\";") == []
 
 
 def test_amd64_definitions_match_gnu_as(tmp_path: Path) -> None:
@@ -244,10 +245,12 @@ def test_amd64_definitions_match_gnu_as(tmp_path: Path) -> None:
         assert m, line
         name, hexcode, insn = m.groups()
         insn = insn.split("(")[0].strip()
-        insn = insn.replace("imm32", "0x12345678").replace("imm8", "0x7f").replace("rel32", ".+0x1000")
+        for word, value in (("imm32", "0x12345678"), ("imm8", "0x7f"), ("rel32", ".+0x1000")):
+            insn = insn.replace(word, value)
         (tmp_path / "t.s").write_text(f".intel_syntax noprefix\n.code64\n{insn}\n")
         run(["as", "--64", "-o", str(tmp_path / "t.o"), str(tmp_path / "t.s")])
-        run(["objcopy", "-O", "binary", "-j", ".text", str(tmp_path / "t.o"), str(tmp_path / "t.bin")])
+        run(["objcopy", "-O", "binary", "-j", ".text", str(tmp_path / "t.o"),
+             str(tmp_path / "t.bin")])
         code = (tmp_path / "t.bin").read_bytes().hex().upper()
         assert code.startswith(hexcode), (name, hexcode, code)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from cc1_support import run
 from sx.derivations.bootstrap.stage1 import cc1 as recipes
-from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.build.errors import BuildError
+from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import Derivation, Source
 from sx.store.local import LocalStore
 from sx.store.path import StorePath

@@ -78,7 +78,8 @@ def both(ours: Path, theirs: str, args: list[str], out: Path) -> bytes:
     return results[0][2]
 
 
-def m1_cases(tools: Tools, corpus: dict[str, Path], m2libc: Path) -> dict[str, tuple[str, list[Path]]]:
+def m1_cases(tools: Tools, corpus: dict[str, Path],
+             m2libc: Path) -> dict[str, tuple[str, list[Path]]]:
     mes = tools.mes
     return {
         "stage0-hello": ("x86", [I386_DEFS, STAGE0 / "hello.M0"]),
