@@ -44,29 +44,30 @@ GLUE_FILES = {
 }
 """kaem.run's x86_64 files that mes lacks, and sx's glue files that take their place."""
 
-M2_FILES = """
-include/m2/lib.h lib/linux/x86_64-mes-m2/crt1.c lib/linux/x86_64-mes-m2/_exit.c
-lib/linux/x86_64-mes-m2/_write.c lib/mes/globals.c lib/m2/cast.c lib/m2/exit.c
-lib/mes/mini-write.c lib/linux/x86_64-mes-m2/syscall.c include/linux/x86_64/syscall.h
-lib/stub/__raise.c lib/linux/brk.c lib/m2/malloc.c lib/string/memset.c lib/m2/read.c
-lib/mes/fdgetc.c lib/stdio/getchar.c lib/stdio/putchar.c lib/m2/open.c lib/m2/mes_open.c
-lib/string/strlen.c lib/mes/eputs.c lib/mes/fdputc.c lib/mes/eputc.c
-include/m2/types.h include/mes/mes.h include/mes/builtins.h include/mes/constants.h
-include/mes/symbols.h
-lib/mes/__assert_fail.c lib/mes/assert_msg.c
-lib/mes/fdputc.c lib/string/strncmp.c lib/posix/getenv.c lib/mes/fdputs.c lib/mes/ntoab.c
-lib/ctype/isdigit.c lib/ctype/isxdigit.c lib/ctype/isspace.c lib/ctype/isnumber.c
-lib/mes/abtol.c lib/stdlib/atoi.c lib/string/memcpy.c lib/stdlib/free.c lib/stdlib/realloc.c
-lib/string/strcpy.c lib/mes/itoa.c lib/mes/ltoa.c lib/mes/fdungetc.c lib/posix/setenv.c
-lib/linux/access.c include/linux/m2/kernel-stat.h include/sys/stat.h lib/m2/chmod.c
-lib/linux/ioctl3.c lib/m2/isatty.c lib/linux/fork.c lib/m2/execve.c lib/m2/execv.c
-lib/m2/waitpid.c lib/linux/gettimeofday.c lib/m2/clock_gettime.c lib/m2/time.c
-lib/linux/_getcwd.c lib/m2/getcwd.c lib/linux/dup.c lib/linux/dup2.c lib/string/strcmp.c
-lib/string/memcmp.c lib/linux/unlink.c
-src/builtins.c src/core.c src/display.c src/eval-apply.c src/gc.c src/hash.c src/lib.c
-src/m2.c src/math.c src/mes.c src/module.c src/posix.c src/reader.c src/stack.c
-src/string.c src/struct.c src/symbol.c src/vector.c
-""".split()
+M2_FILES = (
+    "include/m2/lib.h", "lib/linux/x86_64-mes-m2/crt1.c", "lib/linux/x86_64-mes-m2/_exit.c",
+    "lib/linux/x86_64-mes-m2/_write.c", "lib/mes/globals.c", "lib/m2/cast.c", "lib/m2/exit.c",
+    "lib/mes/mini-write.c", "lib/linux/x86_64-mes-m2/syscall.c", "include/linux/x86_64/syscall.h",
+    "lib/stub/__raise.c", "lib/linux/brk.c", "lib/m2/malloc.c", "lib/string/memset.c",
+    "lib/m2/read.c", "lib/mes/fdgetc.c", "lib/stdio/getchar.c", "lib/stdio/putchar.c",
+    "lib/m2/open.c", "lib/m2/mes_open.c", "lib/string/strlen.c", "lib/mes/eputs.c",
+    "lib/mes/fdputc.c", "lib/mes/eputc.c", "include/m2/types.h", "include/mes/mes.h",
+    "include/mes/builtins.h", "include/mes/constants.h", "include/mes/symbols.h",
+    "lib/mes/__assert_fail.c", "lib/mes/assert_msg.c", "lib/mes/fdputc.c", "lib/string/strncmp.c",
+    "lib/posix/getenv.c", "lib/mes/fdputs.c", "lib/mes/ntoab.c", "lib/ctype/isdigit.c",
+    "lib/ctype/isxdigit.c", "lib/ctype/isspace.c", "lib/ctype/isnumber.c", "lib/mes/abtol.c",
+    "lib/stdlib/atoi.c", "lib/string/memcpy.c", "lib/stdlib/free.c", "lib/stdlib/realloc.c",
+    "lib/string/strcpy.c", "lib/mes/itoa.c", "lib/mes/ltoa.c", "lib/mes/fdungetc.c",
+    "lib/posix/setenv.c", "lib/linux/access.c", "include/linux/m2/kernel-stat.h",
+    "include/sys/stat.h", "lib/m2/chmod.c", "lib/linux/ioctl3.c", "lib/m2/isatty.c",
+    "lib/linux/fork.c", "lib/m2/execve.c", "lib/m2/execv.c", "lib/m2/waitpid.c",
+    "lib/linux/gettimeofday.c", "lib/m2/clock_gettime.c", "lib/m2/time.c", "lib/linux/_getcwd.c",
+    "lib/m2/getcwd.c", "lib/linux/dup.c", "lib/linux/dup2.c", "lib/string/strcmp.c",
+    "lib/string/memcmp.c", "lib/linux/unlink.c", "src/builtins.c", "src/core.c", "src/display.c",
+    "src/eval-apply.c", "src/gc.c", "src/hash.c", "src/lib.c", "src/m2.c", "src/math.c",
+    "src/mes.c", "src/module.c", "src/posix.c", "src/reader.c", "src/stack.c", "src/string.c",
+    "src/struct.c", "src/symbol.c", "src/vector.c",
+)
 """The files of kaem.run's M2 build, in its order, with ${mes_cpu} = x86_64."""
 
 
