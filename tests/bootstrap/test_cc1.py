@@ -138,6 +138,7 @@ def test_failed_compile_keeps_old_output(cc1_gcc: Path, tmp_path: Path) -> None:
     (["--arch", "arm", "-o", "out.M1", "x.c"], "cc1: unknown architecture: arm"),
     (["--frobnicate", "-o", "out.M1", "x.c"], "cc1: unknown option: --frobnicate"),
     (["-o", "out.M1", "missing.c"], "cc1: cannot read missing.c"),
+    (["-o", "out.M1", "."], "cc1: cannot read ."),
     (["-D", "=1", "-o", "out.M1", "x.c"], "cc1: bad -D: =1"),
     (["-D", "N=abc", "-o", "out.M1", "x.c"], "cc1: bad -D value: N=abc"),
     (["-o", "no/such/dir/out.M1", "x.c"], "cc1: cannot write no/such/dir/out.M1"),

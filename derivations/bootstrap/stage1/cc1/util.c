@@ -152,6 +152,8 @@ void buf_grow(struct buffer* b, int n)
 	char* d;
 	int i;
 	if(b->len + n < b->cap) return;
+	/* Sizes are ints: stop well before they could overflow. */
+	if(n > 268435456 || b->len > 268435456) die("output too large");
 	while(b->len + n >= b->cap) b->cap = b->cap * 2;
 	d = xalloc(b->cap);
 	i = 0;
@@ -248,6 +250,7 @@ char* read_file(char* path, int* len_out)
 	{
 		if(len + 4096 >= cap)
 		{
+			if(cap > 268435456) die2("input file too large: ", path);
 			bigger = xalloc(cap * 2);
 			i = 0;
 			while(i < len)
