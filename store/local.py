@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -88,6 +89,23 @@ class TempDir:
         os.ftruncate(self.lock_fd, 0)
         os.pwrite(self.lock_fd, data, 0)
 
+
+
+def _move(src: str, dst: str) -> None:
+    """Rename ``src`` to ``dst`` in another folder, keeping its mode.
+
+    Moving a directory to a new parent rewrites its ``..``, which Linux allows
+    only with write permission on the directory itself: a canonical (0555)
+    tree is made writable for the rename, then read-only again. Root needs no
+    such step, an unprivileged user does.
+    """
+    st = os.lstat(src)
+    if not stat.S_ISDIR(st.st_mode):
+        os.rename(src, dst)
+        return
+    os.chmod(src, stat.S_IMODE(st.st_mode) | 0o200)
+    os.rename(src, dst)
+    os.chmod(dst, stat.S_IMODE(st.st_mode))
 
 class LocalStore:
     """A store rooted at a physical directory. Safe to use from many processes at once."""
@@ -426,8 +444,8 @@ class LocalStore:
                     dest = self.real_path(info.path)
                     if os.path.lexists(dest):
                         # An unregistered leftover of a crashed add: replace it.
-                        os.rename(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
-                    os.rename(obj, dest)
+                        _move(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
+                    _move(obj, dest)
                     moved.append((dest, obj))
                     self._register(txn, info)
                 if moved:
@@ -435,7 +453,7 @@ class LocalStore:
         except BaseException:
             for dest, obj in reversed(moved):
                 if os.path.lexists(dest) and not os.path.lexists(obj):
-                    os.rename(dest, obj)
+                    _move(dest, obj)
             raise
 
     @staticmethod
