@@ -54,8 +54,7 @@ def test_cc1_fixpoint_and_mescc_tools_as_an_unprivileged_user(sx_argv: list[str]
     assert first == second
     proc = sx(sx_argv, base, "realize", f"{recipe}:tools")
     assert proc.returncode == 0, proc.stderr
-    m1, hex2, blood_elf, kaem = (base / "root" / "store" / Path(p).name
-                                 for p in proc.stdout.split())
+    m1, hex2, _, _ = (base / "root" / "store" / Path(p).name for p in proc.stdout.split())
     assert os.stat(m1).st_uid == (NOBODY if os.geteuid() == 0 else os.geteuid())
     hello = ROOT / "derivations" / "bootstrap" / "stage0" / "hello.M0"
     defs = hello.with_name("i386_defs.M0")
@@ -65,3 +64,12 @@ def test_cc1_fixpoint_and_mescc_tools_as_an_unprivileged_user(sx_argv: list[str]
     assert ours.returncode == 0, ours.stderr
     run(["M1", *args, "-o", str(base / "oracle.hex2")])
     assert (base / "hello.hex2").read_bytes() == (base / "oracle.hex2").read_bytes()
+    elf = hello.with_name("ELF-i386.hex2")
+    linked = subprocess.run([*as_user(), str(hex2), "--architecture", "x86", "--little-endian",
+                             "--base-address", "0x8048000", "-f", str(elf),
+                             "-f", str(base / "hello.hex2"), "-o", str(base / "hello")],
+                            capture_output=True, timeout=60, check=False)
+    assert linked.returncode == 0, linked.stderr
+    ran = subprocess.run([*as_user(), str(base / "hello")], capture_output=True, timeout=60,
+                         check=False)
+    assert (ran.returncode, ran.stdout) == (0, b"Hello from M0\n")
