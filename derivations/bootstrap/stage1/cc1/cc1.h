@@ -216,9 +216,7 @@ int align_up(int n, int a);
 void struct_layout(struct type* t);
 struct type* find_member(struct type* t, char* name);
 int is_integer(struct type* t);
-int is_pointer(struct type* t);
 int is_scalar(struct type* t);
-int type_is_signed(struct type* t);
 
 /* sym.c */
 void syms_init();
@@ -264,7 +262,6 @@ void gen_call_end(int nargs);
 void gen_call_direct(char* name, int nargs);
 void gen_call_indirect(int nargs);
 int string_literal(char* bytes, int len);
-int type_word(struct type* t);
 
 /* expr.c */
 void skip_definitions();

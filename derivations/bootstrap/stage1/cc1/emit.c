@@ -519,7 +519,3 @@ int string_literal(char* bytes, int len)
 	return id;
 }
 
-int type_word(struct type* t)
-{
-	return t->size > 4;
-}

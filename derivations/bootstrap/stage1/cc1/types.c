@@ -172,17 +172,9 @@ int is_integer(struct type* t)
 	return t->kind == TY_INT;
 }
 
-int is_pointer(struct type* t)
-{
-	return t->kind == TY_PTR || t->kind == TY_ARRAY;
-}
 
 int is_scalar(struct type* t)
 {
 	return t->kind == TY_INT || t->kind == TY_PTR;
 }
 
-int type_is_signed(struct type* t)
-{
-	return t->kind == TY_INT && !t->is_unsigned;
-}
