@@ -90,23 +90,6 @@ class TempDir:
         os.pwrite(self.lock_fd, data, 0)
 
 
-
-def _move(src: str, dst: str) -> None:
-    """Rename ``src`` to ``dst`` in another folder, keeping its mode.
-
-    Moving a directory to a new parent rewrites its ``..``, which Linux allows
-    only with write permission on the directory itself: a canonical (0555)
-    tree is made writable for the rename, then read-only again. Root needs no
-    such step, an unprivileged user does.
-    """
-    st = os.lstat(src)
-    if not stat.S_ISDIR(st.st_mode):
-        os.rename(src, dst)
-        return
-    os.chmod(src, stat.S_IMODE(st.st_mode) | 0o200)
-    os.rename(src, dst)
-    os.chmod(dst, stat.S_IMODE(st.st_mode))
-
 class LocalStore:
     """A store rooted at a physical directory. Safe to use from many processes at once."""
 
