@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from cc1_support import GCC_C0_FLAGS, ROOT, cc1_sources, run
-from test_stage0_unprivileged import NOBODY, as_user, base, sx, sx_argv
+from sx_runner import NOBODY, as_nobody
+from test_stage0_unprivileged import base, sx, sx_argv
 
 pytestmark = pytest.mark.sandbox
 __all__ = ["base", "sx_argv"]
@@ -59,17 +60,17 @@ def test_cc1_fixpoint_and_mescc_tools_as_an_unprivileged_user(sx_argv: list[str]
     hello = ROOT / "derivations" / "bootstrap" / "stage0" / "hello.M0"
     defs = hello.with_name("i386_defs.M0")
     args = ["--architecture", "x86", "--little-endian", "-f", str(defs), "-f", str(hello)]
-    ours = subprocess.run([*as_user(), str(m1), *args, "-o", str(base / "hello.hex2")],
+    ours = subprocess.run([*as_nobody(), str(m1), *args, "-o", str(base / "hello.hex2")],
                           capture_output=True, timeout=60, check=False)
     assert ours.returncode == 0, ours.stderr
     run(["M1", *args, "-o", str(base / "oracle.hex2")])
     assert (base / "hello.hex2").read_bytes() == (base / "oracle.hex2").read_bytes()
     elf = hello.with_name("ELF-i386.hex2")
-    linked = subprocess.run([*as_user(), str(hex2), "--architecture", "x86", "--little-endian",
+    linked = subprocess.run([*as_nobody(), str(hex2), "--architecture", "x86", "--little-endian",
                              "--base-address", "0x8048000", "-f", str(elf),
                              "-f", str(base / "hello.hex2"), "-o", str(base / "hello")],
                             capture_output=True, timeout=60, check=False)
     assert linked.returncode == 0, linked.stderr
-    ran = subprocess.run([*as_user(), str(base / "hello")], capture_output=True, timeout=60,
+    ran = subprocess.run([*as_nobody(), str(base / "hello")], capture_output=True, timeout=60,
                          check=False)
     assert (ran.returncode, ran.stdout) == (0, b"Hello from M0\n")
