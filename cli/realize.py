@@ -52,6 +52,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--max-log-size", type=parse_size, default=1 << 30, metavar="BYTES",
                    help="kill a build whose log exceeds BYTES (default 1G)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("--remote", metavar="URL", default=None,
+                   help="build sandboxed derivations on a remote execution engine "
+                        "(grpc://HOST:PORT[/INSTANCE], grpcs:// for TLS)")
+    p.add_argument("--remote-fallback", action="store_true",
+                   help="build locally when the remote engine cannot be reached")
+    p.add_argument("--remote-jobs", type=int, default=64, metavar="N",
+                   help="remote actions in flight at once (default 64)")
     p.set_defaults(func=run)
 
 
@@ -93,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"realize: -j {args.jobs}: must be 0 (all CPUs) or more")
     if args.recursive and not args.check:
         raise InvalidInput("realize: --recursive: only meaningful with --check")
+    if args.remote_jobs < 1:
+        raise InvalidInput(f"realize: --remote-jobs {args.remote_jobs}: must be 1 or more")
+    if args.remote is not None:
+        from sx.derivations.build.remote.channel import RemoteUrl
+
+        RemoteUrl.parse(args.remote)  # a typo is reported before anything is built
     store = open_store(args)
     items: list[Installable] = [parse_installable(store, t) for t in args.installables]
     drvs = [d for i in items for d in i.derivations]
@@ -100,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs, keep_going=args.keep_going, dry_run=args.dry_run, check=args.check,
         check_closure=args.recursive,
         no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
-        progress=Progress(quiet=args.quiet))
+        progress=Progress(quiet=args.quiet), remote=args.remote,
+        remote_fallback=args.remote_fallback, remote_jobs=args.remote_jobs)
     outcome = realize(store, drvs, opts)
     if args.dry_run:
         _print_plan(outcome)
