@@ -349,11 +349,7 @@ class _Run:
         key = str(drv.drv_path)
 
         def on_worker(worker: str) -> None:
-            try:
-                trio.from_thread.run_sync(self.progress.started, key,
-                                          f"building remotely on {worker}", drv.name)
-            except (trio.Cancelled, trio.RunFinishedError):
-                pass
+            self.progress.started(key, f"building remotely on {worker}", drv.name)
 
         job = RemoteBuild(drv, rhash, spec, scratch, objs, self.opts.timeout, on_worker)
         try:

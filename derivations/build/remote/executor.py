@@ -72,7 +72,7 @@ class RemoteBuild:
     """Host path per output name where the output must end up."""
     timeout: float | None
     on_worker: Callable[[str], None]
-    """Called (from a worker thread) with the worker's name once it is known."""
+    """Called (in the trio thread) with the worker's name once it is known."""
 
 
 class RemoteExecutor:
@@ -234,7 +234,10 @@ class RemoteExecutor:
                 worker = meta.partial_execution_metadata.worker
                 if worker and worker != shown:
                     shown = worker
-                    b.on_worker(worker)
+                    try:
+                        trio.from_thread.run_sync(b.on_worker, worker)
+                    except (trio.Cancelled, trio.RunFinishedError):
+                        pass  # the build is being cancelled: nothing to show
             if not op.done:
                 continue
             if op.HasField("error") and op.error.code != 0:
