@@ -22,6 +22,7 @@ FAILED_PRECONDITION; a builder that fails is a result with its exit code.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
@@ -143,7 +144,8 @@ class Worker:
                                                       bot_session=self._session())
                 try:
                     return await trio.to_thread.run_sync(
-                        lambda: self._create(req, timeout=_MAX_POLL), abandon_on_cancel=True)
+                        functools.partial(self._create, req, timeout=_MAX_POLL),
+                        abandon_on_cancel=True)
                 except grpc.RpcError as e:
                     raise failure(self.url, "create bot session", e) from None
             except RemoteUnavailable as e:
