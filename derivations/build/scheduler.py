@@ -285,7 +285,8 @@ class _Run:
         log = BuildLog(self.store.logs, drv_path, os.path.join(work, "log"),
                        self.opts.max_log_size)
         try:
-            objs = await self._run_builder(drv, rhash, work, full, scratch, closure, log)
+            objs = await self._run_builder(drv, rhash, work, full, scratch, closure, log,
+                                           fresh=what == "checking")
             infos = await self._register(drv, objs, scratch, closure)
             ok = True
         finally:
@@ -307,7 +308,8 @@ class _Run:
 
     async def _run_builder(self, drv: Derivation, rhash: Digest, work: str,
                            full: dict[str, str], scratch: dict[str, StorePath],
-                           closure: set[StorePath], log: BuildLog) -> dict[str, str]:
+                           closure: set[StorePath], log: BuildLog, fresh: bool = False
+                           ) -> dict[str, str]:
         """Run the builder; returns where each output was written (host paths)."""
         store_dir = os.path.join(work, "store")
         build_dir = os.path.join(work, "build")
@@ -331,7 +333,7 @@ class _Run:
             inputs=[(self.store.real_path(p), p.base) for p in sorted(closure)],
             store_dir=store_dir, build_dir=build_dir, network=drv.is_fixed_output)
         remote = self.remote is not None and self.remote.accepts(drv)
-        if remote and await self._run_remote(drv, rhash, spec, scratch, objs, log):
+        if remote and await self._run_remote(drv, rhash, spec, scratch, objs, log, fresh):
             return objs
         self.sandbox.check()
         await run_sandboxed(self.sandbox, spec, os.path.join(work, "status"), log,
@@ -340,7 +342,7 @@ class _Run:
 
     async def _run_remote(self, drv: Derivation, rhash: Digest, spec: SandboxSpec,
                           scratch: dict[str, StorePath], objs: dict[str, str],
-                          log: BuildLog) -> bool:
+                          log: BuildLog, fresh: bool) -> bool:
         """Build on the remote engine; False when it is unreachable and fallback is on."""
         from sx.derivations.build.remote.errors import RemoteUnavailable
         from sx.derivations.build.remote.executor import RemoteBuild
@@ -351,7 +353,7 @@ class _Run:
         def on_worker(worker: str) -> None:
             self.progress.started(key, f"building remotely on {worker}", drv.name)
 
-        job = RemoteBuild(drv, rhash, spec, scratch, objs, self.opts.timeout, on_worker)
+        job = RemoteBuild(drv, rhash, spec, scratch, objs, self.opts.timeout, on_worker, fresh)
         try:
             await self.remote.build(job, log)
         except RemoteUnavailable as e:

@@ -73,6 +73,8 @@ class RemoteBuild:
     timeout: float | None
     on_worker: Callable[[str], None]
     """Called (in the trio thread) with the worker's name once it is known."""
+    fresh: bool = False
+    """Run it again even if the action cache has a result (``--check``)."""
 
 
 class RemoteExecutor:
@@ -126,8 +128,10 @@ class RemoteExecutor:
         """
         action, blobs = await trio.to_thread.run_sync(self._prepare, b, limiter=self.threads,
                                                       abandon_on_cancel=True)
-        result = await trio.to_thread.run_sync(self._cached, action, limiter=self.threads,
-                                               abandon_on_cancel=True)
+        result = None
+        if not b.fresh:
+            result = await trio.to_thread.run_sync(self._cached, action, limiter=self.threads,
+                                                   abandon_on_cancel=True)
         if result is None:
             await trio.to_thread.run_sync(self._upload, blobs, limiter=self.threads,
                                           abandon_on_cancel=True)
@@ -199,7 +203,7 @@ class RemoteExecutor:
     def _follow(self, action: BlobDigest, b: RemoteBuild, state: _Call) -> re_pb.ExecuteResponse:
         """Execute, follow the operation to its end (reattaching if the stream breaks)."""
         req = re_pb.ExecuteRequest(instance_name=self.url.instance,
-                                   action_digest=action.to_proto(),
+                                   action_digest=action.to_proto(), skip_cache_lookup=b.fresh,
                                    digest_function=self.cas.fn.value)
         tries = 0
         while True:

@@ -191,6 +191,10 @@ class InputCache:
                 if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                     raise
                 remove_tree(tmp)  # another action built the same tree meanwhile
+            else:
+                # Only now: renaming a directory needs write access to it (its "..").
+                os.chmod(final, 0o555)
+                os.utime(final, (1, 1))
         except BaseException:
             remove_tree(tmp)
             raise
@@ -227,13 +231,15 @@ class InputCache:
 
     def _build(self, dest: str, top: BlobDigest, dirs: dict[BlobDigest, re_pb.Directory]
                ) -> None:
-        """Create the tree ``top`` at the new path ``dest``; directories end 0555, mtime 1."""
+        """Create the tree ``top`` at the new path ``dest``; directories below it end 0555,
+        mtime 1 (``dest`` itself stays writable until it is renamed into place)."""
         os.mkdir(dest, 0o755)
         stack: list[tuple[str, BlobDigest, bool]] = [(dest, top, False)]
         while stack:
             path, d, done = stack.pop()
             if done:
-                os.chmod(path, 0o555)
+                if path != dest:
+                    os.chmod(path, 0o555)
                 os.utime(path, (1, 1))
                 continue
             stack.append((path, d, True))

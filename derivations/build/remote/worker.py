@@ -46,6 +46,7 @@ from sx.derivations.build.remote.proto import bots_pb2 as bots_pb
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.derivations.build.runner import run_sandboxed
 from sx.derivations.build.sandbox import Sandbox, SandboxError, SandboxSpec, default_sandbox
+from sx.store.errors import StoreError
 from sx.store.fsutil import remove_tree
 from sx.store.hashing import Digest
 from sx.store.local import LocalStore
@@ -227,6 +228,9 @@ class Worker:
                 status = (OK, "")
             except _LeaseFailure as e:
                 result, status = e.result, (e.code, str(e))
+            except (OSError, StoreError) as e:
+                # The worker's own trouble (disk, its cache): another worker may do better.
+                result, status = None, (INTERNAL, f"worker {self.opts.name}: {e}")
             done = bots_pb.Lease(id=lease.id, state=bots_pb.COMPLETED)
             done.status.code, done.status.message = status
             if result is not None:
