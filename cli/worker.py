@@ -44,7 +44,26 @@ def run(args: argparse.Namespace) -> int:
     if args.name:
         opts.name = args.name
     store = open_store(args)
-    trio.run(Worker(url, store, opts).run)
+    return trio.run(_serve, Worker(url, store, opts))
+
+
+async def _serve(worker: object) -> int:
+    """Run the worker until SIGTERM or SIGINT; running sandboxes are killed on the way out."""
+    import signal
+
+    import trio
+    from sx.derivations.build.remote.worker import Worker
+
+    assert isinstance(worker, Worker)
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with trio.open_nursery() as nursery:
+            async def stop() -> None:
+                async for _ in signals:
+                    nursery.cancel_scope.cancel()
+                    return
+
+            nursery.start_soon(stop)
+            await worker.run()
     return 0
 
 

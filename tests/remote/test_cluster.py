@@ -226,14 +226,22 @@ def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: 
     while "building remotely on" not in line and time.monotonic() < deadline:
         line = proc.stderr.readline()
     worker = line.split(" on ", 1)[1].split()[0]
+    w = cluster.workers[worker]
+    # The engine names the worker when it assigns the action; wait until it runs there.
+    while ": running " not in w.text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ": running " in w.text()
     proc.send_signal(signal.SIGINT)
     assert proc.wait(30) == 130
-    w = cluster.workers[worker]
     deadline = time.monotonic() + 20
     while "withdrawn" not in w.text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "withdrawn by the engine" in w.text()
     # The sandbox on the worker is gone: no sleeping builder survives.
-    time.sleep(1)
-    ps = subprocess.run(["pgrep", "-f", "sleep 30; echo x"], capture_output=True, text=True)
-    assert ps.stdout.strip() == "", ps.stdout
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ps = subprocess.run(["pgrep", "-af", "sleep 30; echo x"], capture_output=True, text=True)
+        if not ps.stdout.strip():
+            break
+        time.sleep(0.2)
+    assert ps.stdout.strip() == "", (ps.stdout, w.text())

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import socket
 import time
 from collections.abc import Mapping
@@ -103,6 +104,7 @@ class Worker:
         self.cache: InputCache | None = None
         self.running: dict[str, trio.CancelScope] = {}
         self.done: dict[str, bots_pb.Lease] = {}
+        self.gone: set[str] = set()
         self._changed = trio.Event()
         self.executed = 0
 
@@ -128,10 +130,14 @@ class Worker:
         task_status.started(session.name)
         with self.store.temp_dir() as area:
             async with trio.open_nursery() as nursery:
+                fresh: bots_pb.BotSession | None = session
                 while True:
-                    # CreateBotSession may already carry leases: start them first.
-                    self._start_new(nursery, session, area.path)
-                    session = await self._sync(session)
+                    # CreateBotSession may already carry leases: start them first. Only a
+                    # session just received says which leases are live.
+                    if fresh is not None:
+                        session = fresh
+                        self._start_new(nursery, session, area.path)
+                    fresh = await self._sync(session)
 
     async def _open(self) -> bots_pb.BotSession:
         """Connect and create the bot session, retrying while the engine is unreachable."""
@@ -159,7 +165,7 @@ class Worker:
         live = set()
         for lease in session.leases:
             live.add(lease.id)
-            if lease.id in self.running or lease.id in self.done:
+            if lease.id in self.running or lease.id in self.done or lease.id in self.gone:
                 continue
             if lease.state not in (bots_pb.PENDING, bots_pb.ACTIVE):
                 continue
@@ -169,6 +175,7 @@ class Worker:
         for lid, scope in list(self.running.items()):
             if lid not in live:
                 self._say(f"lease {lid} withdrawn by the engine; cancelling it")
+                self.gone.add(lid)
                 scope.cancel()
 
     def _report(self, session: bots_pb.BotSession) -> bots_pb.BotSession:
@@ -181,8 +188,12 @@ class Worker:
             s.leases.append(lease)
         return s
 
-    async def _sync(self, session: bots_pb.BotSession) -> bots_pb.BotSession:
-        """One UpdateBotSession: report, long-poll for work; returns early when a lease ends."""
+    async def _sync(self, session: bots_pb.BotSession) -> bots_pb.BotSession | None:
+        """One UpdateBotSession: report, long-poll for work; returns early when a lease ends.
+
+        Returns the engine's answer, or None when there was none (an idle long poll
+        timed out, a finished lease cut it short, or the engine was unreachable).
+        """
         self._changed = trio.Event()
         sent = dict(self.done)
         req = bots_pb.UpdateBotSessionRequest(name=session.name,
@@ -208,20 +219,21 @@ class Worker:
                 self.done.pop(lid, None)
             return got
         if got is None:
-            return session
+            return None
         if isinstance(got, grpc.Call) and got.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
-            return session  # an idle long poll
+            return None  # an idle long poll
         err = failure(self.url, "update bot session", got)
         if not isinstance(err, RemoteUnavailable):
             raise err
         self._say(f"{err}; retrying")
         await trio.sleep(_RETRY)
-        return session
+        return None
 
     # ---- one lease ------------------------------------------------------------
 
     async def _lease(self, lease: bots_pb.Lease, scope: trio.CancelScope, area: str) -> None:
         with scope:
+            self._say(f"lease {lease.id}: started")
             result: re_pb.ActionResult | None
             try:
                 result = await self._execute(lease, area)
@@ -240,6 +252,8 @@ class Worker:
             self.executed += 1
             self._say(f"lease {lease.id} done: status {status[0]}, exit code "
                       f"{result.exit_code if result is not None else '-'}")
+        if scope.cancelled_caught:
+            self._say(f"lease {lease.id}: cancelled")
         self.running.pop(lease.id, None)
         self._changed.set()
 
@@ -254,6 +268,7 @@ class Worker:
         except RemoteError as e:
             raise _LeaseFailure(FAILED_PRECONDITION, str(e)) from None
         self._check_platform(action)
+        self._say(f"lease {lease.id}: running {wc.outputs[0]}")
         meta.input_fetch_start_timestamp.GetCurrentTime()
         assert self.cache is not None
         try:
@@ -288,7 +303,9 @@ class Worker:
                 raise _LeaseFailure(failure_status[0], failure_status[1], result)
             return result
         finally:
-            await trio.to_thread.run_sync(remove_tree, work)
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(_reap, work)
+                await trio.to_thread.run_sync(remove_tree, work)
 
     async def _action(self, lease: bots_pb.Lease) -> tuple[bytes, re_pb.Action]:
         p = lease.payload
@@ -382,6 +399,31 @@ class _LeaseFailure(Exception):
         super().__init__(message)
         self.code = code
         self.result = result
+
+
+def _reap(work: str) -> None:
+    """SIGKILL what is left of the sandbox whose scratch dir is ``work``.
+
+    Killing bwrap when a lease is cancelled does not always take the
+    sandbox's own pid 1 with it (seen with a joined user namespace, mapped
+    mode): that process is found by the scratch path on its command line (unique
+    per lease) and killed, which ends its whole pid namespace.
+    """
+    needle = os.fsencode(work) + b"/"
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if needle in cmdline:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _outcome(fut: Any) -> bots_pb.BotSession | grpc.RpcError | None:
