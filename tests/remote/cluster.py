@@ -206,6 +206,10 @@ def have_cluster_tools() -> str | None:
 
 
 CONFIG = """\
+# Every Execute stream holds a server thread: room for 64 actions in flight and the bots.
+thread-pool-size: 200
+limiter: !limiter
+  concurrent-request-limit: 190
 server:
   - !channel
     address: "127.0.0.1:{port}"

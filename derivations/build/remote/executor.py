@@ -20,7 +20,9 @@ the engine's operation.
 from __future__ import annotations
 
 import os
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +50,15 @@ _EXECUTE_RESPONSE = "type.googleapis.com/build.bazel.remote.execution.v2.Execute
 _METADATA = "type.googleapis.com/build.bazel.remote.execution.v2.ExecuteOperationMetadata"
 _REATTACH = 3
 _CANCEL_TIMEOUT = 5.0
+# An engine at its concurrency limit answers RESOURCE_EXHAUSTED: back off, up to ~2 min.
+_BACKOFF = 0.05
+_MAX_BACKOFF = 60.0
+
+
+def _busy(delay: float) -> float:
+    """Sleep ``delay`` (with jitter) and return the next, doubled delay."""
+    time.sleep(delay * (0.5 + random.random()))
+    return delay * 2
 
 
 @dataclass
@@ -158,12 +169,18 @@ class RemoteExecutor:
         req = re_pb.GetActionResultRequest(instance_name=self.url.instance,
                                            action_digest=action.to_proto(),
                                            digest_function=self.cas.fn.value)
-        try:
-            result = self._get_result(req, timeout=CALL_TIMEOUT)
-        except grpc.RpcError as e:
-            if isinstance(e, grpc.Call) and e.code() == grpc.StatusCode.NOT_FOUND:
-                return None
-            raise failure(self.url, f"get action result {action}", e) from None
+        delay = _BACKOFF
+        while True:
+            try:
+                result = self._get_result(req, timeout=CALL_TIMEOUT)
+                break
+            except grpc.RpcError as e:
+                code = e.code() if isinstance(e, grpc.Call) else None
+                if code == grpc.StatusCode.NOT_FOUND:
+                    return None
+                if code != grpc.StatusCode.RESOURCE_EXHAUSTED or delay > _MAX_BACKOFF:
+                    raise failure(self.url, f"get action result {action}", e) from None
+            delay = _busy(delay)
         # A cached failure is not trusted to be deterministic: run it again.
         return result if result.exit_code == 0 else None
 
@@ -206,6 +223,7 @@ class RemoteExecutor:
                                    action_digest=action.to_proto(), skip_cache_lookup=b.fresh,
                                    digest_function=self.cas.fn.value)
         tries = 0
+        busy = _BACKOFF
         while True:
             if state.name is None:
                 call = self._execute(req)
@@ -217,6 +235,10 @@ class RemoteExecutor:
             except grpc.RpcError as e:
                 if state.cancelled:
                     raise RemoteError(f"remote {self.url}: execute cancelled") from None
+                if isinstance(e, grpc.Call) and e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED \
+                        and busy <= _MAX_BACKOFF:
+                    busy = _busy(busy)  # the engine is saturated: ask again a little later
+                    continue
                 err = failure(self.url, f"execute {b.drv.drv_path}", e)
                 tries += 1
                 if state.name is None or tries > _REATTACH or \
