@@ -25,8 +25,9 @@ from pathlib import Path
 BGD = str(Path(sys.executable).parent / "bgd")
 NOBODY = 65534
 START_TIMEOUT = 90.0
-# Short enough that a killed worker's lease moves on within seconds.
-KEEPALIVE = 4
+# Short enough that a killed worker's lease moves on within seconds, long enough
+# for BuildGrid to long-poll (it refuses to wait when less than 3 s would remain).
+KEEPALIVE = 10
 
 
 def free_port() -> int:

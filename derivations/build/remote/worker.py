@@ -200,7 +200,10 @@ class Worker:
                                               bot_session=self._report(session))
         left = (session.expire_time.ToSeconds() - time.time()
                 if session.HasField("expire_time") else _MAX_POLL)
-        poll = max(_MIN_POLL, min(_MAX_POLL, left / 2))
+        # The engine refreshes the session's expiry when it starts waiting, and waits
+        # only when the call leaves it time (BuildGrid: 80% of the deadline, at least
+        # 3 s); a short poll would return at once, without work.
+        poll = max(_MIN_POLL, min(_MAX_POLL, left * 0.9))
         fut = self._update.future(req, timeout=poll)
         try:
             async with trio.open_nursery() as n:
