@@ -58,6 +58,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the result (with -n: the plan) as JSON on stdout")
     add_cache_options(p)
+    p.add_argument("--remote", metavar="URL", default=None,
+                   help="build sandboxed derivations on a remote execution engine "
+                        "(grpc://HOST:PORT[/INSTANCE], grpcs:// for TLS)")
+    p.add_argument("--remote-fallback", action="store_true",
+                   help="build locally when the remote engine cannot be reached")
+    p.add_argument("--remote-jobs", type=int, default=64, metavar="N",
+                   help="remote actions in flight at once (default 64)")
     p.set_defaults(func=run)
 
 
@@ -137,6 +144,12 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"realize: -j {args.jobs}: must be 0 (all CPUs) or more")
     if args.recursive and not args.check:
         raise InvalidInput("realize: --recursive: only meaningful with --check")
+    if args.remote_jobs < 1:
+        raise InvalidInput(f"realize: --remote-jobs {args.remote_jobs}: must be 1 or more")
+    if args.remote is not None:
+        from sx.derivations.build.remote.channel import RemoteUrl
+
+        RemoteUrl.parse(args.remote)  # a typo is reported before anything is built
     store = open_store(args)
     items: list[Installable] = [parse_installable(store, t) for t in args.installables]
     drvs = [d for i in items for d in i.derivations]
@@ -145,7 +158,9 @@ def run(args: argparse.Namespace) -> int:
         check_closure=args.recursive,
         no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
         allowed_files=tuple(os.path.abspath(p) for p in args.allow_file),
-        progress=Progress(quiet=args.quiet), config=cache_overrides(args) or None)
+        progress=Progress(quiet=args.quiet), config=cache_overrides(args) or None,
+        remote=args.remote, remote_fallback=args.remote_fallback,
+        remote_jobs=args.remote_jobs)
     outcome = realize(store, drvs, opts)
     if args.dry_run:
         assert outcome.plan is not None

@@ -18,6 +18,7 @@ import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import trio
 from sx.derivations.build.builtins import BuiltinContext, reported_error, sandboxed_spec
@@ -60,6 +61,9 @@ from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
+if TYPE_CHECKING:
+    from sx.derivations.build.remote.executor import RemoteExecutor
+
 # Outputs up to this size (single files) are registered without a thread hop.
 SMALL_OUTPUT = 1 << 20
 # How long finished builds' realisations wait to be written together.
@@ -92,6 +96,12 @@ class BuildOptions:
     """Ask the configured caches (off: only this store counts)."""
     config: Mapping[str, object] | None = None
     """Cache settings overriding the configuration file for this run."""
+    remote: str | None = None
+    """A remote execution engine (``grpc[s]://host:port[/instance]``) for sandboxed builds."""
+    remote_fallback: bool = False
+    """Build locally when the remote engine cannot be reached."""
+    remote_jobs: int = 64
+    """Remote actions in flight at once."""
 
 
 @dataclass
@@ -128,6 +138,7 @@ class _Run:
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
         self.substituter = substituter
+        self.remote: RemoteExecutor | None = None
         self.allowed = AllowedFiles()
         self._cancel: Callable[[], None] = lambda: None
         self.scratch: ScratchArea
@@ -248,8 +259,10 @@ class _Run:
             if self.opts.no_build:
                 raise NotSubstitutable(
                     f"realize {drv.drv_path}: not substitutable and --no-build was given")
-        async with self.limiter:
-            outs = await self._build(drv, rhash, "checking" if checking else None)
+        remote = self.remote is not None and self.remote.accepts(drv)
+        limiter = self.remote.jobs if self.remote is not None and remote else self.limiter
+        async with limiter:
+            outs = await self._build(drv, rhash, "checking" if checking else None, remote)
         if checking and before is not None:
             await self._compare(drv, before, outs)
         self._record(drv, outs)
@@ -271,8 +284,8 @@ class _Run:
             raise BuildError(f"build {drv.drv_path}: input {sorted(missing)[0]} is no longer "
                              "valid (collected meanwhile)")
 
-    async def _build(self, drv: Derivation, rhash: Digest, what: str | None
-                     ) -> dict[str, StorePath]:
+    async def _build(self, drv: Derivation, rhash: Digest, what: str | None,
+                     remote: bool = False) -> dict[str, StorePath]:
         drv_path = drv.drv_path
         rmap = resolve_map(drv, self.known)
         direct = {StorePath.parse(str(s)) for s in drv.input_srcs}
@@ -283,13 +296,16 @@ class _Run:
         full = dict(rmap)
         full.update({own_output_placeholder(o): str(p) for o, p in scratch.items()})
         label = what or ("fetching" if drv.is_fixed_output else "building")
+        if remote:
+            label += " remotely"
         self.progress.started(str(drv_path), label, drv.name)
         ok = False
         work = self.scratch.new()
         log = BuildLog(self.store.logs, drv_path, os.path.join(work, "log"),
                        self.opts.max_log_size)
         try:
-            objs = await self._run_builder(drv, work, full, scratch, closure, log)
+            objs = await self._run_builder(drv, rhash, work, full, scratch, closure, log,
+                                           fresh=what == "checking")
             infos = await self._register(drv, objs, scratch, closure)
             ok = True
         finally:
@@ -313,9 +329,10 @@ class _Run:
         self._wake.set()
         return outs
 
-    async def _run_builder(self, drv: Derivation, work: str, full: dict[str, str],
-                           scratch: dict[str, StorePath], closure: set[StorePath],
-                           log: BuildLog) -> dict[str, str]:
+    async def _run_builder(self, drv: Derivation, rhash: Digest, work: str,
+                           full: dict[str, str], scratch: dict[str, StorePath],
+                           closure: set[StorePath], log: BuildLog, fresh: bool = False
+                           ) -> dict[str, str]:
         """Run the builder; returns where each output was written (host paths)."""
         store_dir = os.path.join(work, "store")
         build_dir = os.path.join(work, "build")
@@ -327,7 +344,6 @@ class _Run:
         if drv.builder == BUILTIN_FETCHURL:
             await self._fetch(drv, env, objs[drv.output_names[0]], inputs, log)
             return objs
-        self.sandbox.check()
         if drv.builder.startswith("builtin:"):
             spec = sandboxed_spec(drv, env, objs[drv.output_names[0]], inputs, store_dir,
                                   build_dir)
@@ -336,6 +352,10 @@ class _Run:
                 builder=substitute(drv.builder, full),
                 args=[substitute(a, full) for a in drv.args], env=env, inputs=inputs,
                 store_dir=store_dir, build_dir=build_dir, network=drv.is_fixed_output)
+            remote = self.remote is not None and self.remote.accepts(drv)
+            if remote and await self._run_remote(drv, rhash, spec, scratch, objs, log, fresh):
+                return objs
+        self.sandbox.check()
         try:
             await run_sandboxed(self.sandbox, spec, os.path.join(work, "status"), log,
                                 drv.drv_path, self.opts.timeout)
@@ -355,6 +375,29 @@ class _Run:
         ctx = BuiltinContext(drv.drv_path, env, out, {b: h for h, b in inputs}, log.note,
                              trio.from_thread.check_cancelled)
         await trio.to_thread.run_sync(fetchurl, ctx, drv, self.opts.apt_dir, self.allowed)
+
+    async def _run_remote(self, drv: Derivation, rhash: Digest, spec: SandboxSpec,
+                          scratch: dict[str, StorePath], objs: dict[str, str],
+                          log: BuildLog, fresh: bool) -> bool:
+        """Build on the remote engine; False when it is unreachable and fallback is on."""
+        from sx.derivations.build.remote.errors import RemoteUnavailable
+        from sx.derivations.build.remote.executor import RemoteBuild
+
+        assert self.remote is not None
+        key = str(drv.drv_path)
+
+        def on_worker(worker: str) -> None:
+            self.progress.started(key, f"building remotely on {worker}", drv.name)
+
+        job = RemoteBuild(drv, rhash, spec, scratch, objs, self.opts.timeout, on_worker, fresh)
+        try:
+            await self.remote.build(job, log)
+        except RemoteUnavailable as e:
+            if not self.opts.remote_fallback:
+                raise
+            self.progress.message(f"{e}; building {drv.drv_path} locally (--remote-fallback)")
+            return False
+        return True
 
     async def _register(self, drv: Derivation, built: dict[str, str],
                         scratch: dict[str, StorePath], closure: set[StorePath]
@@ -470,6 +513,34 @@ def _protected_plan(store: LocalStore, roots: list[Derivation],
     return make_plan(store, roots, force)
 
 
+def _connect_remote(opts: BuildOptions, plan: Plan, progress: Progress
+                    ) -> RemoteExecutor | None:
+    """The remote executor for this run, connected; None without ``--remote``, when
+    nothing needed is built remotely, or (with fallback) when the engine is unreachable."""
+    if not opts.remote:
+        return None
+    from sx.derivations.build.remote.channel import RemoteUrl
+    from sx.derivations.build.remote.errors import RemoteUnavailable
+    from sx.derivations.build.remote.executor import RemoteExecutor
+
+    url = RemoteUrl.parse(opts.remote)
+    if not any(RemoteExecutor.accepts(d) for d in plan.needed):
+        return None
+    remote = RemoteExecutor(url, opts.remote_jobs)
+    try:
+        remote.connect()
+    except RemoteUnavailable as e:
+        remote.close()
+        if not opts.remote_fallback:
+            raise
+        progress.message(f"{e}; building locally (--remote-fallback)")
+        return None
+    except BaseException:
+        remote.close()
+        raise
+    return remote
+
+
 def to_check(roots: list[Derivation], opts: BuildOptions) -> list[Derivation]:
     """The derivations ``--check`` rebuilds: the roots, or their whole closure.
 
@@ -507,6 +578,7 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     instantiate(store, roots)
     plan = _protected_plan(store, roots, checked)
     run = _Run(store, opts, plan, checked, subst)
+    run.remote = _connect_remote(opts, plan, run.progress)
     if plan.needed:
         run.allowed = configured(store.root) + AllowedFiles.of(opts.allowed_files,
                                                                "--allow-file")
@@ -529,6 +601,8 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
         if subst is not None:
             run.outcome.fetched = subst.fetched
             run.outcome.downloaded = subst.meter.received
+        if run.remote is not None:
+            run.remote.close()
     if run.failed:
         raise _summary(run.failed)
     run.outcome.outputs = [run.plan.outputs_of(r) or {} for r in roots]
