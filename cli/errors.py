@@ -16,7 +16,8 @@ INTERRUPTED = 130
 def exit_code(e: BaseException) -> int:
     """The process exit code for an exception that reached the top level."""
     if isinstance(e, KeyboardInterrupt):
-        return INTERRUPTED
+        code = getattr(e, "exit_code", INTERRUPTED)  # SIGTERM: 143
+        return code if isinstance(code, int) else INTERRUPTED
     if isinstance(e, (InvalidInput, NotFound, StillAlive)):
         return BAD_INPUT
     if isinstance(e, StorageError):

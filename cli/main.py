@@ -68,9 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("sx: interrupted", file=sys.stderr)
-        return exit_code(KeyboardInterrupt())
+    except KeyboardInterrupt as e:
+        print(f"sx: {e or 'interrupted'}", file=sys.stderr)
+        return exit_code(e)
     except StoreError as e:
         print(f"sx: {e}", file=sys.stderr)
         return exit_code(e)

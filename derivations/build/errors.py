@@ -29,6 +29,15 @@ class LogLimitExceeded(BuildError):
     """The builder wrote more log than allowed and was killed."""
 
 
+class LimitExceeded(BuildError):
+    """The build reached its process limit or used more memory or CPU time than allowed.
+
+    The message names the limit. Raised only when sx saw it; a program that
+    merely failed because the kernel refused it a process or memory fails
+    with its own exit code (:class:`BuildError`).
+    """
+
+
 class DependencyFailed(BuildError):
     """A derivation was not attempted because one of its inputs failed."""
 
@@ -42,3 +51,13 @@ class CheckMismatch(BuildError):
 
     Both outputs are kept; the message names them and the first differing file.
     """
+
+
+class Terminated(KeyboardInterrupt):
+    """sx received SIGTERM while realizing: the running builds were killed and waited for.
+
+    A :class:`KeyboardInterrupt` (like Ctrl-C), not a build failure; the
+    command exits with :attr:`exit_code` (128 + SIGTERM).
+    """
+
+    exit_code = 143

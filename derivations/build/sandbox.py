@@ -12,6 +12,10 @@ bubblewrap engine). The contract every engine keeps:
 * new user, mount, pid, network, uts and ipc namespaces, hostname
   ``localhost``, uid :data:`BUILD_UID`, gid :data:`BUILD_GID`; the network
   namespace is shared only when ``network`` is set (fixed-output builds);
+* the build is one process tree that dies as one: :meth:`Isolation.gone`
+  returns only when no process of it is left, and a crash of sx kills it too;
+* the :class:`~sx.derivations.build.limits.Limits` given to
+  :meth:`Sandbox.command` are enforced by the kernel where it can refuse;
 * if isolation cannot be set up the build fails with :class:`SandboxError`:
   there is no unsandboxed fallback.
 """
@@ -20,9 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sx.derivations.build.errors import BuildError
+
+if TYPE_CHECKING:
+    from sx.derivations.build.limits import Limits
 
 BUILD_UID = 1000
 BUILD_GID = 100
@@ -65,19 +72,47 @@ class SandboxSpec:
     network: bool = False
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How to start one sandbox."""
+
+    argv: list[str]
+    pass_fds: tuple[int, ...] = ()
+    """Descriptors it inherits besides stdio."""
+
+
+class Isolation(Protocol):
+    """The namespaces of one build, alive until :meth:`gone`."""
+
+    def refused(self) -> bool:
+        """Whether the kernel refused a fork for the pids limit, where it says so."""
+
+    def release(self) -> None:
+        """Start killing every process of the build (does not wait)."""
+
+    async def gone(self) -> None:
+        """Kill every process of the build; return when none is left (shielded)."""
+
+    def close(self) -> None:
+        """Free what is left once the sandbox process is gone too (idempotent)."""
+
+
 class Sandbox(Protocol):
     """A sandbox engine."""
 
     name: str
+    overhead: int
+    """Tasks of the sandbox itself in the ``/proc`` of the build's pid namespace."""
 
     def check(self) -> None:
         """Raise :class:`SandboxError` when this engine cannot run here."""
 
-    def extra_fds(self) -> tuple[int, ...]:
-        """Descriptors the sandbox process must inherit (besides the status fd)."""
+    async def isolate(self, spec: SandboxSpec, limits: Limits) -> Isolation:
+        """Fresh namespaces for the build of ``spec`` under ``limits``."""
 
-    def command(self, spec: SandboxSpec, status_fd: int) -> list[str]:
-        """The argv that runs ``spec.builder`` isolated; status is written to ``status_fd``.
+    def command(self, spec: SandboxSpec, status_fd: int, iso: Isolation,
+                limits: Limits) -> Launch:
+        """How to run ``spec.builder`` isolated in ``iso``; status is written to ``status_fd``.
 
         May prepare ``spec.store_dir`` (inputs that need no mount).
         """

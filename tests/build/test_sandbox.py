@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import threading
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from build_helpers import Shell, build, out, read
+from sx.derivations.build.buildns import ROOT_UID
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.linux import BwrapSandbox
 from sx.derivations.build.sandbox import SandboxError
@@ -146,10 +148,12 @@ def test_missing_bwrap_is_a_clear_error_and_nothing_runs(store: LocalStore, sh: 
 
 def test_sandbox_setup_failure_is_not_a_builder_failure(store: LocalStore, sh: Shell) -> None:
     class Broken(BwrapSandbox):
-        def command(self, spec, status_fd):  # type: ignore[no-untyped-def]
-            argv = super().command(spec, status_fd)
-            i = argv.index("--")
-            return [*argv[:i], "--ro-bind", "/nonexistent-sx-test", "/x", *argv[i:]]
+        def command(self, spec, status_fd, iso, limits):  # type: ignore[no-untyped-def]
+            launch = super().command(spec, status_fd, iso, limits)
+            argv = launch.argv
+            i = argv.index(spec.builder) - 1  # bwrap's "--"
+            argv = [*argv[:i], "--ro-bind", "/nonexistent-sx-test", "/x", *argv[i:]]
+            return dataclasses.replace(launch, argv=argv)
 
     drv = sh("broken", "echo x > $out")
     with pytest.raises(SandboxError, match="sandbox could not be set up: Can't find source"):
@@ -181,7 +185,8 @@ def test_mapped_mode_is_used_where_possible(store: LocalStore, sh: Shell) -> Non
     lines = read(out(store, drv)).splitlines()
     mapped = os.geteuid() == 0 and "sx-mapped-" in store.root
     owner = lines[0].split()[2]
-    assert owner == ("65534" if mapped else "1000")
+    # Mapped: root's files show as the id host root has in the build's namespace.
+    assert owner == (str(ROOT_UID) if mapped else "1000")
     # Mapped: the file input is a hard link, only busybox (a directory) is mounted.
     assert int(lines[1]) == (1 if mapped else 2)
     assert lines[2] == "denied"
