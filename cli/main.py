@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "import-oci": "export_oci", "key": "cache_cmd", "sign": "cache_cmd", "copy": "cache_cmd",
     "serve": "cache_cmd", "verify": "cache_cmd", "challenge": "cache_cmd",
     "bootstrap": "bootstrap_cmd", "provenance": "provenance", "ddc": "ddc",
+    "run": "run", "shell": "run",
 }
 
 
