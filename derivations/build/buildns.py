@@ -32,6 +32,7 @@ root owns show as 1001 instead of the overflow id.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 
@@ -57,18 +58,22 @@ def unshare_argv(own_maps: bool) -> list[str]:
 class BuildNamespaces:
     """A holder process and descriptors on the namespaces it made.
 
-    Create with :meth:`start` (or the constructor and :meth:`ready_blocking`);
-    end with :meth:`gone`. ``ids``: the host uid/gid build uid 1000 / gid
-    100 stand for (sx as root only; None: sx's own ids).
+    The constructor only starts the holder (cheap, so a spare can be made
+    ahead of time); :meth:`ready` (or :meth:`ready_blocking`) waits until
+    the namespaces can be joined. End with :meth:`gone`, then :meth:`close`.
+    ``ids``: the host uid/gid build uid 1000 / gid 100 stand for (sx as root
+    only; None: sx's own ids).
     """
 
-    def __init__(self, ids: tuple[int, int] | None = None,
-                 cgroup: PidsCgroup | None = None) -> None:
+    def __init__(self, ids: tuple[int, int] | None = None) -> None:
         self.ids = ids
-        self.cgroup = cgroup
-        """The build's pids cgroup, where its processes are host root's."""
+        self.cgroup: PidsCgroup | None = None
+        """The build's pids cgroup (sx as root, where it can make one)."""
+        self.rlimits: dict[int, int] = {}
+        """Limits (``resource.RLIMIT_*`` -> value) :meth:`confine` sets on the sandbox."""
         self.userns_fd = -1
         self.pidns_fd = -1
+        self._ready = False
         read_end, self._lifeline = os.pipe()
         self._echo, echo_w = os.pipe()
         try:
@@ -84,28 +89,20 @@ class BuildNamespaces:
         # The echo of one byte through cat says: maps written, pid 1 running.
         os.write(self._lifeline, b"x")
 
-    @classmethod
-    async def start(cls, ids: tuple[int, int] | None = None,
-                    cgroup: PidsCgroup | None = None) -> BuildNamespaces:
-        """Make the namespaces; returns once they can be joined."""
-        try:
-            ns = cls(ids, cgroup)
-        except BaseException:
-            if cgroup is not None:
-                cgroup.remove()
-            raise
+    async def ready(self) -> None:
+        """Wait until the namespaces can be joined (:class:`SandboxError` if they cannot)."""
+        if self._ready:
+            return
         try:
             with trio.fail_after(READY_TIMEOUT):
-                await trio.lowlevel.wait_readable(ns._echo)
-            ns._opened()
+                await trio.lowlevel.wait_readable(self._echo)
+            self._opened()
         except BaseException:
-            await ns.gone()
-            ns.close()
+            await self.gone()
             raise
-        return ns
 
     def ready_blocking(self) -> None:
-        """:meth:`start` for code outside trio (the sandbox probe)."""
+        """:meth:`ready` for code outside trio (the sandbox probe)."""
         try:
             self._opened()
         except BaseException:
@@ -123,7 +120,7 @@ class BuildNamespaces:
             self.holder.popen.wait()
             why = stderr.read().decode(errors="replace").strip() if stderr else ""
             raise SandboxError("build: sandbox could not be set up: "
-                                 + (why.splitlines()[-1] if why else "unshare failed"))
+                               + (why.splitlines()[-1] if why else "unshare failed"))
         if stderr is not None:
             stderr.close()  # cat never writes there; unshare's errors came before
         pid = self.holder.pid
@@ -133,11 +130,28 @@ class BuildNamespaces:
             _write(f"/proc/{pid}/gid_map", f"{BUILD_GID} {gid} 1\n{ROOT_GID} 0 1\n")
         self.userns_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
         self.pidns_fd = os.open(f"/proc/{pid}/ns/pid_for_children", os.O_RDONLY | os.O_CLOEXEC)
+        self._ready = True
 
     @property
     def fds(self) -> tuple[int, int]:
         """(user namespace, pid namespace) descriptors for bwrap's ``--userns``/``--pidns``."""
         return self.userns_fd, self.pidns_fd
+
+    def confine(self, pid: int) -> None:
+        """Put the sandbox's pid 1 (``pid``, not running the builder yet) under the limits.
+
+        Into the cgroup, and ``prlimit`` for the rlimits (the caller's ids
+        match the sandbox's where these are set). Everything the builder
+        starts inherits both.
+        """
+        try:
+            if self.cgroup is not None:
+                self.cgroup.add(pid)
+            for res, value in self.rlimits.items():
+                resource.prlimit(pid, res, (value, value))
+        except OSError as e:
+            raise SandboxError(f"build: sandbox could not be set up: limit process {pid}: "
+                               f"{e.strerror}") from e
 
     def refused(self) -> bool:
         """Whether a fork was refused for the pids limit (known where a cgroup counts)."""
@@ -160,13 +174,17 @@ class BuildNamespaces:
         with trio.CancelScope(shield=True):
             await self.holder.wait()
 
+    def gone_blocking(self) -> None:
+        """:meth:`gone` outside trio (a spare that was never used)."""
+        self.release()
+        self.holder.popen.wait()
+
     def close(self) -> None:
         """Remove the build's cgroup (its processes are gone)."""
         self.release()
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
-
 
 def _write(path: str, text: str) -> None:
     try:

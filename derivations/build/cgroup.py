@@ -1,14 +1,14 @@
 """A ``pids`` cgroup for a build started by root.
 
 ``RLIMIT_NPROC`` never binds the host's root user, so a build running as
-root (sx as root with its store in a private directory: the *plain* mode
-of :mod:`.linux`) gets its pids limit from a cgroup instead; every build
-sx starts as root gets one where it can, because the cgroup also says
-exactly when a fork was refused. The cgroup is a directory
+root (sx as root with its store below another user's private directory:
+the *plain* mode of :mod:`.linux`) gets its pids limit from a cgroup
+instead, which also says exactly when a fork was refused. The cgroup is a
+directory
 ``sx-<sx pid>-<n>`` in the cgroup v1 ``pids`` hierarchy, next to sx's own
-cgroup, with ``pids.max`` set. The sandbox enters it before it forks
-anything (see :meth:`PidsCgroup.enter_argv`), and ``pids.events`` says
-whether a fork was refused. cgroup v2 is not used: its ``pids`` controller
+cgroup, with ``pids.max`` set. The sandbox's pid 1 is moved into it before it starts
+the builder (see :meth:`PidsCgroup.add`), and ``pids.events`` says whether
+a fork was refused. cgroup v2 is not used: its ``pids`` controller
 can only be enabled for a child of a cgroup without processes of its own,
 which sx's own cgroup is not.
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import shutil
 
 _ids = itertools.count()
 _swept = False
@@ -92,10 +91,10 @@ class PidsCgroup:
             return None
         return cg
 
-    def enter_argv(self) -> list[str]:
-        """A prefix that moves the command into this cgroup before it starts."""
-        sh = shutil.which("sh") or "/bin/sh"
-        return [sh, "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(self.path, "cgroup.procs")]
+    def add(self, pid: int) -> None:
+        """Move process ``pid`` into this cgroup (its later children are born there)."""
+        with open(os.path.join(self.path, "cgroup.procs"), "w", encoding="ascii") as f:
+            f.write(str(pid))
 
     def refused(self) -> bool:
         """Whether a fork was refused for the limit."""

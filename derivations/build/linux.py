@@ -18,15 +18,16 @@ Two modes:
   build user :data:`HOST_BUILD_UID` / :data:`HOST_BUILD_GID` (see
   :mod:`.buildns` for the maps): not the store's owner, and not root, so
   store files (root's, modes 0444/0555) are read-only to the builder by
-  plain permissions and the pids limit applies. Single-file inputs are hard links
-  in the build's ``/sx/store`` (no mount at all) and only directory inputs
-  are bind-mounted; bwrap re-reads the mount table for every bind, so this
-  keeps builds with thousands of inputs linear instead of quadratic. bwrap
-  resolves bind sources as the build user, so this mode needs every
-  directory above the store and its ``tmp/`` searchable by others.
-* **plain** (sx is not root, the store is in a private directory, or the
-  build user cannot be used): the caller is mapped to 1000 and owns the
-  store files; every input is a read-only bind mount.
+  plain permissions and the pids limit applies. Single-file inputs are hard
+  links in the build's ``/sx/store`` (no mount at all) and only directory
+  inputs are bind-mounted; bwrap re-reads the mount table for every bind,
+  so this keeps builds with thousands of inputs linear instead of
+  quadratic. bwrap's set-up runs as host root (mapped in the namespace) and
+  can reach any directory of root's; a store below another user's private
+  directory is not reachable, and builds there run plain.
+* **plain** (sx is not root, or the mapped mode cannot reach the store):
+  the caller is mapped to 1000 and owns the store files; every input is a
+  read-only bind mount.
 
 Either way a store path that is a symlink appears as the same symlink.
 """
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import stat
 import subprocess
@@ -66,6 +68,15 @@ _PROBE_TIMEOUT = 30
 _NPROC_SLACK = 4
 
 
+def _may_set_limits() -> bool:
+    """Whether sx may lower the limits of another user's process (``CAP_SYS_RESOURCE``)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> 24 & 1)  # CAP_SYS_RESOURCE is 24
+    return False
+
+
 class BwrapSandbox:
     """Runs builders under ``bwrap`` in namespaces made for each build."""
 
@@ -79,7 +90,10 @@ class BwrapSandbox:
         self.ids: tuple[int, int] | None = None
         """Host ids the sandbox runs as (mapped mode), None: as sx."""
         self._checked = False
-        self._reachable: dict[str, bool] = {}
+        self._reachable_dirs: dict[str, bool] = {}
+        self._spares: dict[tuple[int, int] | None, BuildNamespaces] = {}
+        self._dying: list[BuildNamespaces] = []
+        self._last_ids: tuple[int, int] | None = None
 
     # ---- set-up -----------------------------------------------------------------
 
@@ -128,35 +142,91 @@ class BwrapSandbox:
             return False
         dirs = {os.path.dirname(spec.store_dir), os.path.dirname(spec.build_dir)}
         dirs |= {os.path.dirname(host) for host, _ in spec.inputs}
-        return all(self._others_reach(d) for d in dirs)
+        return all(self._reachable(d) for d in dirs)
 
     async def isolate(self, spec: SandboxSpec, limits: Limits) -> BuildNamespaces:
         """The user and pid namespace of the build of ``spec`` (see :mod:`.buildns`).
 
-        sx as root also puts the build in a pids cgroup where it can: it is
-        the only pids limit when the builder runs as host root (plain mode:
-        ``RLIMIT_NPROC`` does not bind root), and says exactly when a fork
-        was refused.
+        Made one build ahead when it can be (:meth:`prepare`), so their
+        set-up is off the build's path.
         """
         ids = self.ids if self._mapped_for(spec) else None
-        cgroup = None
-        if os.geteuid() == 0 and limits.pids is not None:
-            cgroup = PidsCgroup.create(limits.pids + _NPROC_SLACK)
-        return await BuildNamespaces.start(ids, cgroup)
+        self._last_ids = ids
+        ns = self._spares.pop(ids, None) or BuildNamespaces(ids)
+        await ns.ready()
+        try:
+            self._plan_limits(ns, limits)
+        except BaseException:
+            await ns.gone()
+            ns.close()
+            raise
+        return ns
+
+    def prepare(self) -> None:
+        """Start a spare holder like the last one, for the next build."""
+        self._reap()
+        ids = self._last_ids
+        if ids not in self._spares:
+            try:
+                self._spares[ids] = BuildNamespaces(ids)
+            except SandboxError:
+                pass  # the next build makes its own, and reports the failure
+
+    def dispose(self, iso: Isolation) -> None:
+        """End the holder of a build that has no process left; reaped later."""
+        assert isinstance(iso, BuildNamespaces)
+        iso.release()
+        self._dying.append(iso)
+
+    def _reap(self) -> None:
+        self._dying = [ns for ns in self._dying if ns.holder.poll() is None]
+
+    def _plan_limits(self, ns: BuildNamespaces, limits: Limits) -> None:
+        """How ``limits`` will be enforced for ``ns``: a cgroup, ``prlimit`` at start, or both.
+
+        ``RLIMIT_NPROC`` on the sandbox's pid 1 (counted per build: each has
+        its own user namespace). It does not bind host root, so a build whose
+        builder is root's (plain mode as root) gets a pids cgroup instead,
+        where sx can make one. (Moving a process into a cgroup v1 costs an
+        RCU grace period, milliseconds to tens of them on a busy machine:
+        too slow for every build.) The rlimits are set with ``prlimit(2)`` by
+        sx before the builder starts; where sx may not (its ids differ from
+        the build user's and it lacks ``CAP_SYS_RESOURCE``), the sandbox
+        runs under ``prlimit(1)`` instead (:meth:`_limits_argv`).
+        """
+        if limits.pids is not None and ns.ids is None and os.geteuid() == 0:
+            ns.cgroup = PidsCgroup.create(limits.pids + _NPROC_SLACK)
+        if limits.pids is not None and ns.cgroup is None:
+            ns.rlimits[resource.RLIMIT_NPROC] = limits.pids + _NPROC_SLACK
+        if limits.memory is not None:
+            ns.rlimits[resource.RLIMIT_AS] = limits.memory
+
+    def close(self) -> None:
+        """End the spare namespaces made ahead, and wait for the ended ones (the run is over)."""
+        spares, self._spares = self._spares, {}
+        for ns in [*spares.values(), *self._dying]:
+            ns.gone_blocking()
+        self._dying = []
 
     # ---- the command line ---------------------------------------------------------
 
-    def _others_reach(self, directory: str) -> bool:
-        """Whether every directory from ``/`` down to ``directory`` is searchable by others."""
-        known = self._reachable.get(directory)
+    def _reachable(self, directory: str) -> bool:
+        """Whether bwrap's set-up in a mapped build's namespace can reach ``directory``.
+
+        It runs there as host root mapped (uid 1001), with capabilities that
+        override permissions on files of mapped owners: every directory from
+        ``/`` down must be root's or searchable by others.
+        """
+        known = self._reachable_dirs.get(directory)
         if known is None:
             parent = os.path.dirname(directory)
             try:
-                ok = bool(os.stat(directory).st_mode & stat.S_IXOTH)
+                st = os.stat(directory)
+                ok = st.st_uid == 0 or bool(st.st_mode & stat.S_IXOTH)
             except OSError:
                 ok = False
-            known = ok and (parent == directory or self._others_reach(parent))
-            self._reachable[directory] = known
+            known = ok and (parent == directory or self._reachable(parent))
+            self._reachable_dirs[directory] = known
         return known
 
     @staticmethod
@@ -182,33 +252,37 @@ class BwrapSandbox:
                 os.chown(d, *ids)
         return binds
 
-    def _limits(self, limits: Limits) -> list[str]:
-        """The ``prlimit`` prefix that makes the kernel refuse what exceeds ``limits``."""
-        opts: list[str] = []
-        if limits.pids is not None:
-            n = limits.pids + _NPROC_SLACK
-            opts.append(f"--nproc={n}:{n}")
-        if limits.memory is not None:
-            opts.append(f"--as={limits.memory}:{limits.memory}")
-        return [self.prlimit, *opts, "--"] if opts else []
+    def _limits_argv(self, ns: BuildNamespaces) -> list[str]:
+        """``prlimit(1)`` for the rlimits sx may not set on the sandbox itself (see above)."""
+        if ns.ids is None or not ns.rlimits or _may_set_limits():
+            return []
+        names = {resource.RLIMIT_NPROC: "--nproc", resource.RLIMIT_AS: "--as"}
+        opts = [f"{names[r]}={v}:{v}" for r, v in sorted(ns.rlimits.items())]
+        ns.rlimits = {}
+        return [self.prlimit, *opts, "--"]
 
-    def command(self, spec: SandboxSpec, status_fd: int, iso: Isolation,
+    def command(self, spec: SandboxSpec, status_fd: int, block_fd: int, iso: Isolation,
                 limits: Limits) -> Launch:
-        """The command for ``spec`` in the namespaces ``iso`` (status on ``status_fd``).
+        """The command for ``spec`` in the namespaces ``iso``.
+
+        bwrap reports on ``status_fd`` and waits for a byte on ``block_fd``
+        before it starts the builder (the caller confines it meanwhile).
 
         Also puts the inputs that need no mount (symlinks; in mapped mode,
         single files as hard links) into ``spec.store_dir``.
         """
         assert isinstance(iso, BuildNamespaces)
         userns, pidns = iso.fds
-        enter = iso.cgroup.enter_argv() if iso.cgroup is not None else []
-        argv = [*enter, *self._limits(limits), self.bwrap, "--userns", str(userns),
+        argv = [*self._limits_argv(iso), self.bwrap, "--userns", str(userns),
                 "--pidns", str(pidns), *_UNSHARE]
         if not spec.network:
             argv.append("--unshare-net")
         argv += _IDENTITY
         argv += _LIFETIME
         argv += ["--json-status-fd", str(status_fd)]
+        blocks = iso.cgroup is not None or bool(iso.rlimits)
+        if blocks:
+            argv += ["--block-fd", str(block_fd)]
         argv += ["--bind", spec.store_dir, STORE_DIR]
         argv += self._materialize(spec, iso.ids)
         argv += ["--bind", spec.build_dir, BUILD_DIR, "--chdir", BUILD_DIR,
@@ -224,7 +298,7 @@ class BwrapSandbox:
         for k in sorted(env):
             argv += ["--setenv", k, env[k]]
         argv += ["--", spec.builder, *spec.args]
-        return Launch(argv, (status_fd, userns, pidns))
+        return Launch(argv, (status_fd, block_fd, userns, pidns), blocks)
 
     def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes) -> int:
         """The builder's exit status, or an error if the builder never ran."""

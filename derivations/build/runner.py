@@ -40,6 +40,8 @@ _CHUNK = 1 << 16
 # After the sandbox's pid 1 ended, how long bwrap's outer process may take
 # to report the builder's status before it is taken to have nothing to say.
 _REPORT_GRACE = 1.0
+# After the builder's exit, how long its sandbox's pid 1 may take to end.
+_EMPTY_GRACE = 0.05
 
 Echo = Callable[[bytes], None]
 
@@ -61,6 +63,8 @@ class _Watch:
         self.named = trio.Event()
         self.exited = trio.Event()
         """Set once bwrap's outer process has been waited for."""
+        self.pid1_ended = trio.Event()
+        """Set once the sandbox's pid 1 has ended: then no process of the build is left."""
         self.stopped: BuildError | None = None
         self.stop = trio.CancelScope()
         """Cancelled to stop waiting for the builder."""
@@ -115,8 +119,12 @@ class _Watch:
 
     # ---- bwrap's status -------------------------------------------------------------
 
-    async def read_status(self, fd: int, nursery: trio.Nursery) -> None:
-        """Collect bwrap's status records; watch the sandbox's pid 1 once it is named."""
+    async def read_status(self, fd: int, go: int, nursery: trio.Nursery) -> None:
+        """Collect bwrap's status records.
+
+        Once the sandbox's pid 1 is named: confine it, let it start the
+        builder (a byte on ``go``), and watch it.
+        """
         watching = False
         async with trio.lowlevel.FdStream(fd) as stream:
             while data := await stream.receive_some(_CHUNK):
@@ -125,9 +133,23 @@ class _Watch:
                     pid = _child_pid(self.status)
                     if pid is not None:
                         watching = True
-                        self.pid1 = pid
-                        self.named.set()
+                        self._release(pid, go)
                         nursery.start_soon(self._watch_pid1, pid)
+
+    def _release(self, pid: int, go: int) -> None:
+        try:
+            self.iso.confine(pid)
+        except BuildError as e:
+            self.iso.release()  # the builder never starts: its namespace is killed
+            self._halt(e)
+            return
+        self.pid1 = pid
+        if go >= 0:
+            try:
+                os.write(go, b"x")
+            except BrokenPipeError:
+                return  # bwrap is gone already; its status says why
+        self.named.set()
 
     async def _watch_pid1(self, pid: int) -> None:
         """When the sandbox's pid 1 has ended, bwrap's outer process must end too.
@@ -143,6 +165,7 @@ class _Watch:
         try:
             with self._watcher():
                 await trio.lowlevel.wait_readable(fd)
+                self.pid1_ended.set()
                 with trio.move_on_after(_REPORT_GRACE):
                     await self.exited.wait()
                 self.proc.kill()
@@ -199,21 +222,26 @@ def _child_pid(status: bytes) -> int | None:
 
 
 def _start(sandbox: Sandbox, spec: SandboxSpec, iso: Isolation, limits: Limits
-           ) -> tuple[Child, int, int]:
-    """Start the sandbox; returns it and the read ends of its output and status pipes."""
+           ) -> tuple[Child, int, int, int]:
+    """Start the sandbox; returns it, the read ends of its output and status
+    pipes, and the write end of its go-ahead pipe (-1: it does not wait)."""
     out_r, out_w = os.pipe()
     status_r, status_w = os.pipe()
+    go_r, go_w = os.pipe()
     try:
-        launch = sandbox.command(spec, status_w, iso, limits)
+        launch = sandbox.command(spec, status_w, go_r, iso, limits)
         proc = Child(launch.argv, stdout=out_w, stderr=out_w, pass_fds=launch.pass_fds)
     except BaseException:
-        os.close(out_r)
-        os.close(status_r)
+        for fd in (out_r, status_r, go_w):
+            os.close(fd)
         raise
     finally:
-        os.close(out_w)
-        os.close(status_w)
-    return proc, out_r, status_r
+        for fd in (out_w, status_w, go_r):
+            os.close(fd)
+    if not launch.blocks:
+        os.close(go_w)
+        go_w = -1
+    return proc, out_r, status_r, go_w
 
 
 async def run_sandboxed(sandbox: Sandbox, spec: SandboxSpec, log: BuildLog,
@@ -227,12 +255,15 @@ async def run_sandboxed(sandbox: Sandbox, spec: SandboxSpec, log: BuildLog,
     iso = await sandbox.isolate(spec, limits)
     proc: Child | None = None
     watch: _Watch | None = None
+    go = -1
+    disposed = False
     try:
-        proc, out, status = _start(sandbox, spec, iso, limits)
+        proc, out, status, go = _start(sandbox, spec, iso, limits)
+        sandbox.prepare()  # the next build's namespaces, while this one runs
         watch = _Watch(proc, iso, log, limits, sandbox.overhead, echo)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(watch.pump, out)
-            nursery.start_soon(watch.read_status, status, nursery)
+            nursery.start_soon(watch.read_status, status, go, nursery)
             if limits.sampled:
                 nursery.start_soon(watch.sample)
             with watch.stop:
@@ -243,16 +274,28 @@ async def run_sandboxed(sandbox: Sandbox, spec: SandboxSpec, log: BuildLog,
                     log.note(f"\nsx: timed out after {timeout} s; build killed\n")
                     watch.stopped = BuildTimeout(f"build {drv_path}: timed out after {timeout} s")
             # The builder is done (or stopped): its leftovers go now, and the
-            # pipes reach their end once nothing holds them any more.
+            # pipes reach their end once nothing holds them any more. A
+            # pid 1 that has ended (it does once its last child has) means
+            # nothing of the build is left: the holder may end on its own.
+            if watch.stopped is None:
+                with trio.move_on_after(_EMPTY_GRACE):
+                    await watch.pid1_ended.wait()
             watch.end()
-            await iso.gone()
+            if watch.pid1_ended.is_set():
+                sandbox.dispose(iso)
+                disposed = True
+            else:
+                await iso.gone()
             await proc.kill_and_wait()
     finally:
-        await iso.gone()
+        if not disposed:
+            await iso.gone()
         if proc is not None:
             await proc.kill_and_wait()
         refused = iso.refused()
         iso.close()
+        if go >= 0:
+            os.close(go)
     assert watch is not None and proc is not None
     if watch.stopped is not None:
         raise watch.stopped

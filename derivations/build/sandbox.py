@@ -79,10 +79,15 @@ class Launch:
     argv: list[str]
     pass_fds: tuple[int, ...] = ()
     """Descriptors it inherits besides stdio."""
+    blocks: bool = True
+    """Whether it waits for the go-ahead byte before the builder starts."""
 
 
 class Isolation(Protocol):
     """The namespaces of one build, alive until :meth:`gone`."""
+
+    def confine(self, pid: int) -> None:
+        """Apply the limits to the sandbox's pid 1 before it starts the builder."""
 
     def refused(self) -> bool:
         """Whether the kernel refused a fork for the pids limit, where it says so."""
@@ -110,12 +115,24 @@ class Sandbox(Protocol):
     async def isolate(self, spec: SandboxSpec, limits: Limits) -> Isolation:
         """Fresh namespaces for the build of ``spec`` under ``limits``."""
 
-    def command(self, spec: SandboxSpec, status_fd: int, iso: Isolation,
+    def command(self, spec: SandboxSpec, status_fd: int, block_fd: int, iso: Isolation,
                 limits: Limits) -> Launch:
-        """How to run ``spec.builder`` isolated in ``iso``; status is written to ``status_fd``.
+        """How to run ``spec.builder`` isolated in ``iso``.
 
-        May prepare ``spec.store_dir`` (inputs that need no mount).
+        Status is written to ``status_fd``, first the host pid of the
+        sandbox's pid 1; when the isolation has something to confine, the
+        builder starts only once a byte arrives on ``block_fd``. May prepare
+        ``spec.store_dir`` (inputs that need no mount).
         """
+
+    def prepare(self) -> None:
+        """Start making the namespaces of a next build (a build has just started)."""
+
+    def dispose(self, iso: Isolation) -> None:
+        """End ``iso``, whose build has no process left, without waiting for it."""
+
+    def close(self) -> None:
+        """Free what the engine keeps between builds (the run is over)."""
 
     def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes) -> int:
         """The builder's exit status; :class:`SandboxError` if it never started."""

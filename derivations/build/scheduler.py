@@ -525,6 +525,7 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     except BaseExceptionGroup as eg:
         raise _unwrap(eg) from None
     finally:
+        run.sandbox.close()
         run.progress.close()
     if run.terminated:
         raise Terminated("realize: terminated by SIGTERM; every running build was killed")

@@ -3,10 +3,10 @@
 Each case runs ``sx realize`` on a builder that starts 20 background
 sleepers (all carrying a marker in their environment), stops sx one way —
 timeout, log limit, Ctrl-C, SIGTERM, ``kill -9`` of sx itself — and then
-scans ``/proc`` for the marker. Every case runs as root and as an
-unprivileged user, with the store in a private (0700) and in a
-world-searchable directory: as root these are the sandbox's plain and
-mapped modes.
+scans ``/proc`` for the marker. Every case runs as an unprivileged user
+(plain mode) and as root (mapped mode), with the store in a private (0700)
+and in a world-searchable directory. Plain mode as root, a fallback, is
+asked for through the API (the last tests).
 """
 
 from __future__ import annotations
@@ -24,8 +24,13 @@ from pathlib import Path
 import pytest
 import unpriv
 from procscan import wait_for, wait_gone, with_marker
+from sx.derivations.build.errors import BuildError, BuildTimeout
+from sx.derivations.build.linux import BwrapSandbox
 from sx.derivations.build.logs import read_log
+from sx.derivations.build.progress import Progress
+from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.examples import busybox_tree
+from sx.derivations.model import derivation
 from sx.store.local import LocalStore
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -81,7 +86,7 @@ def _owned_dir(who: str, where: str) -> Path:
     if who == "user":
         return unpriv.user_dir(where, "sx-kill-")
     d = Path(tempfile.mkdtemp(prefix="sx-kill-"))
-    os.chmod(d, 0o700 if where == "private" else 0o755)
+    os.chmod(d, 0o755 if where == "searchable" else 0o700)
     return d
 
 
@@ -187,3 +192,25 @@ def test_failed_build_kept_with_k(case: Case) -> None:
     assert kept.parent == case.root / "var" / "failed" and kept.is_dir()
     assert with_marker(case.mark) == []
 
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="plain mode as root needs root")
+@pytest.mark.parametrize("how", ["timeout", "cancel"])
+def test_plain_mode_as_root_ends_every_process(tmp_path: Path, how: str) -> None:
+    store = LocalStore(str(tmp_path / "root"))
+    bb = busybox_tree(str(tmp_path / "bb"), "/bin/busybox")
+    mark = f"sx-kill-{secrets.token_hex(6)}"
+    drv = derivation("sleepers", f"{bb}/bin/sh",
+                     ["-c", f"for i in $(seq {SLEEPERS}); do sleep 1000 & done; sleep 1000"],
+                     srcs=[bb], env={"SX_TEST_MARK": mark})
+    failing = derivation("fails", f"{bb}/bin/sh", ["-c", "sleep 2; exit 1"], srcs=[bb])
+    sandbox = BwrapSandbox(mapped=False)
+    if how == "timeout":
+        with pytest.raises(BuildTimeout):
+            realize(store, [drv], BuildOptions(timeout=2, sandbox=sandbox,
+                                               progress=Progress(quiet=True)))
+    else:  # a failed build cancels the other, which is killed
+        with pytest.raises(BuildError):
+            realize(store, [drv, failing], BuildOptions(jobs=2, sandbox=sandbox,
+                                                        progress=Progress(quiet=True)))
+    assert with_marker(mark) == []
