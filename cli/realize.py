@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from sx.cli.common import open_store
-from sx.cli.errors import BUILD_FAILED
-from sx.cli.errors import register as register_error
-from sx.derivations.build.errors import BuildError
 from sx.derivations.build.settings import DEFAULT_MAX_LOG, DEFAULT_MAX_PIDS
 from sx.store.errors import InvalidInput
 
@@ -21,7 +19,6 @@ if TYPE_CHECKING:
     from sx.store.local import LocalStore
     from sx.store.path import StorePath
 
-register_error(BuildError, BUILD_FAILED)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
@@ -79,6 +76,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="show every build's output as it comes, prefixed by its name")
     p.add_argument("-K", "--keep-failed", action="store_true",
                    help="keep a failed build's /build directory (its path is printed)")
+    p.add_argument("--allow-file", action="append", default=[], metavar="PATH",
+                   help="let file:// fetches read PATH (a file, or a directory and all "
+                        "beneath it); also 'allowed-files' in the configuration")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
         max_pids=args.max_pids, max_memory=args.max_memory, max_cpu_time=args.max_cpu_time,
         print_logs=args.print_build_logs, keep_failed=args.keep_failed,
+        allowed_files=tuple(os.path.abspath(p) for p in args.allow_file),
         progress=Progress(quiet=args.quiet))
     outcome = realize(store, drvs, opts)
     if args.dry_run:

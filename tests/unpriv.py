@@ -1,62 +1,25 @@
-"""Running sx as an unprivileged user, from tests that run as root (or as anyone).
+"""Directories and commands of an unprivileged user, for tests that run as root (or anyone).
 
-As root, commands run as uid/gid 65534 (``setpriv``, no capabilities) on
-directories that user owns; run by a non-root user they run as that user.
-sx must be importable by the user: this Python when uid 65534 can run it,
-else the system's ``/usr/bin/python3`` of the same version with this
-environment's packages (:func:`sx_argv` fails, saying so, when neither works).
+How that user runs sx at all (``setpriv`` to uid 65534 as root, and which
+Python it can run) is :mod:`sx_runner`'s; this adds a home the user owns,
+and running sx there with the user's plain environment and default root.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-NOBODY = 65534
-SETPRIV = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-           "--inh-caps=-all"]
-MAIN = "import sys; from sx.cli.main import main; sys.argv[0] = 'sx'; sys.exit(main())"
-SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-def as_user() -> list[str]:
-    """The prefix that runs a command as the unprivileged user."""
-    return SETPRIV if os.geteuid() == 0 else []
+from sx_runner import NOBODY, as_nobody, unprivileged_python
 
 
 def user_id() -> int:
     """The uid the unprivileged commands run as."""
     return NOBODY if os.geteuid() == 0 else os.geteuid()
-
-
-def _works(argv: list[str]) -> bool:
-    proc = subprocess.run([*as_user(), *argv, "--help"], capture_output=True, cwd="/",
-                          timeout=60, check=False)
-    return proc.returncode == 0
-
-
-@functools.cache
-def sx_argv() -> list[str]:
-    """How the unprivileged user runs sx (an AssertionError when it cannot)."""
-    own = [sys.executable, "-c", MAIN]
-    if _works(own):
-        return own
-    site = sysconfig.get_paths()["purelib"]
-    system = [SYSTEM_PYTHON, "-c", f"import site; site.addsitedir({site!r}); {MAIN}"]
-    same = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info[:2])"],
-                          capture_output=True, text=True, timeout=60, check=False)
-    if same.stdout.strip() == str(sys.version_info[:2]) and _works(system):
-        return system
-    raise AssertionError(f"uid {user_id()} can run neither {sys.executable} nor "
-                         f"{SYSTEM_PYTHON} with sx importable: put the checkout and its "
-                         "environment where others can read them")
 
 
 def user_dir(kind: str, prefix: str = "sx-user-") -> Path:
@@ -93,7 +56,7 @@ def user_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
 def sx_command(root: Path | None, *args: str) -> list[str]:
     """The argv of ``sx [--root ROOT] ARGS`` as the user."""
     rooted = ["--root", str(root)] if root is not None else []
-    return [*as_user(), *sx_argv(), *rooted, *args]
+    return [*as_nobody(), *unprivileged_python(), *rooted, *args]
 
 
 def run_sx(root: Path | None, home: Path, *args: str, timeout: float = 300,
@@ -108,6 +71,6 @@ def run_sx(root: Path | None, home: Path, *args: str, timeout: float = 300,
 def run_as_user(argv: Sequence[str], home: Path, timeout: float = 120,
                 **kw: object) -> subprocess.CompletedProcess[str]:
     """Run any command as the user."""
-    return subprocess.run([*as_user(), *argv], capture_output=True, text=True, cwd=home,
+    return subprocess.run([*as_nobody(), *argv], capture_output=True, text=True, cwd=home,
                           env=user_env(home), timeout=timeout, check=False,
                           **kw)  # type: ignore[call-overload]

@@ -56,8 +56,6 @@ class CheckMismatch(BuildError):
 class Terminated(KeyboardInterrupt):
     """sx received SIGTERM while realizing: the running builds were killed and waited for.
 
-    A :class:`KeyboardInterrupt` (like Ctrl-C), not a build failure; the
-    command exits with :attr:`exit_code` (128 + SIGTERM).
+    A :class:`KeyboardInterrupt` (like Ctrl-C), not a build failure; ``sx``
+    exits with 143 (128 + SIGTERM) for it.
     """
-
-    exit_code = 143
