@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt as e:
-        print(f"sx: {e or 'interrupted'}", file=sys.stderr)
+        print(f"sx: {str(e) or 'interrupted'}", file=sys.stderr)
         return exit_code(e)
     except StoreError as e:
         print(f"sx: {e}", file=sys.stderr)

@@ -149,9 +149,11 @@ def test_log_limit_stops_a_writer_that_never_ends(case: Case) -> None:
     assert with_marker(case.mark) == []
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
-                         ids=["sigint", "sigterm"])
-def test_signal_to_sx_ends_every_process(case: Case, sig: int, code: int) -> None:
+@pytest.mark.parametrize("sig, code, said", [
+    (signal.SIGINT, 130, "sx: interrupted"),
+    (signal.SIGTERM, 143, "sx: realize: terminated by SIGTERM; every running build was killed"),
+], ids=["sigint", "sigterm"])
+def test_signal_to_sx_ends_every_process(case: Case, sig: int, code: int, said: str) -> None:
     proc = case.start("realize", f"{case.recipe}:sleepers")
     try:
         _all_started(case)
@@ -160,6 +162,7 @@ def test_signal_to_sx_ends_every_process(case: Case, sig: int, code: int) -> Non
     finally:
         proc.kill()
     assert proc.returncode == code, err
+    assert err.splitlines()[-1] == said
     assert with_marker(case.mark) == []
     store = case.store()
     assert os.listdir(store.tmp) == []
