@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {
     "stage0-catm": "sx.derivations.bootstrap.stage0.recipes:catm",
     "stage0-M0": "sx.derivations.bootstrap.stage0.recipes:m0",
     "stage0-hello": "sx.derivations.bootstrap.stage0.recipes:hello",
+    "stage0-cc0": "sx.derivations.bootstrap.stage1.cc0:cc0",
     "tcc": "sx.derivations.bootstrap.toolchain.tcc:tcc",
     "tcc-ddc": "sx.derivations.bootstrap.toolchain.tcc:tcc_ddc",
     "tcc-1": "sx.derivations.bootstrap.toolchain.tcc:tcc1_all",
