@@ -70,6 +70,7 @@ class _Watch:
         """Cancelled to stop waiting for the builder."""
         self._watchers: list[trio.CancelScope] = []
         self._ended = False
+        self._host_root = os.stat("/")
 
     def _watcher(self) -> trio.CancelScope:
         scope = trio.CancelScope()
@@ -182,24 +183,35 @@ class _Watch:
         """
         with self._watcher():
             await self.named.wait()
-            root = f"/proc/{self.pid1}/root"
-            host = os.stat("/")
             delay, samples = _FIRST_SAMPLE, 0
             while True:
                 await trio.sleep(delay)
                 samples += 1
                 if samples >= _FAST_SAMPLES:
                     delay = min(delay * 2, _MAX_SAMPLE)
-                if not _switched(root, host):
-                    continue  # still bwrap's set-up: /proc there is the host's
-                used = sample(f"{root}/proc")
-                if self.iso.refused():
-                    used = dataclasses.replace(used, refused=True)
-                why = exceeded(self.limits, used, self.overhead)
+                why = self.over_limit()
                 if why is not None:
                     self.log.note(f"\nsx: {why}; build killed\n")
                     self._halt(LimitExceeded(f"build {self.log.drv_path}: {why}; build killed"))
                     return
+
+    def over_limit(self, gone: int = 0) -> str | None:
+        """The limit the build's processes are at or over now, in words, or None.
+
+        ``gone`` processes of the build have ended and count as still there:
+        asked once more when the builder has failed, before what it left is
+        killed, a builder that died of a refused fork leaves the rest of its
+        processes at the limit less itself.
+        """
+        if self.pid1 is None or not self.limits.sampled:
+            return None
+        root = f"/proc/{self.pid1}/root"
+        if not _switched(root, self._host_root):
+            return None  # still bwrap's set-up: /proc there is the host's
+        used = sample(f"{root}/proc")
+        if self.iso.refused():
+            used = dataclasses.replace(used, refused=True)
+        return exceeded(self.limits, used, self.overhead - gone)
 
 
 def _switched(root: str, host: os.stat_result) -> bool:
@@ -277,6 +289,10 @@ async def run_sandboxed(sandbox: Sandbox, spec: SandboxSpec, log: BuildLog,
             # pipes reach their end once nothing holds them any more. A
             # pid 1 that has ended (it does once its last child has) means
             # nothing of the build is left: the holder may end on its own.
+            failed = proc.returncode != 0
+            if watch.stopped is None and failed and (why := watch.over_limit(1)) is not None:
+                log.note(f"\nsx: {why}\n")
+                watch.stopped = LimitExceeded(f"build {drv_path}: {why}")
             if watch.stopped is None:
                 with trio.move_on_after(_EMPTY_GRACE):
                     await watch.pid1_ended.wait()

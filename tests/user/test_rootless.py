@@ -89,7 +89,7 @@ def test_gc_collects_what_nothing_refers_to(home: Path, default_root: Path,
 def test_binary_cache_both_ways(home: Path, recipe: Path) -> None:
     out = sx(home, "realize", "recipe.py:greeter", "-o", "result").strip()
     public = sx(home, "key", "generate", "--name", "me", "-o", "me.key").strip()
-    sx(home, "sign", "--key", "me.key", "result")
+    sx(home, "sign", "--key", "me.key", "-r", "result")
     sx(home, "copy", "--to", f"file://{home}/cache", "result")
     other = home / "other"
     config = home / "other.conf"
