@@ -25,9 +25,12 @@ $(SYSSTAMP): scripts/install-system-deps.sh scripts/setup-nix.sh
 install: $(STAMP) $(SYSSTAMP)
 
 # mypy sees the folders under their installed names through a symlink tree.
+# Its sx/__init__.py makes a module like stage1/cc1.py win over the folder
+# stage1/cc1/ of the same name (C sources, excluded in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check store derivations cli tests bench
 	mkdir -p .lint/sx && for d in store derivations cli; do ln -sfn ../../$$d .lint/sx/$$d; done
+	touch .lint/sx/__init__.py
 	$(VENV)/bin/mypy -p sx.store -p sx.derivations -p sx.cli
 
 test: install lint
