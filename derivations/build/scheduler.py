@@ -9,12 +9,16 @@ caches: a hit means nothing to build (early cutoff: a rebuilt input with the
 same bytes changes nothing downstream). Otherwise it builds in the sandbox
 holding one slot of a :class:`trio.CapacityLimiter`. A failure cancels the
 nursery (unless ``keep_going``): running sandboxes are killed, temp dirs
-removed, and nothing partial is registered. Ctrl-C does the same.
+removed, and nothing partial is registered. Ctrl-C and SIGTERM do the same;
+every build has ended (no process of it left) before :func:`realize` returns
+or raises.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+import signal
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +31,11 @@ from sx.derivations.build.errors import (
     CheckMismatch,
     DependencyFailed,
     NotSubstitutable,
+    Terminated,
 )
+from sx.derivations.build.limits import Limits
 from sx.derivations.build.localfiles import AllowedFiles, configured
-from sx.derivations.build.logs import BuildLog, read_log, tail_lines
+from sx.derivations.build.logs import BuildLog, LineEcho, read_log, tail_lines
 from sx.derivations.build.outputs import (
     check_expected,
     finalize_fixed,
@@ -42,7 +48,7 @@ from sx.derivations.build.realisations import write_realisations
 from sx.derivations.build.runner import run_sandboxed
 from sx.derivations.build.sandbox import Sandbox, SandboxSpec, default_sandbox
 from sx.derivations.build.scratch import ScratchArea
-from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG
+from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG, DEFAULT_MAX_PIDS
 from sx.derivations.build.substitute import Substituter
 from sx.derivations.graph import build_order
 from sx.derivations.hashing import (
@@ -87,6 +93,16 @@ class BuildOptions:
     timeout: float | None = None
     max_log_size: int | None = DEFAULT_MAX_LOG
     """Bytes of builder output before the build is killed (None: no limit)."""
+    max_pids: int | None = DEFAULT_MAX_PIDS
+    """Processes and threads one build may have (None: no limit)."""
+    max_memory: int | None = None
+    """Bytes of memory one build may use (None: no limit)."""
+    max_cpu_time: float | None = None
+    """Seconds of CPU time one build may use (None: no limit)."""
+    print_logs: bool = False
+    """Echo every build's output, each line prefixed by its name (``-L``)."""
+    keep_failed: bool = False
+    """Keep a failed build's ``/build`` directory and say where (``-K``)."""
     apt_dir: str = DEFAULT_APT_DIR
     allowed_files: tuple[str, ...] = ()
     """Files (or directories) ``file://`` fetches may read besides the configured ones."""
@@ -147,6 +163,9 @@ class _Run:
         self._pending: list[tuple[Realisation, StorePath]] = []
         self._wake = trio.Event()
         self._done = False
+        self._signals = trio.CancelScope()
+        self.terminated = False
+        self.limits = Limits(opts.max_pids, opts.max_memory, opts.max_cpu_time)
 
     # ---- the graph ------------------------------------------------------------
 
@@ -160,15 +179,33 @@ class _Run:
                 try:
                     async with trio.open_nursery() as nursery:
                         self._cancel = nursery.cancel_scope.cancel
+                        await outer.start(self._on_sigterm)
                         for drv in self.plan.needed:
                             nursery.start_soon(self._task, drv, name=drv.name)
                 finally:
+                    self._signals.cancel()
                     self.scratch.close()
                     self._done = True
                     self._wake.set()
         finally:
             self.scratch.drain()
             self.flush()
+
+    async def _on_sigterm(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                          ) -> None:
+        """SIGTERM stops the run as Ctrl-C does (each build is killed and waited for)."""
+        with self._signals:
+            try:
+                receiver = trio.open_signal_receiver(signal.SIGTERM)
+            except RuntimeError:  # not the main thread: leave SIGTERM alone
+                task_status.started()
+                return
+            with receiver as signals:
+                task_status.started()
+                async for _ in signals:
+                    self.terminated = True
+                    self._cancel()
+                    return
 
     # ---- realisations, written in batches -------------------------------------
 
@@ -304,8 +341,13 @@ class _Run:
         log = BuildLog(self.store.logs, drv_path, os.path.join(work, "log"),
                        self.opts.max_log_size)
         try:
-            objs = await self._run_builder(drv, rhash, work, full, scratch, closure, log,
-                                           fresh=what == "checking")
+            try:
+                objs = await self._run_builder(drv, rhash, work, full, scratch, closure, log,
+                                               fresh=what == "checking")
+            except BuildError:
+                if self.opts.keep_failed:
+                    self._keep(drv, work)
+                raise
             infos = await self._register(drv, objs, scratch, closure)
             ok = True
         finally:
@@ -328,6 +370,18 @@ class _Run:
                 self._pending.append((Realisation(modulo[drv], o, p, deps=deps), drv_path))
         self._wake.set()
         return outs
+
+    def _keep(self, drv: Derivation, work: str) -> None:
+        """Move a failed build's ``/build`` out of the scratch area (``-K``) and say where."""
+        keep = os.path.join(self.store.var, "failed")
+        os.makedirs(keep, exist_ok=True)
+        dest = os.path.join(keep, f"{drv.name}-{secrets.token_hex(4)}")
+        try:
+            os.rename(os.path.join(work, "build"), dest)
+        except OSError as e:
+            self.progress.message(f"sx: keep build directory of {drv.drv_path}: {e.strerror}")
+            return
+        self.progress.message(f"sx: kept the build directory of {drv.drv_path}: {dest}")
 
     async def _run_builder(self, drv: Derivation, rhash: Digest, work: str,
                            full: dict[str, str], scratch: dict[str, StorePath],
@@ -356,9 +410,10 @@ class _Run:
             if remote and await self._run_remote(drv, rhash, spec, scratch, objs, log, fresh):
                 return objs
         self.sandbox.check()
+        echo = LineEcho(drv.name, self.progress.output) if self.opts.print_logs else None
         try:
-            await run_sandboxed(self.sandbox, spec, os.path.join(work, "status"), log,
-                                drv.drv_path, self.opts.timeout)
+            await run_sandboxed(self.sandbox, spec, log, drv.drv_path, self.opts.timeout,
+                                self.limits, echo)
         except BuildError as e:
             said = reported_error(log.tail) if spec.runtime else None
             if said is None:
@@ -597,12 +652,15 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     except BaseExceptionGroup as eg:
         raise _unwrap(eg) from None
     finally:
+        run.sandbox.close()
         run.progress.close()
         if subst is not None:
             run.outcome.fetched = subst.fetched
             run.outcome.downloaded = subst.meter.received
         if run.remote is not None:
             run.remote.close()
+    if run.terminated:
+        raise Terminated("realize: terminated by SIGTERM; every running build was killed")
     if run.failed:
         raise _summary(run.failed)
     run.outcome.outputs = [run.plan.outputs_of(r) or {} for r in roots]

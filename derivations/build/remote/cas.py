@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import grpc
@@ -290,11 +290,19 @@ class Cas:
 
     def read_to_file(self, d: BlobDigest, fd: int) -> None:
         """Write the verified bytes of one blob to ``fd``."""
-        chunks = self.stream_blob(d) if d.size > self.batch else iter([self.read_blob(d)])
-        for chunk in chunks:
+
+        def write(chunk: bytes) -> None:
             view = memoryview(chunk)
             while view:
                 view = view[os.write(fd, view):]
+
+        self.read_to(d, write)
+
+    def read_to(self, d: BlobDigest, write: Callable[[bytes], object]) -> None:
+        """Hand the verified bytes of one blob to ``write``, in chunks."""
+        chunks = self.stream_blob(d) if d.size > self.batch else iter([self.read_blob(d)])
+        for chunk in chunks:
+            write(chunk)
 
     def close(self) -> None:
         """Close the channel."""

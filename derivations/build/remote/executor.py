@@ -19,7 +19,6 @@ the engine's operation.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
@@ -285,20 +284,17 @@ class RemoteExecutor:
         fetch_outputs(self.cas, result, dests)
 
     def _log(self, result: re_pb.ActionResult, log: BuildLog) -> None:
-        fd = log.open_for_builder()
-        try:
-            for raw, digest in ((result.stdout_raw, result.stdout_digest),
-                                (result.stderr_raw, result.stderr_digest)):
-                if raw:
-                    os.write(fd, raw)
-                elif digest.hash:
-                    d = BlobDigest.of(digest)
-                    if log.limit is not None and d.size > log.limit + (1 << 20):
-                        os.write(fd, f"sx: remote log of {d.size} bytes not fetched\n".encode())
-                        continue
-                    self.cas.read_to_file(d, fd)
-        finally:
-            os.close(fd)
+        """The remote builder's stdout and stderr into the local log, within its limit."""
+        for raw, digest in ((result.stdout_raw, result.stdout_digest),
+                            (result.stderr_raw, result.stderr_digest)):
+            if raw:
+                log.write(raw)
+            elif digest.hash:
+                d = BlobDigest.of(digest)
+                if log.limit is not None and d.size > log.limit + (1 << 20):
+                    log.note(f"sx: remote log of {d.size} bytes not fetched\n")
+                    continue
+                self.cas.read_to(d, log.write)
 
 
 class _Call:

@@ -33,7 +33,12 @@ from typing import Any
 
 import grpc
 import trio
-from sx.derivations.build.errors import BuildError, BuildTimeout, LogLimitExceeded
+from sx.derivations.build.errors import (
+    BuilderFailed,
+    BuildError,
+    BuildTimeout,
+    LogLimitExceeded,
+)
 from sx.derivations.build.logs import BuildLog
 from sx.derivations.build.remote.action import SANDBOX, SANDBOX_KEY, read_command
 from sx.derivations.build.remote.cas import Blob, Cas, blob_of
@@ -330,9 +335,8 @@ class Worker:
     async def _sandboxed(self, spec: SandboxSpec, work: str, log: BuildLog,
                          timeout: float | None) -> tuple[int, tuple[int, str] | None]:
         """The builder's exit code, and a failure status for what is not the builder's."""
-        status_path = os.path.join(work, "status")
         try:
-            await run_sandboxed(self.sandbox, spec, status_path, log, log.drv_path, timeout)
+            await run_sandboxed(self.sandbox, spec, log, log.drv_path, timeout)
         except SandboxError as e:
             raise _LeaseFailure(UNAVAILABLE, f"worker {self.opts.name}: {e}") from None
         except BuildTimeout:
@@ -340,15 +344,11 @@ class Worker:
         except LogLimitExceeded:
             return 125, (RESOURCE_EXHAUSTED, f"log exceeded {log.limit} bytes on "
                          f"{self.opts.name}")
-        except BuildError:
-            with open(status_path, encoding="utf-8", errors="replace") as f:
-                status = f.read()
-            try:
-                code = self.sandbox.outcome(spec, status, 1, log.tail)
-            except BuildError as e:  # the builder could not be started
-                log.note(f"sx worker: {e}\n")
-                code = 127
-            return code or 1, None
+        except BuilderFailed as e:
+            return e.exit_code or 1, None
+        except BuildError as e:  # the builder could not be started
+            log.note(f"sx worker: {e}\n")
+            return 127, None
         return 0, None
 
     def _outputs(self, bases: tuple[str, ...], store_dir: str, log_raw: str,
