@@ -20,7 +20,8 @@ from typing import BinaryIO
 from sx.store.errors import Corrupt, InvalidInput, StorageError
 from sx.store.fsutil import remove_tree
 from sx.store.hashing import Digest, Hasher
-from sx.store.narwrite import MAGIC, PathArg, Sink, copy_dump, dump, frame
+from sx.store.narformat import MAGIC, frame
+from sx.store.narwrite import PathArg, Sink, copy_dump, dump
 
 __all__ = [
     "MAGIC", "ChunkSink", "FileSink", "PathArg", "Reader", "Sink", "copy_dump", "copy_hashed",

@@ -32,6 +32,19 @@ from types import ModuleType
 from typing import NamedTuple, Protocol, TypeAlias
 
 from sx.store.errors import InvalidInput, StorageError
+from sx.store.narformat import (
+    CLOSE,
+    CONTENTS,
+    DIRECTORY,
+    ENTRY,
+    EXECUTABLE,
+    HEADER,
+    NODE,
+    REGULAR,
+    SYMLINK,
+    TARGET,
+    frame,
+)
 
 
 def _load_native() -> ModuleType | None:
@@ -48,7 +61,6 @@ def _load_native() -> ModuleType | None:
 NATIVE: ModuleType | None = _load_native()
 """The C segment filler in use, or None for the pure-Python loop (same results, slower)."""
 
-MAGIC = b"nix-archive-1"
 LARGE = 1 << 20
 CANONICAL_MTIME = 1
 # A segment is cut after this much file data or this many pieces: big enough
@@ -66,21 +78,9 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _NO_COPY_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP}
 
 
-def frame(data: bytes) -> bytes:
-    """One archive string: u64 little-endian length, the bytes, zero padding to 8."""
-    n = len(data)
-    return _U64(n) + data + _PAD[: (-n) % 8]
-
-
-OPEN = frame(b"(")
-CLOSE = frame(b")")
-HEADER = frame(MAGIC) + OPEN + frame(b"type")
-_FILE = frame(b"regular") + frame(b"contents")
-_EXEC_FILE = frame(b"regular") + frame(b"executable") + frame(b"") + frame(b"contents")
-_SYMLINK = frame(b"symlink") + frame(b"target")
-_DIRECTORY = frame(b"directory")
-_ENTRY = frame(b"entry") + OPEN + frame(b"name")
-_NODE = frame(b"node") + OPEN + frame(b"type")
+_FILE = REGULAR + CONTENTS
+_EXEC_FILE = REGULAR + EXECUTABLE + CONTENTS
+_SYMLINK = SYMLINK + TARGET
 _CLOSE2 = CLOSE + CLOSE
 
 
@@ -166,7 +166,7 @@ class _Planner:
                 self._frame += CLOSE if not stack else _CLOSE2
                 continue
             name, entry = nxt
-            self._frame += _ENTRY + frame(name) + _NODE
+            self._frame += ENTRY + frame(name) + NODE
             child = os.path.join(parent, name) if parent is not None else None
             try:
                 st_child = None if entry.is_dir(follow_symlinks=False) else entry.stat(
@@ -193,7 +193,7 @@ class _Planner:
         self._frame += end
 
     def _directory(self, src: bytes, dst: bytes | None) -> _Entries:
-        self._frame += _DIRECTORY
+        self._frame += DIRECTORY
         if dst is not None:
             try:
                 os.mkdir(dst, 0o755)
