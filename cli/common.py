@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
 
 def open_store(args: argparse.Namespace) -> LocalStore:
-    """Open the store named by ``--root`` / ``$SX_ROOT`` / the default."""
-    return LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
+    """Open the store named by ``--root`` / ``$SX_ROOT`` / the default.
+
+    Crash leftovers the store could not remove are reported in one line on
+    stderr; the command goes on (``sx store verify`` lists them all).
+    """
+    store = LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
+    problems = store.leftover_problems
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        print(f"sx: warning: open store {store.root}: {problems[0]}{more}", file=sys.stderr)
+    return store
 
 
 def parse_paths(store: LocalStore, texts: list[str]) -> list[StorePath]:

@@ -158,6 +158,40 @@ def copy_canonical(src: str, dst: str) -> None:
     copy_dump(src, dst, _NullSink(), "copy")
 
 
+def move_out(src: str, dst: str) -> None:
+    """Rename ``src`` (a store object, maybe a read-only directory) to ``dst`` in a temp dir.
+
+    Moving a directory to another parent rewrites its ``..``, which needs
+    write permission on the directory itself unless one is root: a read-only
+    one is opened up first (it is on its way out).
+    """
+    try:
+        os.rename(src, dst)
+    except PermissionError:
+        if not stat.S_ISDIR(os.lstat(src).st_mode):
+            raise
+        os.chmod(src, 0o755)
+        os.rename(src, dst)
+
+
+def move_in(obj: str, dest: str) -> None:
+    """Rename the canonical object ``obj`` to ``dest`` in the store, keeping it canonical.
+
+    For the same reason as :func:`move_out`, a directory is made writable for
+    the rename when not running as root, and read-only (0555) again right
+    after; the caller does both inside the transaction that registers it, so a
+    crash in between leaves an unregistered object that the next open removes.
+    """
+    if _IS_ROOT or not stat.S_ISDIR(os.lstat(obj).st_mode):
+        os.rename(obj, dest)
+        return
+    os.chmod(obj, 0o755)
+    try:
+        os.rename(obj, dest)
+    finally:
+        os.chmod(dest if os.path.lexists(dest) else obj, 0o555)
+
+
 def make_writable(root: str) -> None:
     """Give the owner write permission on every directory (so a tree can be removed).
 

@@ -36,7 +36,7 @@ def chain_depth(top: str, name: str = "d") -> int:
         while True:
             try:
                 nxt = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 return depth
             os.close(fd)
             fd = nxt

@@ -27,7 +27,7 @@ from sx.store.cache.signing import TrustPolicy, Untrusted
 from sx.store.cache.tasks import nursery
 from sx.store.errors import Corrupt, InvalidInput, NotFound, StorageError, StoreError
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, TempDir
+from sx.store.local import LocalStore, Prepared, TempDir
 from sx.store.path import StorePath
 
 DEFAULT_JOBS = 4
@@ -128,7 +128,7 @@ def _ensure_descriptors(count: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def _download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir) -> str:
+def _download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir) -> Prepared:
     stream = cache.get(rec.archive_key)
     if stream is None:
         raise Corrupt(f"fetch {rec.path} from {cache.url}: "
@@ -162,16 +162,17 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
         return result
     _ensure_descriptors(len(needed))
     with ExitStack() as stack:
-        items: list[tuple[TempDir, str, PathInfo]] = []
+        items: list[Prepared] = []
         now = int(time.time())
 
         async def one(rec: CachedPath, tmp: TempDir) -> None:
-            obj = await trio.to_thread.run_sync(_download, store, cache, rec, tmp,
+            got = await trio.to_thread.run_sync(_download, store, cache, rec, tmp,
                                                 limiter=limiter)
-            items.append((tmp, obj, replace(rec.info, registered=now)))
+            items.append(got._replace(info=replace(rec.info, registered=now)))
 
         async with nursery() as tasks:
             for rec in needed:
                 tasks.start_soon(one, rec, stack.enter_context(store.temp_dir()))
-        result.fetched = await trio.to_thread.run_sync(store.install_many, items)
+        result.fetched = await trio.to_thread.run_sync(
+            store.install_many, items, f"fetch from {cache.url}:")
     return result

@@ -161,6 +161,7 @@ def many_paths(store: LocalStore, tmp_path: Path, n: int) -> list[StorePath]:
         (src / "sub" / f"file{i}").write_text(f"content {i}\n" * (i + 1))
         (src / "top").write_bytes(os.urandom(100 + i))
         refs = {paths[-1], paths[0]} if paths else set()
+        (src / "refs").write_text("".join(f"{r}\n" for r in sorted(refs)))
         paths.append(store.add_tree(str(src), f"m{i}", refs).path)
     return paths
 
@@ -209,7 +210,7 @@ def add_output(store: LocalStore, data: bytes, name: str, refs: tuple[StorePath,
         nar_hash, size = nar.hash_path(obj)
         path = make_path("output", nar_hash, name, refs)
         info = PathInfo(path, nar_hash, size, refs, deriver=deriver,
-                        registered=int(time.time()))
+                        registered=int(time.time()), ca=f"output:{nar_hash}")
         return store.install(tmp, obj, info).path
 
 
