@@ -128,7 +128,7 @@ def test_forged_content_address_is_refused(closure: Closure, tmp_path: Path) -> 
     # The lib layer claims no references and a different name's worth of hash: the
     # source path no longer follows from its content.
     _edit_paths(tmp_path / "img", 0, lambda r: r[0].update(ca="source:b3:" + "0" * 64))
-    with pytest.raises(HashMismatch, match="content address b3:0+, archive hash"):
+    with pytest.raises(HashMismatch, match=r"content address b3:0+, archive hash"):
         import_image(_fresh(tmp_path), str(tmp_path / "img"))
 
 

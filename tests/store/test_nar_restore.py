@@ -11,8 +11,8 @@ import pytest
 from deep_trees import chain_depth
 from store_helpers import shape, write
 from sx.store import nar
+from sx.store.errors import Corrupt
 from sx.store.fsutil import remove_tree
-from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
 
 
@@ -212,17 +212,13 @@ def test_edge_cases_round_trip_in_any_read_size(tmp_path: Path) -> None:
     write(src / ("n" * 255), b"long name")
     os.symlink("t" * 4095, src / "long-target")
     write(src / "big", os.urandom((5 << 20) + 3))
-    data = nar.dump_bytes(str(src))
-    for i, most in enumerate([None, 4096, 7, 1]):
-        if most == 1:
-            data = nar.dump_bytes(str(src / "emptydir"))  # one byte at a time: keep it short
-        pos = 0
+    whole = nar.dump_bytes(str(src))
+    small = nar.dump_bytes(str(src / "emptydir"))  # one byte at a time: keep it short
+    for i, (data, most) in enumerate([(whole, None), (whole, 4096), (whole, 7), (small, 1)]):
+        stream = io.BytesIO(data)
 
-        def read(n: int, most: int | None = most) -> bytes:
-            nonlocal pos
-            chunk = data[pos:pos + (n if most is None else min(n, most))]
-            pos += len(chunk)
-            return chunk
+        def read(n: int, stream: io.BytesIO = stream, most: int | None = most) -> bytes:
+            return stream.read(n if most is None else min(n, most))
 
         out = tmp_path / f"out{i}"
         assert nar.restore(read, str(out))[:2] == (Digest.b3(data), len(data))
