@@ -24,13 +24,17 @@ def open_store(args: argparse.Namespace) -> LocalStore:
     return store
 
 
-def parse_paths(store: LocalStore, texts: list[str]) -> list[StorePath]:
-    """Parse store path arguments (logical, physical or base names; symlinks followed)."""
+def parse_paths(store: LocalStore, texts: list[str], exact: bool = False) -> list[StorePath]:
+    """Parse store path arguments (logical, physical or base names; symlinks followed).
+
+    With ``exact``, a file inside a store path is refused rather than taken
+    for the path that holds it.
+    """
     out = []
     for t in texts:
         if os.path.islink(t) and not t.startswith("/sx/store/"):
             t = os.readlink(t)
-        out.append(store.parse_path(t))
+        out.append(store.parse_path(t, exact))
     return out
 
 

@@ -213,7 +213,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from sx.store.gc import delete_paths
 
     store = open_store(args)
-    paths = parse_paths(store, args.paths)
+    paths = parse_paths(store, args.paths, exact=True)
     freed = delete_paths(store, paths)
     for p in paths:
         print(f"deleted {p}")

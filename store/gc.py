@@ -31,7 +31,6 @@ import fcntl
 import hashlib
 import os
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -366,41 +365,80 @@ def _mark(txn: Txn, roots: dict[str, Why], opts: GCOptions) -> dict[str, Why]:
     return live
 
 
-def _dead_order(txn: Txn, dead: Iterable[str]) -> list[tuple[str, int]]:
-    """Dead paths with their sizes, every referrer before the paths it references."""
+Group = list[tuple[str, int]]
+"""Paths (with their sizes) that are deleted together: one, or a reference cycle."""
+
+
+def _dead_order(txn: Txn, dead: Iterable[str]) -> list[Group]:
+    """Dead paths with their sizes, in groups, every referrer's group before the groups
+    it references.
+
+    Content-addressed paths cannot form reference cycles, but records imported
+    before sx checked references could; a cycle is one group, deleted in one
+    transaction, so no path is ever left referring to a deleted one.
+    """
     refs: dict[str, list[str]] = {}
     size: dict[str, int] = {}
-    for base in dead:
+    for base in sorted(dead):
         rec = txn.get("paths", base.encode())
-        refs[base] = rec["refs"]
+        refs[base] = sorted(r for r in rec["refs"] if r != base)
         size[base] = int(rec["size"])
-    pending = dict.fromkeys(refs, 0)
-    for base, rs in refs.items():
-        for r in rs:
-            if r != base and r in pending:
-                pending[r] += 1
-    ready = deque(sorted(b for b, n in pending.items() if n == 0))
-    order: list[tuple[str, int]] = []
-    while ready:
-        base = ready.popleft()
-        order.append((base, size[base]))
-        for r in refs[base]:
-            if r != base and r in pending:
-                pending[r] -= 1
-                if pending[r] == 0:
-                    ready.append(r)
-    # Reference cycles cannot be built (paths are content-addressed); keep
-    # anything left over rather than risk deleting a referenced path.
-    return order
+    edges = {b: [r for r in rs if r in refs] for b, rs in refs.items()}
+    # Tarjan's algorithm emits a component after every component it reaches:
+    # references first. Referrers first is the reverse.
+    return [[(b, size[b]) for b in sorted(c)] for c in reversed(_components(edges))]
+
+
+def _components(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components (Tarjan, with an explicit stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    for start in edges:
+        if start in index:
+            continue
+        work = [(start, iter(edges[start]))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, it = work[-1]
+            nxt = next(it, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(edges[nxt])))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    comp.append(member)
+                    if member == node:
+                        break
+                out.append(comp)
+    return out
 
 
 # ---- sweep ----------------------------------------------------------------------------------
 
 
-def _has_referrer(txn: Txn, base: str) -> bool:
+def _has_referrer(txn: Txn, base: str, besides: set[str]) -> bool:
+    """Whether a registered path other than ``base`` and those ``besides`` refers to it."""
     prefix = base.encode() + b"\0"
-    own = prefix + base.encode()
-    return any(k != own for k in txn.keys("referrers", prefix))
+    return any(k[len(prefix):].decode() not in besides and k != prefix + base.encode()
+               for k in txn.keys("referrers", prefix))
 
 
 def _unregister(txn: Txn, base: str, rec: dict[str, Any]) -> None:
@@ -414,7 +452,12 @@ def _unregister(txn: Txn, base: str, rec: dict[str, Any]) -> None:
 
 
 class _Sweeper:
-    """Deletes paths batch by batch; owns the locked markers that cover a crash."""
+    """Deletes groups of paths batch by batch; owns the locked markers that cover a crash.
+
+    Markers are created before anything is deleted: on a full disk they are
+    the only files a collection needs (one per group of a batch, each naming
+    its group), and the sweep only ever frees space after that.
+    """
 
     def __init__(self, store: LocalStore, stack: ExitStack, n: int,
                  on_delete: Callable[[StorePath, int], None] | None) -> None:
@@ -424,36 +467,46 @@ class _Sweeper:
         self.on_delete = on_delete
         self.result = GCResult()
 
-    def run(self, order: list[tuple[str, int]], max_freed: int | None) -> GCResult:
-        """Delete ``order`` (referrers first) until done or ``max_freed`` is reached."""
-        for i in range(0, len(order), BATCH):
+    def run(self, order: list[Group], max_freed: int | None) -> GCResult:
+        """Delete the groups of ``order`` (referrers first) until done or ``max_freed``."""
+        batch: list[Group] = []
+        for group in order:
             if max_freed is not None and self.result.freed >= max_freed:
                 self.result.stopped_early = True
-                break
-            self._batch(order[i:i + BATCH], max_freed)
+                return self.result
+            batch.append(group)
+            if len(batch) == len(self.markers):
+                self._batch(batch, max_freed)
+                batch = []
+        if batch:
+            self._batch(batch, max_freed)
         return self.result
 
-    def _batch(self, batch: list[tuple[str, int]], max_freed: int | None) -> None:
+    def _batch(self, batch: list[Group], max_freed: int | None) -> None:
         # Name every object first: if we die after the commit, the next
         # store open removes the unregistered ones these markers name.
-        for marker, (base, _) in zip(self.markers, batch, strict=False):
-            marker.mark_target(base)
+        for marker, group in zip(self.markers, batch, strict=False):
+            marker.mark_targets([base for base, _ in group])
         done: list[tuple[int, str, int]] = []
         freed = self.result.freed
         with self.store.db.write() as txn:
-            for slot, (base, size) in enumerate(batch):
+            for slot, group in enumerate(batch):
                 if max_freed is not None and freed >= max_freed:
                     self.result.stopped_early = True
                     break
-                rec = txn.get("paths", base.encode())
-                if rec is None:
+                members = {base for base, _ in group}
+                recs = {base: txn.get("paths", base.encode()) for base in members}
+                alive = {b for b, r in recs.items() if r is not None}
+                if any(_has_referrer(txn, b, members) for b in alive):
+                    self.result.kept_by_race += len(alive)
                     continue
-                if _has_referrer(txn, base):
-                    self.result.kept_by_race += 1
-                    continue
-                _unregister(txn, base, rec)
-                done.append((slot, base, size))
-                freed += size
+                for base, size in group:
+                    rec = recs[base]
+                    if rec is None:
+                        continue
+                    _unregister(txn, base, rec)
+                    done.append((slot, base, size))
+                    freed += size
         for slot, base, size in done:
             self._remove(self.markers[slot], base)
             path = StorePath.from_base(base)
@@ -508,7 +561,7 @@ def _remove_leftovers(store: LocalStore, registered: set[str], temp: dict[str, i
 @dataclass
 class _Plan:
     live: dict[str, Why]
-    order: list[tuple[str, int]]
+    order: list[Group]
     registered: set[str]
 
 
@@ -549,7 +602,7 @@ def collect_garbage(store: LocalStore, opts: GCOptions | None = None,
 def _dry_run(plan: _Plan, opts: GCOptions,
              on_delete: Callable[[StorePath, int], None] | None) -> GCResult:
     result = GCResult(live=len(plan.live))
-    for base, size in plan.order:
+    for base, size in (member for group in plan.order for member in group):
         if opts.max_freed is not None and result.freed >= opts.max_freed:
             result.stopped_early = True
             break

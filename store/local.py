@@ -31,6 +31,7 @@ from sx.store import nar
 from sx.store.db import Database, Txn
 from sx.store.errors import (
     InvalidInput,
+    InvalidPath,
     MissingReference,
     NotFound,
     StorageError,
@@ -112,13 +113,23 @@ class LocalStore:
             raise InvalidInput(f"locate {physical!r}: not inside the store {self.store_dir}")
         return f"{STORE_DIR}/{rel}"
 
-    def parse_path(self, text: str) -> StorePath:
-        """Accept a logical path, a physical path inside this store, or a base name."""
+    def parse_path(self, text: str, exact: bool = False) -> StorePath:
+        """Accept a logical path, a physical path inside this store, or a base name.
+
+        A file inside a store path names that path, unless ``exact`` (for
+        commands that destroy what they are given): then it is refused.
+        """
         if text.startswith(self.store_dir + "/"):
             text = self.to_logical(text)
         if not text.startswith("/"):
-            return StorePath.from_base(text.split("/")[0])
-        return StorePath.split(text)[0]
+            base, _, rest = text.partition("/")
+            path = StorePath.from_base(base)
+        else:
+            path, rest = StorePath.split(text)
+        if exact and rest.strip("/"):
+            raise InvalidPath(f"parse store path {text!r}: names a file inside {path}, "
+                              "not a store path")
+        return path
 
     # ---- temp dirs and crash leftovers ----------------------------------------
 

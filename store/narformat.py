@@ -27,9 +27,9 @@ PATH_MAX (4095 bytes): 10 for ``/sx/store/``, 244 for the longest base name,
 """
 
 MAX_DEPTH = 1024
-"""Directory levels inside an object. PATH_MAX alone would allow ~1,900
-one-letter levels; no real tree comes near 1,024, and the bound keeps every
-walker's per-level state small."""
+"""Components of an entry's path inside its object (``a/b/c`` has 3). PATH_MAX
+alone would allow ~1,900 one-letter levels; no real tree comes near 1,024,
+and the bound keeps every walker's per-level state small."""
 
 MAX_ENTRIES = 1 << 20
 """Entries (files, directories, symlinks) in one object, the object included."""

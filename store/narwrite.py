@@ -39,6 +39,8 @@ from sx.store.narformat import (
     ENTRY,
     EXECUTABLE,
     HEADER,
+    MAX_DEPTH,
+    MAX_PATH,
     NODE,
     REGULAR,
     SYMLINK,
@@ -123,7 +125,10 @@ PathArg: TypeAlias = "str | bytes | os.PathLike[str] | os.PathLike[bytes]"
 
 
 def _shown(path: bytes | str) -> str:
-    return repr(os.fsdecode(path))
+    text = os.fsdecode(path)
+    if len(text) > 160:
+        text = f"{text[:80]}...{text[-60:]}"
+    return repr(text)
 
 
 def _source_error(verb: str, path: bytes | str, e: OSError) -> InvalidInput:
@@ -157,15 +162,22 @@ class _Planner:
         except OSError as e:
             raise _source_error(self.verb, src, e) from e
         stack: list[tuple[_Entries, bytes | None]] = []
+        # Length of each open directory's path inside the tree (the root's is 0).
+        lengths: list[int] = []
         yield from self._node(src, dst, st, stack, CLOSE)
+        if stack:
+            lengths.append(0)
         while stack:
             entries, parent = stack[-1]
             nxt = next(entries, None)
             if nxt is None:
                 stack.pop()
+                lengths.pop()
                 self._frame += CLOSE if not stack else _CLOSE2
                 continue
             name, entry = nxt
+            here = (lengths[-1] + 1 if lengths[-1] else 0) + len(name)
+            self._check_limits(src, entry.path, len(stack), here)
             self._frame += ENTRY + frame(name) + NODE
             child = os.path.join(parent, name) if parent is not None else None
             try:
@@ -173,10 +185,21 @@ class _Planner:
                     follow_symlinks=False)
             except OSError as e:
                 raise _source_error(self.verb, entry.path, e) from e
+            depth = len(stack)
             yield from self._node(entry.path, child, st_child, stack, _CLOSE2)
+            if len(stack) > depth:
+                lengths.append(here)
         seg = self._cut()
         if seg is not None:
             yield seg
+
+    def _check_limits(self, root: bytes, path: bytes, depth: int, length: int) -> None:
+        """An entry ``depth`` directories below the root, with a path of ``length`` bytes."""
+        if depth > MAX_DEPTH or length > MAX_PATH:
+            why = (f"deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH
+                   else f"path of {length} bytes inside the tree is longer than {MAX_PATH}")
+            raise InvalidInput(f"{self.verb} {_shown(root)}: {_shown(path[len(root) + 1:])}: "
+                               f"{why}")
 
     def _node(self, src: bytes, dst: bytes | None, st: os.stat_result | None,
               stack: list[tuple[_Entries, bytes | None]], end: bytes) -> Iterator[_Segment]:

@@ -66,9 +66,12 @@ def import_paths(store: LocalStore, f: BinaryIO, what: str = "stream") -> list[P
             if length > 1 << 24:
                 raise Corrupt(f"import {what}: header of {length} bytes is too large")
             rec = unpack(_read_exact(f, length, what), f"header in {what}")
+            base = rec.pop("path", None) if isinstance(rec, dict) else None
+            if not isinstance(base, str):
+                raise Corrupt(f"import {what}: bad header: no store path")
             try:
-                path = StorePath.from_base(rec.pop("path"))
-            except (KeyError, AttributeError, InvalidInput) as e:
+                path = StorePath.from_base(base)
+            except InvalidInput as e:
                 raise Corrupt(f"import {what}: bad header: {e}") from e
             info = PathInfo.from_record(path, rec)
             tmp = stack.enter_context(store.temp_dir())

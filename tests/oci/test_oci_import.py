@@ -9,7 +9,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from oci_helpers import Closure, RunSx, image, layer_tar, replace_layer, rewrite_manifest
+from layout_tools import image, layer_tar, replace_layer, rewrite_manifest
+from oci_helpers import Closure, RunSx
 from sx.store.errors import Corrupt, HashMismatch, InvalidInput, MissingReference
 from sx.store.local import LocalStore
 from sx.store.oci.image import export_image
