@@ -4,35 +4,55 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
-from sx.cli.common import open_store, resolve_installables
+from sx.cli.common import open_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``provenance``."""
     p = sub.add_parser("provenance",
-                       help="list the binary seeds in a path's build-time closure")
+                       help="list the binaries and fetched sources in a path's build-time "
+                            "closure")
     p.add_argument("installables", nargs="+", metavar="INSTALLABLE|PATH")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sx.derivations.provenance import provenance
+    """Print the binaries (one per line), then the fetched sources with their hashes."""
+    from sx.derivations.installable import parse_installable
+    from sx.derivations.provenance import Report, report, report_of
 
     store = open_store(args)
-    paths = resolve_installables(store, args.installables, realize=False)
-    rows = []
-    for path in paths:
-        for seed in provenance(store, path):
-            rows.append({"for": str(path), "path": str(seed.path), "size": seed.size,
-                         "reason": seed.reason,
-                         "derivation": str(seed.drv) if seed.drv else None})
+    # A recipe is judged by its own graph, not by whichever derivation first
+    # built the same bytes (a store path is judged by its recorded deriver).
+    found: list[tuple[str, Report]] = []
+    for text in args.installables:
+        item = parse_installable(store, text)
+        if item.path is not None:
+            found.append((str(item.path), report(store, item.path)))
+        found += [(str(d.drv_path), report_of(store, d)) for d in item.derivations]
+    binaries: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    for path, rep in found:
+        for seed in rep.binaries:
+            binaries.append({"for": path, "path": str(seed.path), "size": seed.size,
+                             "reason": seed.reason,
+                             "derivation": str(seed.drv) if seed.drv else None})
+        for src in rep.sources:
+            sources.append({"for": path, "path": str(src.path),
+                            "hashes": [str(h) for h in src.hashes],
+                            "derivation": str(src.drv)})
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"binaries": binaries, "sources": sources}, indent=2))
         return 0
-    for row in rows:
+    for row in binaries:
         print(f"{row['path']}\t{row['size']} bytes\t{row['reason']}")
-    if not rows:
+    if not binaries:
         print("no binaries: everything was built from source in the store")
+    if sources:
+        print("fetched sources (no binaries found in them; pinned by these hashes):")
+        for row in sources:
+            print(f"{row['path']}\t{' '.join(row['hashes'])}")
     return 0

@@ -42,6 +42,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("-n", "--dry-run", action="store_true", help="only say what would be done")
     p.add_argument("--check", action="store_true",
                    help="rebuild realized derivations and compare the bytes")
+    p.add_argument("--recursive", action="store_true",
+                   help="with --check: rebuild and compare every derivation of the closure")
     p.add_argument("-o", "--out-link", metavar="NAME",
                    help="symlink NAME to the output (also a GC root)")
     p.add_argument("--no-build", action="store_true", help="substitute only; never build")
@@ -89,11 +91,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 0:
         raise InvalidInput(f"realize: -j {args.jobs}: must be 0 (all CPUs) or more")
+    if args.recursive and not args.check:
+        raise InvalidInput("realize: --recursive: only meaningful with --check")
     store = open_store(args)
     items: list[Installable] = [parse_installable(store, t) for t in args.installables]
     drvs = [d for i in items for d in i.derivations]
     opts = BuildOptions(
         jobs=args.jobs, keep_going=args.keep_going, dry_run=args.dry_run, check=args.check,
+        check_closure=args.recursive,
         no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
         progress=Progress(quiet=args.quiet))
     outcome = realize(store, drvs, opts)
@@ -112,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
             per_root.append([(o, got[o]) for o in item.selected(drv)])
     if args.out_link:
         _links(store, args.out_link, per_root)
+    if args.check:
+        print(f"check: {len(outcome.built)} derivation(s) rebuilt, every one bit-identical",
+              file=sys.stderr)
     for outs in per_root:
         for _, path in outs:
             print(path)
