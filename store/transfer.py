@@ -73,7 +73,10 @@ def import_paths(store: LocalStore, f: BinaryIO, what: str = "stream") -> list[P
                 path = StorePath.from_base(base)
             except InvalidInput as e:
                 raise Corrupt(f"import {what}: bad header: {e}") from e
-            info = PathInfo.from_record(path, rec)
+            try:
+                info = PathInfo.from_record(path, rec)
+            except Corrupt as e:
+                raise Corrupt(f"import {what}: bad header: {e}") from e
             tmp = stack.enter_context(store.temp_dir())
             items.append(store.restore_nar(tmp, f.read, info, f"{path} in {what}"))
         if f.read(1):
