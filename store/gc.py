@@ -452,18 +452,18 @@ def _unregister(txn: Txn, base: str, rec: dict[str, Any]) -> None:
 
 
 class _Sweeper:
-    """Deletes groups of paths batch by batch; owns the locked markers that cover a crash.
+    """Deletes groups of paths batch by batch; owns the locked marker that covers a crash.
 
-    Markers are created before anything is deleted: on a full disk they are
-    the only files a collection needs (one per group of a batch, each naming
-    its group), and the sweep only ever frees space after that.
+    The marker (one temp dir, whose lock names the batch being deleted) is
+    made before anything is deleted: with the database pages of the first
+    batch it is all a collection writes, and the reserve it released makes
+    room for them on a full disk.
     """
 
-    def __init__(self, store: LocalStore, stack: ExitStack, n: int,
+    def __init__(self, store: LocalStore, stack: ExitStack,
                  on_delete: Callable[[StorePath, int], None] | None) -> None:
         self.store = store
-        self.markers: list[TempDir] = [
-            stack.enter_context(store.temp_dir()) for _ in range(min(n, BATCH))]
+        self.marker: TempDir = stack.enter_context(store.temp_dir())
         self.on_delete = on_delete
         self.result = GCResult()
 
@@ -475,7 +475,7 @@ class _Sweeper:
                 self.result.stopped_early = True
                 return self.result
             batch.append(group)
-            if len(batch) == len(self.markers):
+            if sum(map(len, batch)) >= BATCH:
                 self._batch(batch, max_freed)
                 batch = []
         if batch:
@@ -484,13 +484,12 @@ class _Sweeper:
 
     def _batch(self, batch: list[Group], max_freed: int | None) -> None:
         # Name every object first: if we die after the commit, the next
-        # store open removes the unregistered ones these markers name.
-        for marker, group in zip(self.markers, batch, strict=False):
-            marker.mark_targets([base for base, _ in group])
-        done: list[tuple[int, str, int]] = []
+        # store open removes the unregistered ones the marker names.
+        self.marker.mark_targets([base for group in batch for base, _ in group])
+        done: list[tuple[str, int]] = []
         freed = self.result.freed
         with self.store.db.write() as txn:
-            for slot, group in enumerate(batch):
+            for group in batch:
                 if max_freed is not None and freed >= max_freed:
                     self.result.stopped_early = True
                     break
@@ -505,10 +504,10 @@ class _Sweeper:
                     if rec is None:
                         continue
                     _unregister(txn, base, rec)
-                    done.append((slot, base, size))
+                    done.append((base, size))
                     freed += size
-        for slot, base, size in done:
-            self._remove(self.markers[slot], base)
+        for base, size in done:
+            self._remove(self.marker, base)
             path = StorePath.from_base(base)
             self.result.deleted.append(path)
             self.result.freed += size
@@ -590,9 +589,12 @@ def collect_garbage(store: LocalStore, opts: GCOptions | None = None,
         plan = _plan(store, _root_whys(find_roots(store), temp), opts)
         if opts.dry_run:
             return _dry_run(plan, opts, on_delete)
-        with ExitStack() as stack:
-            result = _Sweeper(store, stack, len(plan.order), on_delete).run(
-                plan.order, opts.max_freed)
+        store.release_reserve()
+        try:
+            with ExitStack() as stack:
+                result = _Sweeper(store, stack, on_delete).run(plan.order, opts.max_freed)
+        finally:
+            store.ensure_reserve()
         result.live = len(plan.live)
         if not result.stopped_early:
             result.leftovers = _remove_leftovers(store, plan.registered, temp)
@@ -643,8 +645,12 @@ def delete_paths(store: LocalStore, paths: Iterable[StorePath],
         temp = read_temp_roots(store)
         plan = _plan(store, _root_whys(find_roots(store), temp), opts or GCOptions(), set(want))
         _check_deletable(store, want, plan)
-        with ExitStack() as stack:
-            result = _Sweeper(store, stack, len(plan.order), None).run(plan.order, None)
+        store.release_reserve()
+        try:
+            with ExitStack() as stack:
+                result = _Sweeper(store, stack, None).run(plan.order, None)
+        finally:
+            store.ensure_reserve()
     if result.kept_by_race:
         left = sorted(set(want) - {p.base for p in result.deleted})
         raise StillAlive(f"delete {STORE_DIR}/{left[0]}: still alive: "

@@ -60,6 +60,9 @@ __all__ = ["LocalStore", "Prepared", "TempDir", "default_root"]
 # one older than this was left by a process that died in between.
 _NEW_LOCK = ".lock-new"
 _STALE_NEW_LOCK = 600.0
+RESERVE = 1 << 20
+"""Bytes kept free for the garbage collector in ``<root>/var/reserve`` (as Nix's
+``gc-reserved-space``): enough for its markers and database pages."""
 
 
 def _older_than(path: str, seconds: float) -> bool:
@@ -99,6 +102,7 @@ class LocalStore:
         self.db = Database(os.path.join(self.var, "db"))
         self.temp_roots = TempRoots(self.var)
         self.cleanup_leftovers()
+        self.ensure_reserve()
 
     # ---- locations -------------------------------------------------------------
 
@@ -131,6 +135,42 @@ class LocalStore:
                               "not a store path")
         return path
 
+    # ---- space for the collector ---------------------------------------------------
+
+    @property
+    def reserve(self) -> str:
+        """The file holding :data:`RESERVE` bytes of space for GC on a full disk."""
+        return os.path.join(self.var, "reserve")
+
+    def ensure_reserve(self) -> None:
+        """Create the reserve file if it is missing (silently not, when there is no room).
+
+        A collection or deletion removes it first (:meth:`release_reserve`), so
+        it has room for its lock files and database pages even on a file system
+        that is 100% full, and the deletions then free the rest.
+        """
+        try:
+            if os.stat(self.reserve).st_blocks * 512 >= RESERVE:
+                return
+        except FileNotFoundError:
+            pass
+        tmp = f"{self.reserve}.new-{os.getpid()}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, RESERVE)
+            finally:
+                os.close(fd)
+            os.rename(tmp, self.reserve)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def release_reserve(self) -> None:
+        """Give the reserve's space back to the file system (GC and deletion call this)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.reserve)
+
     # ---- temp dirs and crash leftovers ----------------------------------------
 
     @contextmanager
@@ -145,16 +185,21 @@ class LocalStore:
         lock_path = os.path.join(self.tmp, name + ".lock")
         new_path = os.path.join(self.tmp, name + _NEW_LOCK)
         path = os.path.join(self.tmp, name)
-        fd = os.open(new_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(new_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        except OSError as e:
+            raise StorageError(f"make a temp dir in {self.tmp}: {e.strerror}") from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             os.rename(new_path, lock_path)
             os.mkdir(path, 0o755)
-        except BaseException:
+        except BaseException as e:
             os.close(fd)
             for leftover in (new_path, lock_path):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(leftover)
+            if isinstance(e, OSError):
+                raise StorageError(f"make a temp dir in {self.tmp}: {e.strerror}") from e
             raise
         try:
             yield TempDir(path, fd)

@@ -6,6 +6,8 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sx.store.errors import StorageError
+
 
 @dataclass
 class TempDir:
@@ -24,5 +26,8 @@ class TempDir:
     def mark_targets(self, bases: Iterable[str]) -> None:
         """Record several store entries this temp dir is about to create."""
         data = "\n".join(bases).encode()
-        os.ftruncate(self.lock_fd, 0)
-        os.pwrite(self.lock_fd, data, 0)
+        try:
+            os.ftruncate(self.lock_fd, 0)
+            os.pwrite(self.lock_fd, data, 0)
+        except OSError as e:
+            raise StorageError(f"mark temp dir {self.path}: {e.strerror}") from e
