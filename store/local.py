@@ -592,7 +592,8 @@ class LocalStore:
     def verify(self, check_contents: bool = False, repair: bool = False) -> list[str]:
         """Check the store; returns problems found (empty when consistent).
 
-        Always: leftovers of crashed adds are removed; every reference of a
+        Always: leftovers of crashed adds are removed (those that cannot be
+        are reported); every reference of a
         valid path is valid; every valid path exists on disk. With
         ``check_contents``: every path's archive hash is recomputed. With
         ``repair``: paths that are missing or whose contents differ are
@@ -600,6 +601,7 @@ class LocalStore:
         """
         problems: list[str] = []
         self.cleanup_leftovers()
+        problems.extend(self.leftover_problems)
         for entry in self.unregistered_entries():
             removed = self._remove_if_unregistered(entry)
             if removed:
@@ -618,7 +620,12 @@ class LocalStore:
                     bad.append(path)
                     continue
                 if check_contents:
-                    got, _ = nar.hash_path(real)
+                    try:
+                        got, _ = nar.hash_path(real, "b3", "verify")
+                    except InvalidInput as e:
+                        problems.append(f"{path}: contents cannot be archived: {e}")
+                        bad.append(path)
+                        continue
                     if got != info.nar_hash:
                         problems.append(
                             f"{path}: contents changed: expected {info.nar_hash}, actual {got}")

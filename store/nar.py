@@ -71,10 +71,10 @@ class _HashSink:
         self.hasher.update_file(path, size)
 
 
-def hash_path(path: PathArg, algo: str = "b3") -> tuple[Digest, int]:
+def hash_path(path: PathArg, algo: str = "b3", verb: str = "hash") -> tuple[Digest, int]:
     """The hash (BLAKE3 unless ``algo`` says otherwise) and size of the archive of ``path``."""
     sink = _HashSink(algo)
-    dump(path, sink, "hash")
+    dump(path, sink, verb)
     return sink.hasher.digest(), sink.hasher.size
 
 
