@@ -104,6 +104,13 @@ class LocalStore:
         self.cleanup_leftovers()
         self.ensure_reserve()
 
+    def close(self) -> None:
+        """Drop this process's temp roots and its use of the database (idempotent)."""
+        self.temp_roots.close()
+        if not getattr(self, "_closed", False):
+            self._closed = True
+            self.db.close()
+
     # ---- locations -------------------------------------------------------------
 
     def real_path(self, path: StorePath) -> str:
