@@ -231,7 +231,8 @@ class Extractor:
 
     def _check(self, parts: Parts) -> tuple[bytes, ...]:
         p = tuple(os.fsencode(x) for x in parts)
-        for name in p:
+        # A cached directory's names were checked when it was reached.
+        for name in p[-1:] if p[:-1] in self._dirs else p:
             problem = name_problem(name)
             if problem:
                 raise self._fail(p, problem)

@@ -38,7 +38,6 @@ from sx.store.narformat import (
     TARGET,
     TYPE,
     frame,
-    name_problem,
     padding,
     target_problem,
 )
@@ -328,10 +327,7 @@ class _Restore:
                     raise src.fail(f"expected 'entry' or ')', got {tag[:40]!r}")
                 src.expect(OPEN, b"(")
                 src.expect(frame(b"name"), b"name")
-            name = src.token()
-            problem = name_problem(name)
-            if problem:
-                raise src.fail(problem)
+            name = src.token()  # the extractor checks the name itself
             last = prev[-1]
             if last is not None and name <= last:
                 raise src.fail(f"entries not sorted or duplicated at {name!r}")
