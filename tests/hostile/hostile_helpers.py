@@ -15,15 +15,10 @@ def one_line(r: subprocess.CompletedProcess[str], code: int = 1) -> str:
     return lines[0]
 
 
-def empty_store(root: str, allow_builds: bool = False) -> bool:
-    """Nothing registered on disk and nothing left in ``<root>/tmp``.
-
-    With ``allow_builds``, ``.drv`` files (written before any build) may exist.
-    """
-    entries = os.listdir(os.path.join(root, "store"))
-    if allow_builds:
-        entries = [e for e in entries if not e.endswith(".drv")]
-    return entries == [] and os.listdir(os.path.join(root, "tmp")) == []
+def empty_store(root: str) -> bool:
+    """Nothing registered on disk and nothing left in ``<root>/tmp``."""
+    return os.listdir(os.path.join(root, "store")) == [] and \
+        os.listdir(os.path.join(root, "tmp")) == []
 
 
 def assert_clean_refusal(r: subprocess.CompletedProcess[str], root: str, verb: str,
