@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -72,3 +76,20 @@ def resolve_installables(store: LocalStore, texts: list[str], realize: bool = Tr
                                    "is not realized")
                 out.append(got[o])
     return out
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM interrupts like SIGINT (``KeyboardInterrupt``).
+
+    For commands that build something beside their output and must remove
+    it when stopped; not for trio code, which has its own signal handling.
+    """
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)

@@ -6,8 +6,6 @@ import argparse
 import json
 
 from sx.cli.common import open_store
-from sx.cli.errors import BUILD_FAILED
-from sx.cli.errors import register as register_error
 from sx.derivations.bootstrap.toolchain.ddc import (
     DEFAULT_SEEDS,
     TARGETS,
@@ -15,11 +13,9 @@ from sx.derivations.bootstrap.toolchain.ddc import (
     compare,
     target_stages,
 )
-from sx.derivations.build.errors import BuildError
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.scheduler import BuildOptions, realize
 
-register_error(BuildError, BUILD_FAILED)
 DIVERGED = 6
 """Exit code when the final stage still depends on the seed."""
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
 from sx.cli.common import open_store
-from sx.cli.errors import BUILD_FAILED
-from sx.cli.errors import register as register_error
-from sx.derivations.build.errors import BuildError
 from sx.store.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -17,7 +15,6 @@ if TYPE_CHECKING:
     from sx.store.local import LocalStore
     from sx.store.path import StorePath
 
-register_error(BuildError, BUILD_FAILED)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
@@ -51,6 +48,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="kill a build after S seconds")
     p.add_argument("--max-log-size", type=parse_size, default=1 << 30, metavar="BYTES",
                    help="kill a build whose log exceeds BYTES (default 1G)")
+    p.add_argument("--allow-file", action="append", default=[], metavar="PATH",
+                   help="let file:// fetches read PATH (a file, or a directory and all "
+                        "beneath it); also 'allowed-files' in the configuration")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs, keep_going=args.keep_going, dry_run=args.dry_run, check=args.check,
         check_closure=args.recursive,
         no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
+        allowed_files=tuple(os.path.abspath(p) for p in args.allow_file),
         progress=Progress(quiet=args.quiet))
     outcome = realize(store, drvs, opts)
     if args.dry_run:

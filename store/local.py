@@ -679,3 +679,4 @@ class LocalStore:
                     pass
         for t in trash:
             remove_tree(t)
+

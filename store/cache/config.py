@@ -2,7 +2,7 @@
 
 The file is ``$SX_CONFIG`` if set, else ``<root>/etc/sx.conf``; a missing
 file means "no substituters". Keys read here (others are left to the parts
-of sx that own them)::
+of sx that own them, through :func:`read_config`)::
 
     substituters = ["file:///srv/sx-cache", "http://127.0.0.1:8080"]
     trusted-public-keys = ["alice:BASE64...", "bob:BASE64..."]
@@ -42,22 +42,12 @@ def config_path(root: str) -> str:
     return os.environ.get("SX_CONFIG") or os.path.join(root, "etc", "sx.conf")
 
 
-def _str_list(data: dict[str, Any], key: str, where: str) -> list[str]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"load config {where}: {key} must be a list of strings")
-    return value
-
-
 def parse_config(text: str, where: str) -> CacheConfig:
     """Parse and validate the cache keys of a configuration text."""
+    data = parse_table(text, where)
+    subs = str_list(data, "substituters", where)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InvalidInput(f"load config {where}: {e}") from e
-    subs = _str_list(data, "substituters", where)
-    try:
-        keys = tuple(PublicKey.parse(k) for k in _str_list(data, "trusted-public-keys", where))
+        keys = tuple(PublicKey.parse(k) for k in str_list(data, "trusted-public-keys", where))
     except InvalidInput as e:
         raise InvalidInput(f"load config {where}: {e}") from None
     required = data.get("required-signatures", 1)
@@ -66,14 +56,38 @@ def parse_config(text: str, where: str) -> CacheConfig:
     return CacheConfig(tuple(subs), keys, required, where)
 
 
-def load_config(root: str) -> CacheConfig:
-    """Read the configuration of the store at ``root`` (empty when there is no file)."""
+def read_config(root: str) -> tuple[str | None, str]:
+    """The text of the configuration file of the store at ``root`` (None when there is
+    none) and where it was looked for. The one place the file is read."""
     path = config_path(root)
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read()
+            return f.read(), path
     except FileNotFoundError:
-        return CacheConfig(source=path)
+        return None, path
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidInput(f"load config {path}: {e}") from e
+
+
+def parse_table(text: str, where: str) -> dict[str, Any]:
+    """The configuration text as a TOML table (bad TOML is :class:`InvalidInput`)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidInput(f"load config {where}: {e}") from e
+
+
+def str_list(data: dict[str, Any], key: str, where: str) -> list[str]:
+    """A key holding a list of strings (``[]`` when absent)."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"load config {where}: {key} must be a list of strings")
+    return value
+
+
+def load_config(root: str) -> CacheConfig:
+    """Read the configuration of the store at ``root`` (empty when there is no file)."""
+    text, path = read_config(root)
+    if text is None:
+        return CacheConfig(source=path)
     return parse_config(text, path)
