@@ -49,8 +49,6 @@ from sx.store.roots import gc_lock_exclusive, gc_lock_shared
 BATCH = 256
 # Symlink hops followed from a root before giving up (loops, long chains).
 MAX_HOPS = 8
-_SIZE_RE = re.compile(r"(\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _ROOT_NAME_RE = re.compile(r"[A-Za-z0-9+\-._=@]+")
 
 
@@ -97,31 +95,6 @@ class GCResult:
 # Why a path is live: (kind, detail) with kind one of these.
 _ROOT, _TEMP, _REF, _DERIVER, _OUTPUT = range(5)
 Why = tuple[int, str]
-
-
-# ---- sizes ----------------------------------------------------------------------------
-
-
-def parse_size(text: str) -> int:
-    """Parse a byte count: ``123``, ``10K``, ``10M``, ``1G``, ``2T`` (powers of 1024).
-
-    A trailing ``B`` or ``iB`` is accepted (``10MiB``, ``10MB``); raises
-    :class:`InvalidInput` on anything else.
-    """
-    m = _SIZE_RE.fullmatch(text.strip())
-    if not m:
-        raise InvalidInput(f"parse size {text!r}: expected a number with an optional K, M, G or T")
-    return int(m.group(1)) * _UNITS[m.group(2).lower()]
-
-
-def format_size(n: int) -> str:
-    """A byte count for people: ``512 B``, ``1.5 KiB``, ``3.2 MiB``."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 # ---- protecting paths in use ----------------------------------------------------------
