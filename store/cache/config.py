@@ -1,8 +1,8 @@
-"""The cache settings of the configuration file (TOML).
+"""The cache part of the settings: substituters and the trust policy.
 
-The file is ``$SX_CONFIG`` if set, else ``<root>/etc/sx.conf``; a missing
-file means "no substituters". Keys read here (others are left to the parts
-of sx that own them)::
+The keys (``substituters``, ``trusted-public-keys``, ``required-signatures``)
+are read like every other setting (:mod:`sx.store.config`: flags, then
+``SX_*`` variables, then the configuration file)::
 
     substituters = ["file:///srv/sx-cache", "http://127.0.0.1:8080"]
     trusted-public-keys = ["alice:BASE64...", "bob:BASE64..."]
@@ -11,13 +11,13 @@ of sx that own them)::
 
 from __future__ import annotations
 
-import os
-import tomllib
 from dataclasses import dataclass
-from typing import Any
 
 from sx.store.cache.signing import PublicKey, TrustPolicy
+from sx.store.config import Settings, config_path, load_settings, parse_settings
 from sx.store.errors import InvalidInput
+
+__all__ = ["CacheConfig", "cache_config", "config_path", "load_config", "parse_config"]
 
 
 @dataclass(frozen=True)
@@ -37,43 +37,23 @@ class CacheConfig:
             raise InvalidInput(f"load config {self.source}: {e}") from None
 
 
-def config_path(root: str) -> str:
-    """Where the configuration file of the store at ``root`` is read from."""
-    return os.environ.get("SX_CONFIG") or os.path.join(root, "etc", "sx.conf")
-
-
-def _str_list(data: dict[str, Any], key: str, where: str) -> list[str]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"load config {where}: {key} must be a list of strings")
-    return value
+def cache_config(settings: Settings) -> CacheConfig:
+    """The cache settings, with the trusted keys parsed."""
+    origin = settings.origin("trusted-public-keys")
+    try:
+        keys = tuple(PublicKey.parse(k) for k in settings.trusted_public_keys)
+    except InvalidInput as e:
+        where = settings.source if origin.startswith("file") else origin
+        raise InvalidInput(f"load config {where}: {e}") from None
+    return CacheConfig(settings.substituters, keys, settings.required_signatures,
+                       settings.source)
 
 
 def parse_config(text: str, where: str) -> CacheConfig:
-    """Parse and validate the cache keys of a configuration text."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InvalidInput(f"load config {where}: {e}") from e
-    subs = _str_list(data, "substituters", where)
-    try:
-        keys = tuple(PublicKey.parse(k) for k in _str_list(data, "trusted-public-keys", where))
-    except InvalidInput as e:
-        raise InvalidInput(f"load config {where}: {e}") from None
-    required = data.get("required-signatures", 1)
-    if not isinstance(required, int) or isinstance(required, bool):
-        raise InvalidInput(f"load config {where}: required-signatures must be an integer")
-    return CacheConfig(tuple(subs), keys, required, where)
+    """Parse and validate a configuration text; its cache part."""
+    return cache_config(parse_settings(text, where))
 
 
 def load_config(root: str) -> CacheConfig:
-    """Read the configuration of the store at ``root`` (empty when there is no file)."""
-    path = config_path(root)
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        return CacheConfig(source=path)
-    except (OSError, UnicodeDecodeError) as e:
-        raise InvalidInput(f"load config {path}: {e}") from e
-    return parse_config(text, path)
+    """The cache settings in force for the store at ``root`` (empty when nothing is set)."""
+    return cache_config(load_settings(root))
