@@ -1,46 +1,57 @@
-"""Installables: what ``sx realize`` and friends accept on the command line.
+"""Installables: what every ``sx`` command that takes a path or a recipe accepts.
 
-* ``FILE.py:attr`` — a recipe file, imported by path;
-* ``module:attr`` — an importable module;
-* a ``.drv`` store path — a derivation already in the store;
-* any other store path — already valid: nothing to build;
+* a store path: logical ``/sx/store/<digest>-<name>``, the same path under
+  this store's physical directory, or a bare ``<digest>-<name>``;
+* an out-link (``./result``) or any chain of symlinks ending in the store,
+  optionally followed by a path inside the object (``result/bin/greet``);
+* a ``.drv`` store path: a derivation already in the store;
+* ``FILE.py:attr`` (a recipe file, imported by path) or ``module:attr``;
 * a name from the built-in registry (:mod:`sx.derivations.registry`).
 
+Any of them may end in ``^out,lib`` to select outputs (``^*``: all).
 ``attr`` may be dotted; its value may be a :class:`Derivation`, a list of
-them, or a zero-argument function returning either. A suffix
-``^out,lib`` selects outputs (default: all). An out-link symlink
-(``./result``) stands for the store path it points at.
+them, or a zero-argument function returning either.
+
+This module only parses and evaluates. Turning derivations into output
+paths (building or substituting what is missing) is the builder's job; the
+command line does it in ``sx.cli.installables``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.util
+import difflib
 import os
-import sys
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
 
+from sx.derivations.graph import check_acyclic
 from sx.derivations.instantiate import load_derivation
 from sx.derivations.model import Derivation
+from sx.derivations.recipes import evaluate
 from sx.derivations.registry import REGISTRY
-from sx.store.errors import InvalidInput, StoreError
+from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
-from sx.store.path import STORE_DIR, StorePath
+from sx.store.path import DIGEST_LEN, STORE_DIR, StorePath, is_digest
+
+FORMS = "a store path, an out-link, a .drv path, FILE.py:attr, module:attr or a recipe name"
+"""The forms of an installable, for error messages."""
+
+# Symlinks followed from an out-link before giving up (loops, long chains).
+_MAX_HOPS = 40
+_BASE_RE = re.compile(rf"[0-9a-z]{{{DIGEST_LEN}}}-[^/]+")
 
 
 @dataclass(frozen=True)
 class Installable:
-    """A parsed installable: derivations to realize, or a store path that just is."""
+    """A parsed installable: derivations to realize, or a store object that just is."""
 
     text: str
     derivations: tuple[Derivation, ...] = ()
     path: StorePath | None = None
     outputs: tuple[str, ...] | None = None
     """The selected outputs (``^out,lib``), or None for all."""
+    sub: str = ""
+    """A path inside ``path`` (``result/bin/greet``), without leading slash."""
 
     def selected(self, drv: Derivation) -> tuple[str, ...]:
         """The outputs of ``drv`` this installable asks for."""
@@ -52,111 +63,133 @@ class Installable:
         return self.outputs
 
 
-def _as_derivations(value: Any, text: str) -> tuple[Derivation, ...]:
-    if callable(value) and not isinstance(value, Derivation):
-        value = value()
-    if isinstance(value, Derivation):
-        return (value,)
-    if isinstance(value, (list, tuple)) and value and all(
-            isinstance(v, Derivation) for v in value):
-        return tuple(value)
-    raise InvalidInput(f"evaluate {text}: expected a Derivation, a list of them or a function "
-                       f"returning one, got {type(value).__name__}")
-
-
-def _load_file(path: str, text: str) -> ModuleType:
-    full = os.path.abspath(path)
-    name = "sx_recipe_" + hashlib.sha256(full.encode()).hexdigest()[:16]
-    cached = sys.modules.get(name)
-    if cached is not None:
-        return cached
-    spec = importlib.util.spec_from_file_location(name, full)
-    if spec is None or spec.loader is None:
-        raise InvalidInput(f"load recipe {text}: cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    sys.path.insert(0, os.path.dirname(full))
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    finally:
-        sys.path.remove(os.path.dirname(full))
-    return module
-
-
-def _load_module(name: str, text: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as e:
-        if e.name and name.startswith(e.name):
-            raise InvalidInput(f"load recipe {text}: no module named {e.name!r}") from e
-        raise
-
-
-def _attr(module: ModuleType, attr: str, text: str) -> Any:
-    value: Any = module
-    for part in attr.split("."):
-        try:
-            value = getattr(value, part)
-        except AttributeError:
-            raise InvalidInput(f"evaluate {text}: no attribute {attr!r}") from None
-    return value
-
-
-def evaluate(text: str) -> tuple[Derivation, ...]:
-    """The derivations a ``FILE.py:attr`` or ``module:attr`` recipe reference stands for."""
-    target, _, attr = text.rpartition(":")
-    if not target or not attr:
-        raise InvalidInput(f"parse installable {text!r}: expected FILE.py:attr or module:attr")
-    loader: Callable[[str, str], ModuleType]
-    loader = _load_file if target.endswith(".py") or os.sep in target else _load_module
-    try:
-        module = loader(target, text)
-        return _as_derivations(_attr(module, attr, text), text)
-    except (StoreError, KeyboardInterrupt):
-        raise
-    except FileNotFoundError as e:
-        raise InvalidInput(f"load recipe {text}: {e.strerror}: {e.filename}") from e
-    except Exception as e:
-        raise InvalidInput(f"evaluate {text}: {type(e).__name__}: {e}") from e
-
-
-def _split_outputs(text: str) -> tuple[str, tuple[str, ...] | None]:
+def split_outputs(text: str) -> tuple[str, tuple[str, ...] | None]:
+    """``x^out,lib`` -> (``x``, ("out", "lib")); ``x^*`` and plain ``x`` -> (``x``, None)."""
     base, sep, outs = text.rpartition("^")
     if not sep or not base:
         return text, None
-    names = tuple(o for o in outs.split(",") if o)
+    if outs == "*":
+        return base, None
+    names = tuple(dict.fromkeys(o for o in outs.split(",") if o))
     if not names:
         raise InvalidInput(f"parse installable {text!r}: empty output selection after '^'")
     return base, names
 
 
-def _store_path_text(store: LocalStore, text: str) -> str | None:
-    if os.path.islink(text) and not text.startswith(STORE_DIR + "/"):
-        target = os.path.realpath(text)
-        if target.startswith(store.store_dir + "/"):
-            return target
-    if text.startswith((STORE_DIR + "/", store.store_dir + "/")):
-        return text
+def _follow(text: str) -> str | None:
+    """Where a chain of symlinks starting at ``text`` ends (None: not a symlink, or a loop)."""
+    if not os.path.islink(text):
+        return None
+    here = os.path.abspath(text)
+    for _ in range(_MAX_HOPS):
+        if not os.path.islink(here):
+            return here
+        here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
     return None
 
 
-def parse_installable(store: LocalStore, text: str) -> Installable:
-    """Parse one installable (recipes are evaluated, ``.drv`` files loaded)."""
-    body, outs = _split_outputs(text)
-    as_path = _store_path_text(store, body)
-    if as_path is not None:
-        path = store.parse_path(as_path)
-        if path.is_derivation:
-            return Installable(text, (load_derivation(store, path),), outputs=outs)
-        store.require(path)
-        return Installable(text, path=path)
+def _under(store: LocalStore, text: str) -> str | None:
+    """``text`` as a logical path when it is under ``/sx/store`` or this store's directory."""
+    for prefix in (STORE_DIR, store.store_dir):
+        if text == prefix or text.startswith(prefix + "/"):
+            return STORE_DIR + text[len(prefix):]
+    return None
+
+
+def locate(store: LocalStore, text: str) -> tuple[StorePath, str] | None:
+    """The store path ``text`` names and the part inside it, or None if it names none.
+
+    The one parser of store path arguments: logical or physical paths (with
+    an optional sub path), bare ``<digest>-<name>``, and paths on the host
+    whose first symlink leads into the store (out-links, ``result/bin``).
+    Symlinks inside the store object are not followed. A text that looks
+    like a store path but is malformed raises :class:`InvalidInput`.
+    """
+    logical = _under(store, text)
+    if logical is None and _BASE_RE.fullmatch(text) and is_digest(text[:DIGEST_LEN]):
+        logical = f"{STORE_DIR}/{text}"
+    if logical is None:
+        logical = _through_link(store, text)
+    if logical is None:
+        return None
+    path, rest = StorePath.split(logical)
+    parts = [p for p in rest.split("/") if p]
+    if ".." in parts or "." in parts:
+        raise InvalidInput(f"parse store path {text!r}: '.' and '..' are not allowed inside it")
+    return path, "/".join(parts)
+
+
+def _through_link(store: LocalStore, text: str) -> str | None:
+    """The logical path behind the first symlink of host path ``text`` that leads into the store."""
+    if not text or "\0" in text:
+        return None
+    parts = text.split("/")
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i]) or "/"
+        if not os.path.lexists(prefix):
+            return None
+        target = _follow(prefix)
+        if target is None:
+            continue
+        logical = _under(store, target)
+        if logical is None:
+            return None
+        rest = "/".join(p for p in parts[i:] if p)
+        return f"{logical}/{rest}" if rest else logical
+    return None
+
+
+def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
+                      must_exist: bool = True, sub_ok: bool = False) -> Installable:
+    """Parse one installable; recipes are evaluated, ``.drv`` files loaded.
+
+    ``drv_object``: a bare ``.drv`` path stands for the ``.drv`` object itself
+    (commands that read store objects) rather than its derivation (commands
+    that build); with ``^outputs`` it is always the derivation.
+    ``must_exist``: store paths must be valid here. ``sub_ok``: a path inside
+    a store object is allowed (``store ls``/``cat``).
+    """
+    if "\0" in text:
+        raise InvalidInput(f"parse installable {text!r}: contains a NUL byte")
+    body, outs = split_outputs(text)
+    found = locate(store, body)
+    if found is not None:
+        return _from_path(store, text, found, outs, drv_object, must_exist, sub_ok)
     if ":" in body:
-        return Installable(text, evaluate(body), outputs=outs)
+        return Installable(text, _checked(evaluate(body), body), outputs=outs)
+    if "/" in body:
+        gone = "" if os.path.lexists(body) else " (no such file)"
+        raise InvalidInput(f"parse installable {text!r}: not under {STORE_DIR} and not a "
+                           f"symlink into the store{gone}")
     if body in REGISTRY:
-        return Installable(text, evaluate(REGISTRY[body]), outputs=outs)
-    known = ", ".join(sorted(REGISTRY)) or "none"
-    raise InvalidInput(f"parse installable {text!r}: not a store path, FILE.py:attr, "
-                       f"module:attr or a registry name (known: {known})")
+        return Installable(text, _checked(evaluate(REGISTRY[body], body), body), outputs=outs)
+    raise InvalidInput(f"parse installable {text!r}: not {FORMS}{_suggest(body)}")
+
+
+def _from_path(store: LocalStore, text: str, found: tuple[StorePath, str],
+               outs: tuple[str, ...] | None, drv_object: bool, must_exist: bool,
+               sub_ok: bool) -> Installable:
+    path, sub = found
+    if sub and not sub_ok:
+        raise InvalidInput(f"parse installable {text!r}: names {sub!r} inside {path}; "
+                           "give the store path itself")
+    if path.is_derivation and not sub and (outs is not None or not drv_object):
+        return Installable(text, (load_derivation(store, path),), outputs=outs)
+    if outs is not None:
+        raise InvalidInput(f"parse installable {text!r}: {path} is not a derivation, "
+                           "so it has no outputs to select")
+    if must_exist:
+        store.require(path)
+    return Installable(text, path=path, sub=sub)
+
+
+def _checked(drvs: tuple[Derivation, ...], text: str) -> tuple[Derivation, ...]:
+    check_acyclic(drvs, f"evaluate {text}")
+    return drvs
+
+
+def _suggest(word: str) -> str:
+    close = difflib.get_close_matches(word, REGISTRY, n=3, cutoff=0.6)
+    if close:
+        return f" (did you mean {', '.join(close)}? `sx list` shows every recipe name)"
+    return " (`sx list` shows the recipe names)"
