@@ -31,6 +31,7 @@ import fcntl
 import hashlib
 import os
 import re
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
@@ -194,6 +195,41 @@ def _symlink_atomic(target: str, link: str) -> None:
         raise
 
 
+def check_out_link(store: LocalStore, link: str) -> None:
+    """Refuse (:class:`InvalidInput`) to put an out-link where anything but an older one is.
+
+    :func:`add_out_link` checks this itself; commands call it before
+    building too, so that a refused link costs no build.
+    """
+    link = os.path.abspath(link)
+    try:
+        st = os.lstat(link)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise InvalidInput(f"add out-link {link}: {e.strerror}") from e
+    if not stat.S_ISLNK(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a file"
+        raise InvalidInput(f"add out-link {link}: {kind} is there; sx only replaces an "
+                           "older out-link (remove it first)")
+    target = os.path.normpath(os.path.join(os.path.dirname(link), os.readlink(link)))
+    if not _into_a_store(store, target):
+        raise InvalidInput(f"add out-link {link}: a symlink to {target} is there, not into "
+                           "the store; sx only replaces an older out-link (remove it first)")
+
+
+def _into_a_store(store: LocalStore, target: str) -> bool:
+    """Whether ``target`` is an object of this store, or of any sx store (another root)."""
+    if any(target.startswith(d + "/") for d in (store.store_dir, STORE_DIR)):
+        return True
+    parent, base = os.path.split(target)
+    try:
+        StorePath.from_base(base)
+    except InvalidInput:
+        return False
+    return os.path.basename(parent) == "store"
+
+
 def add_root(store: LocalStore, name: str, path: StorePath) -> str:
     """Create (or repoint) the root ``var/gcroots/NAME`` -> ``path``; returns the link.
 
@@ -221,12 +257,15 @@ def add_out_link(store: LocalStore, link: str, path: StorePath) -> str:
     ``link`` gets the physical path (usable on this machine);
     ``var/gcroots/auto-<hash of the absolute link>`` points at the absolute
     link. Removing ``link`` later makes the root stale. Returns the root.
+    Only an older out-link (a symlink into a store) is ever replaced: any
+    other file, directory or symlink at ``link`` is refused, untouched.
     """
     link = os.path.abspath(link)
     root = os.path.join(store.gcroots, out_link_root_name(link))
     with gc_lock_shared(store.var):
         if not store.is_valid(path):
             raise NotFound(f"add out-link {link}: {path} is not a valid path")
+        check_out_link(store, link)
         try:
             _symlink_atomic(store.real_path(path), link)
         except OSError as e:
