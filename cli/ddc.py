@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from sx.cli.commands import add_command
 from sx.cli.common import open_store
 from sx.cli.errors import BUILD_FAILED
 from sx.cli.errors import register as register_error
@@ -26,7 +27,7 @@ DIVERGED = 6
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ddc``."""
-    p = sub.add_parser("ddc", help="realize a stage chain from several seeds and compare")
+    p = add_command(sub, "ddc")
     p.add_argument("target", metavar="TARGET", help=f"one of: {', '.join(sorted(TARGETS))}")
     p.add_argument("--seed", action="append", dest="seeds", metavar="SEED",
                    help=f"a seed to start from (repeat; default: {', '.join(DEFAULT_SEEDS)})")

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from sx.cli.common import open_store, resolve_installables
+from sx.cli.commands import add_command
+from sx.cli.common import add_json, open_store, print_json
+from sx.cli.installables import add_installables, resolve_paths
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``provenance``."""
-    p = sub.add_parser("provenance",
-                       help="list the binary seeds in a path's build-time closure")
-    p.add_argument("installables", nargs="+", metavar="INSTALLABLE|PATH")
-    p.add_argument("--json", action="store_true")
+    p = add_command(sub, "provenance")
+    add_installables(p)
+    add_json(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print one line per binary seed (or the JSON list)."""
     from sx.derivations.provenance import provenance
 
     store = open_store(args)
-    paths = resolve_installables(store, args.installables, realize=False)
+    paths = resolve_paths(store, args.installables, no_build=args.no_build)
     rows = []
     for path in paths:
         for seed in provenance(store, path):
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
                          "reason": seed.reason,
                          "derivation": str(seed.drv) if seed.drv else None})
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print_json(rows)
         return 0
     for row in rows:
         print(f"{row['path']}\t{row['size']} bytes\t{row['reason']}")

@@ -4,58 +4,54 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sx.cli.common import open_store
+from sx.cli.commands import add_command
+from sx.cli.common import add_json, open_store, print_json, setting_arg, settings
 from sx.cli.errors import BUILD_FAILED
 from sx.cli.errors import register as register_error
+from sx.cli.installables import INSTALLABLE_HELP, Root, build_options, parse_all, realize_items
 from sx.derivations.build.errors import BuildError
-from sx.store.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sx.derivations.build.scheduler import Outcome
+    from sx.derivations.installable import Installable
     from sx.store.local import LocalStore
-    from sx.store.path import StorePath
 
 register_error(BuildError, BUILD_FAILED)
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-
-
-def parse_size(text: str) -> int:
-    """``1000``, ``64k``, ``10M``, ``1G`` -> bytes."""
-    t = text.strip().lower().removesuffix("b").removesuffix("i")
-    num, unit = (t[:-1], t[-1]) if t and t[-1] in "kmg" else (t, "")
-    if not num.isdigit():
-        raise argparse.ArgumentTypeError(f"not a size: {text!r}")
-    return int(num) * _UNITS[unit]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``realize``."""
-    p = sub.add_parser("realize", help="build installables; print their output paths")
-    p.add_argument("installables", nargs="+", metavar="INSTALLABLE",
-                   help="FILE.py:attr, module:attr, a .drv or store path, or a recipe name")
-    p.add_argument("-j", "--jobs", type=int, default=0,
-                   help="builds at once (default: number of CPUs)")
-    p.add_argument("-k", "--keep-going", action="store_true",
-                   help="keep building what does not depend on a failure")
+    p = add_command(sub, "realize")
+    p.add_argument("installables", nargs="+", metavar="INSTALLABLE", help=INSTALLABLE_HELP)
+    p.add_argument("-j", "--jobs", type=setting_arg("jobs"), default=None, metavar="N",
+                   help="builds at once (setting jobs; default: number of CPUs)")
+    p.add_argument("-k", "--keep-going", action="store_true", default=None,
+                   help="keep building what does not depend on a failure (setting keep-going)")
     p.add_argument("-n", "--dry-run", action="store_true", help="only say what would be done")
     p.add_argument("--check", action="store_true",
                    help="rebuild realized derivations and compare the bytes")
     p.add_argument("-o", "--out-link", metavar="NAME",
-                   help="symlink NAME to the output (also a GC root)")
+                   help="symlink NAME to the output (also a GC root); never replaces anything "
+                        "but an older out-link")
     p.add_argument("--no-build", action="store_true", help="substitute only; never build")
-    p.add_argument("--timeout", type=float, default=None, metavar="S",
-                   help="kill a build after S seconds")
-    p.add_argument("--max-log-size", type=parse_size, default=1 << 30, metavar="BYTES",
-                   help="kill a build whose log exceeds BYTES (default 1G)")
+    p.add_argument("--timeout", type=setting_arg("timeout"), default=None, metavar="S",
+                   help="kill a build after S seconds; 0: no limit (setting timeout)")
+    p.add_argument("--max-log-size", type=setting_arg("max-log-size"), default=None,
+                   metavar="SIZE",
+                   help="kill a build whose log exceeds SIZE, e.g. 100M (setting max-log-size; "
+                        "default 1G)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_json(p)
     p.set_defaults(func=run)
 
 
-def _print_plan(outcome: Outcome) -> None:
+def _print_plan(outcome: Outcome | None) -> None:
+    if outcome is None or outcome.plan is None:
+        print("nothing to build: every installable is a store path", file=sys.stderr)
+        return
     plan = outcome.plan
-    assert plan is not None
     fetch = [d for d in plan.needed if d.is_fixed_output]
     build = [d for d in plan.needed if not d.is_fixed_output]
     if build:
@@ -71,48 +67,80 @@ def _print_plan(outcome: Outcome) -> None:
         print("nothing to build: every output is realized", file=sys.stderr)
 
 
-def _links(store: LocalStore, name: str, per_root: list[list[tuple[str, StorePath]]]) -> None:
+def _link_names(name: str, roots: list[list[str]]) -> list[list[str]]:
+    """Out-link names per root and output: NAME, NAME-2, ...; NAME-lib for output lib."""
+    out = []
+    for i, outputs in enumerate(roots):
+        base = name if i == 0 else f"{name}-{i + 1}"
+        out.append([base if o == "out" else f"{base}-{o}" for o in outputs])
+    return out
+
+
+def _planned_outputs(items: list[Installable]) -> list[list[str]]:
+    """The output names each root will have, known before anything is built."""
+    out: list[list[str]] = []
+    for item in items:
+        if item.path is not None:
+            out.append(["out"])
+        out += [list(item.selected(d)) for d in item.derivations]
+    return out
+
+
+def _links(store: LocalStore, name: str, roots: list[Root]) -> None:
     from sx.store.gc import add_out_link
 
-    for i, outs in enumerate(per_root):
-        base = name if i == 0 else f"{name}-{i + 1}"
-        for o, path in outs:
-            add_out_link(store, base if o == "out" else f"{base}-{o}", path)
+    names = _link_names(name, [[o for o, _ in outs] for _, _, outs in roots])
+    for (_, _, outs), links in zip(roots, names, strict=True):
+        for (_, path), link in zip(outs, links, strict=True):
+            add_out_link(store, link, path)
+
+
+def to_json(outcome: Outcome | None, roots: list[Root], dry_run: bool) -> dict[str, Any]:
+    """The ``--json`` document (schema ``realize`` in docs/json.md)."""
+    results = [{"installable": item.text,
+                "drvPath": str(drv.drv_path) if drv is not None else None,
+                "outputs": {o: str(p) for o, p in outs}} for item, drv, outs in roots]
+    built, fetched, substituted = [], [], []
+    if outcome is not None and dry_run and outcome.plan is not None:
+        built = [d for d in outcome.plan.needed if not d.is_fixed_output]
+        fetched = [d for d in outcome.plan.needed if d.is_fixed_output]
+    elif outcome is not None:
+        built = [d for d in outcome.built if not d.is_fixed_output]
+        fetched = [d for d in outcome.built if d.is_fixed_output]
+        substituted = list(outcome.substituted)
+    return {"dryRun": dry_run, "results": results,
+            "built": [str(d.drv_path) for d in built],
+            "fetched": [str(d.drv_path) for d in fetched],
+            "substituted": [str(d.drv_path) for d in substituted]}
 
 
 def run(args: argparse.Namespace) -> int:
-    """Parse, realize, print one output path per line."""
-    # Imported here: every sx command loads this module to build its parser.
+    """Parse, realize, print one output path per line (or the JSON document)."""
+    # Imported here: the parser of every command must stay cheap to build.
     from sx.derivations.build.progress import Progress
-    from sx.derivations.build.scheduler import BuildOptions, realize
-    from sx.derivations.installable import Installable, parse_installable
 
-    if args.jobs < 0:
-        raise InvalidInput(f"realize: -j {args.jobs}: must be 0 (all CPUs) or more")
     store = open_store(args)
-    items: list[Installable] = [parse_installable(store, t) for t in args.installables]
-    drvs = [d for i in items for d in i.derivations]
-    opts = BuildOptions(
-        jobs=args.jobs, keep_going=args.keep_going, dry_run=args.dry_run, check=args.check,
-        no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
-        progress=Progress(quiet=args.quiet))
-    outcome = realize(store, drvs, opts)
+    s = settings(store, {"jobs": args.jobs, "keep-going": args.keep_going,
+                         "timeout": args.timeout, "max-log-size": args.max_log_size})
+    items = parse_all(store, args.installables)
+    if args.out_link and not args.dry_run:
+        from sx.store.gc import check_out_link
+
+        for links in _link_names(args.out_link, _planned_outputs(items)):
+            for link in links:
+                check_out_link(store, link)
+    opts = build_options(s, dry_run=args.dry_run, check=args.check, no_build=args.no_build,
+                         progress=Progress(quiet=args.quiet))
+    outcome, roots = realize_items(store, items, opts)
+    if args.json:
+        print_json(to_json(outcome, roots, args.dry_run))
     if args.dry_run:
         _print_plan(outcome)
         return 0
-    per_root: list[list[tuple[str, StorePath]]] = []
-    k = 0
-    for item in items:
-        if item.path is not None:
-            per_root.append([("out", item.path)])
-            continue
-        for drv in item.derivations:
-            got = outcome.outputs[k]
-            k += 1
-            per_root.append([(o, got[o]) for o in item.selected(drv)])
     if args.out_link:
-        _links(store, args.out_link, per_root)
-    for outs in per_root:
-        for _, path in outs:
-            print(path)
+        _links(store, args.out_link, roots)
+    if not args.json:
+        for _, _, outs in roots:
+            for _, path in outs:
+                print(path)
     return 0

@@ -157,7 +157,7 @@ def test_derivation_fields_are_copied_not_shared() -> None:
     assert d.input_drvs == () and isinstance(d.env, tuple)
     with pytest.raises(InvalidInput, match="input x has no output 'nope'"):
         Derivation("y", "builtin", BUILTIN_WRITE, (), (), ((d, ("nope",)),), (), d.outputs)
-    with pytest.raises(InvalidInput, match="inputs must be .Derivation, outputs. pairs"):
+    with pytest.raises(InvalidInput, match=r"inputs must be \(Derivation, outputs\) pairs"):
         Derivation("y", "builtin", BUILTIN_WRITE, (), (), ((d,),), (), d.outputs)  # type: ignore[arg-type]
 
 
