@@ -10,7 +10,7 @@ need output paths realize what is missing first, exactly like ``sx realize``
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sx.derivations.installable import Installable, parse_installable
@@ -49,18 +49,21 @@ Root = tuple[Installable, "Derivation | None", Outputs]
 """One root of a realization: the installable, its derivation (None: a store path), outputs."""
 
 
-def realize_items(store: LocalStore, items: Sequence[Installable], opts: BuildOptions
-                  ) -> tuple[Outcome | None, list[Root]]:
+def realize_items(store: LocalStore, items: Sequence[Installable],
+                  opts: Callable[[], BuildOptions]) -> tuple[Outcome | None, list[Root]]:
     """Realize the derivations of ``items`` in one run; the outputs of each root.
 
     Every derivation of an item is a root of its own; a store path item is a
-    root standing for itself (as output ``out``). With ``opts.dry_run``
-    nothing is built and only outputs already recorded are returned.
+    root standing for itself (as output ``out``). ``opts`` makes the builder
+    options (only called when there is something to realize). With
+    ``dry_run`` nothing is built and only outputs already recorded are returned.
     """
-    from sx.derivations.build.scheduler import realize
-
     drvs = [d for i in items for d in i.derivations]
-    outcome = realize(store, drvs, opts) if drvs else None
+    outcome = None
+    if drvs:
+        from sx.derivations.build.scheduler import realize
+
+        outcome = realize(store, drvs, opts())
     roots: list[Root] = []
     k = 0
     for item in items:
@@ -84,11 +87,14 @@ def build_options(s: Settings, **kw: Any) -> BuildOptions:
                         max_log_size=s.max_log_size, sandbox=default_sandbox(s.sandbox), **kw)
 
 
-def _options(store: LocalStore, no_build: bool, lookup: bool, quiet: bool) -> BuildOptions:
-    from sx.derivations.build.progress import Progress
+def _options(store: LocalStore, no_build: bool, lookup: bool, quiet: bool
+             ) -> Callable[[], BuildOptions]:
+    def make() -> BuildOptions:
+        from sx.derivations.build.progress import Progress
 
-    return build_options(load_settings(store.root), dry_run=lookup, no_build=no_build,
-                         progress=Progress(quiet=quiet))
+        return build_options(load_settings(store.root), dry_run=lookup, no_build=no_build,
+                             progress=Progress(quiet=quiet))
+    return make
 
 
 def resolve(store: LocalStore, texts: Sequence[str], *, no_build: bool = False,

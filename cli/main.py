@@ -133,7 +133,10 @@ def _report(e: StoreError, args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sx`` console script."""
+    from sx.store.config import set_flags
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    set_flags({})  # flags of an earlier call in this process are not this call's
     parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if args.root:

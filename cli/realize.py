@@ -129,9 +129,9 @@ def run(args: argparse.Namespace) -> int:
         for links in _link_names(args.out_link, _planned_outputs(items)):
             for link in links:
                 check_out_link(store, link)
-    opts = build_options(s, dry_run=args.dry_run, check=args.check, no_build=args.no_build,
-                         progress=Progress(quiet=args.quiet))
-    outcome, roots = realize_items(store, items, opts)
+    outcome, roots = realize_items(store, items, lambda: build_options(
+        s, dry_run=args.dry_run, check=args.check, no_build=args.no_build,
+        progress=Progress(quiet=args.quiet)))
     if args.json:
         print_json(to_json(outcome, roots, args.dry_run))
     if args.dry_run:

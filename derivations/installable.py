@@ -63,17 +63,20 @@ class Installable:
         return self.outputs
 
 
-def split_outputs(text: str) -> tuple[str, tuple[str, ...] | None]:
-    """``x^out,lib`` -> (``x``, ("out", "lib")); ``x^*`` and plain ``x`` -> (``x``, None)."""
+def split_outputs(text: str) -> tuple[str, tuple[str, ...] | None, bool]:
+    """``x^out,lib`` -> (``x``, ("out", "lib"), True); ``x^*`` -> (``x``, None, True).
+
+    The last value says whether outputs were selected at all (plain ``x``: False).
+    """
     base, sep, outs = text.rpartition("^")
     if not sep or not base:
-        return text, None
+        return text, None, False
     if outs == "*":
-        return base, None
+        return base, None, True
     names = tuple(dict.fromkeys(o for o in outs.split(",") if o))
     if not names:
         raise InvalidInput(f"parse installable {text!r}: empty output selection after '^'")
-    return base, names
+    return base, names, True
 
 
 def _follow(text: str) -> str | None:
@@ -151,10 +154,10 @@ def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
     """
     if "\0" in text:
         raise InvalidInput(f"parse installable {text!r}: contains a NUL byte")
-    body, outs = split_outputs(text)
+    body, outs, caret = split_outputs(text)
     found = locate(store, body)
     if found is not None:
-        return _from_path(store, text, found, outs, drv_object, must_exist, sub_ok)
+        return _from_path(store, text, found, outs, caret, drv_object, must_exist, sub_ok)
     if ":" in body:
         return Installable(text, _checked(evaluate(body), body), outputs=outs)
     if "/" in body:
@@ -167,15 +170,15 @@ def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
 
 
 def _from_path(store: LocalStore, text: str, found: tuple[StorePath, str],
-               outs: tuple[str, ...] | None, drv_object: bool, must_exist: bool,
+               outs: tuple[str, ...] | None, caret: bool, drv_object: bool, must_exist: bool,
                sub_ok: bool) -> Installable:
     path, sub = found
     if sub and not sub_ok:
         raise InvalidInput(f"parse installable {text!r}: names {sub!r} inside {path}; "
                            "give the store path itself")
-    if path.is_derivation and not sub and (outs is not None or not drv_object):
+    if path.is_derivation and not sub and (caret or not drv_object):
         return Installable(text, (load_derivation(store, path),), outputs=outs)
-    if outs is not None:
+    if caret:
         raise InvalidInput(f"parse installable {text!r}: {path} is not a derivation, "
                            "so it has no outputs to select")
     if must_exist:
