@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import trio
@@ -121,12 +121,14 @@ class _Run:
             async with trio.open_nursery() as outer:
                 outer.start_soon(self.scratch.reaper)
                 outer.start_soon(self._flusher)
+                outer.start_soon(self.progress.tick)
                 try:
                     async with trio.open_nursery() as nursery:
                         self._cancel = nursery.cancel_scope.cancel
                         for drv in self.plan.needed:
                             nursery.start_soon(self._task, drv, name=drv.name)
                 finally:
+                    self.progress.stop()
                     self.scratch.close()
                     self._done = True
                     self._wake.set()
@@ -215,6 +217,7 @@ class _Run:
         if not checking:
             subst = await self.substituter.try_realize(drv, rhash)
             if subst is not None:
+                self._count_fetched(subst.values())
                 self._record(drv, subst)
                 self.outcome.substituted.append(drv)
                 return
@@ -227,6 +230,11 @@ class _Run:
             await self._compare(drv, before, outs)
         self._record(drv, outs)
         self.outcome.built.append(drv)
+
+    def _count_fetched(self, paths: Iterable[StorePath]) -> None:
+        """Add the archive sizes of substituted paths to the progress view."""
+        infos = [self.store.query(p) for p in paths]
+        self.progress.fetched(sum(i.nar_size for i in infos if i is not None))
 
     def _closure(self, paths: set[StorePath]) -> set[StorePath]:
         out: set[StorePath] = set()
@@ -256,11 +264,14 @@ class _Run:
         full = dict(rmap)
         full.update({own_output_placeholder(o): str(p) for o, p in scratch.items()})
         label = what or ("fetching" if drv.is_fixed_output else "building")
-        self.progress.started(str(drv_path), label, drv.name)
         ok = False
         work = self.scratch.new()
         log = BuildLog(self.store.logs, drv_path, os.path.join(work, "log"),
                        self.opts.max_log_size)
+        growing = None
+        if drv.is_fixed_output:  # a download: its size shows as it grows
+            growing = os.path.join(work, "store", scratch[drv.output_names[0]].base)
+        self.progress.started(str(drv_path), label, drv.name, log.raw, growing)
         try:
             objs = await self._run_builder(drv, work, full, scratch, closure, log)
             infos = await self._register(drv, objs, scratch, closure)
@@ -275,6 +286,8 @@ class _Run:
             self.progress.finished(str(drv_path), ok)
         for info in infos.values():
             self._remember_closure(info)
+        if drv.is_fixed_output:
+            self.progress.fetched(sum(i.nar_size for i in infos.values()))
         outs = {o: i.path for o, i in infos.items()}
         for o, p in outs.items():
             self.fresh.setdefault((rhash, o), p)
