@@ -4,10 +4,14 @@ PY      := $(VENV)/bin/python
 SX      := $(VENV)/bin/sx
 STAMP   := $(VENV)/.installed
 SYSSTAMP:= $(VENV)/.system-deps
+EXTRAS  := $(VENV)/.extras
 DEMO_ROOT ?= $(CURDIR)/.demo-store
+# `make install PREFIX=/usr/local` (or ~/.local) also puts bin/sx, the man
+# pages and completion there; by default they stay inside the venv.
+PREFIX  ?=
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps lint test test-fast demo bench bootstrap clean
+.PHONY: install system-deps lint test test-fast demo bench bench-quick bootstrap clean
 
 # The C extension (setup.py) needs the compiler from the system packages first.
 $(STAMP): pyproject.toml setup.py store/_narfill.c $(SYSSTAMP)
@@ -22,7 +26,12 @@ $(SYSSTAMP): scripts/install-system-deps.sh scripts/setup-nix.sh
 	bash scripts/setup-nix.sh
 	touch $@
 
-install: $(STAMP) $(SYSSTAMP)
+# Man pages (`man sx-realize`) and shell completion, generated from the parser.
+$(EXTRAS): $(STAMP) $(wildcard cli/*.py) derivations/registry.py scripts/install-extras.sh
+	bash scripts/install-extras.sh $(PY) $(VENV)/share $(PREFIX)
+	touch $@
+
+install: $(STAMP) $(SYSSTAMP) $(EXTRAS)
 
 # mypy sees the folders under their installed names through a symlink tree.
 lint: install
