@@ -48,7 +48,8 @@ def _synopsis(parser: argparse.ArgumentParser) -> str:
 
 
 def _option_lines(action: argparse.Action) -> list[str]:
-    names = ", ".join(action.option_strings) or (action.metavar or action.dest)
+    metavar = action.metavar if isinstance(action.metavar, str) else None
+    names = ", ".join(action.option_strings) or (metavar or action.dest)
     if action.option_strings and action.nargs != 0:
         metavar = action.metavar or action.dest.upper()
         names += f" {metavar if isinstance(metavar, str) else ' '.join(metavar)}"
