@@ -48,11 +48,11 @@ def _synopsis(parser: argparse.ArgumentParser) -> str:
 
 
 def _option_lines(action: argparse.Action) -> list[str]:
-    metavar = action.metavar if isinstance(action.metavar, str) else None
-    names = ", ".join(action.option_strings) or (metavar or action.dest)
+    shown = action.metavar
+    value = shown if isinstance(shown, str) else " ".join(shown) if shown else None
+    names = ", ".join(action.option_strings) or (value or action.dest)
     if action.option_strings and action.nargs != 0:
-        metavar = action.metavar or action.dest.upper()
-        names += f" {metavar if isinstance(metavar, str) else ' '.join(metavar)}"
+        names += f" {value or action.dest.upper()}"
     help_text = action.help or ""
     if action.choices and not isinstance(action, argparse._SubParsersAction):
         help_text += f" (one of: {', '.join(map(str, action.choices))})"
