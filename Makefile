@@ -41,6 +41,7 @@ lint: install
 
 test: install lint
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory bench-quick
 
 test-fast: install
 	$(VENV)/bin/pytest -q -m "not slow and not stress" $(PYTEST_ARGS)
@@ -52,6 +53,10 @@ demo: install
 
 bench: install
 	$(PY) bench/run_all.py
+
+# Every benchmark end to end at small sizes (make test runs it, so none breaks unseen).
+bench-quick: install
+	$(PY) bench/run_all.py --quick
 
 # The toolchain chain from its binary seeds (tcc, musl, static tcc fixpoint)
 # with each stage's time, then the three-seed diverse double-compiling check.

@@ -133,10 +133,7 @@ def _report(e: StoreError, args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sx`` console script."""
-    from sx.store.config import set_flags
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_flags({})  # flags of an earlier call in this process are not this call's
     parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if args.root:
@@ -144,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return USAGE
+    from sx.store.config import set_flags
+
+    set_flags({})  # flags of an earlier call in this process are not this call's
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -10,7 +10,6 @@ all accept the same forms and fail with the same message.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from sx.store.errors import InvalidInput
 
@@ -29,11 +28,9 @@ def parse_size(text: str) -> int:
     m = _SIZE_RE.fullmatch(text.strip())
     if m is None or ("." in m.group(1) and not m.group(2)):
         raise InvalidInput(f"parse size {text!r}: expected {SIZE_FORMS}")
-    try:
-        value = Decimal(m.group(1)) * _UNITS[m.group(2).lower()]
-    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        raise InvalidInput(f"parse size {text!r}: expected {SIZE_FORMS}") from None
-    return int(value)
+    whole, _, frac = m.group(1).partition(".")
+    scale = 10 ** len(frac)
+    return (int(whole) * scale + int(frac or 0)) * _UNITS[m.group(2).lower()] // scale
 
 
 def format_size(n: int) -> str:
