@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "challenge": ("cache_cmd", "compare the realisations several caches hold"),
     "bootstrap": ("bootstrap_cmd", "the bootstrap seed and chain"),
     "ddc": ("ddc", "realize a stage chain from several seeds and compare"),
+    "config": ("config_cmd", "show the settings in force and where each comes from"),
     "completion": ("completion", "print a shell completion script (bash, zsh or fish)"),
 }
 """command -> (module under sx.cli, one-line summary)."""
