@@ -29,7 +29,7 @@ def parse_size(text: str) -> int:
     if m is None or ("." in m.group(1) and not m.group(2)):
         raise InvalidInput(f"parse size {text!r}: expected {SIZE_FORMS}")
     whole, _, frac = m.group(1).partition(".")
-    scale = 10 ** len(frac)
+    scale: int = 10 ** len(frac)
     return (int(whole) * scale + int(frac or 0)) * _UNITS[m.group(2).lower()] // scale
 
 
