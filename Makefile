@@ -46,10 +46,12 @@ test: install lint
 test-fast: install
 	$(VENV)/bin/pytest -q -m "not slow and not stress" $(PYTEST_ARGS)
 
-# The main job: realize the stage0 bootstrap chain from the hex0 seed in the
-# embedded default store, then export its closure as an OCI image.
+# The main job: realize the stage0 bootstrap chain from the hex0 seed in a
+# store of its own (DEMO_ROOT, not the default /sx), then export its closure
+# as an OCI image into DEMO_OUT.
+DEMO_OUT ?= demo-out
 demo: install
-	bash scripts/demo.sh "$(SX)"
+	SX_ROOT="$(DEMO_ROOT)" DEMO_OUT="$(DEMO_OUT)" bash scripts/demo.sh "$(SX)"
 
 bench: install
 	$(PY) bench/run_all.py
@@ -63,5 +65,7 @@ bench-quick: install
 bootstrap: install
 	bash scripts/bootstrap.sh $(SX)
 
+# Store objects are read-only: make them writable before removing the demo store.
 clean:
+	if [ -d "$(DEMO_ROOT)" ]; then chmod -R u+w "$(DEMO_ROOT)" && rm -rf "$(DEMO_ROOT)"; fi
 	rm -rf $(VENV) .lint demo-out .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -7,7 +7,7 @@ from collections import deque
 
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json
-from sx.cli.installables import INSTALLABLE_HELP, resolve_paths
+from sx.cli.installables import INSTALLABLE_HELP, resolve
 from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -46,18 +46,21 @@ def chain(store: LocalStore, a: StorePath, b: StorePath) -> list[StorePath] | No
     return out[::-1]
 
 
-def _one(store: LocalStore, text: str, no_build: bool) -> StorePath:
-    paths = resolve_paths(store, [text], no_build=no_build)
-    if len(paths) != 1:
-        raise InvalidInput(f"why-depends {text}: stands for {len(paths)} paths; select one "
-                           "output with ^NAME")
-    return paths[0]
+def _ends(store: LocalStore, texts: list[str], no_build: bool) -> list[StorePath]:
+    """A and B as one path each (both parsed before anything is built)."""
+    out = []
+    for item, outs in resolve(store, texts, no_build=no_build):
+        if len(outs) != 1:
+            raise InvalidInput(f"why-depends {item.text}: stands for {len(outs)} paths; select "
+                               "one output with ^NAME")
+        out.append(outs[0][1])
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the shortest reference chain from A to B."""
     store = open_store(args)
-    a, b = _one(store, args.a, args.no_build), _one(store, args.b, args.no_build)
+    a, b = _ends(store, [args.a, args.b], args.no_build)
     found = chain(store, a, b)
     if args.json:
         print_json({"from": str(a), "to": str(b), "dependsOn": found is not None,

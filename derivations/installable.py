@@ -159,13 +159,14 @@ def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
     if found is not None:
         return _from_path(store, text, found, outs, caret, drv_object, must_exist, sub_ok)
     if ":" in body:
-        return Installable(text, _checked(evaluate(body), body), outputs=outs)
+        return _selecting(Installable(text, _checked(evaluate(body), body), outputs=outs))
     if "/" in body:
         gone = "" if os.path.lexists(body) else " (no such file)"
         raise InvalidInput(f"parse installable {text!r}: not under {STORE_DIR} and not a "
                            f"symlink into the store{gone}")
     if body in REGISTRY:
-        return Installable(text, _checked(evaluate(REGISTRY[body], body), body), outputs=outs)
+        return _selecting(Installable(text, _checked(evaluate(REGISTRY[body], body), body),
+                                      outputs=outs))
     raise InvalidInput(f"parse installable {text!r}: not {FORMS}{_suggest(body)}")
 
 
@@ -177,13 +178,20 @@ def _from_path(store: LocalStore, text: str, found: tuple[StorePath, str],
         raise InvalidInput(f"parse installable {text!r}: names {sub!r} inside {path}; "
                            "give the store path itself")
     if path.is_derivation and not sub and (caret or not drv_object):
-        return Installable(text, (load_derivation(store, path),), outputs=outs)
+        return _selecting(Installable(text, (load_derivation(store, path),), outputs=outs))
     if caret:
         raise InvalidInput(f"parse installable {text!r}: {path} is not a derivation, "
                            "so it has no outputs to select")
     if must_exist:
         store.require(path)
     return Installable(text, path=path, sub=sub)
+
+
+def _selecting(item: Installable) -> Installable:
+    """Check the output selection now, before anything is built."""
+    for drv in item.derivations:
+        item.selected(drv)
+    return item
 
 
 def _checked(drvs: tuple[Derivation, ...], text: str) -> tuple[Derivation, ...]:

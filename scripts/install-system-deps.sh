@@ -6,7 +6,7 @@
 set -euo pipefail
 PKGS="bubblewrap nix-bin b3sum skopeo umoci podman runc docker-registry oci-image-tool
       busybox-static xxd perl gawk zstd uidmap fuse-overlayfs file gcc python3-dev
-      man-db fish zsh"
+      man-db bash-completion fish zsh"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

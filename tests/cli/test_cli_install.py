@@ -59,6 +59,16 @@ def _bash_complete(words: list[str]) -> list[str]:
     return r.stdout.split()
 
 
+def test_bash_completion_finds_the_script_through_xdg_data_dirs() -> None:
+    code = ("source /usr/share/bash-completion/bash_completion\n"
+            "__load_completion sx && complete -p sx\n")
+    r = subprocess.run(["bash", "-c", code], capture_output=True, text=True, timeout=60,
+                       env={"PATH": PATH, "HOME": "/nonexistent",
+                            "XDG_DATA_DIRS": f"{SHARE}:/usr/share"})
+    assert r.returncode == 0 and r.stdout.strip() == "complete -o bashdefault -F _shtab_sx sx", (
+        r.stdout, r.stderr)
+
+
 def test_bash_completes_recipe_names_for_installables() -> None:
     got = _bash_complete(["sx", "realize", ""])
     assert set(REGISTRY) <= set(got)

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,16 @@ def test_root_before_or_after_the_command_and_its_subcommand(tmp_path: Path) -> 
     assert out.returncode == 0 and out.stdout.strip().endswith("-hello"), out.stderr
     assert any(n.endswith("-hello") for n in os.listdir(os.path.join(other, "store")))
     assert not os.path.exists(ignored)
+
+
+def test_docs_cli_lists_every_command_and_every_exit_code() -> None:
+    from sx.cli import ddc, errors
+
+    page = (Path(__file__).resolve().parent.parent.parent / "docs" / "cli.md").read_text()
+    listed = re.findall(r"^\| `([a-z-]+)` \| (.+) \|$", page, re.MULTILINE)
+    assert [name for name, _ in listed] == list(COMMANDS)
+    for name, text in listed:
+        assert text.startswith(COMMANDS[name][1]), name
+    documented = {int(c) for c in re.findall(r"^\| (\d+) \| ", page, re.MULTILINE)}
+    codes = {v for k, v in vars(errors).items() if k.isupper() and isinstance(v, int)}
+    assert documented == codes | {ddc.DIVERGED}
