@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass
 
 from sx.derivations.graph import check_acyclic
@@ -31,15 +30,11 @@ from sx.derivations.recipes import evaluate
 from sx.derivations.registry import REGISTRY
 from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
-from sx.store.path import DIGEST_LEN, STORE_DIR, StorePath, is_digest
+from sx.store.locate import locate
+from sx.store.path import STORE_DIR, StorePath
 
 FORMS = "a store path, an out-link, a .drv path, FILE.py:attr, module:attr or a recipe name"
 """The forms of an installable, for error messages."""
-
-# Symlinks followed from an out-link before giving up (loops, long chains).
-_MAX_HOPS = 40
-_BASE_RE = re.compile(rf"[0-9a-z]{{{DIGEST_LEN}}}-[^/]+")
-
 
 @dataclass(frozen=True)
 class Installable:
@@ -79,69 +74,6 @@ def split_outputs(text: str) -> tuple[str, tuple[str, ...] | None, bool]:
     return base, names, True
 
 
-def _follow(text: str) -> str | None:
-    """Where a chain of symlinks starting at ``text`` ends (None: not a symlink, or a loop)."""
-    if not os.path.islink(text):
-        return None
-    here = os.path.abspath(text)
-    for _ in range(_MAX_HOPS):
-        if not os.path.islink(here):
-            return here
-        here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
-    return None
-
-
-def _under(store: LocalStore, text: str) -> str | None:
-    """``text`` as a logical path when it is under ``/sx/store`` or this store's directory."""
-    for prefix in (STORE_DIR, store.store_dir):
-        if text == prefix or text.startswith(prefix + "/"):
-            return STORE_DIR + text[len(prefix):]
-    return None
-
-
-def locate(store: LocalStore, text: str) -> tuple[StorePath, str] | None:
-    """The store path ``text`` names and the part inside it, or None if it names none.
-
-    The one parser of store path arguments: logical or physical paths (with
-    an optional sub path), bare ``<digest>-<name>``, and paths on the host
-    whose first symlink leads into the store (out-links, ``result/bin``).
-    Symlinks inside the store object are not followed. A text that looks
-    like a store path but is malformed raises :class:`InvalidInput`.
-    """
-    logical = _under(store, text)
-    if logical is None and _BASE_RE.fullmatch(text) and is_digest(text[:DIGEST_LEN]):
-        logical = f"{STORE_DIR}/{text}"
-    if logical is None:
-        logical = _through_link(store, text)
-    if logical is None:
-        return None
-    path, rest = StorePath.split(logical)
-    parts = [p for p in rest.split("/") if p]
-    if ".." in parts or "." in parts:
-        raise InvalidInput(f"parse store path {text!r}: '.' and '..' are not allowed inside it")
-    return path, "/".join(parts)
-
-
-def _through_link(store: LocalStore, text: str) -> str | None:
-    """The logical path behind the first symlink of host path ``text`` that leads into the store."""
-    if not text or "\0" in text:
-        return None
-    parts = text.split("/")
-    for i in range(1, len(parts) + 1):
-        prefix = "/".join(parts[:i]) or "/"
-        if not os.path.lexists(prefix):
-            return None
-        target = _follow(prefix)
-        if target is None:
-            continue
-        logical = _under(store, target)
-        if logical is None:
-            return None
-        rest = "/".join(p for p in parts[i:] if p)
-        return f"{logical}/{rest}" if rest else logical
-    return None
-
-
 def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
                       must_exist: bool = True, sub_ok: bool = False) -> Installable:
     """Parse one installable; recipes are evaluated, ``.drv`` files loaded.
@@ -155,7 +87,7 @@ def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
     if "\0" in text:
         raise InvalidInput(f"parse installable {text!r}: contains a NUL byte")
     body, outs, caret = split_outputs(text)
-    found = locate(store, body)
+    found = locate(store.store_dir, body)
     if found is not None:
         return _from_path(store, text, found, outs, caret, drv_object, must_exist, sub_ok)
     if ":" in body:

@@ -34,6 +34,7 @@ from sx.store.errors import (
     Corrupt,
     HashMismatch,
     InvalidInput,
+    InvalidPath,
     MissingReference,
     NotFound,
     StorageError,
@@ -123,12 +124,13 @@ class LocalStore:
         return f"{STORE_DIR}/{rel}"
 
     def parse_path(self, text: str) -> StorePath:
-        """Accept a logical path, a physical path inside this store, or a base name."""
-        if text.startswith(self.store_dir + "/"):
-            text = self.to_logical(text)
-        if not text.startswith("/"):
-            return StorePath.from_base(text.split("/")[0])
-        return StorePath.split(text)[0]
+        """The store path ``text`` names (any form :func:`sx.store.locate.locate` accepts)."""
+        from sx.store.locate import locate
+
+        found = locate(self.store_dir, text)
+        if found is None:
+            raise InvalidPath(f"parse store path {text!r}: not under {STORE_DIR}")
+        return found[0]
 
     # ---- temp dirs and crash leftovers ----------------------------------------
 
