@@ -38,8 +38,17 @@ class World:
     drv: str
     hello: str
 
+    separate: bool = False
+    """Run each command in a process of its own (temp roots of this one would keep paths)."""
+
     def sx(self, *args: str, ok: bool = True) -> Ran:
-        r = run_main(list(args), str(self.work), self.root)
+        if self.separate:
+            p = subprocess.run([sys.executable, "-m", "sx.cli.main", *args], cwd=self.work,
+                               env=sx_env(self.root), capture_output=True, text=True,
+                               timeout=120)
+            r = Ran(p.returncode, p.stdout, p.stderr, p.stdout.encode())
+        else:
+            r = run_main(list(args), str(self.work), self.root)
         if ok:
             assert r.returncode == 0, (args, r.stderr)
             assert "Traceback" not in r.stderr
@@ -272,3 +281,26 @@ def test_every_json_command_has_a_schema_and_every_schema_a_command() -> None:
 
     walk(build_parser(full=True), [])
     assert with_json == set(schemas())
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_store_delete_takes_every_form(tmp_path: Path, form: str) -> None:
+    """Delete builds nothing and refuses what a root keeps alive (here: the out-link)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "r.py").write_text(RECIPE)
+    root = str(tmp_path / "root")
+    w = World(root, work, "", str(hello_script().drv_path), "", separate=True)
+    w.out = w.sx("realize", "hello-script", "-o", "result").stdout.strip()
+    text = _forms(w)[form]
+    if "out-link" not in form:
+        os.unlink(work / "result")  # nothing keeps it alive now
+    r = w.sx("store", "delete", text, ok=False)
+    if "out-link" in form:
+        assert r.returncode == 1 and "alive" in r.stderr, r.stderr
+        return
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"deleted {w.out}\n"
+    again = w.sx("store", "delete", text, ok=False)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "building" not in again.stderr  # lookup only: a deleted output is not rebuilt
