@@ -14,10 +14,20 @@ from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
 from sx.store.sizes import SIZE_FORMS, parse_size
 
+_opened: list[LocalStore] = []
+
 
 def open_store(args: argparse.Namespace) -> LocalStore:
     """Open the store named by ``--root`` / ``$SX_ROOT`` / the default."""
-    return LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
+    store = LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
+    _opened.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Release what the stores this command opened hold (temp roots) when it ends."""
+    while _opened:
+        _opened.pop().temp_roots.close()
 
 
 def settings(store: LocalStore, flags: Mapping[str, Any] | None = None) -> Settings:

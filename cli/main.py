@@ -154,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(e)
     except BrokenPipeError:
         return 0
+    finally:
+        from sx.cli.common import close_stores
+
+        close_stores()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import fcntl
 import os
 import pty
 import re
-import select
+import selectors
 import struct
 import subprocess
 import sys
@@ -49,9 +49,10 @@ def _run_on_pty(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
     os.close(slave)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 180
+    sel = selectors.DefaultSelector()  # not select(): descriptors may be numbered past 1024
+    sel.register(master, selectors.EVENT_READ)
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
+        if sel.select(0.5):
             try:
                 data = os.read(master, 65536)
             except OSError:  # the last writer closed the pty
@@ -62,6 +63,7 @@ def _run_on_pty(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
         elif proc.poll() is not None:
             break
     out, _ = proc.communicate(timeout=60)
+    sel.close()
     os.close(master)
     return proc.returncode, out.decode(), b"".join(chunks).decode("utf-8", errors="replace")
 
