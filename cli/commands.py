@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show-derivation": ("show_derivation", "print a derivation as JSON"),
     "path-info": ("path_info", "show what the store knows about paths"),
     "why-depends": ("why_depends", "show why A's closure contains B"),
-    "provenance": ("provenance", "list the binary seeds in a path's build-time closure"),
+    "provenance": ("provenance", "list the binaries and fetched sources in a build-time closure"),
     "store": ("store_cmd", "manipulate the local store"),
     "hash": ("hash_cmd", "compute archive or file hashes"),
     "gc": ("gc_cmd", "delete store paths that no root keeps alive"),

@@ -27,8 +27,8 @@ done
 [ "$("$SX" store cat "$seed" | sha256sum)" = "$("$SX" store cat "$hex0" | sha256sum)" ]
 echo "identical: the seed reproduces itself"
 
-step "rebuild everything and compare bytes (--check)"
-"$SX" realize --check stage0
+step "rebuild every derivation of the chain and compare bytes (--check --recursive)"
+"$SX" realize --check --recursive stage0
 
 step "provenance: the binaries M0 rests on that were not built from source"
 "$SX" provenance stage0-M0

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that sx's tests and benchmarks drive for real:
 # the sandbox engine, the NAR oracle, the OCI tools, a registry, and helpers;
-# and a C compiler with Python's headers for sx's one C extension (setup.py).
+# a C compiler with Python's headers for sx's one C extension (setup.py); and
+# Debian's mescc-tools and mes (M1, hex2, MesCC): test oracles for stage0's M0
+# and hex2, never inputs of a build; man-db, bash-completion, fish and zsh, which
+# read the man pages and completion scripts `make install` writes (tested).
 # Needs root; a non-root caller gets a note and the tests that need them fail loudly.
 set -euo pipefail
 PKGS="bubblewrap nix-bin b3sum skopeo umoci podman runc docker-registry oci-image-tool
       busybox-static xxd perl gawk zstd uidmap fuse-overlayfs file gcc python3-dev
-      man-db bash-completion fish zsh"
+      mescc-tools mes man-db bash-completion fish zsh"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

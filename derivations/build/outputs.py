@@ -230,6 +230,40 @@ def check_fixed(drv: Derivation, drv_path: StorePath, obj: str) -> None:
                                f"expected {want}")
 
 
+EXPECT = "expect"
+"""Meta key pinning a floating output's bytes: ``"sha256:<hex> b3:<hex>"``."""
+
+
+def check_expected(drv: Derivation, drv_path: StorePath, objs: Mapping[str, str]) -> None:
+    """Raise :class:`HashMismatch` unless ``drv``'s output has the hashes its meta pins.
+
+    A content-addressed derivation whose bytes are known in advance (the
+    hex0 step reproducing the seed) names them in ``meta["expect"]``: its
+    ``out`` must then be one regular file with exactly those flat hashes.
+    Unlike a fixed output, such a derivation is built whenever its inputs
+    change, so an edited source cannot be skipped because the pinned bytes
+    already exist in the store. Checked before anything is registered.
+    """
+    text = drv.meta_dict.get(EXPECT)
+    if text is None:
+        return
+    obj = objs.get("out")
+    if obj is None or not os.path.lexists(obj):
+        raise BuildError(f"build {drv_path}: builder did not create output 'out'")
+    if not stat.S_ISREG(os.lstat(obj).st_mode):
+        raise HashMismatch(f"build {drv.name} ({drv_path}): output 'out' is pinned by "
+                           "meta 'expect' but is not a regular file")
+    size = os.lstat(obj).st_size
+    for word in text.split():
+        want = Digest.parse(word)
+        h = Hasher(want.algo)
+        h.update_file(obj, size)
+        got = h.digest()
+        if got != want:
+            raise HashMismatch(f"build {drv.name} ({drv_path}): output 'out' has {got}, "
+                               f"the recipe pins {want}")
+
+
 def finalize_fixed(store: LocalStore, tmp: TempDir, drv: Derivation, drv_path: StorePath,
                    obj: str, inputs: Iterable[StorePath] = (),
                    scratch: StorePath | None = None) -> PathInfo:

@@ -25,7 +25,12 @@ from sx.derivations.build.errors import (
     NotSubstitutable,
 )
 from sx.derivations.build.logs import BuildLog, read_log, tail_lines
-from sx.derivations.build.outputs import finalize_fixed, finalize_floating, scratch_path
+from sx.derivations.build.outputs import (
+    check_expected,
+    finalize_fixed,
+    finalize_floating,
+    scratch_path,
+)
 from sx.derivations.build.plan import Plan, Realized, lookup, make_plan
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.realisations import write_realisations
@@ -34,6 +39,7 @@ from sx.derivations.build.sandbox import Sandbox, SandboxSpec, default_sandbox
 from sx.derivations.build.scratch import ScratchArea
 from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG
 from sx.derivations.build.substitute import Substituter
+from sx.derivations.graph import build_order
 from sx.derivations.hashing import (
     own_output_placeholder,
     resolve_map,
@@ -65,6 +71,8 @@ class BuildOptions:
     dry_run: bool = False
     check: bool = False
     """Rebuild the roots even when realized, and compare."""
+    check_closure: bool = False
+    """With ``check``: rebuild and compare every derivation of the roots' closure."""
     no_build: bool = False
     """Only substitute; a missing output is an error."""
     timeout: float | None = None
@@ -91,7 +99,7 @@ class _Run:
     """One realization: shared state of the tasks."""
 
     def __init__(self, store: LocalStore, opts: BuildOptions, plan: Plan,
-                 roots: Sequence[Derivation]) -> None:
+                 checked: Sequence[Derivation]) -> None:
         self.store = store
         self.opts = opts
         self.plan = plan
@@ -101,7 +109,7 @@ class _Run:
         self.limiter = trio.CapacityLimiter(opts.jobs or os.cpu_count() or 1)
         self.events = {d: trio.Event() for d in plan.needed}
         self.failed: dict[Derivation, BuildError] = {}
-        self.check_roots = set(roots) if opts.check else set()
+        self.check_roots = set(checked)
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
         self.substituter = Substituter(store)
@@ -364,6 +372,7 @@ class _Run:
                 info = finalize_fixed(self.store, tmp, drv, drv.drv_path, objs[name], closure,
                                       scratch[name])
                 return {name: info}
+            check_expected(drv, drv.drv_path, objs)
             return finalize_floating(self.store, tmp, drv.drv_path, scratch, objs, closure)
 
     async def _compare(self, drv: Derivation, before: dict[str, StorePath],
@@ -435,6 +444,17 @@ def _protected_plan(store: LocalStore, roots: list[Derivation],
     return make_plan(store, roots, force)
 
 
+def to_check(roots: list[Derivation], opts: BuildOptions) -> list[Derivation]:
+    """The derivations ``--check`` rebuilds: the roots, or their whole closure.
+
+    With ``check_closure`` fixed outputs are included: they are fetched (or
+    written) again and their declared hashes verified.
+    """
+    if not opts.check:
+        return []
+    return build_order(roots) if opts.check_closure else roots
+
+
 def realize(store: LocalStore, roots: Sequence[Derivation],
             opts: BuildOptions | None = None) -> Outcome:
     """Realize ``roots`` (write their ``.drv`` files, then build what is missing).
@@ -446,13 +466,14 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     """
     opts = opts or BuildOptions()
     roots = list(roots)
+    checked = to_check(roots, opts)
     if opts.dry_run:
-        plan = make_plan(store, roots, roots if opts.check else ())
+        plan = make_plan(store, roots, checked)
         outs = [plan.outputs_of(r) or {} for r in roots]
         return Outcome(outs, plan=plan)
     instantiate(store, roots)
-    plan = _protected_plan(store, roots, roots if opts.check else ())
-    run = _Run(store, opts, plan, roots)
+    plan = _protected_plan(store, roots, checked)
+    run = _Run(store, opts, plan, checked)
     if plan.needed:
         run.substituter.load()
     run.progress.set_total(len(plan.needed))

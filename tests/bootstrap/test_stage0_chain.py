@@ -65,10 +65,68 @@ def test_chain_is_bit_identical_in_a_second_store_root(tmp_path: Path) -> None:
         assert s1.require(p).nar_hash == s2.require(p).nar_hash, p
 
 
-def test_check_rebuilds_and_agrees(tmp_path: Path) -> None:
+STAGE0_DERIVATIONS = ["hex0-seed", "hex0", "hex1", "hex2", "catm", "M0.hex2", "M0",
+                      "hello.M0", "hello.hex2-body", "hello.hex2", "hello", "stage0"]
+
+
+def checked(stderr: str) -> list[str]:
+    """The derivation names ``--check`` reported reproducible, in report order."""
+    names = []
+    for line in stderr.splitlines():
+        if line.startswith("check /sx/store/") and line.endswith(": reproducible"):
+            names.append(line.split()[1].split("-", 1)[1].removesuffix(".drv:"))
+    return names
+
+
+def test_check_rebuilds_only_the_top_derivation(tmp_path: Path) -> None:
     realize(tmp_path / "r", "stage0")
     proc = sx(tmp_path / "r", "realize", "--check", "stage0")
-    assert proc.returncode == 0
+    assert checked(proc.stderr) == ["stage0"]
+    assert "check: 1 derivation(s) rebuilt, every one bit-identical" in proc.stderr
+
+
+def test_recursive_check_rebuilds_all_twelve_derivations(tmp_path: Path) -> None:
+    realize(tmp_path / "r", "stage0")
+    proc = sx(tmp_path / "r", "realize", "--check", "--recursive", "stage0")
+    assert sorted(checked(proc.stderr)) == sorted(STAGE0_DERIVATIONS)
+    assert "check: 12 derivation(s) rebuilt, every one bit-identical" in proc.stderr
+
+
+def test_recursive_needs_check(tmp_path: Path) -> None:
+    proc = sx(tmp_path / "r", "realize", "--recursive", "stage0", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr == "sx: realize: --recursive: only meaningful with --check\n"
+
+
+# A step whose bytes differ on every run (the kernel's context-switch and
+# interrupt counters), two steps below the top of a closure.
+NONDETERMINISTIC = """
+from sx.derivations.bootstrap.stage0 import recipes as r
+def top():
+    counters = r.run("counters", r.catm(), [r.OUT, "/proc/stat"])
+    middle = r.run("middle", r.catm(), [r.OUT, counters])
+    return r.run("top", r.catm(), [r.OUT, middle])
+"""
+
+
+def test_recursive_check_names_a_nonreproducible_derivation_deep_in_the_closure(
+        tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    recipe = tmp_path / "nondet.py"
+    recipe.write_text(NONDETERMINISTIC)
+    (top,) = realize(root, f"{recipe}:top")
+    # The top step alone rebuilds identically: its input is the recorded output.
+    assert checked(sx(root, "realize", "--check", f"{recipe}:top").stderr) == ["top"]
+    proc = sx(root, "realize", "--check", "--recursive", f"{recipe}:top", check=False)
+    assert proc.returncode == 4
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("sx: check /sx/store/") and "-counters.drv: output 'out' differs" in last
+    assert "first differing file: ." in last
+    assert "(recorded) vs" in last and "(rebuilt)" in last
+    # Both outputs are kept; nothing above the difference was rebuilt over it.
+    store = LocalStore(str(root))
+    assert len([p for p in store.all_paths() if p.name == "counters"]) == 2
+    assert [p for p in store.all_paths() if p.name == "top"] == [top]
 
 
 def test_provenance_of_m0_is_exactly_the_seed(tmp_path: Path) -> None:
@@ -140,12 +198,10 @@ def test_missing_input_file_fails_the_build(tmp_path: Path) -> None:
     assert not [p for p in LocalStore(str(root)).all_paths() if p.name == "no-input"]
 
 
-def test_seed_source_change_is_refused_by_the_pinned_hash(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def edited_seed_source(tmp_path: Path) -> Path:
+    """hex0.hex0 with one instruction byte changed (not a comment): the last hex pair."""
     changed = tmp_path / "hex0.hex0"
-    text = Path(recipes.SEED_SOURCE).read_text()
-    # Flip one instruction byte in the code (not a comment): the last hex pair of the file.
-    lines = text.splitlines()
+    lines = Path(recipes.SEED_SOURCE).read_text().splitlines()
     for i in range(len(lines) - 1, -1, -1):
         code = lines[i].split("#")[0].split(";")[0].split()
         if code:
@@ -153,17 +209,57 @@ def test_seed_source_change_is_refused_by_the_pinned_hash(tmp_path: Path,
             lines[i] = " ".join(code)
             break
     changed.write_text("\n".join(lines) + "\n")
-    recipe = tmp_path / "seed_recipe.py"
+    return changed
+
+
+def recipe_with_seed_source(tmp_path: Path, source: Path, attr: str) -> Path:
+    """A recipe file whose stage0 recipes read ``source`` as hex0.hex0; exports ``attr``."""
+    recipe = tmp_path / f"{attr}_recipe.py"
     recipe.write_text(
         "from sx.derivations.bootstrap.stage0 import recipes as r\n"
-        f"r.SEED_SOURCE = {str(changed)!r}\n"
-        "def seed():\n"
-        "    return r.seed()\n")
+        f"r.SEED_SOURCE = {str(source)!r}\n"
+        f"def {attr}():\n"
+        f"    return r.{attr}()\n")
+    return recipe
+
+
+def test_seed_source_change_is_refused_by_the_pinned_hash(tmp_path: Path) -> None:
+    recipe = recipe_with_seed_source(tmp_path, edited_seed_source(tmp_path), "seed")
     proc = sx(tmp_path / "r", "realize", f"{recipe}:seed", check=False)
     assert proc.returncode != 0
     assert "sha256" in proc.stderr or "b3:" in proc.stderr
     assert not [p for p in LocalStore(str(tmp_path / "r")).all_paths()
                 if p.name == "hex0-seed"]
+
+
+def test_edited_hex0_source_fails_in_a_store_that_holds_the_seed(tmp_path: Path) -> None:
+    # The seed is a fixed output: once its path is valid its build is skipped,
+    # so only the hex0 step's own pin can notice an edited hex0.hex0.
+    root = tmp_path / "r"
+    realize(root, "stage0")
+    before = set(LocalStore(str(root)).all_paths())
+    recipe = recipe_with_seed_source(tmp_path, edited_seed_source(tmp_path), "hex1")
+    proc = sx(root, "realize", f"{recipe}:hex1", check=False)
+    assert proc.returncode == 4, proc.stderr
+    assert "hex0.drv" in proc.stderr and f"pins sha256:{recipes.SEED_SHA256}" in proc.stderr
+    new = set(LocalStore(str(root)).all_paths()) - before
+    # The edited source and the .drv files enter the store; no output does.
+    assert {p.name for p in new} == {"hex0.hex0", "hex0-seed.drv", "hex0.drv", "hex1.drv"}, new
+    assert not os.listdir(LocalStore(str(root)).tmp)
+
+
+def test_hex0_source_edited_in_a_comment_still_reproduces_the_seed(tmp_path: Path) -> None:
+    # The pin is on the bytes, not on the text: a new comment builds the step
+    # again (a new source path) and it passes, giving the seed's bytes.
+    root = tmp_path / "r"
+    realize(root, "stage0")
+    commented = tmp_path / "hex0.hex0"
+    commented.write_text(Path(recipes.SEED_SOURCE).read_text() + "# one more comment\n")
+    recipe = recipe_with_seed_source(tmp_path, commented, "hex0")
+    (out,) = [StorePath.parse(p) for p in sx(root, "realize", f"{recipe}:hex0").stdout.split()]
+    data = Path(LocalStore(str(root)).real_path(out)).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == recipes.SEED_SHA256
+    assert out == realize(root, "stage0-hex0")[0]
 
 
 def test_sources_are_text_only() -> None:

@@ -430,6 +430,22 @@ def test_m0_explicit(chain: Chain) -> None:
     assert rc == 0 and out == expected
 
 
+def test_m0_reads_what_mescc_writes(chain: Chain) -> None:
+    # A lone '<' writes nothing (not even a line); a sign may follow "0x".
+    text = "DEFINE nop 90\n<\n:f\nnop <\t< # aligned\n<\n!0x-8 %0x-1 @0x-7fff !0X-a %-0x10\n"
+    expected = b":f\n90\nF8\nFFFFFFFF\n0180\nF6\nF0FFFFFF\n"
+    assert reference.m0_to_hex2(text) == expected
+    assert assemble(chain, chain.m0, text) == (0, expected)
+
+
+@pytest.mark.parametrize("text", ["<4", "%-0x-8", "%010", "!-07", "%0x5f5e100.0"])
+def test_m0_refuses_what_m1_would_read_otherwise(chain: Chain, text: str) -> None:
+    with pytest.raises(ValueError):
+        reference.m0_to_hex2(text)
+    rc, _ = assemble(chain, chain.m0, text)
+    assert rc == 1
+
+
 M0_CASES = [
     "",
     "# only a comment",
@@ -446,6 +462,16 @@ M0_CASES = [
     "DEFINE",
     "ab\x00 undefined after NUL",  # NUL ends the text
     ":a !a @a $a %a &a !",
+    # What MesCC writes for M1: a lone '<' (alignment), a sign after "0x".
+    "DEFINE nop 90\n<\n:f\nnop <\t< # aligned\n<",
+    "!0x-8 %0x-1 @0x-7fff %0x-80000000 !0X-a $0x-2",
+    "%-0x10 %-16 %0 !-0 !0x0 %0x-0",
+    # Refused: M1's padding '<N', two signs, no digits after the sign,
+    # leading zeros (octal to M1), float immediates (M1 writes 0 for them).
+    "<4", "<<", "<0", "< <x",
+    "%-0x-8", "!0x-", "!0x--1",
+    "%010", "%00", "%08", "!-07",
+    "%0x1.0e8", "%0x5f5e100.0", "%0x2.8", "%1.5",
 ]
 
 
@@ -464,7 +490,8 @@ def random_m0(rng: random.Random) -> str:
             lines.append(rng.choice(names))
         elif r < 0.6:
             v = rng.choice([rng.randint(-300, 300), rng.randrange(1 << 32)])
-            s = str(v) if rng.random() < 0.5 else ("-" if v < 0 else "") + f"0x{abs(v):X}"
+            sign = "-" if v < 0 else ""
+            s = rng.choice([str(v), f"{sign}0x{abs(v):X}", f"0x{sign}{abs(v):x}"])
             lines.append(rng.choice("!@$%") + s)
         elif r < 0.75:
             lines.append(rng.choice(":!@$%&") + rng.choice(["label", "main", "L_1"]))
@@ -474,7 +501,7 @@ def random_m0(rng: random.Random) -> str:
         elif r < 0.92:
             lines.append("'" + rng.choice(["90", "0F 84", ""]) + "'")
         else:
-            lines.append(rng.choice(["# note", "; note", "\t"]))
+            lines.append(rng.choice(["# note", "; note", "\t", "<"]))
     return rng.choice([" ", "\n"]).join(lines) + "\n"
 
 

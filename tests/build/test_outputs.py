@@ -187,3 +187,28 @@ def test_nar_mode_fixed_output(store: LocalStore, sh: Shell,
              outputs=[Output("out", (want,), "nar")])
     path = build(store, drv).outputs[0]["out"]
     assert store.require(path).nar_hash == want
+
+
+def test_expected_output_that_differs_fails_and_registers_nothing(
+        store: LocalStore, sh: Shell) -> None:
+    want = b"pinned\n"
+    pin = f"{Digest.sha256(want)} {Digest.b3(want)}"
+    good = sh("pinned", "printf 'pinned\\n' > $out", meta={"expect": pin})
+    path = build(store, good).outputs[0]["out"]
+    with open(store.real_path(path), "rb") as f:
+        assert f.read() == want
+    bad = sh("pinned", "printf 'something else\\n' > $out", meta={"expect": pin})
+    with pytest.raises(BuildError, match=f"pins {Digest.sha256(want)}") as e:
+        build(store, bad)
+    assert isinstance(e.value.__cause__, HashMismatch)
+    assert store.derivation_outputs(bad.drv_path) == {}
+    assert not [p for p in store.all_paths() if p.name == "pinned" and p != path]
+    assert leftovers(store) == []
+
+
+def test_expected_output_must_be_a_regular_file(store: LocalStore, sh: Shell) -> None:
+    want = Digest.sha256(b"")
+    drv = sh("pinned-dir", "mkdir $out", meta={"expect": str(want)})
+    with pytest.raises(BuildError, match="not a regular file"):
+        build(store, drv)
+    assert store.derivation_outputs(drv.drv_path) == {}

@@ -115,7 +115,9 @@ def _why_depends(w: World, form: str) -> None:
 
 
 def _provenance(w: World, form: str) -> None:
-    assert check("provenance", w.sx("provenance", "--json", form).stdout) == []
+    doc = check("provenance", w.sx("provenance", "--json", form).stdout)
+    # Two builtin:write steps wrote plain text: nothing to report.
+    assert doc == {"binaries": [], "sources": []}
 
 
 def _verify(w: World, form: str) -> None:

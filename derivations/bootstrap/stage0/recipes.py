@@ -66,17 +66,26 @@ def seed() -> Derivation:
 
 
 def run(name: str, tool: Derivation, args: list[str | Source | Derivation],
-        extra: list[Derivation] | None = None) -> Derivation:
+        extra: list[Derivation] | None = None,
+        meta: dict[str, str] | None = None) -> Derivation:
     """One step: ``tool ARGS...`` in the sandbox, ``$out`` standing for the output."""
     srcs = [a for a in args if isinstance(a, Source)]
     drvs = [a for a in args if isinstance(a, Derivation)] + (extra or [])
     argv = [a.out if isinstance(a, Derivation) else str(a) for a in args]
-    return derivation(name, tool.out, args=argv, inputs=[tool, *drvs], srcs=srcs, system=SYSTEM)
+    return derivation(name, tool.out, args=argv, inputs=[tool, *drvs], srcs=srcs, system=SYSTEM,
+                      meta=meta)
 
 
 def hex0() -> Derivation:
-    """hex0 assembled by the seed from its own source: equal to the seed, bit for bit."""
-    return run("hex0", seed(), [source("hex0.hex0"), OUT])
+    """hex0 assembled by the seed from its own source: equal to the seed, bit for bit.
+
+    The output is pinned to the seed's hashes (meta ``expect``): the step is
+    content-addressed, so it runs whenever ``hex0.hex0`` changes, even in a
+    store that already holds the seed (whose fixed-output build is then
+    skipped), and fails unless it reproduces the seed exactly.
+    """
+    return run("hex0", seed(), [Source(SEED_SOURCE, SEED_SOURCE_NAME), OUT],
+               meta={"expect": f"sha256:{SEED_SHA256} b3:{SEED_BLAKE3}"})
 
 
 def hex1() -> Derivation:

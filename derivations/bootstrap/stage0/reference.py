@@ -328,15 +328,28 @@ def _m0_tokens(data: bytes) -> list[tuple[bytes, int]]:
 
 
 def _m0_number(tok: bytes, data: bytes, pos: int) -> int:
-    """Parse an M0 immediate (without its prefix): [-]decimal or [-]0xHEX."""
+    """Parse an M0 immediate (without its prefix).
+
+    ``[-]decimal``, ``[-]0xHEX`` or ``0x-HEX`` (one sign, before or after the
+    prefix; MesCC writes ``!0x-8``).  A decimal number other than ``0`` may
+    not start with ``0``: M1 (like C) reads ``010`` as octal, so it is
+    refused rather than read another way.
+    """
     s = tok
     neg = s.startswith(b"-")
     if neg:
         s = s[1:]
     base = 10
-    if len(s) > 2 and s[0:1] == b"0" and s[1:2] in (b"x", b"X"):
+    if s[0:1] == b"0" and len(s) > 1:
+        if s[1:2] not in (b"x", b"X"):
+            raise ValueError(f"number with a leading 0 (octal to M1) at {_where(data, pos)}")
         base = 16
         s = s[2:]
+        if s.startswith(b"-"):
+            if neg:
+                raise ValueError(f"number with two signs at {_where(data, pos)}")
+            neg = True
+            s = s[1:]
     if not s:
         raise ValueError(f"number without digits at {_where(data, pos)}")
     v = 0
@@ -362,6 +375,7 @@ def m0_to_hex2(text: str | bytes) -> bytes:
     * ``:label``, ``&label`` -> unchanged
     * ``!N @N $N %N`` (N starts with a digit or ``-``) -> N as 1/2/2/4
       little-endian bytes in upper-case hex; ``!label`` etc. unchanged
+    * ``<`` alone -> nothing, not even a line (MesCC's alignment mark)
     * a macro name -> its value (the last definition wins)
 
     Anything else (an unknown token, a bad number, a ``DEFINE`` without
@@ -397,6 +411,12 @@ def m0_to_hex2(text: str | bytes) -> bytes:
             out += tok[1:-1]
         elif first in b":&":
             out += tok
+        elif first == ord("<"):
+            # MesCC's alignment mark: only ARM and RISC-V act on it, so on x86
+            # it is dropped (no line). M1's '<N' (N zero bytes) is refused.
+            if tok != b"<":
+                raise ValueError(f"'<' with a size (padding) at {_where(data, pos)}")
+            continue
         elif first in _M0_SIZES:
             nxt = tok[1:2] if len(tok) > 1 else b""
             if nxt == b"-" or nxt.isdigit():

@@ -1,0 +1,117 @@
+"""The stage0 chain, its checks and ``sx provenance``, run by an unprivileged user.
+
+As root, the commands run as uid/gid 65534 (``setpriv``, no capabilities)
+on a store root that user owns, once in a private directory (0700) and once
+in a world-searchable one (0755). Run by a non-root user, they run as that
+user. sx must be importable by that user: the test uses this Python when
+uid 65534 can run it, else the system's ``/usr/bin/python3`` of the same
+version with this environment's packages, and fails saying so if neither
+works.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sx.derivations.bootstrap.stage0 import recipes
+from sx.derivations.hashing import fixed_output_path
+
+pytestmark = pytest.mark.sandbox
+
+NOBODY = 65534
+SETPRIV = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+           "--inh-caps=-all"]
+MAIN = "import sys; from sx.cli.main import main; sys.argv[0] = 'sx'; sys.exit(main())"
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def as_user() -> list[str]:
+    return SETPRIV if os.geteuid() == 0 else []
+
+
+def _works(argv: list[str], cwd: str) -> bool:
+    proc = subprocess.run([*as_user(), *argv, "--help"], capture_output=True, cwd=cwd,
+                          timeout=60, check=False)
+    return proc.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def sx_argv() -> list[str]:
+    """How the unprivileged user runs sx."""
+    own = [sys.executable, "-c", MAIN]
+    if _works(own, "/"):
+        return own
+    site = sysconfig.get_paths()["purelib"]
+    boot = f"import site; site.addsitedir({site!r}); {MAIN}"
+    system = [SYSTEM_PYTHON, "-c", boot]
+    same = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info[:2])"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    if same.stdout.strip() == str(sys.version_info[:2]) and _works(system, "/"):
+        return system
+    pytest.fail(f"uid {NOBODY} can run neither {sys.executable} nor {SYSTEM_PYTHON} with sx "
+                "importable: put the checkout and its environment where others can read them")
+
+
+@pytest.fixture(params=["private", "searchable"])
+def base(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A directory the user owns, 0700 or 0755, under the system's temp dir."""
+    d = Path(tempfile.mkdtemp(prefix="sx-unpriv-"))
+    os.chmod(d, 0o700 if request.param == "private" else 0o755)
+    if os.geteuid() == 0:
+        os.chown(d, NOBODY, NOBODY)
+    try:
+        yield d
+    finally:
+        # The store is read-only by design; as root that does not stop removal.
+        subprocess.run(["chmod", "-R", "u+w", str(d)], check=False)
+        shutil.rmtree(d)
+
+
+def sx(argv: list[str], base: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base), "LC_ALL": "C"}
+    return subprocess.run([*as_user(), *argv, "--root", str(base / "root"), *args],
+                          capture_output=True, text=True, cwd=base, env=env, timeout=300,
+                          check=False)
+
+
+def test_chain_check_and_provenance_as_an_unprivileged_user(sx_argv: list[str],
+                                                             base: Path) -> None:
+    proc = sx(sx_argv, base, "realize", "stage0")
+    assert proc.returncode == 0, proc.stderr
+    index = base / "root" / "store" / Path(proc.stdout.strip()).name
+    lines = dict(line.split() for line in index.read_text().splitlines())
+    hello = base / "root" / "store" / Path(lines["hello"]).name
+    assert os.stat(hello).st_uid == (NOBODY if os.geteuid() == 0 else os.geteuid())
+    run = subprocess.run([*as_user(), str(hello)], capture_output=True, timeout=60, check=False)
+    assert (run.returncode, run.stdout) == (0, b"Hello from M0\n")
+    check = sx(sx_argv, base, "realize", "--check", "--recursive", "stage0")
+    assert check.returncode == 0, check.stderr
+    assert "check: 12 derivation(s) rebuilt, every one bit-identical" in check.stderr
+    prov = sx(sx_argv, base, "provenance", "stage0-M0")
+    assert prov.returncode == 0, prov.stderr
+    assert prov.stdout == f"{fixed_output_path(recipes.seed())}\t246 bytes\tbinary seed\n"
+
+
+def test_edited_seed_source_fails_as_an_unprivileged_user(sx_argv: list[str],
+                                                          base: Path) -> None:
+    assert sx(sx_argv, base, "realize", "stage0-hex0").returncode == 0
+    changed = base / "hex0.hex0"
+    changed.write_text(Path(recipes.SEED_SOURCE).read_text().replace("CD 80", "CD 81", 1))
+    recipe = base / "edited.py"
+    recipe.write_text("from sx.derivations.bootstrap.stage0 import recipes as r\n"
+                      f"r.SEED_SOURCE = {str(changed)!r}\n"
+                      "def hex0():\n    return r.hex0()\n")
+    if os.geteuid() == 0:
+        for f in (changed, recipe):
+            os.chown(f, NOBODY, NOBODY)
+    proc = sx(sx_argv, base, "realize", f"{recipe}:hex0")
+    assert proc.returncode == 4, proc.stderr
+    assert f"pins sha256:{recipes.SEED_SHA256}" in proc.stderr
