@@ -11,7 +11,6 @@ import trio
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, add_token_file, open_store, print_json, read_token
 from sx.cli.errors import BAD_INPUT, NOT_TRUSTED
-from sx.cli.errors import register as register_error
 from sx.cli.installables import add_installables, parse_remote_paths, resolve_paths
 from sx.store import nar
 from sx.store.cache import open_cache
@@ -20,7 +19,6 @@ from sx.store.cache.challenge import Verdict, challenge
 from sx.store.cache.config import load_config
 from sx.store.cache.copy import copy_from, copy_to, read_cache_info
 from sx.store.cache.layout import CachedPath, info_key
-from sx.store.cache.server import make_server, serve
 from sx.store.cache.signing import (
     SecretKey,
     TrustPolicy,
@@ -39,8 +37,6 @@ from sx.store.errors import InvalidInput, NotFound
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, default_root
 from sx.store.path import StorePath
-
-register_error(Untrusted, NOT_TRUSTED)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,8 +62,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     v = add_command(sub, "serve")
     v.add_argument("dir", metavar="DIR")
-    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--host", action="append", default=None, metavar="ADDR",
+                   help="address to listen on, repeatable (default: 127.0.0.1 and ::1)")
     v.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    v.add_argument("--idle-timeout", type=float, default=None, metavar="S",
+                   help="close a connection without a complete request after S seconds "
+                        "(default 5)")
     tok = v.add_mutually_exclusive_group()
     tok.add_argument("--upload-token", metavar="TOKEN", help="allow uploads with this token")
     tok.add_argument("--token-file", metavar="FILE",
@@ -191,14 +191,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         token = read_token(args.token_file)
     if token is not None and not token:
         raise InvalidInput("serve: the upload token is empty")
-    server = make_server(os.path.abspath(args.dir), args.host, args.port, token, args.verbose)
+    # Imported here: only serve needs the HTTP server stack.
+    from sx.store.cache.server import CacheApp
+    from sx.store.cache.serving import IDLE_TIMEOUT, listen, serve
+
+    idle = IDLE_TIMEOUT if args.idle_timeout is None else args.idle_timeout
+    if idle <= 0:
+        raise InvalidInput(f"serve: --idle-timeout {idle:g}: must be positive")
+    root = os.path.abspath(args.dir)
+    try:
+        os.makedirs(root, exist_ok=True)
+    except OSError as e:
+        raise InvalidInput(f"serve {root}: {e.strerror}") from e
+    # A request body that sends nothing for six idle timeouts (30 s by default) is dropped.
+    app = CacheApp(root, token, args.verbose, stall=6 * idle)
+    listening = listen(root, args.host, args.port)
     mode = "uploads allowed with the token" if token else "read-only"
 
-    def ready(url: str) -> None:
-        print(f"serving {os.path.abspath(args.dir)} at {url} ({mode})", flush=True)
+    def ready(urls: list[str]) -> None:
+        print(f"serving {root} at {' and '.join(urls)} ({mode})", flush=True)
 
     try:
-        serve(server, ready)
+        serve(app, listening, idle, ready)
     except KeyboardInterrupt:
         pass
     return 0

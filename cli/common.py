@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 from sx.store.config import Settings, load_settings, parse_value, set_flags, setting
@@ -93,3 +96,20 @@ def add_token_file(p: argparse.ArgumentParser, help: str, hidden_alias: str | No
     p.add_argument("--token-file", metavar="FILE", help=help)
     if hidden_alias:
         p.add_argument(hidden_alias, dest="token_file", help=argparse.SUPPRESS)
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM interrupts like SIGINT (``KeyboardInterrupt``).
+
+    For commands that build something beside their output and must remove
+    it when stopped; not for trio code, which has its own signal handling.
+    """
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)

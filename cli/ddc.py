@@ -6,8 +6,6 @@ import argparse
 
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json, setting_arg, settings
-from sx.cli.errors import BUILD_FAILED
-from sx.cli.errors import register as register_error
 from sx.cli.installables import build_options
 from sx.derivations.bootstrap.toolchain.ddc import (
     DEFAULT_SEEDS,
@@ -16,11 +14,9 @@ from sx.derivations.bootstrap.toolchain.ddc import (
     compare,
     target_stages,
 )
-from sx.derivations.build.errors import BuildError
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.scheduler import realize
 
-register_error(BuildError, BUILD_FAILED)
 DIVERGED = 6
 """Exit code when the final stage still depends on the seed."""
 

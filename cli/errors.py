@@ -1,8 +1,21 @@
-"""Exit codes, and the mapping from sx's exceptions to them."""
+"""Exit codes: one table from sx's exception families to the code ``sx`` exits with.
+
+The table is complete by itself: it does not depend on which command
+module was imported (docs/cli.md lists it for users). Families are matched
+in table order; the first class that the exception is an instance of wins.
+"""
 
 from __future__ import annotations
 
-from sx.store.errors import InvalidInput, NotFound, StillAlive, StorageError, StoreError
+from sx.derivations.build.errors import BuildError
+from sx.store.errors import (
+    InvalidInput,
+    NotFound,
+    StillAlive,
+    StorageError,
+    StoreError,
+    Untrusted,
+)
 
 OK = 0
 BAD_INPUT = 1
@@ -12,26 +25,22 @@ BUILD_FAILED = 4
 NOT_TRUSTED = 5
 INTERRUPTED = 130
 
+TABLE: tuple[tuple[type[BaseException], int], ...] = (
+    (KeyboardInterrupt, INTERRUPTED),
+    (InvalidInput, BAD_INPUT),
+    (NotFound, BAD_INPUT),
+    (StillAlive, BAD_INPUT),
+    (StorageError, STORAGE),
+    (BuildError, BUILD_FAILED),
+    (Untrusted, NOT_TRUSTED),
+    (StoreError, BAD_INPUT),
+)
+"""(family, exit code), first match wins. Anything else that escapes is a storage failure."""
+
 
 def exit_code(e: BaseException) -> int:
     """The process exit code for an exception that reached the top level."""
-    if isinstance(e, KeyboardInterrupt):
-        return INTERRUPTED
-    if isinstance(e, (InvalidInput, NotFound, StillAlive)):
-        return BAD_INPUT
-    if isinstance(e, StorageError):
-        return STORAGE
-    for klass, code in _EXTRA:
+    for klass, code in TABLE:
         if isinstance(e, klass):
             return code
-    if isinstance(e, StoreError):
-        return BAD_INPUT
     return STORAGE
-
-
-_EXTRA: list[tuple[type[BaseException], int]] = []
-
-
-def register(klass: type[BaseException], code: int) -> None:
-    """Let a command module map its own exception family to an exit code."""
-    _EXTRA.append((klass, code))

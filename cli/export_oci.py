@@ -17,6 +17,7 @@ from sx.store.oci.options import (
     ImageOptions,
     epoch_from_env,
     host_arch,
+    oci_arch,
     parse_command,
     parse_label,
     parse_link,
@@ -32,7 +33,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e.add_argument("--format", default="dir", choices=FORMATS,
                    help="dir: OCI image layout (default); archive: oci-archive tar")
     e.add_argument("--force", action="store_true", help="replace OUT if it exists")
-    e.add_argument("--tag", default=DEFAULT_TAG, help=f"image tag (default {DEFAULT_TAG})")
+    e.add_argument("--tag", default=DEFAULT_TAG,
+                   help=f"image reference name, e.g. v1 or repo/name:1 (default {DEFAULT_TAG})")
     e.add_argument("--entrypoint", help="JSON array, or words split like a shell")
     e.add_argument("--cmd", help="JSON array, or words split like a shell")
     e.add_argument("--env", action="append", default=[], metavar="K=V")
@@ -66,9 +68,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         max_layers=args.max_layers,
         compression=args.compression,
         epoch=epoch_from_env(),
-        arch=args.arch,
+        arch=oci_arch(args.arch),
     )
-    desc = export_image(store, roots, options, args.output, args.format, args.force)
+    with common.sigterm_interrupts():  # the temp image beside OUT is removed when stopped
+        desc = export_image(store, roots, options, args.output, args.format, args.force)
     print(desc.digest)
     print(f"wrote {args.output} ({args.format}, tag {options.tag})", file=sys.stderr)
     return 0

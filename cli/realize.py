@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json, setting_arg, settings
-from sx.cli.errors import BUILD_FAILED
-from sx.cli.errors import register as register_error
 from sx.cli.installables import INSTALLABLE_HELP, Root, build_options, parse_all, realize_items
-from sx.derivations.build.errors import BuildError
 from sx.store.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sx.derivations.build.scheduler import Outcome
     from sx.derivations.installable import Installable
     from sx.store.local import LocalStore
-
-register_error(BuildError, BUILD_FAILED)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +41,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    metavar="SIZE",
                    help="kill a build whose log exceeds SIZE, e.g. 100M (setting max-log-size; "
                         "default 1G)")
+    p.add_argument("--allow-file", action="append", default=[], metavar="PATH",
+                   help="let file:// fetches read PATH (a file, or a directory and all "
+                        "beneath it); adds to the setting allowed-files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_json(p)
     p.set_defaults(func=run)
@@ -134,9 +133,10 @@ def run(args: argparse.Namespace) -> int:
         for links in _link_names(args.out_link, _planned_outputs(items)):
             for link in links:
                 check_out_link(store, link)
+    allowed = tuple(os.path.abspath(p) for p in args.allow_file)
     outcome, roots = realize_items(store, items, lambda: build_options(
         s, dry_run=args.dry_run, check=args.check, check_closure=args.recursive,
-        no_build=args.no_build, progress=Progress(quiet=args.quiet)))
+        no_build=args.no_build, allowed_files=allowed, progress=Progress(quiet=args.quiet)))
     if args.json:
         print_json(to_json(outcome, roots, args.dry_run))
     if args.dry_run:

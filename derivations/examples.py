@@ -1,7 +1,8 @@
 """Small recipes that need nothing from the host: the registry's examples.
 
-They use only builtins (run by sx itself), so they realize on any machine;
-docs/recipes.md shows recipes with sandboxed builders.
+They use only ``builtin:write`` (sx's own code, run in the sandbox), so they
+need no program from the host; docs/recipes.md shows recipes with other
+builders.
 """
 
 from __future__ import annotations

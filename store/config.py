@@ -132,6 +132,8 @@ SETTINGS: tuple[Setting, ...] = (
             "distinct trusted signers a substituted object needs (k of n)"),
     Setting("sandbox", _sandbox, "auto",
             "auto (mapped ids as root, else plain), mapped or plain; never off"),
+    Setting("allowed-files", _strings, (),
+            "local files and directories file:// fetches may read (realize --allow-file adds)"),
 )
 """Every setting sx reads; docs/configuration.md lists them with the same words."""
 
@@ -152,6 +154,7 @@ class Settings:
     trusted_public_keys: tuple[str, ...] = ()
     required_signatures: int = 1
     sandbox: str = "auto"
+    allowed_files: tuple[str, ...] = ()
     source: str | None = None
     """The configuration file read (or looked for)."""
     origins: Mapping[str, str] = field(default_factory=dict)

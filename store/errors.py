@@ -64,6 +64,16 @@ class StillAlive(StoreError):
     """A path cannot be deleted because a root, a referrer or a running process keeps it."""
 
 
+class Untrusted(StoreError):
+    """Fewer distinct trusted keys than the policy requires signed an object.
+
+    Raised when a path or realisation from a cache is not trusted enough to be
+    used; it says how many valid trusted signatures were found and which
+    signatures were bad or by unknown keys. Not raised for malformed keys or
+    policies (those are :class:`InvalidInput`).
+    """
+
+
 class StorageError(StoreError):
     """The store could not carry out a valid request (I/O, locking, space).
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -428,8 +429,8 @@ class LocalStore:
                     dest = self.real_path(info.path)
                     if os.path.lexists(dest):
                         # An unregistered leftover of a crashed add: replace it.
-                        os.rename(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
-                    os.rename(obj, dest)
+                        _move(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
+                    _move(obj, dest)
                     moved.append((dest, obj))
                     self._register(txn, info)
                 if moved:
@@ -437,7 +438,7 @@ class LocalStore:
         except BaseException:
             for dest, obj in reversed(moved):
                 if os.path.lexists(dest) and not os.path.lexists(obj):
-                    os.rename(dest, obj)
+                    _move(dest, obj)
             raise
 
     @staticmethod
@@ -630,3 +631,23 @@ class LocalStore:
                     pass
         for t in trash:
             remove_tree(t)
+
+
+def _move(src: str, dest: str) -> None:
+    """Rename ``src`` to ``dest`` in another directory.
+
+    A directory that changes parent must be writable by its owner (the kernel
+    rewrites its ``..``): an unprivileged owner briefly adds the write bit to
+    a read-only one. Root needs no such bit.
+    """
+    st = os.lstat(src)
+    if not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o200 or os.geteuid() == 0:
+        os.rename(src, dest)
+        return
+    os.chmod(src, st.st_mode | 0o200)
+    moved = src
+    try:
+        os.rename(src, dest)
+        moved = dest
+    finally:
+        os.chmod(moved, stat.S_IMODE(st.st_mode))

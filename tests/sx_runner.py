@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import sysconfig
 from typing import Any
 
 
@@ -16,14 +18,55 @@ def sx_env(root: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-class Sx:
-    """Runs ``sx --root ROOT ...`` as a subprocess; never raises on a non-zero exit."""
+NOBODY = 65534
+SETPRIV = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+           "--inh-caps=-all"]
+_MAIN = "import sys; from sx.cli.main import main; sys.argv[0] = 'sx'; sys.exit(main())"
+SYSTEM_PYTHON = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
 
-    def __init__(self, root: str) -> None:
+
+def as_nobody() -> list[str]:
+    """The prefix that runs a command unprivileged: ``setpriv`` to nobody as root, else none."""
+    return SETPRIV if os.geteuid() == 0 else []
+
+
+def _works(argv: list[str]) -> bool:
+    proc = subprocess.run([*as_nobody(), *argv, "--help"], capture_output=True, cwd="/",
+                          timeout=60, check=False)
+    return proc.returncode == 0
+
+
+@functools.cache
+def unprivileged_python() -> list[str]:
+    """How the unprivileged user runs sx: this Python when that user can run it, else the
+    system's Python of the same version with this environment's packages."""
+    own = [sys.executable, "-c", _MAIN]
+    if _works(own):
+        return own
+    site = sysconfig.get_paths()["purelib"]
+    system = [SYSTEM_PYTHON, "-c", f"import site; site.addsitedir({site!r}); {_MAIN}"]
+    if os.path.exists(SYSTEM_PYTHON) and _works(system):
+        return system
+    raise RuntimeError(f"uid {NOBODY} can run neither {sys.executable} nor {SYSTEM_PYTHON} "
+                       "with sx importable: put the checkout and its environment where "
+                       "others can read them")
+
+
+class Sx:
+    """Runs ``sx --root ROOT ...`` as a subprocess; never raises on a non-zero exit.
+
+    With ``nobody``, runs it as user nobody (uid 65534, no capabilities): the
+    root and everything the command reads must be reachable by that user.
+    """
+
+    def __init__(self, root: str, nobody: bool = False) -> None:
         self.root = root
+        self.nobody = nobody
 
     def argv(self, *args: str) -> list[str]:
         """The full command line for ``sx --root ROOT ARGS``."""
+        if self.nobody:
+            return [*as_nobody(), *unprivileged_python(), "--root", self.root, *args]
         return [sys.executable, "-m", "sx.cli.main", "--root", self.root, *args]
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = 120,

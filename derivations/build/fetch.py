@@ -1,6 +1,7 @@
 """``builtin:fetchurl``: downloads checked against declared hashes.
 
-``file://``, ``http(s)://`` and ``mirror://debian/<pool path>``; the URLs in
+``file://`` (allowed files only: :mod:`.localfiles`), ``http(s)://`` and
+``mirror://debian/<pool path>``; the URLs in
 env ``urls`` are tried in order and the first download that has every
 declared hash wins. The Debian mirrors are read from this machine's apt
 configuration at run time (never a hard-coded host).
@@ -19,8 +20,10 @@ from typing import BinaryIO
 
 from sx.derivations.build.builtins import CHUNK, BuiltinContext
 from sx.derivations.build.errors import BuildError
+from sx.derivations.build.localfiles import AllowedFiles
 from sx.derivations.build.outputs import check_fixed
 from sx.derivations.build.settings import DEFAULT_APT_DIR
+from sx.derivations.model import Derivation
 from sx.store.errors import HashMismatch, InvalidInput
 
 HTTP_TIMEOUT = 60.0
@@ -123,16 +126,13 @@ class TransientError(BuildError):
     """A download failure worth another try: the server or network may recover."""
 
 
-def _open_url(url: str) -> BinaryIO:
+def _open_url(url: str, allowed: AllowedFiles) -> BinaryIO:
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme == "file":
         if parsed.netloc not in ("", "localhost"):
             raise BuildError(f"fetch {url}: file URLs name no host")
         path = urllib.parse.unquote(parsed.path)
-        try:
-            return open(path, "rb")
-        except OSError as e:
-            raise BuildError(f"fetch {url}: {e.strerror}") from e
+        return os.fdopen(allowed.open(url, path), "rb")
     if parsed.scheme in ("http", "https"):
         req = urllib.request.Request(url, headers={"User-Agent": "sx-fetchurl/1"})
         try:
@@ -147,8 +147,8 @@ def _open_url(url: str) -> BinaryIO:
     raise BuildError(f"fetch {url}: unsupported URL scheme {parsed.scheme!r}")
 
 
-def _download(url: str, dest: str, ctx: BuiltinContext) -> int:
-    src = _open_url(url)
+def _download(url: str, dest: str, ctx: BuiltinContext, allowed: AllowedFiles) -> int:
+    src = _open_url(url, allowed)
     size = 0
     try:
         with open(dest, "wb") as out:
@@ -172,12 +172,13 @@ def _download(url: str, dest: str, ctx: BuiltinContext) -> int:
     return size
 
 
-def _download_retrying(url: str, dest: str, ctx: BuiltinContext) -> int:
+def _download_retrying(url: str, dest: str, ctx: BuiltinContext,
+                       allowed: AllowedFiles) -> int:
     """:func:`_download`, tried up to :data:`ATTEMPTS` times while failures are transient."""
     delay = RETRY_DELAY
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _download(url, dest, ctx)
+            return _download(url, dest, ctx, allowed)
         except TransientError as e:
             if attempt == ATTEMPTS:
                 raise
@@ -189,22 +190,27 @@ def _download_retrying(url: str, dest: str, ctx: BuiltinContext) -> int:
     raise AssertionError("unreachable")
 
 
-def fetchurl(ctx: BuiltinContext) -> None:
-    """Download the first URL whose content has every declared hash to ``ctx.out``."""
-    if not ctx.drv.is_fixed_output:
+def fetchurl(ctx: BuiltinContext, drv: Derivation, apt_dir: str = DEFAULT_APT_DIR,
+             allowed: AllowedFiles | None = None) -> None:
+    """Download the first URL whose content has every declared hash to ``ctx.out``.
+
+    ``file://`` URLs may name only the files in ``allowed`` (see :mod:`.localfiles`).
+    """
+    if not drv.is_fixed_output:
         raise InvalidInput(f"build {ctx.drv_path}: builtin:fetchurl needs a declared hash")
     urls = ctx.env.get("urls", "").split()
     if not urls:
         raise InvalidInput(f"build {ctx.drv_path}: builtin:fetchurl without urls")
+    allowed = allowed or AllowedFiles()
     errors: list[Exception] = []
     for url in urls:
-        for concrete in expand_url(url, ctx.apt_dir):
+        for concrete in expand_url(url, apt_dir):
             ctx.log(f"downloading {concrete}\n")
             try:
-                size = _download_retrying(concrete, ctx.out, ctx)
+                size = _download_retrying(concrete, ctx.out, ctx, allowed)
                 if ctx.env.get("executable") == "1":
                     os.chmod(ctx.out, 0o755)
-                check_fixed(ctx.drv, ctx.drv_path, ctx.out)
+                check_fixed(drv, ctx.drv_path, ctx.out)
             except (BuildError, HashMismatch) as e:
                 ctx.log(f"{e}\n")
                 errors.append(e)

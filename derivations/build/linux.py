@@ -35,6 +35,7 @@ import shutil
 import stat
 import subprocess
 import time
+from collections.abc import Sequence
 
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.sandbox import (
@@ -124,6 +125,7 @@ class BwrapSandbox:
             return False
         dirs = {os.path.dirname(spec.store_dir), os.path.dirname(spec.build_dir)}
         dirs |= {os.path.dirname(host) for host, _ in spec.inputs}
+        dirs |= {p for p in spec.runtime if not os.path.islink(p)}
         return all(self._others_reach(d) for d in dirs)
 
     def _probe(self) -> subprocess.CompletedProcess[bytes]:
@@ -198,6 +200,7 @@ class BwrapSandbox:
         argv += self._materialize(spec, mapped)
         argv += ["--bind", spec.build_dir, BUILD_DIR, "--chdir", BUILD_DIR,
                  "--dev", "/dev", "--proc", "/proc"]
+        argv += _runtime_binds(spec.runtime)
         if spec.network:
             # Name resolution for fixed-output fetchers; nothing else of /etc.
             for f in ("/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf",
@@ -226,3 +229,14 @@ class BwrapSandbox:
         if why.startswith("execvp"):
             raise BuildError(f"start builder {spec.builder}: {why.partition(': ')[2] or why}")
         raise SandboxError(f"build: sandbox could not be set up: {why}")
+
+
+def _runtime_binds(paths: Sequence[str]) -> list[str]:
+    """Host paths at the same place, read-only; a symlink (``/lib -> usr/lib``) as itself."""
+    argv: list[str] = []
+    for p in paths:
+        if os.path.islink(p):
+            argv += ["--symlink", os.readlink(p), p]
+        else:
+            argv += ["--ro-bind", p, p]
+    return argv

@@ -7,7 +7,8 @@ bubblewrap engine). The contract every engine keeps:
 * the file system root holds only the input closure (read-only) at
   ``/sx/store/<base>``, the writable store scratch dir at ``/sx/store`` (where
   the builder creates its outputs), ``/build`` (the working directory), and a
-  minimal ``/dev`` and ``/proc``;
+  minimal ``/dev`` and ``/proc`` (sx's own sandboxed builtins also see
+  ``runtime``, the interpreter's files, read-only);
 * the environment is exactly :data:`FIXED_ENV` plus the derivation's;
 * new user, mount, pid, network, uts and ipc namespaces, hostname
   ``localhost``, uid :data:`BUILD_UID`, gid :data:`BUILD_GID`; the network
@@ -63,6 +64,9 @@ class SandboxSpec:
     build_dir: str
     """Host scratch dir that appears at ``/build``."""
     network: bool = False
+    runtime: Sequence[str] = ()
+    """Host paths bound read-only at their own place: the interpreter that runs sx's
+    builtins (:mod:`.runtime`). Empty for every recipe's builder."""
 
 
 class Sandbox(Protocol):

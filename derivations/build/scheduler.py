@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import trio
+from sx.derivations.build.builtins import BuiltinContext, reported_error, sandboxed_spec
 from sx.derivations.build.errors import (
     BuildError,
     CheckMismatch,
     DependencyFailed,
     NotSubstitutable,
 )
+from sx.derivations.build.localfiles import AllowedFiles, configured
 from sx.derivations.build.logs import BuildLog, read_log, tail_lines
 from sx.derivations.build.outputs import (
     check_expected,
@@ -47,8 +49,8 @@ from sx.derivations.hashing import (
     substitute,
 )
 from sx.derivations.instantiate import instantiate
-from sx.derivations.model import Derivation
-from sx.store.errors import StoreError
+from sx.derivations.model import BUILTIN_FETCHURL, Derivation
+from sx.store.errors import StorageError, StoreError
 from sx.store.gc import protect
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
@@ -79,6 +81,8 @@ class BuildOptions:
     max_log_size: int | None = DEFAULT_MAX_LOG
     """Bytes of builder output before the build is killed (None: no limit)."""
     apt_dir: str = DEFAULT_APT_DIR
+    allowed_files: tuple[str, ...] = ()
+    """Files (or directories) ``file://`` fetches may read besides the configured ones."""
     progress: Progress | None = None
     sandbox: Sandbox | None = None
 
@@ -108,11 +112,12 @@ class _Run:
         self.sandbox = opts.sandbox or default_sandbox()
         self.limiter = trio.CapacityLimiter(opts.jobs or os.cpu_count() or 1)
         self.events = {d: trio.Event() for d in plan.needed}
-        self.failed: dict[Derivation, BuildError] = {}
+        self.failed: dict[Derivation, BuildError | StorageError] = {}
         self.check_roots = set(checked)
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
         self.substituter = Substituter(store)
+        self.allowed = AllowedFiles()
         self._cancel: Callable[[], None] = lambda: None
         self.scratch: ScratchArea
         self.logged: set[Derivation] = set()
@@ -176,16 +181,18 @@ class _Run:
             if bad is not None:
                 raise DependencyFailed(f"build {drv.drv_path}: input {bad.drv_path} failed")
             await self._realize(drv)
-        except BuildError as e:
+        except (BuildError, StorageError) as e:
             self._fail(drv, e)
         except StoreError as e:
+            # Bad input met while building (a fetched file's hash, a malformed
+            # output) fails this build; a local storage failure keeps its family.
             err = BuildError(str(e))
             err.__cause__ = e
             self._fail(drv, err)
         finally:
             self.events[drv].set()
 
-    def _fail(self, drv: Derivation, e: BuildError) -> None:
+    def _fail(self, drv: Derivation, e: BuildError | StorageError) -> None:
         self.failed[drv] = e
         if not isinstance(e, DependencyFailed):
             self.progress.message(f"error: {e}")
@@ -313,25 +320,38 @@ class _Run:
         os.mkdir(build_dir, 0o700)
         objs = {o: os.path.join(store_dir, p.base) for o, p in scratch.items()}
         env = {k: substitute(v, full) for k, v in drv.env}
+        inputs = [(self.store.real_path(p), p.base) for p in sorted(closure)]
+        if drv.builder == BUILTIN_FETCHURL:
+            await self._fetch(drv, env, objs[drv.output_names[0]], inputs, log)
+            return objs
+        self.sandbox.check()
         if drv.builder.startswith("builtin:"):
-            # Imported when needed: the fetchers pull in urllib, http and tarfile.
-            from sx.derivations.build.builtins import BuiltinContext, run_builtin
-
-            ctx = BuiltinContext(
-                drv, drv.drv_path, env, objs[drv.output_names[0]],
-                {p.base: self.store.real_path(p) for p in closure}, log.note,
-                trio.from_thread.check_cancelled, self.opts.apt_dir)
-            await trio.to_thread.run_sync(run_builtin, ctx)
+            spec = sandboxed_spec(drv, env, objs[drv.output_names[0]], inputs, store_dir,
+                                  build_dir)
         else:
-            self.sandbox.check()
             spec = SandboxSpec(
                 builder=substitute(drv.builder, full),
-                args=[substitute(a, full) for a in drv.args], env=env,
-                inputs=[(self.store.real_path(p), p.base) for p in sorted(closure)],
+                args=[substitute(a, full) for a in drv.args], env=env, inputs=inputs,
                 store_dir=store_dir, build_dir=build_dir, network=drv.is_fixed_output)
+        try:
             await run_sandboxed(self.sandbox, spec, os.path.join(work, "status"), log,
                                 drv.drv_path, self.opts.timeout)
+        except BuildError as e:
+            said = reported_error(log.tail) if spec.runtime else None
+            if said is None:
+                raise
+            raise BuildError(said) from e
         return objs
+
+    async def _fetch(self, drv: Derivation, env: dict[str, str], out: str,
+                     inputs: list[tuple[str, str]], log: BuildLog) -> None:
+        """``builtin:fetchurl``, in this process: it reads the network and allowed files."""
+        # Imported when needed: the fetcher pulls in urllib and http.
+        from sx.derivations.build.fetch import fetchurl
+
+        ctx = BuiltinContext(drv.drv_path, env, out, {b: h for h, b in inputs}, log.note,
+                             trio.from_thread.check_cancelled)
+        await trio.to_thread.run_sync(fetchurl, ctx, drv, self.opts.apt_dir, self.allowed)
 
     async def _register(self, drv: Derivation, built: dict[str, str],
                         scratch: dict[str, StorePath], closure: set[StorePath]
@@ -415,7 +435,8 @@ def _unwrap(eg: BaseExceptionGroup[BaseException]) -> BaseException:
     return leaves[0] if len(leaves) == 1 else eg
 
 
-def _summary(failed: dict[Derivation, BuildError]) -> BuildError:
+def _summary(failed: dict[Derivation, BuildError | StorageError]) -> StoreError:
+    """One error for the whole run, of the family of the first real failure."""
     real = {d: e for d, e in failed.items() if not isinstance(e, DependencyFailed)}
     if len(real) == 1 and len(failed) == 1:
         (err,) = real.values()
@@ -423,11 +444,13 @@ def _summary(failed: dict[Derivation, BuildError]) -> BuildError:
     first = next(iter(real.values()), next(iter(failed.values())))
     skipped = len(failed) - len(real)
     extra = f" ({skipped} dependents not attempted)" if skipped else ""
-    err = BuildError(f"realize: {len(real)} derivation(s) failed{extra}; first: {first}")
     if len(real) == 1:
-        err = type(first)(f"{first}{extra}")
-        err.__cause__ = first.__cause__
-    return err
+        summary = type(first)(f"{first}{extra}")
+    else:
+        text = f"realize: {len(real)} derivation(s) failed{extra}; first: {first}"
+        summary = StorageError(text) if isinstance(first, StorageError) else BuildError(text)
+    summary.__cause__ = first.__cause__ if len(real) == 1 else first
+    return summary
 
 
 def _protected_plan(store: LocalStore, roots: list[Derivation],
@@ -461,7 +484,9 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
 
     Returns the output paths per root. Raises :class:`BuildError` when a
     build failed (after the others were cancelled, or finished with
-    ``keep_going``); with ``dry_run`` nothing is written or built and the
+    ``keep_going``), or the :class:`StorageError` of a store that failed
+    while building, substituting or registering (never disguised as a
+    build failure); with ``dry_run`` nothing is written or built and the
     outcome's ``plan`` says what would be.
     """
     opts = opts or BuildOptions()
@@ -476,6 +501,8 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     run = _Run(store, opts, plan, checked)
     if plan.needed:
         run.substituter.load()
+        run.allowed = configured(store.root) + AllowedFiles.of(opts.allowed_files,
+                                                               "--allow-file")
     run.progress.set_total(len(plan.needed))
     try:
         if plan.needed:

@@ -10,12 +10,15 @@ that would pass through a symlink are refused; special files are skipped.
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import shutil
 import stat
 import tarfile
+import tempfile
+import zlib
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 import zstandard
 from sx.derivations.build.builtins import CHUNK, BuiltinContext
@@ -24,8 +27,12 @@ from sx.store.errors import InvalidInput
 from sx.store.path import StorePath
 
 
-def _input_file(ctx: BuiltinContext, text: str) -> str:
-    """The host file for a store path (or a file inside one) among the inputs."""
+def _input_file(ctx: BuiltinContext, text: str) -> int:
+    """A descriptor on the regular file ``text`` names, which must lie within the inputs.
+
+    Symlinks inside an input are followed only as far as they stay within
+    the inputs (the sandbox holds nothing else anyway).
+    """
     try:
         path, rest = StorePath.split(text)
     except InvalidInput as e:
@@ -35,7 +42,18 @@ def _input_file(ctx: BuiltinContext, text: str) -> str:
         raise BuildError(f"build {ctx.drv_path}: src {path} is not an input of the derivation")
     if ".." in rest.split("/"):
         raise BuildError(f"build {ctx.drv_path}: src {text!r}: '..' is not allowed")
-    return os.path.join(host, rest) if rest else host
+    real = os.path.realpath(os.path.join(host, rest) if rest else host)
+    if not any(real == r or real.startswith(r + "/") for r in ctx.inputs.values()):
+        raise BuildError(f"unpack {text}: leads outside the inputs of the derivation")
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as e:
+        raise BuildError(f"unpack {text}: {(e.strerror or str(e)).lower()}") from e
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BuildError(f"unpack {text}: not a regular file")
+    os.set_blocking(fd, True)
+    return fd
 
 
 def _ar_members(f: BinaryIO, what: str) -> Iterator[tuple[str, int]]:
@@ -58,29 +76,69 @@ def _ar_members(f: BinaryIO, what: str) -> Iterator[tuple[str, int]]:
         f.seek(start + size + (size % 2))
 
 
-def _deb_data(path: str) -> tarfile.TarFile:
-    f = open(path, "rb")  # noqa: SIM115
-    for name, size in _ar_members(f, path):
+class _Slice(io.RawIOBase):
+    """``size`` bytes of ``f`` from ``start``: one ar member, read in place."""
+
+    def __init__(self, f: BinaryIO, start: int, size: int) -> None:
+        super().__init__()
+        self._f, self._start, self._size, self._pos = f, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, min(self._size, base + offset))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, b: Any) -> int:
+        n = min(len(b), self._size - self._pos)
+        if n <= 0:
+            return 0
+        self._f.seek(self._start + self._pos)
+        data = self._f.read(n)
+        b[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+def _deb_data(f: BinaryIO, what: str) -> tarfile.TarFile:
+    """The ``data.tar.*`` member of a .deb, read in place (zstd: through a temp file)."""
+    for name, size in _ar_members(f, what):
         if not name.startswith("data.tar"):
             continue
-        raw = f.read(size)
-        f.close()
+        member: BinaryIO = io.BufferedReader(_Slice(f, f.tell(), size), CHUNK)
         if name.endswith(".zst"):
-            raw = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)).read()
-        return tarfile.open(fileobj=io.BytesIO(raw), mode="r:*")
-    f.close()
-    raise BuildError(f"unpack {path}: no data.tar member in the .deb")
+            member = _unzstd(member)
+        return tarfile.open(fileobj=member, mode="r:*")
+    raise BuildError(f"unpack {what}: no data.tar member in the .deb")
 
 
-def _open_archive(path: str) -> tarfile.TarFile:
-    with open(path, "rb") as f:
-        magic = f.read(8)
-    if magic == b"!<arch>\n":
-        return _deb_data(path)
+def _unzstd(src: BinaryIO) -> BinaryIO:
+    """Decompress into an unnamed temp file (in the build dir): tarfile needs to seek."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, for tarfile to read
+    with zstandard.ZstdDecompressor().stream_reader(src) as r:
+        shutil.copyfileobj(r, out, CHUNK)
+    out.seek(0)
+    return cast(BinaryIO, out)
+
+
+def _open_archive(fd: int, what: str) -> tarfile.TarFile:
+    f = os.fdopen(fd, "rb")
+    if f.read(8) == b"!<arch>\n":
+        f.seek(0)
+        return _deb_data(f, what)
+    f.seek(0)
     try:
-        return tarfile.open(path, mode="r:*")
+        return tarfile.open(fileobj=f, mode="r:*")
     except (tarfile.TarError, OSError) as e:
-        raise BuildError(f"unpack {path}: not a readable tar archive ({e})") from e
+        raise BuildError(f"unpack {what}: not a readable tar archive ({e})") from e
 
 
 def _member_parts(name: str, what: str) -> list[str]:
@@ -124,7 +182,7 @@ def _extract(tar: tarfile.TarFile, dest: str, strip: bool, ctx: BuiltinContext,
     members = tar.getmembers()
     top = _strip_prefix(members, what) if strip else None
     os.mkdir(dest, 0o755)
-    done: dict[str, str] = {}
+    files: dict[str, str] = {}
 
     def local(name: str) -> list[str]:
         parts = _member_parts(name, what)
@@ -144,14 +202,17 @@ def _extract(tar: tarfile.TarFile, dest: str, strip: bool, ctx: BuiltinContext,
             if os.path.isdir(target) and not os.path.islink(target):
                 raise BuildError(f"unpack {what}: member {m.name!r} replaces a directory")
             os.unlink(target)
+            files.pop("/".join(parts), None)
         if m.issym():
             os.symlink(m.linkname, target)
         elif m.islnk():
-            src = done.get("/".join(local(m.linkname)))
+            # Only a regular file this archive already created: never a symlink
+            # (a copy would follow it), a directory or anything outside.
+            src = files.get("/".join(local(m.linkname)))
             if src is None:
-                raise BuildError(f"unpack {what}: hard link {m.name!r} to unknown member")
-            shutil.copyfile(src, target)
-            os.chmod(target, os.stat(src).st_mode & 0o755)
+                raise BuildError(f"unpack {what}: hard link {m.name!r} names {m.linkname!r}, "
+                                 "which is not a regular file extracted before it")
+            _copy_file(src, target)
         elif m.isfile():
             data = tar.extractfile(m)
             assert data is not None
@@ -161,17 +222,35 @@ def _extract(tar: tarfile.TarFile, dest: str, strip: bool, ctx: BuiltinContext,
         else:
             ctx.log(f"skipping special file {m.name!r}\n")
             continue
-        done["/".join(parts)] = target
+        if m.isfile() or m.islnk():
+            files["/".join(parts)] = target
+        else:
+            files.pop("/".join(parts), None)
+
+
+_CORRUPT = (tarfile.TarError, EOFError, zstandard.ZstdError, lzma.LZMAError, zlib.error)
+
+
+def _copy_file(src: str, target: str) -> None:
+    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f, open(target, "xb") as out:
+        shutil.copyfileobj(f, out, CHUNK)
+        os.fchmod(out.fileno(), os.fstat(fd).st_mode & 0o755)
 
 
 def unpack(ctx: BuiltinContext) -> None:
     """Unpack env ``src`` into the output directory."""
     src_text = ctx.env.get("src", "")
-    src = _input_file(ctx, src_text)
+    fd = _input_file(ctx, src_text)
     strip = ctx.env.get("strip", "") == "1"
     ctx.log(f"unpacking {src_text}\n")
     try:
-        with _open_archive(src) as tar:
+        with _open_archive(fd, src_text) as tar:
             _extract(tar, ctx.out, strip, ctx, src_text)
-    except (tarfile.TarError, EOFError, zstandard.ZstdError) as e:
+    except _CORRUPT as e:
+        raise BuildError(f"unpack {src_text}: corrupt archive ({e})") from e
+    except OSError as e:
+        if e.errno is not None:
+            raise  # the file system: space, names it refuses
+        # gzip and bz2 report damaged data as an OSError without an errno.
         raise BuildError(f"unpack {src_text}: corrupt archive ({e})") from e

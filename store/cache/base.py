@@ -18,10 +18,11 @@ Contract, checked by one test suite run against every backend:
 
 from __future__ import annotations
 
+import io
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sx.store.cache.layout import MAX_RECORD
 from sx.store.errors import Corrupt, StorageError
@@ -50,8 +51,13 @@ class Cache(ABC):
         return {k for k in keys if self.has(k)}
 
     @abstractmethod
-    def get(self, key: str) -> BinaryIO | None:
-        """A stream of the object's bytes (the caller closes it), or ``None`` when absent."""
+    def get(self, key: str, limit: int | None = None) -> BinaryIO | None:
+        """A stream of the object's bytes (the caller closes it), or ``None`` when absent.
+
+        With ``limit``, the stream ends after at most ``limit + 1`` bytes (one
+        more than allowed, so the caller sees the object is too large) and an
+        object whose size is known to be larger is :class:`Corrupt` at once.
+        """
 
     @abstractmethod
     def put(self, key: str, data: bytes | BinaryIO) -> None:
@@ -83,7 +89,7 @@ class Cache(ABC):
 
     def get_bytes(self, key: str, limit: int = MAX_RECORD) -> bytes | None:
         """The whole object (records only: refuses more than ``limit`` bytes)."""
-        stream = self.get(key)
+        stream = self.get(key, limit)
         if stream is None:
             return None
         with stream:
@@ -107,3 +113,38 @@ def data_size(data: bytes | BinaryIO) -> int:
     if isinstance(data, bytes):
         return len(data)
     return os.fstat(data.fileno()).st_size - data.tell()
+
+
+class Capped(io.RawIOBase):
+    """At most ``left`` bytes of ``inner``; closing it closes ``inner``."""
+
+    def __init__(self, inner: BinaryIO, left: int) -> None:
+        super().__init__()
+        self._inner = inner
+        self._left = left
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        view = memoryview(b)[:self._left]
+        if not view:
+            return 0
+        n = self._inner.readinto(view)  # type: ignore[attr-defined]
+        self._left -= n
+        return int(n)
+
+    def fileno(self) -> int:
+        return self._inner.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._inner.close()
+        super().close()
+
+
+def capped(stream: BinaryIO, limit: int | None) -> BinaryIO:
+    """``stream``, ending after ``limit + 1`` bytes when a limit is given."""
+    if limit is None:
+        return stream
+    return io.BufferedReader(Capped(stream, limit + 1), 1 << 20)

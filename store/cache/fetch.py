@@ -129,7 +129,11 @@ def _ensure_descriptors(count: int) -> None:
 
 
 def _download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir) -> str:
-    stream = cache.get(rec.archive_key)
+    # The record says how large the file is: never read more than one byte past it.
+    try:
+        stream = cache.get(rec.archive_key, rec.file_size)
+    except Corrupt as e:
+        raise Corrupt(f"fetch {rec.path}: {e}") from e
     if stream is None:
         raise Corrupt(f"fetch {rec.path} from {cache.url}: "
                       f"its archive {rec.archive_key} is missing from the cache")

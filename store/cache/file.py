@@ -13,8 +13,8 @@ import secrets
 import shutil
 from typing import BinaryIO
 
-from sx.store.cache.base import Cache, CacheError
-from sx.store.cache.layout import check_key, is_key
+from sx.store.cache.base import Cache, CacheError, capped
+from sx.store.cache.layout import KEY_DIRS, check_key, is_key
 from sx.store.fsutil import fsync_dir, syncfs
 
 _TMP = ".tmp"
@@ -34,18 +34,25 @@ class FileCache(Cache):
         """Whether the key's file exists."""
         return os.path.exists(self._file(key))
 
-    def get(self, key: str) -> BinaryIO | None:
-        """The key's file opened for reading, or None."""
+    def get(self, key: str, limit: int | None = None) -> BinaryIO | None:
+        """The key's file opened for reading (at most ``limit + 1`` bytes of it), or None."""
         try:
-            return open(self._file(key), "rb")
+            f = open(self._file(key), "rb")  # noqa: SIM115 - returned open
         except FileNotFoundError:
             return None
         except OSError as e:
             raise CacheError(f"read {key} from {self.url}: {e.strerror}") from e
+        return capped(f, limit)
 
     def keys(self, prefix: str) -> list[str]:
-        """Keys under ``prefix`` (a directory part such as ``realisations/``)."""
+        """Keys under ``prefix`` (a directory part such as ``realisations/``).
+
+        Only the cache's own directories are ever listed: any other prefix
+        (``/etc/``, ``../``) has no keys, whether or not such a path exists.
+        """
         top, _, start = prefix.rpartition("/")
+        if top and top not in KEY_DIRS:
+            return []
         try:
             names = os.listdir(os.path.join(self.root, top)) if top else os.listdir(self.root)
         except FileNotFoundError:

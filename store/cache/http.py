@@ -16,7 +16,7 @@ from typing import BinaryIO
 from sx.store.cache.base import Cache, CacheError, data_size
 from sx.store.cache.layout import MAX_RECORD, check_key
 from sx.store.cache.transport import Transport, error_text
-from sx.store.errors import Corrupt, InvalidInput
+from sx.store.errors import InvalidInput
 
 _BATCH = 1000
 
@@ -57,10 +57,11 @@ class HttpCache(Cache):
             present.update(r.body.decode().split())
         return present & set(keys)
 
-    def get(self, key: str) -> BinaryIO | None:
-        """Stream the key's object."""
+    def get(self, key: str, limit: int | None = None) -> BinaryIO | None:
+        """Stream the key's object (see :meth:`Cache.get` for ``limit``)."""
         what = f"read {key} from {self.url}"
-        status, stream, body = self._http.stream("GET", self._target(key), what=what)
+        status, stream, body = self._http.stream("GET", self._target(key), what=what,
+                                                 limit=limit)
         if status == 404:
             return None
         if stream is None:
@@ -69,14 +70,13 @@ class HttpCache(Cache):
 
     def get_bytes(self, key: str, limit: int = MAX_RECORD) -> bytes | None:
         """A small object over this thread's kept-alive connection."""
-        r = self._http.call("GET", self._target(key), what=f"read {key} from {self.url}")
+        r = self._http.call("GET", self._target(key), what=f"read {key} from {self.url}",
+                            limit=limit)
         if r.status == 404:
             return None
         if r.status != 200:
             raise CacheError(f"read {key} from {self.url}: HTTP {r.status}: "
                              f"{error_text(r.body)}")
-        if len(r.body) > limit:
-            raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
         return r.body
 
     def put(self, key: str, data: bytes | BinaryIO) -> None:

@@ -36,6 +36,8 @@ DEFAULT_PRIORITY = 50
 # Records are small; refuse to read anything larger as one.
 MAX_RECORD = 16 << 20
 
+KEY_DIRS = ("info", "nar", "realisations")
+"""The directories of keys (``sx-cache-info`` sits at the top)."""
 _KEY_RE = re.compile(
     r"sx-cache-info"
     r"|info/[0-9a-df-np-sv-z]{32}"

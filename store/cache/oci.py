@@ -151,20 +151,21 @@ class OciCache(Cache):
         if int(layer.get("size", 0)) > limit:
             raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
         r = self._http.call("GET", f"/v2/{self.repo}/blobs/{layer['digest']}",
-                            what=f"read {key} from {self.url}")
+                            what=f"read {key} from {self.url}", limit=limit)
         _expect(r, 200, f"read {key} from {self.url}: blob {layer['digest']}")
-        if len(r.body) > limit:
-            raise Corrupt(f"read {key} from {self.url}: larger than {limit} bytes")
         return r.body
 
-    def get(self, key: str) -> BinaryIO | None:
-        """The blob behind the tag's manifest."""
+    def get(self, key: str, limit: int | None = None) -> BinaryIO | None:
+        """The blob behind the tag's manifest (see :meth:`Cache.get` for ``limit``)."""
         layer = self._layer(key)
         if layer is None:
             return None
         what = f"read {key} from {self.url}"
+        if limit is not None and int(layer.get("size", 0)) > limit:
+            raise Corrupt(f"{what}: larger than {limit} bytes (its manifest says "
+                          f"{layer['size']})")
         status, stream, body = self._http.stream(
-            "GET", f"/v2/{self.repo}/blobs/{layer['digest']}", what=what)
+            "GET", f"/v2/{self.repo}/blobs/{layer['digest']}", what=what, limit=limit)
         if stream is None:
             # A manifest whose blob is gone: the object is unusable, say so.
             raise CacheError(f"{what}: blob {layer['digest']}: HTTP {status}: {error_text(body)}")

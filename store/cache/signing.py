@@ -22,19 +22,11 @@ from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sx.store.errors import InvalidInput, StoreError
+from sx.store.errors import InvalidInput
+from sx.store.errors import Untrusted as Untrusted  # its home is the error tree; re-exported
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 
-
-class Untrusted(StoreError):
-    """Fewer distinct trusted keys than the policy requires signed an object.
-
-    Raised when a path or realisation from a cache is not trusted enough to be
-    used; it says how many valid trusted signatures were found and which
-    signatures were bad or by unknown keys. Not raised for malformed keys or
-    policies (those are :class:`InvalidInput`).
-    """
 
 
 def check_key_name(name: str) -> str:

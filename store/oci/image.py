@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,17 +102,33 @@ def _staging(out: str) -> Iterator[str]:
     try:
         yield stage
     finally:
-        remove_tree(stage)
+        with _signals_held():  # a second Ctrl-C must not stop the clean-up half way
+            remove_tree(stage)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _publish(src: str, out: str) -> None:
-    """Move the finished image to ``out``, replacing what was there."""
+    """Move the finished image to ``out``, replacing what was there.
+
+    SIGINT and SIGTERM wait until both renames are done: between them the
+    old image is inside the staging dir, which an interrupted export removes.
+    """
     if not os.path.lexists(out):
         os.rename(src, out)
         return
     old = f"{src}.old"
-    os.rename(out, old)
-    os.rename(src, out)
+    with _signals_held():
+        os.rename(out, old)
+        os.rename(src, out)
     remove_tree(old)
 
 

@@ -115,7 +115,10 @@ def split_reference(text: str) -> tuple[str, str | None]:
     """Split ``DIR|ARCHIVE[:TAG]`` into the location and the tag (None when absent)."""
     if os.path.exists(text):
         return text, None
-    location, sep, tag = text.rpartition(":")
-    if sep and location and os.path.exists(location):
-        return location, tag
+    # A tag may hold colons itself (``img:repo/name:1``): the location is the
+    # longest prefix before a colon that exists.
+    cuts = [i for i, c in enumerate(text) if c == ":" and i > 0]
+    for i in reversed(cuts):
+        if os.path.exists(text[:i]):
+            return text[:i], text[i + 1:]
     raise InvalidInput(f"import-oci {text}: no such directory or file")

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,41 +21,18 @@ from pathlib import Path
 import pytest
 from sx.derivations.bootstrap.stage0 import recipes
 from sx.derivations.hashing import fixed_output_path
+from sx_runner import NOBODY, as_nobody, unprivileged_python
 
 pytestmark = pytest.mark.sandbox
-
-NOBODY = 65534
-SETPRIV = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-           "--inh-caps=-all"]
-MAIN = "import sys; from sx.cli.main import main; sys.argv[0] = 'sx'; sys.exit(main())"
-SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-def as_user() -> list[str]:
-    return SETPRIV if os.geteuid() == 0 else []
-
-
-def _works(argv: list[str], cwd: str) -> bool:
-    proc = subprocess.run([*as_user(), *argv, "--help"], capture_output=True, cwd=cwd,
-                          timeout=60, check=False)
-    return proc.returncode == 0
 
 
 @pytest.fixture(scope="module")
 def sx_argv() -> list[str]:
     """How the unprivileged user runs sx."""
-    own = [sys.executable, "-c", MAIN]
-    if _works(own, "/"):
-        return own
-    site = sysconfig.get_paths()["purelib"]
-    boot = f"import site; site.addsitedir({site!r}); {MAIN}"
-    system = [SYSTEM_PYTHON, "-c", boot]
-    same = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info[:2])"],
-                          capture_output=True, text=True, timeout=60, check=False)
-    if same.stdout.strip() == str(sys.version_info[:2]) and _works(system, "/"):
-        return system
-    pytest.fail(f"uid {NOBODY} can run neither {sys.executable} nor {SYSTEM_PYTHON} with sx "
-                "importable: put the checkout and its environment where others can read them")
+    try:
+        return unprivileged_python()
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(params=["private", "searchable"])
@@ -77,7 +52,7 @@ def base(request: pytest.FixtureRequest) -> Iterator[Path]:
 
 def sx(argv: list[str], base: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base), "LC_ALL": "C"}
-    return subprocess.run([*as_user(), *argv, "--root", str(base / "root"), *args],
+    return subprocess.run([*as_nobody(), *argv, "--root", str(base / "root"), *args],
                           capture_output=True, text=True, cwd=base, env=env, timeout=300,
                           check=False)
 
@@ -90,7 +65,7 @@ def test_chain_check_and_provenance_as_an_unprivileged_user(sx_argv: list[str],
     lines = dict(line.split() for line in index.read_text().splitlines())
     hello = base / "root" / "store" / Path(lines["hello"]).name
     assert os.stat(hello).st_uid == (NOBODY if os.geteuid() == 0 else os.geteuid())
-    run = subprocess.run([*as_user(), str(hello)], capture_output=True, timeout=60, check=False)
+    run = subprocess.run([*as_nobody(), str(hello)], capture_output=True, timeout=60, check=False)
     assert (run.returncode, run.stdout) == (0, b"Hello from M0\n")
     check = sx(sx_argv, base, "realize", "--check", "--recursive", "stage0")
     assert check.returncode == 0, check.stderr

@@ -15,6 +15,7 @@ import pytest
 from build_helpers import Shell, build, leftovers, read
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.fetch import debian_mirrors, expand_url
+from sx.derivations.build.scheduler import Outcome
 from sx.derivations.model import BUILTIN_UNPACK, BUILTIN_WRITE, Derivation, derivation, fetchurl
 from sx.store.errors import HashMismatch
 from sx.store.hashing import Digest
@@ -57,7 +58,7 @@ def test_fetch_file_url(store: LocalStore, tmp_path: Path) -> None:
     f = tmp_path / "x"
     f.write_bytes(PAYLOAD)
     drv = fetchurl("x", f"file://{f}", [Digest.sha256(PAYLOAD)])
-    path = build(store, drv).outputs[0]["out"]
+    path = build(store, drv, allowed_files=(str(f),)).outputs[0]["out"]
     assert Path(store.real_path(path)).read_bytes() == PAYLOAD
 
 
@@ -247,11 +248,16 @@ def _tar(path: Path, members: list[tuple[str, bytes | str | None]], mode: str = 
 
 
 def _unpack(store: LocalStore, archive: Path, strip: bool = True) -> Derivation:
+    """``builtin:unpack`` of ``archive``, fetched from a file the build is allowed to read."""
     data = archive.read_bytes()
     src = fetchurl(archive.name, f"file://{archive}", [Digest.b3(data)])
     return derivation(f"{archive.name}-unpacked", BUILTIN_UNPACK,
                       env={"src": src.out, "strip": "1" if strip else ""}, inputs=[src],
                       system="builtin")
+
+
+def _unpacked(store: LocalStore, archive: Path, strip: bool = True) -> Outcome:
+    return build(store, _unpack(store, archive, strip), allowed_files=(str(archive),))
 
 
 @pytest.mark.parametrize("mode,suffix", [("w:gz", "tar.gz"), ("w:bz2", "tar.bz2"),
@@ -261,7 +267,7 @@ def test_unpack_tarballs_with_strip(store: LocalStore, tmp_path: Path, mode: str
     a = tmp_path / f"pkg.{suffix}"
     _tar(a, [("pkg-1.0/", None), ("pkg-1.0/run.sh", b"#!/bin/sh\n"),
              ("pkg-1.0/lib/data", b"data"), ("pkg-1.0/link", "link:lib/data")], mode)
-    out = store.real_path(build(store, _unpack(store, a)).outputs[0]["out"])
+    out = store.real_path(_unpacked(store, a).outputs[0]["out"])
     assert sorted(os.listdir(out)) == ["lib", "link", "run.sh"]
     assert os.stat(os.path.join(out, "run.sh")).st_mode & 0o111
     assert os.readlink(os.path.join(out, "link")) == "lib/data"
@@ -272,7 +278,7 @@ def test_unpack_without_strip_keeps_the_top_directory(store: LocalStore,
                                                       tmp_path: Path) -> None:
     a = tmp_path / "keep.tar.gz"
     _tar(a, [("top/f", b"x")])
-    out = store.real_path(build(store, _unpack(store, a, strip=False)).outputs[0]["out"])
+    out = store.real_path(_unpacked(store, a, strip=False).outputs[0]["out"])
     assert os.listdir(out) == ["top"]
 
 
@@ -288,7 +294,7 @@ def test_unpack_refuses_unsafe_members(store: LocalStore, tmp_path: Path,
     a = tmp_path / "evil.tar"
     _tar(a, members, "w")
     with pytest.raises(BuildError, match=why):
-        build(store, _unpack(store, a, strip=False))
+        _unpacked(store, a, strip=False)
     assert leftovers(store) == []
     assert not os.path.exists("/etc/evil")
 
@@ -309,7 +315,7 @@ def test_unpack_deb(store: LocalStore, tmp_path: Path) -> None:
     deb = tmp_path / "tool_1.0_amd64.deb"
     _ar(deb, [("debian-binary", b"2.0\n"), ("control.tar.xz", b"ignored"),
               ("data.tar.xz", data.read_bytes())])
-    out = store.real_path(build(store, _unpack(store, deb, strip=False)).outputs[0]["out"])
+    out = store.real_path(_unpacked(store, deb, strip=False).outputs[0]["out"])
     assert read(os.path.join(out, "usr/bin/tool.sh")) == "#!/bin/sh\necho tool\n"
 
 
@@ -317,7 +323,7 @@ def test_unpack_corrupt_archive(store: LocalStore, tmp_path: Path) -> None:
     a = tmp_path / "bad.tar.gz"
     a.write_bytes(b"\x1f\x8b\x08\x00garbage" * 10)
     with pytest.raises(BuildError, match="unpack"):
-        build(store, _unpack(store, a))
+        _unpacked(store, a)
 
 
 def test_unpack_src_must_be_an_input(store: LocalStore) -> None:
@@ -345,3 +351,29 @@ def test_unknown_builtin(store: LocalStore) -> None:
     drv = derivation("odd", "builtin:teleport", system="builtin")
     with pytest.raises(BuildError, match="unknown builtin"):
         build(store, drv)
+
+
+@pytest.mark.parametrize("mode,suffix", [("w:gz", "tar.gz"), ("w:bz2", "tar.bz2"),
+                                         ("w:xz", "tar.xz"), ("w", "tar")])
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_unpack_damaged_archives_fail_in_one_line(store: LocalStore, tmp_path: Path, mode: str,
+                                                  suffix: str, damage: str) -> None:
+    import random
+
+    a = tmp_path / f"d.{suffix}"
+    _tar(a, [(f"top/f{i}", random.Random(i).randbytes(20_000)) for i in range(20)], mode)
+    data = bytearray(a.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) * 2 // 3]
+    else:
+        rng = random.Random(7)
+        for _ in range(20):
+            data[rng.randrange(200, len(data))] ^= 0xFF
+    a.write_bytes(bytes(data))
+    try:
+        _unpacked(store, a)
+    except BuildError as e:
+        # The unpacker names the archive and the damage; never "builder failed".
+        assert str(e).startswith("unpack /sx/store/"), str(e)
+        assert "corrupt archive" in str(e) or "not a readable tar archive" in str(e)
+    assert leftovers(store) == []

@@ -95,9 +95,9 @@ def _stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
 class Served:
     """An ``sx serve`` process on a free loopback port."""
 
-    def __init__(self, directory: Path, token: str | None) -> None:
+    def __init__(self, directory: Path, token: str | None, *extra: str) -> None:
         self.dir = directory
-        args = ["serve", str(directory), "--port", "0"]
+        args = ["serve", str(directory), "--port", "0", *extra]
         if token:
             args += ["--upload-token", token]
         self.proc = subprocess.Popen(sx_cmd(*args), stdout=subprocess.PIPE,
