@@ -11,7 +11,7 @@ DEMO_ROOT ?= $(CURDIR)/.demo-store
 PREFIX  ?=
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps lint test test-fast demo bench bench-quick bootstrap clean
+.PHONY: install system-deps lint test test-fast fuzz demo bench bench-quick bootstrap clean
 
 # The C extension (setup.py) needs the compiler from the system packages first.
 $(STAMP): pyproject.toml setup.py store/_narfill.c $(SYSSTAMP)
@@ -34,17 +34,33 @@ $(EXTRAS): $(STAMP) $(wildcard cli/*.py) derivations/registry.py scripts/install
 install: $(STAMP) $(SYSSTAMP) $(EXTRAS)
 
 # mypy sees the folders under their installed names through a symlink tree.
+# Its sx/__init__.py makes a module like stage1/cc1.py win over the folder
+# stage1/cc1/ of the same name (C sources, excluded in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check store derivations cli tests bench
 	mkdir -p .lint/sx && for d in store derivations cli; do ln -sfn ../../$$d .lint/sx/$$d; done
+	touch .lint/sx/__init__.py
 	$(VENV)/bin/mypy -p sx.store -p sx.derivations -p sx.cli
 
+# Each run gets a fresh temporary base, removed afterwards by rm (which
+# handles the deep trees the hostile-input tests build); pytest's own cleanup
+# of a shared base recurses and fails on them.
+PYTEST  = t=$$(mktemp -d /tmp/sx-test.XXXXXX) && trap 'rm -rf "$$t"' EXIT && \
+	  $(VENV)/bin/pytest -q --basetemp="$$t/b"
+
 test: install lint
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bench-quick
 
+# The fuzz targets of tests/hostile with random seeds and many inputs each
+# (make test runs 200 derandomized ones); prints how many each target tried.
+SX_FUZZ_EXAMPLES ?= 5000
+fuzz: install
+	SX_FUZZ_PROFILE=fuzz SX_FUZZ_EXAMPLES=$(SX_FUZZ_EXAMPLES) $(VENV)/bin/pytest -q \
+		--timeout=0 tests/hostile/test_fuzz.py $(PYTEST_ARGS)
+
 test-fast: install
-	$(VENV)/bin/pytest -q -m "not slow and not stress" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow and not stress" $(PYTEST_ARGS)
 
 # The main job: realize the stage0 bootstrap chain from the hex0 seed in a
 # store of its own (DEMO_ROOT, not the default /sx), then export its closure

@@ -16,7 +16,7 @@ import pathlib
 import sys
 import time
 
-ORDER = ["cli", "store", "build", "oci", "gc", "cache"]
+ORDER = ["cli", "store", "build", "oci", "gc", "cache", "subst", "remote", "cc0"]
 QUICK: dict[str, list[str]] = {
     "cli": ["--runs", "3"],
     "store": ["--hash-runs", "1", "--add-runs", "1", "--min-mb", "6", "--min-files", "300"],
@@ -24,6 +24,9 @@ QUICK: dict[str, list[str]] = {
     "oci": ["--reps", "1", "--mb", "4"],
     "gc": ["--paths", "400", "--rounds", "1"],
     "cache": ["--mb", "6", "--files", "300", "--runs", "1", "--xz-runs", "0"],
+    "subst": ["--runs", "1"],
+    "remote": ["--wide", "4", "--chain", "4", "--workers", "1", "2"],
+    "cc0": ["--sizes", "500", "--runs", "1"],
 }
 """Arguments that make each benchmark small (every one must have an entry)."""
 

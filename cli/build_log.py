@@ -1,4 +1,4 @@
-"""``sx log [INSTALLABLE...]``: print build logs, or list the stored ones."""
+"""``sx log [-f] [INSTALLABLE...]``: print (or follow) build logs, or list the stored ones."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json
 from sx.cli.installables import INSTALLABLE_HELP, derivations_of
-from sx.store.errors import NotFound
+from sx.store.errors import InvalidInput, NotFound
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,42 +18,63 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("installables", nargs="*", metavar="INSTALLABLE",
                    help=f"{INSTALLABLE_HELP}; an output stands for the derivation that built "
                         "it. Without one, list every stored log")
+    p.add_argument("-f", "--follow", action="store_true",
+                   help="a build running now: print its log as it grows, until it ends")
     add_json(p)
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Print the decompressed log(s), or the list of logs."""
-    from sx.derivations.build.logs import list_logs, log_path, read_log
-
-    store = open_store(args)
-    if not args.installables:
-        rows = list_logs(store.logs)
-        if args.json:
-            print_json([{"drvPath": str(p), "size": size, "time": mtime}
-                        for p, size, mtime in rows])
-        for p, size, mtime in [] if args.json else rows:
-            print(f"{p}\t{size}\t{mtime}")
-        return 0
-    docs = []
-    for item, drv in derivations_of(store, args.installables, "log"):
-        data = read_log(store.logs, drv.drv_path)
-        if data is None:
-            raise NotFound(f"log {item.text}: no build log for {drv.drv_path} (not built in "
-                           "this store, or substituted)")
-        if args.json:
-            st = _stat(log_path(store.logs, drv.drv_path))
-            docs.append({"installable": item.text, "drvPath": str(drv.drv_path),
-                         "size": st[0], "time": st[1],
-                         "text": data.decode("utf-8", errors="replace")})
-            continue
-        sys.stdout.buffer.write(data)
-    if args.json:
-        print_json(docs)
+def _write(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+
+
+def _list(logs: str, as_json: bool) -> int:
+    from sx.derivations.build.logs import list_logs
+
+    rows = list_logs(logs)
+    if as_json:
+        print_json([{"drvPath": str(p), "size": size, "time": mtime} for p, size, mtime in rows])
+        return 0
+    for p, size, mtime in rows:
+        print(f"{p}\t{size}\t{mtime}")
     return 0
 
 
-def _stat(path: str) -> tuple[int, int]:
-    st = os.stat(path)
-    return st.st_size, int(st.st_mtime)
+def run(args: argparse.Namespace) -> int:
+    """Print the log(s): of a running build as far as it got (``-f``: to its end)."""
+    from sx.derivations.build.logs import follow, log_path, open_live, read_log
+
+    store = open_store(args)
+    if not args.installables:
+        if args.follow:
+            raise InvalidInput("log: -f needs an installable (the build to follow)")
+        return _list(store.logs, args.json)
+    if args.json and args.follow:
+        raise InvalidInput("log: --json and -f do not go together")
+    docs = []
+    for item, drv in derivations_of(store, args.installables, "log"):
+        live = open_live(store.logs, drv.drv_path)
+        if live is not None and not args.json:
+            with live:
+                if args.follow:
+                    follow(live, _write)
+                else:
+                    _write(live.read())
+            continue
+        if live is not None:
+            live.close()
+        data = read_log(store.logs, drv.drv_path)
+        if data is None:
+            raise NotFound(f"log {item.text}: no build log for {drv.drv_path} (not built in "
+                           "this store, or a cache hit)")
+        if args.json:
+            st = os.stat(log_path(store.logs, drv.drv_path))
+            docs.append({"installable": item.text, "drvPath": str(drv.drv_path),
+                         "size": st.st_size, "time": int(st.st_mtime),
+                         "text": data.decode("utf-8", errors="replace")})
+            continue
+        _write(data)
+    if args.json:
+        print_json(docs)
+    return 0

@@ -1,4 +1,5 @@
-"""Binary cache commands: ``key``, ``sign``, ``copy``, ``serve``, ``verify``, ``challenge``."""
+"""Binary cache commands: ``key``, ``sign``, ``copy``, ``serve``, ``verify``, ``challenge``,
+``cache info``."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import sys
 from typing import Any
 
 import trio
+from sx.cli.cache_options import add_cache_options, cache_overrides
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, add_token_file, open_store, print_json, read_token
 from sx.cli.errors import BAD_INPUT, NOT_TRUSTED
 from sx.cli.installables import add_installables, parse_remote_paths, resolve_paths
 from sx.store import nar
-from sx.store.cache import open_cache
-from sx.store.cache.base import Cache
+from sx.store.cache import Cache, open_cache
+from sx.store.cache.base import CacheError
 from sx.store.cache.challenge import Verdict, challenge
 from sx.store.cache.config import load_config
 from sx.store.cache.copy import copy_from, copy_to, read_cache_info
-from sx.store.cache.layout import CachedPath, info_key
+from sx.store.cache.layout import CachedPath, CacheInfo, info_key
 from sx.store.cache.signing import (
     SecretKey,
     TrustPolicy,
@@ -58,6 +60,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_token_file(c, "upload token for sx serve (default: $SX_UPLOAD_TOKEN)")
     add_installables(c, dest="paths")
     add_json(c)
+    add_cache_options(c)
     c.set_defaults(func=cmd_copy)
 
     v = add_command(sub, "serve")
@@ -83,6 +86,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f.add_argument("-r", "--closure", action="store_true", help="the whole closure")
     add_installables(f, dest="paths")
     add_json(f)
+    add_cache_options(f)
     f.set_defaults(func=cmd_verify)
 
     h = add_command(sub, "challenge")
@@ -90,7 +94,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     h.add_argument("--only-differences", action="store_true",
                    help="show only outputs the caches disagree on")
     add_json(h)
+    add_cache_options(h)
     h.set_defaults(func=cmd_challenge)
+
+    cache = add_command(sub, "cache")
+    cs = cache.add_subparsers(dest="cache_command", metavar="SUBCOMMAND", required=True)
+    i = cs.add_parser("info", help="what a cache holds: store dir, priority, path count")
+    i.add_argument("url", metavar="URL")
+    add_json(i)
+    i.set_defaults(func=cmd_cache_info)
 
 
 def _register_key(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -143,9 +155,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
 # ---- copy and serve -----------------------------------------------------------------
 
 
-def _policy(root: str) -> TrustPolicy | None:
-    """The configured trust policy (None when no trusted keys are configured)."""
-    cfg = load_config(root)
+def _policy(root: str, args: argparse.Namespace) -> TrustPolicy | None:
+    """The configured trust policy, with the command's overrides (None: no trusted keys)."""
+    cfg = load_config(root, cache_overrides(args))
     return cfg.policy() if cfg.trusted_keys else None
 
 
@@ -172,7 +184,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
         return 0
     cache = open_cache(args.source)
     paths = parse_remote_paths(store, args.paths, "copy")
-    policy = None if args.no_check_sigs else _policy(store.root)
+    policy = None if args.no_check_sigs else _policy(store.root, args)
     if policy is None and not args.no_check_sigs:
         raise Untrusted(f"copy from {cache.url}: no trusted-public-keys configured "
                         "(set them in the config file, or pass --no-check-sigs)")
@@ -253,7 +265,13 @@ def _infos_from(url: str, paths: list[StorePath]) -> list[PathInfo]:
 
 def _require_cache(cache: Cache, verb: str) -> None:
     """Refuse a URL where there is no cache at all (a typo must not read as "empty")."""
-    if read_cache_info(cache) is None and not cache.keys("info/"):
+    if read_cache_info(cache) is not None:
+        return
+    try:
+        empty = not cache.keys("info/")
+    except CacheError:
+        return  # a backend that cannot list: only its answers can tell
+    if empty:
         raise NotFound(f"{verb} {cache.url}: no cache there (no sx-cache-info and no paths)")
 
 
@@ -263,7 +281,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     Exit 1 when contents changed, 5 when signatures do not meet the policy.
     """
     store = open_store(args)
-    policy = _policy(store.root)
+    policy = _policy(store.root, args)
     if args.source:
         infos = _infos_from(args.source, parse_remote_paths(store, args.paths, "verify"))
     else:
@@ -327,7 +345,7 @@ def _verdict_json(v: Verdict) -> dict[str, Any]:
 
 def cmd_challenge(args: argparse.Namespace) -> int:
     """Compare realisations across caches; exit 1 when any differ."""
-    policy = _policy(os.path.abspath(default_root()))
+    policy = _policy(os.path.abspath(getattr(args, "root", None) or default_root()), args)
     caches = [open_cache(u) for u in args.urls]
     for cache in caches:
         _require_cache(cache, "challenge")
@@ -346,3 +364,36 @@ def cmd_challenge(args: argparse.Namespace) -> int:
     print(f"{counts['agree']} agree, {counts['differ']} differ, {counts['single']} held by "
           f"one cache only", file=sys.stderr)
     return 1 if counts["differ"] else 0
+
+
+# ---- cache info -------------------------------------------------------------------
+
+
+def _count(cache: Cache, prefix: str) -> int | None:
+    """How many keys start with ``prefix``; None when the backend cannot list."""
+    try:
+        return len(cache.keys(prefix))
+    except CacheError:
+        return None
+
+
+def cmd_cache_info(args: argparse.Namespace) -> int:
+    """Print a cache's store dir, priority, format and how many paths and realisations it holds."""
+    cache = open_cache(args.url)
+    info = read_cache_info(cache)
+    shown = info or CacheInfo()
+    data = {"url": cache.url, "storeDir": shown.store_dir, "priority": shown.priority,
+            "format": shown.format, "initialised": info is not None,
+            "paths": _count(cache, "info/"), "realisations": _count(cache, "realisations/")}
+    if args.json:
+        print_json(data)
+        return 0
+    note = "" if info is not None else " (no sx-cache-info yet: the defaults)"
+    print(f"URL:          {cache.url}")
+    print(f"Store dir:    {shown.store_dir}{note}")
+    print(f"Priority:     {shown.priority}")
+    print(f"Format:       {shown.format}")
+    for label, key in (("Paths:", "paths"), ("Realisations:", "realisations")):
+        n = data[key]
+        print(f"{label:<13} {n if n is not None else 'unknown (the cache cannot list)'}")
+    return 0

@@ -21,9 +21,17 @@ _opened: list[LocalStore] = []
 
 
 def open_store(args: argparse.Namespace) -> LocalStore:
-    """Open the store named by ``--root`` / ``$SX_ROOT`` / the default."""
+    """Open the store named by ``--root`` / ``$SX_ROOT`` / the default.
+
+    Crash leftovers the store could not remove are reported in one line on
+    stderr; the command goes on (``sx store verify`` lists them all).
+    """
     store = LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
     _opened.append(store)
+    problems = store.leftover_problems
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        print(f"sx: warning: open store {store.root}: {problems[0]}{more}", file=sys.stderr)
     return store
 
 

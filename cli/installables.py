@@ -84,7 +84,11 @@ def build_options(s: Settings, **kw: Any) -> BuildOptions:
     from sx.derivations.build.scheduler import BuildOptions
 
     return BuildOptions(jobs=s.jobs, keep_going=s.keep_going, timeout=s.timeout,
-                        max_log_size=s.max_log_size, sandbox=default_sandbox(s.sandbox), **kw)
+                        max_log_size=s.max_log_size, max_pids=s.max_pids,
+                        max_memory=s.max_memory, max_cpu_time=s.max_cpu_time,
+                        print_logs=s.print_build_logs, keep_failed=s.keep_failed,
+                        remote=s.remote, remote_fallback=s.remote_fallback,
+                        remote_jobs=s.remote_jobs, sandbox=default_sandbox(s.sandbox), **kw)
 
 
 def _options(store: LocalStore, no_build: bool, lookup: bool, quiet: bool
@@ -92,8 +96,9 @@ def _options(store: LocalStore, no_build: bool, lookup: bool, quiet: bool
     def make() -> BuildOptions:
         from sx.derivations.build.progress import Progress
 
+        # A look-up writes nothing and asks no cache: only this store's records count.
         return build_options(load_settings(store.root), dry_run=lookup, no_build=no_build,
-                             progress=Progress(quiet=quiet))
+                             substitute=not lookup, progress=Progress(quiet=quiet))
     return make
 
 

@@ -146,9 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_flags({})  # flags of an earlier call in this process are not this call's
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("sx: interrupted", file=sys.stderr)
-        return exit_code(KeyboardInterrupt())
+    except KeyboardInterrupt as e:
+        print(f"sx: {str(e) or 'interrupted'}", file=sys.stderr)
+        return exit_code(e)
     except StoreError as e:
         _report(e, args)
         return exit_code(e)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Realize the native toolchain chain stage by stage; print each stage's wall
-# time and the total, then run the diverse double-compiling check.
+# Realize stage1 (cc1, mescc-tools, mes from the hex0 seed) and the native
+# toolchain chain stage by stage; print each stage's wall time and the
+# total, then run the diverse double-compiling check. (MesCC on mes-m2
+# against Debian's mes is a test: pytest -m slow tests/bootstrap/test_mes.py.)
 #
 # usage: scripts/bootstrap.sh [SX] [SX-OPTIONS...]
 #   SX           the sx command (default: sx on PATH)
@@ -13,6 +15,9 @@ sx=${1:-sx}
 shift || true
 
 stages=(
+    "stage0-cc1|cc1 by cc0, then by itself twice (from the hex0 seed)"
+    "mescc-tools|M1, hex2, blood-elf, kaem 1.4.0 by cc1"
+    "mes|mes-m2 0.24.2 for x86_64 by cc1 and mescc-tools"
     "toolchain-seeds|binary seeds: busybox, glibc, Debian's tcc"
     "tcc|tcc-1 by Debian's tcc, tcc-2 by tcc-1"
     "musl|musl 1.2.3 by tcc-2"

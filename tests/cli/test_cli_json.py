@@ -96,8 +96,8 @@ def _realize(w: World, form: str) -> None:
     (res,) = doc["results"]
     assert res["outputs"] == {"out": w.out} and res["installable"] == form
     assert res["drvPath"] in (w.drv, None) and doc["built"] == [] and doc["dryRun"] is False
-    dry = check("realize", w.sx("realize", "--json", "--dry-run", form).stdout)
-    assert dry["dryRun"] is True and dry["built"] == []
+    dry = check("realize-plan", w.sx("realize", "--json", "--dry-run", form).stdout)
+    assert dry["dryRun"] is True and dry["build"] == [] and dry["fetch"] == []
 
 
 def _path_info(w: World, form: str) -> None:
@@ -229,6 +229,8 @@ def test_json_of_commands_without_installables(world: World) -> None:
     world.sx("copy", "--to", url, "hello-script")
     chal = check("challenge", world.sx("challenge", "--json", url, url).stdout)
     assert chal["counts"]["agree"] >= 1 and chal["verdicts"][0]["status"] == "agree"
+    info = check("cache-info", world.sx("cache", "info", "--json", url).stdout)
+    assert info["url"] == url and info["initialised"] is True and info["paths"] == 2
 
 
 def test_copy_from_json(world: World, tmp_path: Path) -> None:
@@ -282,7 +284,8 @@ def test_every_json_command_has_a_schema_and_every_schema_a_command() -> None:
                     walk(child, [*path, name])
 
     walk(build_parser(full=True), [])
-    assert with_json == set(schemas())
+    # realize has two documents: the run's and, with --dry-run, the plan.
+    assert with_json | {"realize-plan"} == set(schemas())
 
 
 @pytest.mark.parametrize("form", FORMS)

@@ -1,0 +1,6 @@
+// error: 4: array size missing for a
+int main()
+{
+	int a[];
+	return 0;
+}

@@ -1,0 +1,5 @@
+// error: 4: bad or too large number: 12ab
+int main()
+{
+	return 12ab;
+}

@@ -1,0 +1,6 @@
+// error: 4: break or continue outside a loop
+int main()
+{
+	break;
+	return 0;
+}

@@ -1,0 +1,5 @@
+// error: 4: default outside a switch
+int main()
+{
+	default: return 0;
+}

@@ -1,0 +1,7 @@
+// error: 5: duplicate label here
+int main()
+{
+here:
+here:
+	return 0;
+}

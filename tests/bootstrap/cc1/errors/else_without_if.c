@@ -1,0 +1,6 @@
+// error: 4: else without if
+int main()
+{
+	else return 1;
+	return 0;
+}

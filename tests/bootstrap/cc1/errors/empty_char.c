@@ -1,0 +1,5 @@
+// error: 4: empty or unterminated character literal
+int main()
+{
+	return '';
+}

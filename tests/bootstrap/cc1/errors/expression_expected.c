@@ -1,0 +1,5 @@
+// error: 4: expression expected before ;
+int main()
+{
+	return 1 + ;
+}

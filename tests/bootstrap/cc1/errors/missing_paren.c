@@ -1,0 +1,5 @@
+// error: 4: expected ')'
+int main()
+{
+	return (1 + 2;
+}

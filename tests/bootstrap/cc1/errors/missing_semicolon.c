@@ -1,0 +1,6 @@
+// error: 5: expected ';'
+int main()
+{
+	int x = 1
+	return x;
+}

@@ -1,0 +1,5 @@
+// error: 4: unexpected name in a type
+int main()
+{
+	return sizeof(int x);
+}

@@ -1,0 +1,3 @@
+// error: 2: negative array size
+int a[-1];
+int main() { return 0; }

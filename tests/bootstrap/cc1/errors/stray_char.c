@@ -1,0 +1,5 @@
+// error: 4: unexpected character
+int main()
+{
+	return 1 @ 2;
+}

@@ -1,0 +1,6 @@
+// error: 5: type name used as a value: number
+typedef int number;
+int main()
+{
+	return number;
+}

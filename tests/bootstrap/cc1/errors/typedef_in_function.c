@@ -1,0 +1,6 @@
+// error: 4: typedef inside a function is not supported
+int main()
+{
+	typedef int t;
+	return 0;
+}

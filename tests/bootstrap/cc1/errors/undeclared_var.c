@@ -1,0 +1,5 @@
+// error: 4: undeclared identifier y
+int main()
+{
+	return y;
+}

@@ -1,0 +1,5 @@
+// error: 4: character literal
+int main()
+{
+	return 'ab';
+}

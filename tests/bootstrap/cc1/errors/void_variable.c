@@ -1,0 +1,6 @@
+// error: 4: variable of type void
+int main()
+{
+	void v;
+	return 0;
+}
