@@ -24,8 +24,8 @@ QUICK: dict[str, list[str]] = {
     "oci": ["--reps", "1", "--mb", "4"],
     "gc": ["--paths", "400", "--rounds", "1"],
     "cache": ["--mb", "6", "--files", "300", "--runs", "1", "--xz-runs", "0"],
-    "subst": ["--runs", "1"],
-    "remote": ["--wide", "4", "--chain", "4", "--workers", "1", "2"],
+    "subst": ["--runs", "1", "--noise-lines", "20000"],
+    "remote": ["--wide", "2", "--chain", "2", "--workers", "1"],
     "cc0": ["--sizes", "500", "--runs", "1"],
 }
 """Arguments that make each benchmark small (every one must have an entry)."""
