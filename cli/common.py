@@ -59,16 +59,21 @@ def size_arg(text: str) -> int:
 SIZE_HELP = SIZE_FORMS
 
 
-def setting_arg(key: str) -> Callable[[str], Any]:
-    """argparse type that reads a flag exactly as the setting ``key`` is read elsewhere."""
+def setting_arg(key: str) -> Callable[[str], str]:
+    """argparse type that checks a flag exactly as the setting ``key`` is read elsewhere.
+
+    The flag's text is kept (only checked here): :func:`settings` reads it
+    again, so a value meaning "none" (``--timeout 0``) still counts as given.
+    """
     s = setting(key, "flag")
 
-    def parse(text: str) -> Any:
+    def parse(text: str) -> str:
         try:
-            return parse_value(s, text, f"parse {text!r}")
+            parse_value(s, text, f"parse {text!r}")
         except InvalidInput as e:
             reason = str(e).removeprefix(f"parse {text!r}: {key}: ")
             raise argparse.ArgumentTypeError(f"{text!r}: {reason}") from e
+        return text
 
     parse.__name__ = key  # argparse names the type in its messages
     return parse

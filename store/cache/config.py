@@ -88,6 +88,11 @@ def load_config(root: str, overrides: Mapping[str, object] | None = None) -> Cac
     return cache_config(load_settings(root, overrides=overrides))
 
 
-def option_value(name: str, text: str) -> object:
-    """The typed value of ``--option NAME TEXT``, read as the setting ``name`` is everywhere."""
-    return parse_value(setting(name, "option"), text, "option")
+def option_value(name: str, text: str) -> str:
+    """``--option NAME TEXT`` checked as the setting ``name`` is everywhere; the text is kept.
+
+    The settings read it again, so a value meaning "none" (``max-pids 0``)
+    still counts as given.
+    """
+    parse_value(setting(name, "option"), text, "option")
+    return text

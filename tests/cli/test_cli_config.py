@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import check
@@ -97,6 +98,8 @@ def test_precedence_decides_what_a_build_may_do(sx: Sx, tmp_path: Path, busybox:
         ('max-log-size = "1k"\n', {"SX_MAX_LOG_SIZE": "1M"}, [], True),  # env over file
         ('max-log-size = "1k"\n', {"SX_MAX_LOG_SIZE": "1M"}, ["--max-log-size", "2k"], False),
         ("max-log-size = 1024\n", {"SX_MAX_LOG_SIZE": "1k"}, ["--max-log-size", "1M"], True),
+        ("", {"SX_MAX_LOG_SIZE": "1M"}, ["--option", "max-log-size", "1k"], False),  # option
+        ("", {}, ["--option", "max-log-size", "1k", "--max-log-size", "1M"], True),  # named flag
     ]):
         _conf(sx, conf)
         recipe = tmp_path / f"chatty{n}.py"
@@ -138,6 +141,44 @@ def test_bad_environment_values(sx: Sx, env: dict[str, str], message: str) -> No
     r = sx("config", "show", env=env)
     assert r.returncode == 1 and r.stderr == f"sx: {message}" + r.stderr.split(message)[1]
     assert len(r.stderr.splitlines()) == 1
+
+
+def test_every_realize_flag_reaches_the_builder_through_its_setting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limits, -L, -K and --remote*: file < environment < --option < the named flag."""
+    from sx.cli.installables import build_options
+    from sx.cli.main import build_parser
+    from sx.cli.realize import flag_values
+
+    store = LocalStore(str(tmp_path / "root"))
+    (tmp_path / "root" / "etc").mkdir()
+    (tmp_path / "root" / "etc" / "sx.conf").write_text(
+        'max-pids = 100\nmax-memory = "1G"\nmax-cpu-time = 30\nkeep-failed = true\n'
+        'remote = "grpc://127.0.0.1:1"\nremote-jobs = 3\n')
+    monkeypatch.delenv("SX_CONFIG", raising=False)
+    monkeypatch.setenv("SX_MAX_PIDS", "200")
+    monkeypatch.setenv("SX_REMOTE_FALLBACK", "yes")
+
+    def options(*argv: str) -> tuple[Any, Any]:
+        args = build_parser("realize").parse_args(["realize", *argv, "hello"])
+        try:
+            s = settings(store, flag_values(args))
+            return s, build_options(s)
+        finally:
+            set_flags({})
+
+    s, o = options()
+    assert (o.max_pids, s.origin("max-pids")) == (200, "env SX_MAX_PIDS")
+    assert (o.max_memory, o.max_cpu_time, o.keep_failed) == (1 << 30, 30.0, True)
+    assert (o.remote, o.remote_jobs, o.remote_fallback) == ("grpc://127.0.0.1:1", 3, True)
+    assert o.print_logs is False
+    s, o = options("--option", "max-pids", "300", "-L", "--max-memory", "0",
+                   "--remote-jobs", "9", "--max-cpu-time", "1.5")
+    assert (o.max_pids, s.origin("max-pids")) == (300, "flag")
+    assert (o.max_memory, o.remote_jobs, o.max_cpu_time, o.print_logs) == (None, 9, 1.5, True)
+    _, o = options("--option", "max-pids", "300", "--max-pids", "0")
+    assert o.max_pids is None  # the named flag wins; 0 is no limit
+    store.temp_roots.close()
 
 
 def test_flags_use_the_setting_parsers(sx: Sx) -> None:
