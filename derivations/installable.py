@@ -107,7 +107,7 @@ def _from_path(store: LocalStore, text: str, found: tuple[StorePath, str],
                sub_ok: bool) -> Installable:
     path, sub = found
     if sub and not sub_ok:
-        raise InvalidInput(f"parse installable {text!r}: names {sub!r} inside {path}; "
+        raise InvalidInput(f"parse installable {text!r}: names a file inside {path} ({sub!r}); "
                            "give the store path itself")
     if path.is_derivation and not sub and (caret or not drv_object):
         return _selecting(Installable(text, (load_derivation(store, path),), outputs=outs))
