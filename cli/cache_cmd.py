@@ -1,20 +1,24 @@
-"""Binary cache commands: ``key``, ``sign``, ``copy``, ``serve``, ``verify``, ``challenge``."""
+"""Binary cache commands: ``key``, ``sign``, ``copy``, ``serve``, ``verify``, ``challenge``,
+``cache info``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
 import trio
+from sx.cli.cache_options import add_cache_options, cache_overrides
 from sx.cli.common import open_store, parse_paths, resolve_installables
 from sx.cli.errors import BAD_INPUT, NOT_TRUSTED
 from sx.store import nar
-from sx.store.cache import open_cache
+from sx.store.cache import Cache, open_cache
+from sx.store.cache.base import CacheError
 from sx.store.cache.challenge import Verdict, challenge
 from sx.store.cache.config import load_config
-from sx.store.cache.copy import copy_from, copy_to
-from sx.store.cache.layout import CachedPath, info_key
+from sx.store.cache.copy import copy_from, copy_to, read_cache_info
+from sx.store.cache.layout import CachedPath, CacheInfo, info_key
 from sx.store.cache.signing import (
     SecretKey,
     TrustPolicy,
@@ -54,6 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--token-file", metavar="FILE",
                    help="upload token for sx serve (default: $SX_UPLOAD_TOKEN)")
     c.add_argument("paths", nargs="+", metavar="INSTALLABLE|PATH")
+    add_cache_options(c)
     c.set_defaults(func=cmd_copy)
 
     v = sub.add_parser("serve", help="serve a cache directory over HTTP")
@@ -76,13 +81,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="report the signatures of a cache's records instead")
     f.add_argument("-r", "--closure", action="store_true", help="the whole closure")
     f.add_argument("paths", nargs="+", metavar="PATH")
+    add_cache_options(f)
     f.set_defaults(func=cmd_verify)
 
     h = sub.add_parser("challenge", help="compare the realisations several caches hold")
     h.add_argument("urls", nargs="+", metavar="URL")
     h.add_argument("--only-differences", action="store_true",
                    help="show only outputs the caches disagree on")
+    add_cache_options(h)
     h.set_defaults(func=cmd_challenge)
+
+    cache = sub.add_parser("cache", help="look at a binary cache")
+    cs = cache.add_subparsers(dest="cache_command", metavar="SUBCOMMAND", required=True)
+    i = cs.add_parser("info", help="what a cache holds: store dir, priority, path count")
+    i.add_argument("url", metavar="URL")
+    i.add_argument("--json", action="store_true", help="print as JSON")
+    i.set_defaults(func=cmd_cache_info)
 
 
 def _register_key(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -145,9 +159,9 @@ def _token(args: argparse.Namespace) -> str | None:
         raise InvalidInput(f"read token {args.token_file}: {e.strerror}") from e
 
 
-def _policy(root: str) -> TrustPolicy | None:
-    """The configured trust policy (None when no trusted keys are configured)."""
-    cfg = load_config(root)
+def _policy(root: str, args: argparse.Namespace) -> TrustPolicy | None:
+    """The configured trust policy, with the command's overrides (None: no trusted keys)."""
+    cfg = load_config(root, cache_overrides(args))
     return cfg.policy() if cfg.trusted_keys else None
 
 
@@ -169,7 +183,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     cache = open_cache(args.source)
     paths = [StorePath.split(p if not p.startswith(store.store_dir) else store.to_logical(p))[0]
              for p in args.paths]
-    policy = None if args.no_check_sigs else _policy(store.root)
+    policy = None if args.no_check_sigs else _policy(store.root, args)
     if policy is None and not args.no_check_sigs:
         raise Untrusted(f"copy from {cache.url}: no trusted-public-keys configured "
                         "(set them in the config file, or pass --no-check-sigs)")
@@ -251,7 +265,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     Exit 1 when contents changed, 5 when signatures do not meet the policy.
     """
     store = open_store(args)
-    policy = _policy(store.root)
+    policy = _policy(store.root, args)
     if args.source:
         infos = _infos_from(args.source, [StorePath.split(p)[0] for p in args.paths])
     else:
@@ -298,7 +312,7 @@ def _print_verdict(v: Verdict) -> None:
 
 def cmd_challenge(args: argparse.Namespace) -> int:
     """Compare realisations across caches; exit 1 when any differ."""
-    policy = _policy(os.path.abspath(args.root or default_root()))
+    policy = _policy(os.path.abspath(args.root or default_root()), args)
     caches = [open_cache(u) for u in args.urls]
     verdicts = trio.run(challenge, caches, policy)
     counts = {"agree": 0, "differ": 0, "single": 0}
@@ -309,3 +323,36 @@ def cmd_challenge(args: argparse.Namespace) -> int:
     print(f"{counts['agree']} agree, {counts['differ']} differ, {counts['single']} held by "
           f"one cache only", file=sys.stderr)
     return 1 if counts["differ"] else 0
+
+
+# ---- cache info -------------------------------------------------------------------
+
+
+def _count(cache: Cache, prefix: str) -> int | None:
+    """How many keys start with ``prefix``; None when the backend cannot list."""
+    try:
+        return len(cache.keys(prefix))
+    except CacheError:
+        return None
+
+
+def cmd_cache_info(args: argparse.Namespace) -> int:
+    """Print a cache's store dir, priority, format and how many paths and realisations it holds."""
+    cache = open_cache(args.url)
+    info = read_cache_info(cache)
+    shown = info or CacheInfo()
+    data = {"url": cache.url, "storeDir": shown.store_dir, "priority": shown.priority,
+            "format": shown.format, "initialised": info is not None,
+            "paths": _count(cache, "info/"), "realisations": _count(cache, "realisations/")}
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    note = "" if info is not None else " (no sx-cache-info yet: the defaults)"
+    print(f"URL:          {cache.url}")
+    print(f"Store dir:    {shown.store_dir}{note}")
+    print(f"Priority:     {shown.priority}")
+    print(f"Format:       {shown.format}")
+    for label, key in (("Paths:", "paths"), ("Realisations:", "realisations")):
+        n = data[key]
+        print(f"{label:<13} {n if n is not None else 'unknown (the cache cannot list)'}")
+    return 0

@@ -44,7 +44,7 @@ def resolve_installables(store: LocalStore, texts: list[str], realize: bool = Tr
 
     items = [parse_installable(store, t) for t in texts]
     drvs = [d for i in items for d in i.derivations]
-    opts = BuildOptions(dry_run=not realize, progress=Progress())
+    opts = BuildOptions(dry_run=not realize, progress=Progress(), substitute=realize)
     outcome = run_realize(store, drvs, opts) if drvs else None
     out: list[StorePath] = []
     k = 0

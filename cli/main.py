@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "store": "store_cmd", "path-info": "path_info", "hash": "hash_cmd",
     "why-depends": "why_depends", "gc": "gc_cmd", "export-oci": "export_oci",
     "import-oci": "export_oci", "key": "cache_cmd", "sign": "cache_cmd", "copy": "cache_cmd",
-    "serve": "cache_cmd", "verify": "cache_cmd", "challenge": "cache_cmd",
+    "serve": "cache_cmd", "verify": "cache_cmd", "challenge": "cache_cmd", "cache": "cache_cmd",
     "bootstrap": "bootstrap_cmd", "provenance": "provenance", "ddc": "ddc",
 }
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sx.cli.cache_options import add_cache_options, cache_overrides
 from sx.cli.common import open_store
 from sx.store.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from sx.derivations.build.plan import Plan
     from sx.derivations.build.scheduler import Outcome
     from sx.store.local import LocalStore
     from sx.store.path import StorePath
@@ -52,25 +55,66 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="let file:// fetches read PATH (a file, or a directory and all "
                         "beneath it); also 'allowed-files' in the configuration")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("--json", action="store_true",
+                   help="print the result (with -n: the plan) as JSON on stdout")
+    add_cache_options(p)
     p.set_defaults(func=run)
 
 
-def _print_plan(outcome: Outcome) -> None:
-    plan = outcome.plan
-    assert plan is not None
-    fetch = [d for d in plan.needed if d.is_fixed_output]
-    build = [d for d in plan.needed if not d.is_fixed_output]
-    if build:
-        print(f"these {len(build)} derivations will be built (fewer if early cutoff applies):",
-              file=sys.stderr)
-        for d in build:
-            print(f"  {d.drv_path}", file=sys.stderr)
-    if fetch:
-        print(f"these {len(fetch)} paths will be fetched:", file=sys.stderr)
-        for d in fetch:
-            print(f"  {d.drv_path}", file=sys.stderr)
-    if not plan.needed:
-        print("nothing to build: every output is realized", file=sys.stderr)
+def _size(n: int) -> str:
+    from sx.derivations.build.progress import size_text
+
+    return size_text(n)
+
+
+def _print_plan(plan: Plan) -> None:
+    """What ``-n`` says, on stderr: fetches (sizes, caches), builds, look-ups after builds."""
+    out = sys.stderr
+    if plan.fetch:
+        print(f"these {len(plan.fetch)} paths will be fetched ({_size(plan.download_size)} "
+              f"download, {_size(plan.unpacked_size)} unpacked):", file=out)
+        for f in plan.fetch:
+            print(f"  {f.path}  ({_size(f.download)}, {_size(f.unpacked)} unpacked) "
+                  f"from {f.cache}", file=out)
+    later = plan.after_builds()
+    sources = [d for d in plan.needed if d.is_fixed_output and d not in later]
+    build = [d for d in plan.needed if not d.is_fixed_output and d not in later]
+    for what, drvs in (("sources will be downloaded from their URLs", sources),
+                       ("derivations will be built", build),
+                       ("derivations will be built unless a cache has them once their inputs "
+                        "are built", later)):
+        if drvs:
+            print(f"these {len(drvs)} {what}:", file=out)
+            for d in drvs:
+                print(f"  {d.drv_path}", file=out)
+    if not plan.needed and not plan.fetch:
+        print("nothing to do: every output is realized", file=out)
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The plan as data (``sx realize -n --json``)."""
+    later = set(plan.after_builds())
+    return {
+        "fetch": [{"path": str(f.path), "cache": f.cache, "downloadSize": f.download,
+                   "narSize": f.unpacked} for f in plan.fetch],
+        "downloadSize": plan.download_size,
+        "narSize": plan.unpacked_size,
+        "substitute": [str(d.drv_path) for d in plan.substitute],
+        "build": [str(d.drv_path) for d in plan.needed if d not in later],
+        "buildUnlessCached": [str(d.drv_path) for d in plan.needed if d in later],
+    }
+
+
+def outcome_json(outcome: Outcome, per_root: list[list[tuple[str, StorePath]]]
+                 ) -> dict[str, Any]:
+    """What a realization did, as data (``sx realize --json``)."""
+    return {
+        "outputs": [{o: str(p) for o, p in outs} for outs in per_root],
+        "fetched": [{"path": str(i.path), "narSize": i.nar_size} for i in outcome.fetched],
+        "downloaded": outcome.downloaded,
+        "substituted": [str(d.drv_path) for d in outcome.substituted],
+        "built": [str(d.drv_path) for d in outcome.built],
+    }
 
 
 def _links(store: LocalStore, name: str, per_root: list[list[tuple[str, StorePath]]]) -> None:
@@ -101,10 +145,14 @@ def run(args: argparse.Namespace) -> int:
         check_closure=args.recursive,
         no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
         allowed_files=tuple(os.path.abspath(p) for p in args.allow_file),
-        progress=Progress(quiet=args.quiet))
+        progress=Progress(quiet=args.quiet), config=cache_overrides(args) or None)
     outcome = realize(store, drvs, opts)
     if args.dry_run:
-        _print_plan(outcome)
+        assert outcome.plan is not None
+        if args.json:
+            print(json.dumps(plan_json(outcome.plan), indent=2))
+        else:
+            _print_plan(outcome.plan)
         return 0
     per_root: list[list[tuple[str, StorePath]]] = []
     k = 0
@@ -121,6 +169,9 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         print(f"check: {len(outcome.built)} derivation(s) rebuilt, every one bit-identical",
               file=sys.stderr)
+    if args.json:
+        print(json.dumps(outcome_json(outcome, per_root), indent=2))
+        return 0
     for outs in per_root:
         for _, path in outs:
             print(path)

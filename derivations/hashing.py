@@ -11,13 +11,19 @@
   realized to. The BLAKE3 of the resolved record keys realisations: two
   different build paths that produce the same inputs share everything
   downstream (early cutoff).
+* The *hash modulo* identifies a derivation without realizing anything: each
+  fixed-output input is replaced by its path (which its declared hash gives),
+  each other input output by ``<its hash modulo>!<output>``. It keys the
+  *derivation realisations* that top-down substitution looks up; each lists
+  the paths its inputs were resolved against (:func:`realisation_deps`), from
+  which the resolved hash follows again (:func:`resolved_from_deps`).
 """
 
 from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -142,3 +148,65 @@ def resolved_hash(drv: Derivation, realized: Mapping[tuple[StorePath, str], Stor
                   ) -> Digest:
     """The hash realisations of ``drv`` are keyed by, once its inputs are realized."""
     return Digest.b3(pack(record(drv, resolve_map(drv, realized))))
+
+
+# Domain separation: a hash modulo never equals a resolved hash, even for a
+# derivation whose inputs are all fixed outputs (whose records coincide).
+_MODULO_DOMAIN = b"sx-derivation-modulo-1\0"
+Modulo = dict["Derivation", Digest]
+
+
+def modulo_hashes(order: Sequence[Derivation], known: Modulo | None = None) -> Modulo:
+    """The hash modulo of every derivation of ``order`` (a build order: inputs first).
+
+    ``known`` holds hashes computed before (inputs outside ``order``); it is
+    extended in place and returned.
+    """
+    out: Modulo = known if known is not None else {}
+    for drv in order:
+        if drv in out:
+            continue
+        rep: dict[str, str] = {}
+        for d, outs in drv.input_drvs:
+            for o in outs:
+                rep[d.placeholder(o)] = (str(fixed_output_path(d)) if d.is_fixed_output
+                                         else f"{out[d]}!{o}")
+        out[drv] = Digest.b3(_MODULO_DOMAIN + pack(record(drv, rep)))
+    return out
+
+
+def dep_key(modulo: Digest, output: str) -> str:
+    """How a derivation realisation names one input output: ``<hash modulo>!<output>``."""
+    return f"{modulo}!{output}"
+
+
+def expected_deps(drv: Derivation, modulo: Modulo) -> dict[str, tuple[Derivation, str]]:
+    """The dependency keys a derivation realisation of ``drv`` must list, and what they name.
+
+    Every output of a non-fixed input; fixed outputs are part of the hash
+    modulo already.
+    """
+    return {dep_key(modulo[d], o): (d, o)
+            for d, outs in drv.input_drvs if not d.is_fixed_output for o in outs}
+
+
+def realisation_deps(drv: Derivation, modulo: Modulo,
+                     realized: Mapping[tuple[StorePath, str], StorePath]
+                     ) -> tuple[tuple[str, StorePath], ...]:
+    """The ``deps`` of a derivation realisation of ``drv`` resolved against ``realized``."""
+    return tuple(sorted((k, realized[(d.drv_path, o)])
+                        for k, (d, o) in expected_deps(drv, modulo).items()))
+
+
+def resolved_from_deps(drv: Derivation, modulo: Modulo,
+                       deps: Sequence[tuple[str, StorePath]]) -> Digest | None:
+    """The resolved hash that ``deps`` give ``drv``; None when they do not name its inputs."""
+    want = expected_deps(drv, modulo)
+    given = dict(deps)
+    if set(given) != set(want):
+        return None
+    realized = {(d.drv_path, o): given[k] for k, (d, o) in want.items()}
+    for d, outs in drv.input_drvs:
+        if d.is_fixed_output:
+            realized[(d.drv_path, outs[0])] = fixed_output_path(d)
+    return resolved_hash(drv, realized)

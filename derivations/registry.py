@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {
     "stage0-catm": "sx.derivations.bootstrap.stage0.recipes:catm",
     "stage0-M0": "sx.derivations.bootstrap.stage0.recipes:m0",
     "stage0-hello": "sx.derivations.bootstrap.stage0.recipes:hello",
+    "stage0-cc0": "sx.derivations.bootstrap.stage1.cc0:cc0",
     "stage0-cc1": "sx.derivations.bootstrap.stage1.cc1:cc1",
     "mescc-tools": "sx.derivations.bootstrap.stage1.mescc_tools:mescc_tools",
     "mes": "sx.derivations.bootstrap.stage1.mes:mes_m2",

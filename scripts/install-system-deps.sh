@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that sx's tests and benchmarks drive for real:
 # the sandbox engine, the NAR oracle, the OCI tools, a registry, and helpers;
-# a C compiler with Python's headers for sx's one C extension (setup.py), and
-# its 32-bit libraries (gcc -m32 builds the C0 and C test programs the stage1
-# compilers are compared with); and Debian's mescc-tools and mes (M1, hex2,
-# MesCC): test oracles for stage0's M0 and hex2 and for stage1, never inputs
-# of a build.
+# a C compiler with Python's headers for sx's one C extension (setup.py);
+# Debian's mescc-tools and mes (M1, hex2, MesCC): test oracles for stage0's M0
+# and hex2 and for stage1, never inputs of a build; and gcc-multilib, which
+# builds i386 programs: the oracle the cc0 and cc1 tests compare against.
 # Needs root; a non-root caller gets a note and the tests that need them fail loudly.
 set -euo pipefail
 PKGS="bubblewrap nix-bin b3sum skopeo umoci podman runc docker-registry oci-image-tool

@@ -85,39 +85,102 @@ class PathInfo:
             raise Corrupt(f"decode path info of {path}: {e}") from e
 
 
+Deps = tuple[tuple[str, StorePath], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Realisation:
-    """A resolved derivation's output realized to a store path."""
+    """A derivation output realized to a store path.
+
+    Two kinds share the table and the cache namespace (their keys are hashes
+    of different domains, so they never collide):
+
+    * a *resolved* realisation (``deps`` is None) is keyed by the resolved
+      derivation's hash: the record with every input already replaced by its
+      path. It is the build fact itself, and the index of early cutoff.
+    * a *derivation* realisation is keyed by the derivation's hash modulo its
+      inputs' realisations (computable from the recipe alone, see
+      :mod:`sx.derivations.hashing`) and lists, in ``deps``, each input
+      output (``<modulo hash>!<output>``) and the path it was resolved
+      against. It is what top-down substitution looks up: no input needs to
+      be realized to find it, and its signature covers the inputs it claims.
+    """
 
     drv_hash: Digest
     output: str
     path: StorePath
     signatures: tuple[str, ...] = field(default=())
+    deps: Deps | None = None
+
+    def __post_init__(self) -> None:
+        if self.deps is not None:
+            object.__setattr__(self, "deps", tuple(sorted(set(self.deps))))
 
     @property
     def key(self) -> str:
         """``<drv hash>!<output>``: the table key."""
         return f"{self.drv_hash}!{self.output}"
 
+    @property
+    def is_derivation(self) -> bool:
+        """True for a derivation realisation (keyed by the hash modulo, with its inputs)."""
+        return self.deps is not None
+
     def fingerprint(self) -> bytes:
-        """What a signature over this realisation covers."""
-        return f"sx-realisation-1;{self.key};{self.path}".encode()
+        """What a signature over this realisation covers.
+
+        Resolved: ``sx-realisation-1;<key>;<path>``. Derivation:
+        ``sx-drv-realisation-1;<key>;<path>;<dep>=<path>,...`` (sorted), so a
+        signer vouches for the input paths as well.
+        """
+        if self.deps is None:
+            return f"sx-realisation-1;{self.key};{self.path}".encode()
+        deps = ",".join(f"{k}={p}" for k, p in self.deps)
+        return f"sx-drv-realisation-1;{self.key};{self.path};{deps}".encode()
+
+    def with_signatures(self, sigs: tuple[str, ...]) -> Realisation:
+        """A copy with ``sigs`` merged into the signatures."""
+        return replace(self, signatures=tuple(sorted(set(self.signatures) | set(sigs))))
 
     def to_record(self) -> dict[str, Any]:
         """The canonical record."""
-        return {"v": 1, "path": self.path.base, "sigs": sorted(set(self.signatures))}
+        rec: dict[str, Any] = {"v": 1, "path": self.path.base,
+                               "sigs": sorted(set(self.signatures))}
+        if self.deps is not None:
+            rec["deps"] = {k: p.base for k, p in self.deps}
+        return rec
 
     def to_json(self) -> dict[str, Any]:
         """JSON-friendly form."""
-        return {"id": self.key, "outPath": str(self.path), "signatures": list(self.signatures)}
+        out: dict[str, Any] = {"id": self.key, "outPath": str(self.path),
+                               "signatures": list(self.signatures)}
+        if self.deps is not None:
+            out["dependentRealisations"] = {k: str(p) for k, p in self.deps}
+        return out
 
     @classmethod
     def from_record(cls, key: str, rec: dict[str, Any]) -> Realisation:
         """Rebuild from a key and :meth:`to_record` output."""
         try:
             h, _, out = key.partition("!")
-            return cls(
-                Digest.parse(h), out, StorePath.from_base(rec["path"]), tuple(rec.get("sigs", ()))
-            )
-        except (KeyError, TypeError, ValueError, InvalidInput) as e:
+            raw = rec.get("deps")
+            deps = None if raw is None else parse_deps(raw)
+            return cls(Digest.parse(h), out, StorePath.from_base(rec["path"]),
+                       tuple(rec.get("sigs", ())), deps)
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidInput) as e:
             raise Corrupt(f"decode realisation {key}: {e}") from e
+
+
+def parse_deps(raw: object) -> Deps:
+    """The ``deps`` map of a record (``<b3 hash>!<output>`` -> path base), checked."""
+    if not isinstance(raw, dict):
+        raise ValueError("deps is not a map")
+    out = []
+    for k, base in raw.items():
+        if not isinstance(k, str) or not isinstance(base, str):
+            raise ValueError("deps entries are not strings")
+        h, sep, o = k.partition("!")
+        if not sep or Digest.parse(h).algo != "b3" or not o.isidentifier():
+            raise ValueError(f"bad input output {k[:80]!r}")
+        out.append((k, StorePath.from_base(base)))
+    return tuple(out)

@@ -474,7 +474,8 @@ class LocalStore:
         """Record many realisations in one transaction (all or nothing).
 
         Each path must be valid. An existing realisation to a *different* path
-        is kept: the first result wins, and a later different one is a
+        (or, for a derivation realisation, resolved against other inputs) is
+        kept: the first result wins, and a later different one is a
         reproducibility finding for the caller to report, not an update.
         Signatures on the same result are merged.
         """
@@ -486,10 +487,9 @@ class LocalStore:
                 old = txn.get("realisations", r.key.encode())
                 if old is not None:
                     prev = Realisation.from_record(r.key, old)
-                    if prev.path != r.path:
-                        continue
-                    r = Realisation(r.drv_hash, r.output, r.path,
-                                    tuple(set(prev.signatures) | set(r.signatures)))
+                    if prev.fingerprint() != r.fingerprint():
+                        continue  # another result (or other inputs): the first one stays
+                    r = prev.with_signatures(r.signatures)
                 txn.put("realisations", r.key.encode(), r.to_record())
                 if drv_path is not None:
                     txn.put("drvoutputs", f"{drv_path.base}!{r.output}".encode(),

@@ -1,20 +1,22 @@
-"""Realizing a derivation graph: a trio nursery with ``-j N`` job slots.
+"""Realizing a derivation graph: top-down substitution, then a trio nursery with ``-j N`` slots.
 
-Every needed derivation gets a task that waits for its inputs, resolves
-itself (inputs replaced by the paths they realized to), and looks its
-resolved hash up: a hit means nothing to build (early cutoff: a rebuilt
-input with the same bytes changes nothing downstream). Otherwise it tries
-substitution, then builds in the sandbox holding one slot of a
-:class:`trio.CapacityLimiter`. A failure cancels the nursery (unless
-``keep_going``): running sandboxes are killed, temp dirs removed, and
-nothing partial is registered. Ctrl-C does the same.
+First the configured caches are asked, from records alone, about the roots
+and only as deep as needed (``topdown.py``); exactly the runtime closures of
+what they can provide are downloaded. Every derivation left to build gets a
+task that waits for its inputs, resolves itself (inputs replaced by the
+paths they realized to), and looks its resolved hash up, locally and in the
+caches: a hit means nothing to build (early cutoff: a rebuilt input with the
+same bytes changes nothing downstream). Otherwise it builds in the sandbox
+holding one slot of a :class:`trio.CapacityLimiter`. A failure cancels the
+nursery (unless ``keep_going``): running sandboxes are killed, temp dirs
+removed, and nothing partial is registered. Ctrl-C does the same.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import trio
@@ -44,6 +46,7 @@ from sx.derivations.build.substitute import Substituter
 from sx.derivations.graph import build_order
 from sx.derivations.hashing import (
     own_output_placeholder,
+    realisation_deps,
     resolve_map,
     resolved_hash,
     substitute,
@@ -85,6 +88,10 @@ class BuildOptions:
     """Files (or directories) ``file://`` fetches may read besides the configured ones."""
     progress: Progress | None = None
     sandbox: Sandbox | None = None
+    substitute: bool = True
+    """Ask the configured caches (off: only this store counts)."""
+    config: Mapping[str, object] | None = None
+    """Cache settings overriding the configuration file for this run."""
 
 
 @dataclass
@@ -97,13 +104,17 @@ class Outcome:
     substituted: list[Derivation] = field(default_factory=list)
     cached: list[Derivation] = field(default_factory=list)
     plan: Plan | None = None
+    fetched: list[PathInfo] = field(default_factory=list)
+    """Paths downloaded from caches and registered."""
+    downloaded: int = 0
+    """Compressed bytes received from caches (failed attempts included)."""
 
 
 class _Run:
     """One realization: shared state of the tasks."""
 
     def __init__(self, store: LocalStore, opts: BuildOptions, plan: Plan,
-                 checked: Sequence[Derivation]) -> None:
+                 checked: Sequence[Derivation], substituter: Substituter | None) -> None:
         self.store = store
         self.opts = opts
         self.plan = plan
@@ -111,12 +122,12 @@ class _Run:
         self.progress = opts.progress or Progress(quiet=True)
         self.sandbox = opts.sandbox or default_sandbox()
         self.limiter = trio.CapacityLimiter(opts.jobs or os.cpu_count() or 1)
-        self.events = {d: trio.Event() for d in plan.needed}
+        self.events: dict[Derivation, trio.Event] = {}
         self.failed: dict[Derivation, BuildError | StorageError] = {}
         self.check_roots = set(checked)
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
-        self.substituter = Substituter(store)
+        self.substituter = substituter
         self.allowed = AllowedFiles()
         self._cancel: Callable[[], None] = lambda: None
         self.scratch: ScratchArea
@@ -129,6 +140,7 @@ class _Run:
     # ---- the graph ------------------------------------------------------------
 
     async def run(self, scratch_root: str) -> None:
+        self.events = {d: trio.Event() for d in self.plan.needed}
         self.scratch = ScratchArea(scratch_root)
         try:
             async with trio.open_nursery() as outer:
@@ -227,7 +239,7 @@ class _Run:
             self._record(drv, before)
             self.outcome.cached.append(drv)
             return
-        if not checking:
+        if not checking and self.substituter is not None:
             subst = await self.substituter.try_realize(drv, rhash)
             if subst is not None:
                 self._record(drv, subst)
@@ -291,9 +303,13 @@ class _Run:
         for info in infos.values():
             self._remember_closure(info)
         outs = {o: i.path for o, i in infos.items()}
+        modulo = self.plan.modulo
+        deps = realisation_deps(drv, modulo, self.known) if drv in modulo else None
         for o, p in outs.items():
             self.fresh.setdefault((rhash, o), p)
             self._pending.append((Realisation(rhash, o, p), drv_path))
+            if deps is not None and not drv.is_fixed_output:
+                self._pending.append((Realisation(modulo[drv], o, p, deps=deps), drv_path))
         self._wake.set()
         return outs
 
@@ -467,31 +483,42 @@ def to_check(roots: list[Derivation], opts: BuildOptions) -> list[Derivation]:
 
 def realize(store: LocalStore, roots: Sequence[Derivation],
             opts: BuildOptions | None = None) -> Outcome:
-    """Realize ``roots`` (write their ``.drv`` files, then build what is missing).
+    """Realize ``roots``: write their ``.drv`` files, fetch what caches provide, build the rest.
 
     Returns the output paths per root. Raises :class:`BuildError` when a
     build failed (after the others were cancelled, or finished with
     ``keep_going``), or the :class:`StorageError` of a store that failed
     while building, substituting or registering (never disguised as a
-    build failure); with ``dry_run`` nothing is written or built and the
-    outcome's ``plan`` says what would be.
+    build failure); with ``dry_run`` nothing is written, fetched or built
+    and the outcome's ``plan`` says what would be (the caches are asked,
+    records only).
     """
     opts = opts or BuildOptions()
     roots = list(roots)
     checked = to_check(roots, opts)
+    progress = opts.progress or Progress(quiet=True)
+    subst = Substituter(store, progress, opts.config) if opts.substitute else None
     if opts.dry_run:
         plan = make_plan(store, roots, checked)
-        outs = [plan.outputs_of(r) or {} for r in roots]
+        if subst is not None:
+            trio.run(subst.prepare, plan, roots, checked, True)
+        outs = [_promised(plan, r) for r in roots]
         return Outcome(outs, plan=plan)
     instantiate(store, roots)
     plan = _protected_plan(store, roots, checked)
-    run = _Run(store, opts, plan, checked)
+    run = _Run(store, opts, plan, checked, subst)
     if plan.needed:
-        run.substituter.load()
         run.allowed = configured(store.root) + AllowedFiles.of(opts.allowed_files,
                                                                "--allow-file")
-    run.progress.set_total(len(plan.needed))
     try:
+        if plan.needed and subst is not None:
+            subst.load()  # a bad configuration is an error before anything is fetched
+            trio.run(subst.prepare, plan, roots, checked)
+            run.outcome.substituted += [d for d in plan.substitute if plan.outputs_of(d)]
+        if plan.needed and opts.no_build:
+            raise NotSubstitutable(f"realize {plan.needed[0].drv_path}: not substitutable "
+                                   "and --no-build was given")
+        run.progress.set_total(len(plan.needed))
         if plan.needed:
             with store.temp_dir() as area:
                 trio.run(run.run, area.path)
@@ -499,8 +526,22 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
         raise _unwrap(eg) from None
     finally:
         run.progress.close()
+        if subst is not None:
+            run.outcome.fetched = subst.fetched
+            run.outcome.downloaded = subst.meter.received
     if run.failed:
         raise _summary(run.failed)
     run.outcome.outputs = [run.plan.outputs_of(r) or {} for r in roots]
     run.outcome.plan = plan
     return run.outcome
+
+
+def _promised(plan: Plan, drv: Derivation) -> dict[str, StorePath]:
+    """The outputs ``drv`` has, or will have once the planned paths are fetched."""
+    out = {}
+    for o in drv.output_names:
+        p = plan.known.get((drv.drv_path, o)) or plan.promised.get((drv.drv_path, o))
+        if p is None:
+            return {}
+        out[o] = p
+    return out

@@ -1,58 +1,127 @@
-"""Substitution hook: fetch a realisation and its closure from trusted binary caches.
+"""The builder's side of binary caches: decide top-down, fetch, and look up after builds.
 
-The caches themselves (``sx.store.cache``) are optional for the builder:
-when that module or a trust policy is absent, nothing is substituted and
-derivations are built. The cache layer is trio-native (its network waits run
-in worker threads) and registers nothing it did not verify.
+Before anything is built, :meth:`Substituter.prepare` decides from records
+alone what to fetch and what to build (``topdown.py``), downloads exactly
+that (with progress), records the realisations, and decides again if a
+download failed for good (then what depended on it is built instead). While
+building, :meth:`Substituter.try_realize` asks the caches about a derivation
+whose inputs were just built (its resolved hash is only known then). Inert
+when no substituters are configured.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from functools import partial
 
+import trio
+from sx.derivations.build.plan import Plan, misnamed
+from sx.derivations.build.progress import Progress
+from sx.derivations.build.topdown import Decision, decide
 from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import Derivation
+from sx.store.cache.fetch import Meter
+from sx.store.cache.substitute import Located, Substituters, load_substituters
 from sx.store.hashing import Digest
+from sx.store.info import PathInfo
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
+
+_TICK = 0.1
+# Each failed round marks at least one path unavailable; this only bounds a
+# pathological cache.
+_MAX_ROUNDS = 64
 
 
 class Substituter:
     """Asks the configured caches for outputs; inert when none are configured."""
 
-    def __init__(self, store: LocalStore) -> None:
+    def __init__(self, store: LocalStore, progress: Progress | None = None,
+                 overrides: Mapping[str, object] | None = None) -> None:
         self.store = store
-        self._policy: Any = None
-        self._api: Any = None
+        self.progress = progress or Progress(quiet=True)
+        self.overrides = overrides
+        self.subs: Substituters | None = None
         self._loaded = False
+        self.decision = Decision()
+        self.meter = Meter()
 
-    def load(self) -> None:
-        """Read the trust policy now (a bad configuration is an error before any build)."""
-        self._load()
-
-    def _load(self) -> bool:
+    def load(self) -> bool:
+        """Read the configuration now (a bad one is an error before any build)."""
         if not self._loaded:
             self._loaded = True
-            try:
-                from sx.store.cache import substitute as api
-            except ImportError:
-                return False
-            self._api = api
-            self._policy = api.load_policy(self.store)
-        return self._api is not None and self._policy is not None
+            self.subs = load_substituters(self.store, self.overrides, self.progress.message)
+        return self.subs is not None
+
+    async def prepare(self, plan: Plan, roots: Sequence[Derivation],
+                      force: Sequence[Derivation] = (), dry_run: bool = False) -> None:
+        """Decide what to fetch and build (``plan`` is updated); unless ``dry_run``, fetch it."""
+        if not plan.needed or not self.load():
+            return
+        assert self.subs is not None
+        for _ in range(_MAX_ROUNDS):
+            await decide(self.store, plan, roots, self.subs, self.decision, force)
+            if dry_run:
+                return
+            ok = await self._fetch(plan) if plan.fetch else True
+            await self._record(plan)
+            if ok:
+                return
+
+    async def _fetch(self, plan: Plan) -> bool:
+        """Download ``plan.fetch``; True when all of it arrived."""
+        assert self.subs is not None
+        located = {f.path: self.decision.located[f.path] for f in plan.fetch}
+        self.progress.fetch_begin(len(plan.fetch), plan.download_size)
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._tick)
+                got = await self.subs.download(self.store, located, self.meter, self._arrived)
+                nursery.cancel_scope.cancel()
+        finally:
+            self.progress.fetch_end(self.meter.received)
+        return not got.failed
+
+    async def _record(self, plan: Plan) -> None:
+        """The substituted outputs that are valid now: realisations recorded, known to ``plan``."""
+        valid = self.store.valid_subset(plan.promised.values())
+        items = [(r, d) for r, d in plan.realisations if r.path in valid]
+        if items:
+            await trio.to_thread.run_sync(self.store.register_realisations, items)
+        plan.known.update({k: p for k, p in plan.promised.items() if p in valid})
+
+    @property
+    def fetched(self) -> list[PathInfo]:
+        """Every path this run downloaded and registered."""
+        return self.subs.registered if self.subs is not None else []
+
+    def _arrived(self, loc: Located) -> None:
+        self.progress.fetched(str(loc.path), loc.rec.file_size, loc.cache.url)
+
+    async def _tick(self) -> None:
+        while True:
+            self.progress.fetch_advance(self.meter.received)
+            await trio.sleep(_TICK)
 
     async def try_realize(self, drv: Derivation, rhash: Digest) -> dict[str, StorePath] | None:
-        """The outputs of ``drv`` fetched (verified, registered) from a cache, or None."""
-        if not self._load():
+        """The outputs of ``drv`` fetched (verified, registered) from a cache, or None.
+
+        For a derivation whose inputs were built in this run: its resolved hash
+        is looked up (the answers of the planning are remembered, so nothing
+        is asked twice).
+        """
+        if not self.load():
             return None
-        api, policy = self._api, self._policy
+        assert self.subs is not None
         if drv.is_fixed_output:
             path = fixed_output_path(drv)
-            valid = await api.substitute_paths(self.store, [path], policy)
+            valid = await self.subs.fetch_paths(self.store, [path], self.meter, self._arrived)
             return {drv.output_names[0]: path} if path in valid else None
         out: dict[str, StorePath] = {}
         for o in drv.output_names:
-            got = await api.substitute_realisation(self.store, rhash, o, policy)
+            got = await self.subs.fetch_realisation(self.store, rhash, o, self.meter,
+                                                    self._arrived, drv.drv_path,
+                                                    partial(misnamed, drv=drv))
             if got is None:
                 return None
             out[o] = got

@@ -16,11 +16,13 @@ from sx.store.errors import InvalidInput
 __all__ = ["Cache", "CacheError", "open_cache"]
 
 
-def open_cache(url: str, token: str | None = None) -> Cache:
+def open_cache(url: str, token: str | None = None, timeout: float | None = None) -> Cache:
     """The backend for ``url``. ``token`` authorises uploads to ``sx serve``.
 
     Without ``token``, ``$SX_UPLOAD_TOKEN`` is used for http(s) caches.
+    ``timeout``: seconds a network cache may stay silent (default 60).
     """
+    wait = 60.0 if timeout is None else timeout
     scheme = url.partition("://")[0] if "://" in url else ""
     if scheme == "file":
         from sx.store.cache.file import FileCache
@@ -32,9 +34,9 @@ def open_cache(url: str, token: str | None = None) -> Cache:
     if scheme in ("http", "https"):
         from sx.store.cache.http import HttpCache
 
-        return HttpCache(url, token or os.environ.get("SX_UPLOAD_TOKEN") or None)
+        return HttpCache(url, token or os.environ.get("SX_UPLOAD_TOKEN") or None, wait)
     if scheme == "oci":
         from sx.store.cache.oci import OciCache
 
-        return OciCache(url)
+        return OciCache(url, wait)
     raise InvalidInput(f"open cache {url!r}: unknown scheme (use file://, http://, oci://)")

@@ -1,4 +1,4 @@
-"""The cache settings of the configuration file (TOML).
+"""The cache settings of the configuration file (TOML), and per-command overrides.
 
 The file is ``$SX_CONFIG`` if set, else ``<root>/etc/sx.conf``; a missing
 file means "no substituters". Keys read here (others are left to the parts
@@ -6,18 +6,33 @@ of sx that own them, through :func:`read_config`)::
 
     substituters = ["file:///srv/sx-cache", "http://127.0.0.1:8080"]
     trusted-public-keys = ["alice:BASE64...", "bob:BASE64..."]
-    required-signatures = 2     # k distinct trusted signers (default 1)
+    required-signatures = 2          # k distinct trusted signers (default 1)
+    stalled-download-timeout = 60    # seconds without data before a cache is given up
+
+A command may override any of them for itself (``--substituters``,
+``--trusted-public-keys``, ``--option NAME VALUE``): overrides replace the
+file's value of the same key, and are validated the same way.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sx.store.cache.signing import PublicKey, TrustPolicy
 from sx.store.errors import InvalidInput
+
+DEFAULT_TIMEOUT = 60.0
+# Each setting and the type its value has (command-line text is converted to it).
+SETTINGS: dict[str, type] = {
+    "substituters": list,
+    "trusted-public-keys": list,
+    "required-signatures": int,
+    "stalled-download-timeout": float,
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,8 @@ class CacheConfig:
     trusted_keys: tuple[PublicKey, ...] = ()
     required: int = 1
     source: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds a cache may stay silent during a request before it is given up."""
 
     def policy(self) -> TrustPolicy:
         """The trust policy these settings describe (raises when inconsistent)."""
@@ -40,20 +57,6 @@ class CacheConfig:
 def config_path(root: str) -> str:
     """Where the configuration file of the store at ``root`` is read from."""
     return os.environ.get("SX_CONFIG") or os.path.join(root, "etc", "sx.conf")
-
-
-def parse_config(text: str, where: str) -> CacheConfig:
-    """Parse and validate the cache keys of a configuration text."""
-    data = parse_table(text, where)
-    subs = str_list(data, "substituters", where)
-    try:
-        keys = tuple(PublicKey.parse(k) for k in str_list(data, "trusted-public-keys", where))
-    except InvalidInput as e:
-        raise InvalidInput(f"load config {where}: {e}") from None
-    required = data.get("required-signatures", 1)
-    if not isinstance(required, int) or isinstance(required, bool):
-        raise InvalidInput(f"load config {where}: required-signatures must be an integer")
-    return CacheConfig(tuple(subs), keys, required, where)
 
 
 def read_config(root: str) -> tuple[str | None, str]:
@@ -77,7 +80,7 @@ def parse_table(text: str, where: str) -> dict[str, Any]:
         raise InvalidInput(f"load config {where}: {e}") from e
 
 
-def str_list(data: dict[str, Any], key: str, where: str) -> list[str]:
+def str_list(data: Mapping[str, Any], key: str, where: str) -> list[str]:
     """A key holding a list of strings (``[]`` when absent)."""
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -85,9 +88,54 @@ def str_list(data: dict[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
-def load_config(root: str) -> CacheConfig:
+def _number(data: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InvalidInput(f"load config {where}: {key} must be a positive number of seconds")
+    return float(value)
+
+
+def option_value(name: str, text: str) -> object:
+    """The typed value of ``--option NAME TEXT`` (lists: whitespace-separated)."""
+    kind = SETTINGS.get(name)
+    if kind is None:
+        raise InvalidInput(f"option {name!r}: unknown setting (known: {', '.join(SETTINGS)})")
+    if kind is list:
+        return text.split()
+    try:
+        return kind(text)
+    except ValueError:
+        raise InvalidInput(f"option {name}: {text!r} is not a {kind.__name__}") from None
+
+
+def _settings(data: Mapping[str, Any], where: str) -> CacheConfig:
+    subs = str_list(data, "substituters", where)
+    try:
+        keys = tuple(PublicKey.parse(k) for k in str_list(data, "trusted-public-keys", where))
+    except InvalidInput as e:
+        raise InvalidInput(f"load config {where}: {e}") from None
+    required = data.get("required-signatures", 1)
+    if not isinstance(required, int) or isinstance(required, bool):
+        raise InvalidInput(f"load config {where}: required-signatures must be an integer")
+    timeout = _number(data, "stalled-download-timeout", DEFAULT_TIMEOUT, where)
+    return CacheConfig(tuple(subs), keys, required, where, timeout)
+
+
+def parse_config(text: str, where: str, overrides: Mapping[str, object] | None = None
+                 ) -> CacheConfig:
+    """Parse and validate the cache keys of a configuration text, then ``overrides``."""
+    data = parse_table(text, where)
+    if overrides:
+        unknown = sorted(set(overrides) - set(SETTINGS))
+        if unknown:
+            raise InvalidInput(f"option {unknown[0]!r}: unknown setting "
+                               f"(known: {', '.join(SETTINGS)})")
+        data.update(overrides)
+        where = f"{where} (with command-line options)"
+    return _settings(data, where)
+
+
+def load_config(root: str, overrides: Mapping[str, object] | None = None) -> CacheConfig:
     """Read the configuration of the store at ``root`` (empty when there is no file)."""
     text, path = read_config(root)
-    if text is None:
-        return CacheConfig(source=path)
-    return parse_config(text, path)
+    return parse_config(text or "", path, overrides)

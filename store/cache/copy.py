@@ -113,15 +113,18 @@ def _upload_realisation(cache: Cache, r: Realisation, present: bool,
     key = realisation_key(r.drv_hash, r.output)
     data = cache.get_bytes(key) if present else None
     if data is not None:
-        remote = decode_realisation(data, r.drv_hash, r.output, cache.url)
+        remote = decode_realisation(data, r.drv_hash, r.output, cache.url, r.is_derivation)
         if remote.path != r.path:
             report.conflicts.append(f"{r.key}: {cache.url} says {remote.path}, "
                                     f"this store {r.path}; not overwritten")
             return
+        if remote.fingerprint() != r.fingerprint():
+            report.conflicts.append(f"{r.key}: {cache.url} resolved its inputs to other "
+                                    "paths than this store; not overwritten")
+            return
         if set(r.signatures) <= set(remote.signatures):
             return
-        r = Realisation(r.drv_hash, r.output, r.path,
-                        tuple(set(r.signatures) | set(remote.signatures)))
+        r = r.with_signatures(remote.signatures)
     cache.put(key, encode_realisation(r))
     report.realisations += 1
 

@@ -15,9 +15,12 @@
 from __future__ import annotations
 
 import resource
+import threading
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO, cast
 
 import trio
 from sx.store.cache.archive import unpack_archive
@@ -89,35 +92,41 @@ async def plan(store: LocalStore, cache: Cache, roots: list[StorePath],
     return records, errors
 
 
-def _closure_error(root: StorePath, records: dict[StorePath, CachedPath],
-                   errors: dict[StorePath, StoreError]) -> StoreError | None:
-    """The first rejected path in ``root``'s closure, if any."""
+Refs = Mapping[StorePath, Sequence[StorePath]]
+
+
+def closure_error(root: StorePath, refs: Refs, errors: Mapping[StorePath, StoreError]
+                  ) -> StoreError | None:
+    """The error of the first path of ``root``'s closure that cannot be fetched, if any.
+
+    ``refs`` holds the references of the paths found; a path neither there
+    nor in ``errors`` is valid already.
+    """
     todo, seen = [root], {root}
     while todo:
         p = todo.pop()
         if p in errors:
             return errors[p]
-        rec = records.get(p)
-        for q in rec.info.references if rec else ():
+        for q in refs.get(p, ()):
             if q not in seen:
                 seen.add(q)
                 todo.append(q)
     return None
 
 
-def _needed(roots: list[StorePath], records: dict[StorePath, CachedPath]) -> list[CachedPath]:
-    out: dict[StorePath, CachedPath] = {}
-    todo = [r for r in roots if r in records]
+def closure_in(roots: Iterable[StorePath], refs: Refs) -> set[StorePath]:
+    """The paths of ``refs`` reachable from ``roots`` (the part still to fetch)."""
+    out: set[StorePath] = set()
+    todo = [r for r in roots if r in refs]
     while todo:
         p = todo.pop()
-        if p in out:
-            continue
-        out[p] = records[p]
-        todo.extend(q for q in records[p].info.references if q in records and q not in out)
-    return [out[p] for p in sorted(out)]
+        if p not in out:
+            out.add(p)
+            todo.extend(q for q in refs[p] if q in refs and q not in out)
+    return out
 
 
-def _ensure_descriptors(count: int) -> None:
+def ensure_descriptors(count: int) -> None:
     """Each object waiting to be registered holds its temp dir's lock open: allow that many."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = count + 256
@@ -128,7 +137,41 @@ def _ensure_descriptors(count: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def _download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir) -> str:
+class Meter:
+    """Compressed bytes received so far by a download; added to from worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bytes = 0
+
+    def add(self, n: int) -> None:
+        """Count ``n`` more bytes received."""
+        with self._lock:
+            self._bytes += n
+
+    @property
+    def received(self) -> int:
+        """Bytes received up to now (failed attempts included)."""
+        with self._lock:
+            return self._bytes
+
+
+class _Counted:
+    """A stream whose reads are counted into a :class:`Meter` as they happen."""
+
+    def __init__(self, stream: BinaryIO, meter: Meter) -> None:
+        self._stream = stream
+        self._meter = meter
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self._meter.add(len(data))
+        return data
+
+
+def download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir,
+             meter: Meter | None = None) -> str:
+    """Download and unpack one record's archive into ``tmp``; returns the checked object."""
     # The record says how large the file is: never read more than one byte past it.
     try:
         stream = cache.get(rec.archive_key, rec.file_size)
@@ -138,7 +181,32 @@ def _download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir) ->
         raise Corrupt(f"fetch {rec.path} from {cache.url}: "
                       f"its archive {rec.archive_key} is missing from the cache")
     with stream:
-        return unpack_archive(store, tmp, stream, rec, cache.url)
+        src = stream if meter is None else cast(BinaryIO, _Counted(stream, meter))
+        return unpack_archive(store, tmp, src, rec, cache.url)
+
+
+def complete(store: LocalStore, infos: Mapping[StorePath, PathInfo]
+             ) -> tuple[set[StorePath], dict[StorePath, StorePath]]:
+    """Those of ``infos`` whose every reference is valid or among them (transitively).
+
+    The others are returned with the reference that is missing: registering
+    them would leave a path whose closure is not in the store.
+    """
+    refs = {r for i in infos.values() for r in i.references}
+    valid = store.valid_subset(refs)
+    ok = set(infos)
+    missing: dict[StorePath, StorePath] = {}
+    changed = True
+    while changed:
+        changed = False
+        for p in sorted(ok):
+            gap = next((r for r in infos[p].references
+                        if r != p and r not in ok and r not in valid), None)
+            if gap is not None:
+                ok.discard(p)
+                missing[p] = gap
+                changed = True
+    return ok, missing
 
 
 async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
@@ -151,26 +219,27 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
     """
     limiter = trio.CapacityLimiter(max(1, jobs))
     records, errors = await plan(store, cache, roots, policy, limiter)
+    refs = {p: r.info.references for p, r in records.items()}
     result = FetchResult()
     ok: list[StorePath] = []
     for root in sorted(set(roots)):
-        err = _closure_error(root, records, errors)
+        err = closure_error(root, refs, errors)
         if err is None:
             ok.append(root)
         else:
             result.unavailable[root] = err
     if strict and result.unavailable:
         raise next(iter(result.unavailable.values()))
-    needed = _needed(ok, records)
+    needed = [records[p] for p in sorted(closure_in(ok, refs))]
     if not needed:
         return result
-    _ensure_descriptors(len(needed))
+    ensure_descriptors(len(needed))
     with ExitStack() as stack:
         items: list[tuple[TempDir, str, PathInfo]] = []
         now = int(time.time())
 
         async def one(rec: CachedPath, tmp: TempDir) -> None:
-            obj = await trio.to_thread.run_sync(_download, store, cache, rec, tmp,
+            obj = await trio.to_thread.run_sync(download, store, cache, rec, tmp,
                                                 limiter=limiter)
             items.append((tmp, obj, replace(rec.info, registered=now)))
 

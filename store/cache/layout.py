@@ -23,7 +23,7 @@ from typing import Any
 from sx.store.encoding import pack, unpack
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
-from sx.store.info import PathInfo, Realisation
+from sx.store.info import PathInfo, Realisation, parse_deps
 from sx.store.path import STORE_DIR, StorePath
 
 CACHE_INFO = "sx-cache-info"
@@ -187,11 +187,19 @@ class CachedPath:
 
 def encode_realisation(r: Realisation) -> bytes:
     """The canonical realisation record (its id is repeated so a record cannot be moved)."""
-    return pack({"v": 1, "id": r.key, "path": r.path.base, "sigs": sorted(set(r.signatures))})
+    rec = r.to_record()
+    rec["id"] = r.key
+    return pack(rec)
 
 
-def decode_realisation(data: bytes, drv_hash: Digest, output: str, where: str) -> Realisation:
-    """Parse a realisation record fetched for ``(drv_hash, output)``."""
+def decode_realisation(data: bytes, drv_hash: Digest, output: str, where: str,
+                       derivation: bool | None = None) -> Realisation:
+    """Parse a realisation record fetched for ``(drv_hash, output)``.
+
+    ``derivation`` says which kind the caller looked up (True: keyed by the
+    hash modulo, with ``deps``; False: resolved, without); a record of the
+    other kind is refused. None accepts either (listings, uploads).
+    """
     want = f"{drv_hash}!{output}"
     what = f"realisation {want} in {where}"
     rec: Any = unpack(data, what)
@@ -199,11 +207,16 @@ def decode_realisation(data: bytes, drv_hash: Digest, output: str, where: str) -
         raise Corrupt(f"decode {what}: not a version 1 realisation record")
     if rec.get("id") != want:
         raise Corrupt(f"decode {what}: it describes {rec.get('id')!r}")
+    if derivation is not None and ("deps" in rec) != derivation:
+        kind = "a resolved" if derivation else "a derivation"
+        raise Corrupt(f"decode {what}: it is {kind} realisation record")
     try:
         sigs = rec["sigs"]
         if not isinstance(sigs, list) or not all(isinstance(s, str) for s in sigs):
             raise ValueError("signatures are not a list of strings")
-        return Realisation(drv_hash, output, StorePath.from_base(rec["path"]), tuple(sigs))
+        deps = parse_deps(rec["deps"]) if "deps" in rec else None
+        return Realisation(drv_hash, output, StorePath.from_base(rec["path"]), tuple(sigs),
+                           deps)
     except (KeyError, TypeError, ValueError, InvalidInput) as e:
         raise Corrupt(f"decode {what}: {e}") from e
 

@@ -35,8 +35,7 @@ def sign_paths(store: LocalStore, key: SecretKey, paths: Iterable[StorePath]) ->
     count = 0
     for r in store.all_realisations():
         if r.path in targets:
-            store.register_realisation(
-                Realisation(r.drv_hash, r.output, r.path, (key.sign(r.fingerprint()),)))
+            store.register_realisation(r.with_signatures((key.sign(r.fingerprint()),)))
             count += 1
     return SignResult(len(wanted), count)
 

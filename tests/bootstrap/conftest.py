@@ -1,15 +1,22 @@
-"""Fixtures for the bootstrap tests: the pinned sources and cc1 built by the host's gcc."""
+"""Fixtures of the bootstrap tests: cc0 from the seed, the pinned sources, cc1 built by gcc."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from cc0_support import Tools, realized_tools
 from cc1_support import GCC_C0_FLAGS, build_cc1_with_gcc, cc1_sources, run
 from sx.derivations.bootstrap.stage1 import sources
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.store.local import LocalStore
+
+
+@pytest.fixture(scope="session")
+def cc0_tools(tmp_path_factory: pytest.TempPathFactory) -> Tools:
+    """cc0, M0, hex2 and catm, realized once through sx from the hex0 seed."""
+    return realized_tools(tmp_path_factory.mktemp("cc0-store") / "root")
 
 
 @pytest.fixture(scope="session")

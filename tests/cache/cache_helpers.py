@@ -95,14 +95,24 @@ def _stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
 class Served:
     """An ``sx serve`` process on a free loopback port."""
 
-    def __init__(self, directory: Path, token: str | None, *extra: str) -> None:
+    def __init__(self, directory: Path, token: str | None, *extra: str,
+                 log: Path | None = None) -> None:
+        """Start serving; with ``log``, every request is logged to that file."""
         self.dir = directory
         args = ["serve", str(directory), "--port", "0", *extra]
         if token:
             args += ["--upload-token", token]
-        self.proc = subprocess.Popen(sx_cmd(*args), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        if log is not None:
+            args.append("--verbose")
+        err = (os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND) if log
+               else subprocess.PIPE)
+        try:
+            self.proc = subprocess.Popen(sx_cmd(*args), stdout=subprocess.PIPE,
+                                         stderr=err, text=True,
+                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        finally:
+            if log:
+                os.close(err)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if " at " not in line:
@@ -128,7 +138,8 @@ class Registry:
         root.mkdir(parents=True)
         config = root / "config.yml"
         config.write_text(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  delete:\n    enabled: true\n"
+            "  filesystem:\n"
             f"    rootdirectory: {root / 'data'}\n"
             f"http:\n  addr: 127.0.0.1:{self.port}\n")
         self.proc = subprocess.Popen([exe, "serve", str(config)], stdout=subprocess.DEVNULL,

@@ -51,6 +51,31 @@ def test_realisation_record_golden() -> None:
     assert decode_realisation(want, DRV, "out", "golden") == r
 
 
+def test_derivation_realisation_record_golden() -> None:
+    want = bytes.fromhex((GOLDEN / "drv-realisation-record.hex").read_text().strip())
+    r = Realisation(DRV, "out", TOP, ("bob:c2ln",), ((f"{Digest.b3(b'lib')}!out", LIB),))
+    assert encode_realisation(r) == want
+    assert decode_realisation(want, DRV, "out", "golden", derivation=True) == r
+    assert r.fingerprint() == (f"sx-drv-realisation-1;{DRV}!out;{TOP};"
+                               f"{Digest.b3(b'lib')}!out={LIB}").encode()
+    with pytest.raises(Corrupt, match="it is a derivation realisation record"):
+        decode_realisation(want, DRV, "out", "golden", derivation=False)
+    plain = encode_realisation(Realisation(DRV, "out", TOP))
+    with pytest.raises(Corrupt, match="it is a resolved realisation record"):
+        decode_realisation(plain, DRV, "out", "golden", derivation=True)
+
+
+@pytest.mark.parametrize("deps", [
+    [], {"x": TOP.base}, {f"{Digest.b3(b'l')}": TOP.base}, {f"{Digest.b3(b'l')}!1x": TOP.base},
+    {f"sha256:{'0' * 64}!out": TOP.base}, {f"{Digest.b3(b'l')}!out": "not-a-path"},
+    {f"{Digest.b3(b'l')}!out": 7},
+])
+def test_bad_dependencies_are_refused(deps: object) -> None:
+    rec = pack({"v": 1, "id": f"{DRV}!out", "path": TOP.base, "sigs": [], "deps": deps})
+    with pytest.raises(Corrupt, match="decode realisation"):
+        decode_realisation(rec, DRV, "out", "test", derivation=True)
+
+
 def test_cache_info_golden() -> None:
     want = (GOLDEN / "sx-cache-info").read_bytes()
     assert CacheInfo().encode() == want

@@ -165,7 +165,9 @@ def test_tampered_archive_is_rejected(
     assert_nothing_registered(store2)
     pol = _with_subs(policy, cache_url)
     assert trio.run(substitute_paths, store2, [closure.top], pol) == set()
-    assert_nothing_registered(store2)
+    # Substitution keeps what arrived whole (lib), never the tampered path or above it.
+    assert store2.valid_subset(closure.all) <= {closure.lib}
+    assert os.listdir(store2.tmp) == []
 
 
 def test_swapped_archive_is_rejected(

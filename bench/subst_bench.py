@@ -1,0 +1,212 @@
+"""Top-down substitution: a fresh store realizes a cached result; sx vs ``nix build``.
+
+The same four-level shape for both tools: ``noise`` (24 MB of pseudo-random
+text from awk) and ``toolchain`` (24 MB made from it) are needed only to
+build; ``lib`` (4 KiB cut from the toolchain) is referred to by ``app``, a
+small result. Each tool builds all four once, signs them and copies all of
+them to a ``file://`` cache (zstd for both); then, per run, a fresh store
+realizes ``app`` from that cache with signatures checked:
+
+* sx: ``sx --root FRESH realize --json recipe.py:app`` (sandboxed busybox
+  recipe; the fresh root's config names the cache and the key);
+* Nix: ``nix build -f shape.nix app --store FRESH`` (a chroot store; the
+  builders are the host's ``/bin/sh`` and coreutils, input-addressed).
+
+Printed: the median wall times and their ratio (runs alternate which tool
+goes first), and the bytes each fetched next to the compressed size of the
+result's runtime closure in its cache (the target: equal). sx runs with
+its bytecode cached, as an installed sx does. ``SX_BENCH_RUNS`` sets the
+number of runs (default 5).
+
+Run alone: ``python bench/subst_bench.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import time
+
+from common import print_header, print_ratio, remove_tree, require_tools, run, scratch_dir
+
+NIX_CONFIG = ("build-users-group =\nexperimental-features = nix-command\nsubstituters =\n"
+              "sandbox = false\n")
+NIX_ENV = {**os.environ, "NIX_CONFIG": NIX_CONFIG}
+SX_ENV = {k: v for k, v in os.environ.items()
+          if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("SX_")}
+LEVELS = ("noise", "toolchain", "lib", "app")
+NOISE = ("awk 'BEGIN { srand(7); for (i = 0; i < 1500000; i++) printf \"%08x%08x\", "
+         "int(rand() * 4294967296), int(rand() * 4294967296) }'")
+
+SX_RECIPE = '''
+from sx.derivations.model import Source, derivation
+
+bb = Source({bb!r}, "busybox")
+B = f"{{bb}}/bin/busybox"
+
+
+def step(name, script, inputs=()):
+    return derivation(name, f"{{bb}}/bin/sh", ["-c", script], inputs=list(inputs), srcs=[bb])
+
+
+noise = step("noise", B + " " + {noise!r} + " > $out")
+toolchain = step("toolchain", f"{{B}} tr 0-9a-f a-f0-9 < {{noise.out}} > $out", [noise])
+lib = step("lib", f"{{B}} mkdir $out && {{B}} head -c 4096 {{toolchain.out}} > $out/lib.a",
+           [toolchain])
+app = step("app", f"{{B}} mkdir $out && echo 'links {{lib.out}}/lib.a' > $out/app", [lib])
+'''
+
+NIX_SHAPE = '''
+let
+  step = name: script: derivation {{
+    inherit name;
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" script ];
+  }};
+  noise = step "noise" "/usr/bin/{noise} > $out";
+  toolchain = step "toolchain" "/usr/bin/tr 0-9a-f a-f0-9 < ${{noise}} > $out";
+  lib = step "lib" "/bin/mkdir $out && /usr/bin/head -c 4096 ${{toolchain}} > $out/lib.a";
+  app = step "app" "/bin/mkdir $out && echo 'links ${{lib}}/lib.a' > $out/app";
+in {{ inherit noise toolchain lib app; }}
+'''
+
+
+def _sx(*args: str) -> list[str]:
+    from common import sx_command
+
+    return [*sx_command(), *args]
+
+
+def _timed(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:6])}... failed: {proc.stderr.strip()[-800:]}")
+    return took, proc.stdout
+
+
+class SxSide:
+    """The sx recipe built, signed and cached; fresh roots on demand."""
+
+    def __init__(self, base: str) -> None:
+        from sx.derivations.examples import busybox_tree
+
+        self.base = base
+        bb = busybox_tree(os.path.join(base, "bb"), shutil.which("busybox") or "/bin/busybox")
+        self.recipe = os.path.join(base, "recipe.py")
+        with open(self.recipe, "w") as f:
+            f.write(SX_RECIPE.format(bb=bb.local, noise=NOISE))
+        root = os.path.join(base, "sx-src")
+        env = {**SX_ENV, "SX_ROOT": root}
+        outs = run(_sx("realize", "-q", *(f"{self.recipe}:{n}" for n in LEVELS)), env=env)
+        self.outputs = dict(zip(LEVELS, outs.split(), strict=True))
+        key = os.path.join(base, "sx.sec")
+        self.public = run(_sx("key", "generate", "--name", "bench", "-o", key), env=env).strip()
+        run(_sx("sign", "--key", key, *self.outputs.values()), env=env)
+        self.cache = os.path.join(base, "sx-cache")
+        run(_sx("copy", "--to", f"file://{self.cache}", *self.outputs.values()), env=env)
+
+    def runtime_bytes(self) -> int:
+        """Compressed size of the archives of app and lib in the cache."""
+        from sx.store.cache import open_cache
+        from sx.store.cache.layout import CachedPath, info_key
+        from sx.store.path import StorePath
+
+        cache = open_cache(f"file://{self.cache}")
+        total = 0
+        for name in ("app", "lib"):
+            p = StorePath.parse(self.outputs[name])
+            rec = CachedPath.decode(cache.get_bytes(info_key(p)) or b"", p, cache.url)
+            total += rec.file_size
+        return total
+
+    def realize(self, i: int) -> tuple[float, int]:
+        root = os.path.join(self.base, f"sx-dst-{i}")
+        os.makedirs(os.path.join(root, "etc"))
+        with open(os.path.join(root, "etc", "sx.conf"), "w") as f:
+            f.write(f'substituters = ["file://{self.cache}"]\n'
+                    f'trusted-public-keys = ["{self.public}"]\n')
+        took, out = _timed(_sx("--root", root, "realize", "--json", f"{self.recipe}:app"), SX_ENV)
+        got = json.loads(out)
+        if got["built"] or got["outputs"] != [{"out": self.outputs["app"]}]:
+            raise SystemExit(f"bench: sx did not substitute the result: {got}")
+        return took, int(got["downloaded"])
+
+
+class NixSide:
+    """The same shape in Nix: built, signed, copied to a file:// cache with zstd."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        with open(os.path.join(base, "shape.nix"), "w") as f:
+            f.write(NIX_SHAPE.format(noise=NOISE.replace("\"", "\\\"")))
+        outs = run(["nix-build", os.path.join(base, "shape.nix"), "--no-out-link",
+                    *(a for n in LEVELS for a in ("-A", n))], env=NIX_ENV).split()
+        self.outputs = dict(zip(LEVELS, outs, strict=True))
+        sec, pub = os.path.join(base, "nix.sec"), os.path.join(base, "nix.pub")
+        run(["nix-store", "--generate-binary-cache-key", "bench-1", sec, pub], env=NIX_ENV)
+        with open(pub) as f:
+            self.public = f.read().strip()
+        self.cache = os.path.join(base, "nix-cache")
+        run(["nix", "copy", "--to", f"file://{self.cache}?compression=zstd&secret-key={sec}",
+             *self.outputs.values()], env=NIX_ENV)
+
+    def file_size(self, path: str) -> int:
+        digest = os.path.basename(path).split("-", 1)[0]
+        with open(os.path.join(self.cache, f"{digest}.narinfo")) as f:
+            for line in f:
+                if line.startswith("FileSize: "):
+                    return int(line.split()[1])
+        raise SystemExit(f"bench: no FileSize for {path}")
+
+    def runtime_bytes(self) -> int:
+        closure = run(["nix-store", "-qR", self.outputs["app"]], env=NIX_ENV).split()
+        return sum(self.file_size(p) for p in closure)
+
+    def realize(self, i: int) -> tuple[float, int]:
+        dest = os.path.join(self.base, f"nix-dst-{i}")
+        took, _ = _timed(["nix", "build", "-f", os.path.join(self.base, "shape.nix"), "app",
+                          "--store", dest, "--substituters", f"file://{self.cache}",
+                          "--trusted-public-keys", self.public, "--no-link"], NIX_ENV)
+        got = run(["nix", "path-info", "--store", dest, "--all"], env=NIX_ENV).split()
+        fetched = [p for p in got if not p.endswith(".drv")]
+        if sorted(fetched) != sorted([self.outputs["app"], self.outputs["lib"]]):
+            raise SystemExit(f"bench: nix fetched {fetched}")
+        return took, sum(self.file_size(p) for p in fetched)
+
+
+def main() -> None:
+    """Measure and print medians, the ratio and the bytes fetched."""
+    require_tools("nix", "nix-build", "nix-store", "bwrap")
+    runs = int(os.environ.get("SX_BENCH_RUNS", "5"))
+    base = scratch_dir("subst")
+    try:
+        sx, nix = SxSide(base), NixSide(base)
+        sx.realize(-1)  # write sx's bytecode once, as an install does
+        print_header(f"fresh-store realize of a cached result (build-time inputs 48 MB, "
+                     f"runtime closure 2 paths), medians of {runs}")
+        ours: list[tuple[float, int]] = []
+        peer: list[tuple[float, int]] = []
+        for i in range(runs):
+            sides = [(sx, ours), (nix, peer)]
+            for side, out in sides if i % 2 == 0 else reversed(sides):
+                out.append(side.realize(i))
+        print_ratio("realize from file:// cache", statistics.median(t for t, _ in ours),
+                    statistics.median(t for t, _ in peer), "nix", 1.0)
+        for name, side, got in (("sx", sx, ours), ("nix", nix, peer)):
+            want = side.runtime_bytes()
+            fetched = {b for _, b in got}
+            verdict = "equal" if fetched == {want} else "NOT equal"
+            print(f"{name:<4} bytes fetched {sorted(fetched)}, runtime closure {want} "
+                  f"({verdict})", flush=True)
+    finally:
+        remove_tree(base)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+// ERROR 2: invalid character
+int x \
+;

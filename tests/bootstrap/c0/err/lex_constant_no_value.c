@@ -1,0 +1,3 @@
+// ERROR 2: bad CONSTANT line
+// CONSTANT SIZE
+int x;

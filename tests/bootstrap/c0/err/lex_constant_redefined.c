@@ -1,0 +1,3 @@
+// ERROR 3: redefinition of 'SIZE'
+// CONSTANT SIZE 10
+// CONSTANT SIZE 11

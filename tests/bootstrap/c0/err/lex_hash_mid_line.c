@@ -1,0 +1,2 @@
+// ERROR 2: invalid character
+int x; # not at the start

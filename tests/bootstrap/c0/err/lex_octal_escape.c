@@ -1,0 +1,2 @@
+// ERROR 2: bad escape sequence
+char* s = "\012";

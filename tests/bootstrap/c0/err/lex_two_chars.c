@@ -1,0 +1,2 @@
+// ERROR 2: bad character literal
+int c = 'ab';

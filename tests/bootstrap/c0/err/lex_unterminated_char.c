@@ -1,0 +1,3 @@
+// ERROR 2: bad character literal
+int c = 'a
+;

@@ -1,0 +1,5 @@
+// ERROR 3: unterminated comment
+int x;
+/* open
+
+int y;

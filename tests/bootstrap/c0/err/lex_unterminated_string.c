@@ -1,0 +1,3 @@
+// ERROR 2: unterminated string
+char* s = "abc
+;

@@ -1,0 +1,2 @@
+// ERROR 2: unterminated string
+char* s = "abc

@@ -1,0 +1,4 @@
+// ERROR 5: undefined function 'main'
+int helper() {
+    return 1;
+}

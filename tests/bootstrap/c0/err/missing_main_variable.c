@@ -1,0 +1,2 @@
+// ERROR 3: undefined function 'main'
+int main;

@@ -1,0 +1,4 @@
+// ERROR 3: not an lvalue
+int main() {
+    1 = 2;
+}

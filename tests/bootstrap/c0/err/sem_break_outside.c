@@ -1,0 +1,4 @@
+// ERROR 3: break outside a loop
+int main() {
+    break;
+}

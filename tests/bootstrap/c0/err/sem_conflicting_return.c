@@ -1,0 +1,3 @@
+// ERROR 3: conflicting declaration of 'f'
+int f();
+char* f() { return 0; }

@@ -1,0 +1,6 @@
+// ERROR 4: duplicate label 'here'
+int main() {
+here:
+here:
+    return 0;
+}

@@ -1,0 +1,5 @@
+// ERROR 4: duplicate member 'a'
+struct s {
+    int a;
+    char a;
+};

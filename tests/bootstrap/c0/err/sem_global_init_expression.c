@@ -1,0 +1,2 @@
+// ERROR 2: expected ';'
+int a = 1 + 2;

@@ -1,0 +1,3 @@
+// ERROR 3: redefinition of 'x'
+int x;
+int x;

@@ -1,0 +1,4 @@
+// ERROR 3: incomplete type
+struct s {
+    struct s inner;
+};

@@ -1,0 +1,2 @@
+// ERROR 2: initializer must be a constant
+char a[4] = "abc";

@@ -1,0 +1,4 @@
+// ERROR 2: parameter name missing
+int f(int) {
+    return 0;
+}

@@ -1,0 +1,2 @@
+// ERROR 2: variable has void type
+void g;

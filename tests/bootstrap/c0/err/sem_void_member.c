@@ -1,0 +1,4 @@
+// ERROR 3: variable has void type
+struct s {
+    void v;
+};

@@ -1,0 +1,2 @@
+// ERROR 2: variable has void type
+int f(void v);

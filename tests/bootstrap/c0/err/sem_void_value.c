@@ -1,0 +1,5 @@
+// ERROR 4: void value used
+void f() {}
+int main() {
+    return f() + 1;
+}

@@ -1,0 +1,3 @@
+// ERROR 3: wrong kind of tag 's'
+struct s { int a; };
+union s* p;

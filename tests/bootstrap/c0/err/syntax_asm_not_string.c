@@ -1,0 +1,4 @@
+// ERROR 3: expected a string
+int main() {
+    asm("nop", 5);
+}

@@ -1,0 +1,4 @@
+// ERROR 3: expected an expression
+int main() {
+    return 1 + ;
+}

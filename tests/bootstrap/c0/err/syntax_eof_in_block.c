@@ -1,0 +1,3 @@
+// ERROR 4: expected an expression
+int main() {
+    return 0;

@@ -1,0 +1,2 @@
+// ERROR 2: expected an identifier
+int (*f)(int);

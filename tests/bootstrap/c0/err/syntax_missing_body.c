@@ -1,0 +1,2 @@
+// ERROR 2: expected '{'
+int f() return 1;

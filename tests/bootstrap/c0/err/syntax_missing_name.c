@@ -1,0 +1,4 @@
+// ERROR 3: expected an identifier
+int main() {
+    int = 5;
+}

@@ -1,0 +1,6 @@
+// ERROR 3: expected ')'
+int main() {
+    if (1 {
+    }
+    return 0;
+}

@@ -1,0 +1,3 @@
+// ERROR 3: expected a type
+int x;
+x = 5;

@@ -1,0 +1,4 @@
+// ERROR 3: undefined name 'nothere'
+int main() {
+    nothere = 1;
+}

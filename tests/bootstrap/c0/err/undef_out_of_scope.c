@@ -1,0 +1,7 @@
+// ERROR 6: undefined name 'inner'
+int main() {
+    {
+        int inner = 1;
+    }
+    return inner;
+}

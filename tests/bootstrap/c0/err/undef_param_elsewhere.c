@@ -1,0 +1,7 @@
+// ERROR 6: undefined name 'p'
+int f(int p) {
+    return p;
+}
+int main() {
+    return p;
+}

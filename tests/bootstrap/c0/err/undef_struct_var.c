@@ -1,0 +1,2 @@
+// ERROR 2: incomplete type
+struct later v;

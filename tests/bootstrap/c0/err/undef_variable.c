@@ -1,0 +1,4 @@
+// ERROR 3: undefined name 'missing'
+int main() {
+    return missing;
+}

@@ -1,0 +1,2 @@
+// ERROR 2: unsupported keyword 'const'
+int f(const char* s);

@@ -1,0 +1,4 @@
+// ERROR 3: unsupported keyword 'double'
+int main() {
+    double d;
+}

@@ -1,0 +1,2 @@
+// ERROR 2: unsupported keyword 'extern'
+extern int x;

@@ -1,0 +1,4 @@
+// ERROR 3: unsupported keyword 'long'
+int main() {
+    long x;
+}

@@ -1,0 +1,5 @@
+// ERROR 4: unsupported operator '--'
+int main() {
+    int i = 0;
+    --i;
+}

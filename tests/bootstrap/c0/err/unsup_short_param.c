@@ -1,0 +1,2 @@
+// ERROR 2: unsupported keyword 'short'
+int f(short s);

@@ -1,0 +1,3 @@
+// ERROR 3: struct values are not supported
+struct s { int a; };
+struct s f();

@@ -1,0 +1,2 @@
+// ERROR 2: unsupported operator '...'
+int f(int a, ...);

@@ -1,0 +1,4 @@
+// main's result is the exit status.
+int main() {
+    return 42;
+}
