@@ -33,11 +33,17 @@ lint: install
 	touch .lint/sx/__init__.py
 	$(VENV)/bin/mypy -p sx.store -p sx.derivations -p sx.cli
 
+# Each run gets a fresh temporary base, removed afterwards by rm (which
+# handles the deep trees the hostile-input tests build); pytest's own cleanup
+# of a shared base recurses and fails on them.
+PYTEST  = t=$$(mktemp -d /tmp/sx-test.XXXXXX) && trap 'rm -rf "$$t"' EXIT && \
+	  $(VENV)/bin/pytest -q --basetemp="$$t/b"
+
 test: install lint
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(VENV)/bin/pytest -q -m "not slow and not stress" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow and not stress" $(PYTEST_ARGS)
 
 # The main job: realize the stage0 bootstrap chain from the hex0 seed in the
 # embedded default store, then export its closure as an OCI image.

@@ -7,7 +7,7 @@ in table order; the first class that the exception is an instance of wins.
 
 from __future__ import annotations
 
-from sx.derivations.build.errors import BuildError
+from sx.derivations.build.errors import BuildError, Terminated
 from sx.store.errors import (
     InvalidInput,
     NotFound,
@@ -24,8 +24,10 @@ STORAGE = 3
 BUILD_FAILED = 4
 NOT_TRUSTED = 5
 INTERRUPTED = 130
+TERMINATED = 143
 
 TABLE: tuple[tuple[type[BaseException], int], ...] = (
+    (Terminated, TERMINATED),
     (KeyboardInterrupt, INTERRUPTED),
     (InvalidInput, BAD_INPUT),
     (NotFound, BAD_INPUT),

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "import-oci": "export_oci", "key": "cache_cmd", "sign": "cache_cmd", "copy": "cache_cmd",
     "serve": "cache_cmd", "verify": "cache_cmd", "challenge": "cache_cmd", "cache": "cache_cmd",
     "bootstrap": "bootstrap_cmd", "provenance": "provenance", "ddc": "ddc",
+    "worker": "worker",
+    "run": "run", "shell": "run",
 }
 
 
@@ -68,9 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("sx: interrupted", file=sys.stderr)
-        return exit_code(KeyboardInterrupt())
+    except KeyboardInterrupt as e:
+        print(f"sx: {str(e) or 'interrupted'}", file=sys.stderr)
+        return exit_code(e)
     except StoreError as e:
         print(f"sx: {e}", file=sys.stderr)
         return exit_code(e)

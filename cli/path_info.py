@@ -1,33 +1,83 @@
-"""``sx path-info``: what the store knows about paths."""
+"""``sx path-info``: what the store knows about paths, their sizes and who refers to them."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections import deque
+from typing import TYPE_CHECKING
 
 from sx.cli.common import open_store, parse_paths
+
+if TYPE_CHECKING:
+    from sx.store.local import LocalStore
+    from sx.store.path import StorePath
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``path-info``."""
     p = sub.add_parser("path-info", help="show path infos")
     p.add_argument("paths", nargs="+")
-    p.add_argument("--closure", "-r", action="store_true", help="the whole closure")
+    p.add_argument("--closure", "-r", action="store_true",
+                   help="the whole closure (with --referrers: every path that depends on them)")
+    p.add_argument("--referrers", action="store_true",
+                   help="the paths that refer to PATHS instead of PATHS")
     p.add_argument("--json", action="store_true")
     p.add_argument("-s", "--size", action="store_true", help="show archive sizes")
+    p.add_argument("-S", "--closure-size", action="store_true",
+                   help="show closure sizes (the archive sizes of each path's closure, summed)")
     p.set_defaults(func=run)
 
 
+def _referrers(store: LocalStore, paths: list[StorePath], transitive: bool) -> list[StorePath]:
+    """Paths that refer to ``paths`` (all that depend on them when ``transitive``)."""
+    given = set(paths)
+    seen: set[StorePath] = set()
+    todo = deque(paths)
+    while todo:
+        for r in store.referrers(todo.popleft()):
+            if r not in seen and r not in given:
+                seen.add(r)
+                if transitive:
+                    todo.append(r)
+    return store.topo_sort(seen)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Print the paths' infos (or their closure's), as text or JSON."""
+    """Print the paths' infos (or their closure's, or their referrers'), as text or JSON."""
     store = open_store(args)
     paths = parse_paths(store, args.paths)
+    for p in paths:
+        store.require(p)
+    if args.referrers:
+        paths = _referrers(store, paths, args.closure)
+    elif args.closure:
+        paths = store.topo_sort(store.closure(paths))
     infos = [store.require(p) for p in paths]
-    if args.closure:
-        infos = [store.require(p) for p in store.topo_sort(store.closure(paths))]
+    sizes = {i.path: i.nar_size for i in infos}
+
+    def closure_size(p: StorePath) -> int:
+        total = 0
+        for q in store.closure([p]):
+            if q not in sizes:
+                sizes[q] = store.require(q).nar_size
+            total += sizes[q]
+        return total
+
     if args.json:
-        print(json.dumps([i.to_json() for i in infos], indent=2))
+        records = []
+        for i in infos:
+            rec = i.to_json()
+            if args.closure_size:
+                rec["closureSize"] = closure_size(i.path)
+            records.append(rec)
+        print(json.dumps(records, indent=2))
         return 0
     for i in infos:
-        print(f"{i.path}\t{i.nar_size}" if args.size else str(i.path))
+        cols = [str(i.path)]
+        if args.size:
+            cols.append(str(i.nar_size))
+        if args.closure_size:
+            cols.append(str(closure_size(i.path)))
+        print("\t".join(cols))
     return 0

@@ -6,11 +6,15 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sx.cli.cache_options import add_cache_options, cache_overrides
 from sx.cli.common import open_store
+from sx.derivations.build.settings import DEFAULT_MAX_LOG, DEFAULT_MAX_PIDS
 from sx.store.errors import InvalidInput
+
+T = TypeVar("T", int, float)
 
 if TYPE_CHECKING:
     from sx.derivations.build.plan import Plan
@@ -28,6 +32,19 @@ def parse_size(text: str) -> int:
     if not num.isdigit():
         raise argparse.ArgumentTypeError(f"not a size: {text!r}")
     return int(num) * _UNITS[unit]
+
+
+def _limit(parse: Callable[[str], T]) -> Callable[[str], T | None]:
+    """A limit option: a positive value, or 0 for none."""
+    def convert(text: str) -> T | None:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {text!r}")
+        return value or None
+    return convert
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,8 +66,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-build", action="store_true", help="substitute only; never build")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="kill a build after S seconds")
-    p.add_argument("--max-log-size", type=parse_size, default=1 << 30, metavar="BYTES",
+    p.add_argument("--max-log-size", type=parse_size, default=DEFAULT_MAX_LOG, metavar="BYTES",
                    help="kill a build whose log exceeds BYTES (default 1G)")
+    p.add_argument("--max-pids", type=_limit(int), default=DEFAULT_MAX_PIDS, metavar="N",
+                   help=f"processes and threads one build may have (default {DEFAULT_MAX_PIDS};"
+                        " 0: no limit)")
+    p.add_argument("--max-memory", type=_limit(parse_size), default=None, metavar="BYTES",
+                   help="memory one build may use (default: no limit)")
+    p.add_argument("--max-cpu-time", type=_limit(float), default=None, metavar="S",
+                   help="CPU seconds one build may use, all its processes together")
+    p.add_argument("-L", "--print-build-logs", action="store_true",
+                   help="show every build's output as it comes, prefixed by its name")
+    p.add_argument("-K", "--keep-failed", action="store_true",
+                   help="keep a failed build's /build directory (its path is printed)")
     p.add_argument("--allow-file", action="append", default=[], metavar="PATH",
                    help="let file:// fetches read PATH (a file, or a directory and all "
                         "beneath it); also 'allowed-files' in the configuration")
@@ -58,6 +86,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the result (with -n: the plan) as JSON on stdout")
     add_cache_options(p)
+    p.add_argument("--remote", metavar="URL", default=None,
+                   help="build sandboxed derivations on a remote execution engine "
+                        "(grpc://HOST:PORT[/INSTANCE], grpcs:// for TLS)")
+    p.add_argument("--remote-fallback", action="store_true",
+                   help="build locally when the remote engine cannot be reached")
+    p.add_argument("--remote-jobs", type=int, default=64, metavar="N",
+                   help="remote actions in flight at once (default 64)")
     p.set_defaults(func=run)
 
 
@@ -137,6 +172,12 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"realize: -j {args.jobs}: must be 0 (all CPUs) or more")
     if args.recursive and not args.check:
         raise InvalidInput("realize: --recursive: only meaningful with --check")
+    if args.remote_jobs < 1:
+        raise InvalidInput(f"realize: --remote-jobs {args.remote_jobs}: must be 1 or more")
+    if args.remote is not None:
+        from sx.derivations.build.remote.channel import RemoteUrl
+
+        RemoteUrl.parse(args.remote)  # a typo is reported before anything is built
     store = open_store(args)
     items: list[Installable] = [parse_installable(store, t) for t in args.installables]
     drvs = [d for i in items for d in i.derivations]
@@ -144,8 +185,12 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs, keep_going=args.keep_going, dry_run=args.dry_run, check=args.check,
         check_closure=args.recursive,
         no_build=args.no_build, timeout=args.timeout, max_log_size=args.max_log_size,
+        max_pids=args.max_pids, max_memory=args.max_memory, max_cpu_time=args.max_cpu_time,
+        print_logs=args.print_build_logs, keep_failed=args.keep_failed,
         allowed_files=tuple(os.path.abspath(p) for p in args.allow_file),
-        progress=Progress(quiet=args.quiet), config=cache_overrides(args) or None)
+        progress=Progress(quiet=args.quiet), config=cache_overrides(args) or None,
+        remote=args.remote, remote_fallback=args.remote_fallback,
+        remote_jobs=args.remote_jobs)
     outcome = realize(store, drvs, opts)
     if args.dry_run:
         assert outcome.plan is not None

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that sx's tests and benchmarks drive for real:
 # the sandbox engine, the NAR oracle, the OCI tools, a registry, and helpers;
-# a C compiler with Python's headers for sx's one C extension (setup.py);
-# Debian's mescc-tools and mes (M1, hex2, MesCC): test oracles for stage0's M0
-# and hex2 and for stage1, never inputs of a build; and gcc-multilib, which
-# builds i386 programs: the oracle the cc0 and cc1 tests compare against.
+# a C compiler with Python's headers for sx's one C extension (setup.py), and
+# its 32-bit libraries (gcc -m32 builds the C0 and C test programs the stage1
+# compilers are compared with); Debian's mescc-tools and mes (M1, hex2,
+# MesCC): test oracles for stage0's M0 and hex2 and for stage1, never inputs
+# of a build; and PostgreSQL, the database of the BuildGrid engine that the
+# remote execution tests start.
 # Needs root; a non-root caller gets a note and the tests that need them fail loudly.
 set -euo pipefail
 PKGS="bubblewrap nix-bin b3sum skopeo umoci podman runc docker-registry oci-image-tool
       busybox-static xxd perl gawk zstd uidmap fuse-overlayfs file gcc python3-dev
-      gcc-multilib mescc-tools mes"
+      gcc-multilib mescc-tools mes postgresql"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

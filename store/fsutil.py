@@ -200,3 +200,24 @@ def remove_tree(path: str) -> None:
         shutil.rmtree(path, onexc=_vanished_ok)
     else:
         shutil.rmtree(path, onerror=lambda f, p, info: _vanished_ok(f, p, info[1]))
+
+
+def move_entry(src: str, dest: str) -> None:
+    """Rename ``src`` to ``dest`` in another directory (into the store, or out to a temp dir).
+
+    A directory that changes parent must be writable by its owner (the kernel
+    rewrites its ``..``): an unprivileged owner briefly adds the write bit to
+    a read-only one, and the mode is back as it was afterwards, also when the
+    rename fails. Root needs no such bit.
+    """
+    st = os.lstat(src)
+    if not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o200 or os.geteuid() == 0:
+        os.rename(src, dest)
+        return
+    os.chmod(src, st.st_mode | 0o200)
+    moved = src
+    try:
+        os.rename(src, dest)
+        moved = dest
+    finally:
+        os.chmod(moved, stat.S_IMODE(st.st_mode))

@@ -39,7 +39,7 @@ from typing import Any
 
 from sx.store.db import Txn
 from sx.store.errors import InvalidInput, NotFound, StillAlive
-from sx.store.fsutil import remove_tree
+from sx.store.fsutil import move_entry, remove_tree
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import STORE_DIR, StorePath
 from sx.store.roots import gc_lock_exclusive, gc_lock_shared
@@ -475,7 +475,7 @@ class _Sweeper:
         # A directory: take it out of the store in one rename, then remove it.
         trash = os.path.join(marker.path, base)
         try:
-            os.rename(real, trash)
+            move_entry(real, trash)
         except FileNotFoundError:
             return
         remove_tree(trash)
@@ -495,7 +495,7 @@ def _remove_leftovers(store: LocalStore, registered: set[str], temp: dict[str, i
             if txn.has("paths", name.encode()):
                 continue
             try:
-                os.rename(os.path.join(store.store_dir, name), os.path.join(tmp.path, name))
+                move_entry(os.path.join(store.store_dir, name), os.path.join(tmp.path, name))
                 removed += 1
             except FileNotFoundError:
                 pass

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +38,14 @@ from sx.store.errors import (
     NotFound,
     StorageError,
 )
-from sx.store.fsutil import canonicalize, early_writeback, fsync_dir, remove_tree, syncfs
+from sx.store.fsutil import (
+    canonicalize,
+    early_writeback,
+    fsync_dir,
+    move_entry,
+    remove_tree,
+    syncfs,
+)
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
 from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
@@ -223,7 +229,7 @@ class LocalStore:
             if not os.path.lexists(victim):
                 return 0
             trash = os.path.join(self.tmp, f"trash-{os.urandom(8).hex()}")
-            os.rename(victim, trash)
+            move_entry(victim, trash)
         remove_tree(trash)
         return 1
 
@@ -427,8 +433,8 @@ class LocalStore:
                     dest = self.real_path(info.path)
                     if os.path.lexists(dest):
                         # An unregistered leftover of a crashed add: replace it.
-                        _move(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
-                    _move(obj, dest)
+                        move_entry(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
+                    move_entry(obj, dest)
                     moved.append((dest, obj))
                     self._register(txn, info)
                 if moved:
@@ -436,7 +442,7 @@ class LocalStore:
         except BaseException:
             for dest, obj in reversed(moved):
                 if os.path.lexists(dest) and not os.path.lexists(obj):
-                    _move(dest, obj)
+                    move_entry(dest, obj)
             raise
 
     @staticmethod
@@ -623,29 +629,10 @@ class LocalStore:
             if os.path.lexists(real):
                 t = os.path.join(self.tmp, f"trash-{os.urandom(8).hex()}")
                 try:
-                    os.rename(real, t)
+                    move_entry(real, t)
                     trash.append(t)
                 except FileNotFoundError:
                     pass
         for t in trash:
             remove_tree(t)
 
-
-def _move(src: str, dest: str) -> None:
-    """Rename ``src`` to ``dest`` in another directory.
-
-    A directory that changes parent must be writable by its owner (the kernel
-    rewrites its ``..``): an unprivileged owner briefly adds the write bit to
-    a read-only one. Root needs no such bit.
-    """
-    st = os.lstat(src)
-    if not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o200 or os.geteuid() == 0:
-        os.rename(src, dest)
-        return
-    os.chmod(src, st.st_mode | 0o200)
-    moved = src
-    try:
-        os.rename(src, dest)
-        moved = dest
-    finally:
-        os.chmod(moved, stat.S_IMODE(st.st_mode))

@@ -21,12 +21,29 @@ class BuildError(StoreError):
     """
 
 
+class BuilderFailed(BuildError):
+    """The builder ran and exited with a status other than 0 (``exit_code``)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class BuildTimeout(BuildError):
     """The builder ran longer than the per-build timeout and was killed."""
 
 
 class LogLimitExceeded(BuildError):
     """The builder wrote more log than allowed and was killed."""
+
+
+class LimitExceeded(BuildError):
+    """The build reached its process limit or used more memory or CPU time than allowed.
+
+    The message names the limit. Raised only when sx saw it; a program that
+    merely failed because the kernel refused it a process or memory fails
+    with its own exit code (:class:`BuildError`).
+    """
 
 
 class DependencyFailed(BuildError):
@@ -41,4 +58,12 @@ class CheckMismatch(BuildError):
     """``--check`` rebuilt a derivation and got different bytes.
 
     Both outputs are kept; the message names them and the first differing file.
+    """
+
+
+class Terminated(KeyboardInterrupt):
+    """sx received SIGTERM while realizing: the running builds were killed and waited for.
+
+    A :class:`KeyboardInterrupt` (like Ctrl-C), not a build failure; ``sx``
+    exits with 143 (128 + SIGTERM) for it.
     """

@@ -7,22 +7,27 @@ bwrap's ``--json-status-fd`` report: an ``exit-code`` record exists only
 when the builder ran, so a set-up failure (namespaces refused, a bind that
 failed) is never mistaken for a failing builder.
 
-Two ways to keep inputs read-only:
+Each build first gets its own user and pid namespace from
+:class:`~sx.derivations.build.buildns.BuildNamespaces`; bwrap joins them and
+unshares the rest (mount, pid again, ipc, uts, net, cgroup). Killing that
+holder kills the whole build, and sx waits until it is gone.
 
-* **mapped** (sx runs as root): builds run in a user namespace where build
-  uid 1000 / gid 100 are host ids :data:`HOST_BUILD_UID` /
-  :data:`HOST_BUILD_GID`, not the store's owner. Store files (owned by root,
-  modes 0444/0555) are then read-only to the builder by plain permissions,
-  so single-file inputs are hard links in the build's ``/sx/store`` (no
-  mount at all) and only directory inputs are bind-mounted. bwrap re-reads
-  the mount table for every bind, so this keeps builds with thousands of
-  inputs linear instead of quadratic.
-* **plain** (unprivileged sx, if the mapping cannot be set up, or for a build
-  whose directories the host build uid could not reach — bwrap checks bind
-  sources as the build user, so every directory above the store and the
-  scratch area must be searchable by others): the build user is the caller
-  mapped to 1000, who owns the store files; every input is a read-only bind
-  mount.
+Two modes:
+
+* **mapped** (sx runs as root): build uid 1000 / gid 100 are the host
+  build user :data:`HOST_BUILD_UID` / :data:`HOST_BUILD_GID` (see
+  :mod:`.buildns` for the maps): not the store's owner, and not root, so
+  store files (root's, modes 0444/0555) are read-only to the builder by
+  plain permissions and the pids limit applies. Single-file inputs are hard
+  links in the build's ``/sx/store`` (no mount at all) and only directory
+  inputs are bind-mounted; bwrap re-reads the mount table for every bind,
+  so this keeps builds with thousands of inputs linear instead of
+  quadratic. bwrap's set-up runs as host root (mapped in the namespace) and
+  can reach any directory of root's; a store below another user's private
+  directory is not reachable, and builds there run plain.
+* **plain** (sx is not root, or the mapped mode cannot reach the store):
+  the caller is mapped to 1000 and owns the store files; every input is a
+  read-only bind mount.
 
 Either way a store path that is a symlink appears as the same symlink.
 """
@@ -31,18 +36,23 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import stat
 import subprocess
-import time
 from collections.abc import Sequence
 
+from sx.derivations.build.buildns import BuildNamespaces
+from sx.derivations.build.cgroup import PidsCgroup
 from sx.derivations.build.errors import BuildError
+from sx.derivations.build.limits import Limits
 from sx.derivations.build.sandbox import (
     BUILD_DIR,
     BUILD_GID,
     BUILD_UID,
     FIXED_ENV,
+    Isolation,
+    Launch,
     SandboxError,
     SandboxSpec,
 )
@@ -50,121 +60,182 @@ from sx.store.path import STORE_DIR
 
 HOST_BUILD_UID = 30000
 HOST_BUILD_GID = 30000
-_UNSHARE_ALL = ["--unshare-all"]  # user, ipc, pid, net, uts, cgroup
-_UNSHARE_BUT_USER = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                     "--unshare-cgroup-try"]
+_UNSHARE = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
 _IDENTITY = ["--uid", str(BUILD_UID), "--gid", str(BUILD_GID), "--hostname", "localhost"]
 _LIFETIME = ["--die-with-parent", "--new-session", "--clearenv"]
+_PROBE_TIMEOUT = 30
+# Tasks of the build's user (RLIMIT_NPROC) or cgroup that are not the
+# builder's: at most unshare, cat, bwrap's outer process and its pid 1.
+_NPROC_SLACK = 4
 
 
-def _mapped_userns() -> int:
-    """A user namespace mapping the build ids to the host build ids; returns an fd on it.
-
-    A short-lived ``unshare -U`` process creates it; the open namespace file
-    keeps it alive after that process is gone.
-    """
-    holder = subprocess.Popen(["unshare", "--user", "sleep", "60"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        mine = os.readlink("/proc/self/ns/user")
-        deadline = time.monotonic() + 10
-        while os.readlink(f"/proc/{holder.pid}/ns/user") == mine:
-            if holder.poll() is not None or time.monotonic() > deadline:
-                raise OSError("unshare --user did not start")
-            time.sleep(0.002)
-        for name, line in (("uid_map", f"{BUILD_UID} {HOST_BUILD_UID} 1\n"),
-                           ("gid_map", f"{BUILD_GID} {HOST_BUILD_GID} 1\n")):
-            fd = os.open(f"/proc/{holder.pid}/{name}", os.O_WRONLY)
-            try:
-                os.write(fd, line.encode())
-            finally:
-                os.close(fd)
-        ns = os.open(f"/proc/{holder.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
-    finally:
-        holder.kill()
-        holder.wait()
-    return ns
+def _may_set_limits() -> bool:
+    """Whether sx may lower the limits of another user's process (``CAP_SYS_RESOURCE``)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> 24 & 1)  # CAP_SYS_RESOURCE is 24
+    return False
 
 
 class BwrapSandbox:
-    """Runs builders under ``bwrap`` with every namespace unshared."""
+    """Runs builders under ``bwrap`` in namespaces made for each build."""
 
     name = "bubblewrap"
+    overhead = 1  # bwrap's pid 1
 
     def __init__(self, bwrap: str | None = None, mapped: bool | None = None) -> None:
         self.bwrap = bwrap or shutil.which("bwrap") or "bwrap"
+        self.prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
         self.mapped = os.geteuid() == 0 if mapped is None else mapped
-        self._userns: int | None = None
+        self.ids: tuple[int, int] | None = None
+        """Host ids the sandbox runs as (mapped mode), None: as sx."""
         self._checked = False
-        self._reachable: dict[str, bool] = {}
+        self._reachable_dirs: dict[str, bool] = {}
+        self._spares: dict[tuple[int, int] | None, BuildNamespaces] = {}
+        self._dying: list[BuildNamespaces] = []
+        self._last_ids: tuple[int, int] | None = None
 
-    def extra_fds(self) -> tuple[int, ...]:
-        """Descriptors every sandbox process must inherit."""
-        return () if self._userns is None else (self._userns,)
+    # ---- set-up -----------------------------------------------------------------
 
-    def _namespaces(self, mapped: bool) -> list[str]:
-        if not mapped or self._userns is None:
-            return list(_UNSHARE_ALL)
-        return ["--userns", str(self._userns), *_UNSHARE_BUT_USER]
-
-    def _others_reach(self, directory: str) -> bool:
-        """Whether every directory from ``/`` down to ``directory`` is searchable by others."""
-        known = self._reachable.get(directory)
-        if known is None:
-            parent = os.path.dirname(directory)
-            try:
-                ok = bool(os.stat(directory).st_mode & stat.S_IXOTH)
-            except OSError:
-                ok = False
-            known = ok and (parent == directory or self._others_reach(parent))
-            self._reachable[directory] = known
-        return known
-
-    def _mapped_for(self, spec: SandboxSpec) -> bool:
-        if self._userns is None:
-            return False
-        dirs = {os.path.dirname(spec.store_dir), os.path.dirname(spec.build_dir)}
-        dirs |= {os.path.dirname(host) for host, _ in spec.inputs}
-        dirs |= {p for p in spec.runtime if not os.path.islink(p)}
-        return all(self._others_reach(d) for d in dirs)
-
-    def _probe(self) -> subprocess.CompletedProcess[bytes]:
+    def _probe(self, ids: tuple[int, int] | None) -> subprocess.CompletedProcess[bytes]:
         # The probe sees the host's root read-only: it only tests that the
-        # namespaces can be created, with a program that surely exists.
+        # namespaces can be made and joined, with a program that surely exists.
         true = shutil.which("true") or "/bin/true"
-        probe = [self.bwrap, *self._namespaces(True), *_IDENTITY, "--die-with-parent",
-                 "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", true]
+        ns = BuildNamespaces(ids)
         try:
-            return subprocess.run(probe, capture_output=True, timeout=30, check=False,
-                                  pass_fds=self.extra_fds())
+            ns.ready_blocking()
+            probe = [self.bwrap, "--userns", str(ns.userns_fd), "--pidns", str(ns.pidns_fd),
+                     *_UNSHARE, "--unshare-net", *_IDENTITY, "--die-with-parent",
+                     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", true]
+            return subprocess.run(probe, capture_output=True, timeout=_PROBE_TIMEOUT,
+                                  check=False, pass_fds=ns.fds)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise SandboxError(f"build: sandbox could not be set up: {e}") from e
+        finally:
+            ns.release()
+            ns.holder.popen.wait()
 
     def check(self) -> None:
         """Fail with :class:`SandboxError` unless an empty sandbox can be started here."""
         if self._checked:
             return
-        if not os.path.isfile(self.bwrap) or not os.access(self.bwrap, os.X_OK):
-            raise SandboxError("build: sandbox could not be set up: bubblewrap (bwrap) is not "
-                               "installed")
+        for tool in (self.bwrap, self.prlimit):
+            if not os.path.isfile(tool) or not os.access(tool, os.X_OK):
+                what = "bubblewrap (bwrap)" if tool == self.bwrap else tool
+                raise SandboxError(f"build: sandbox could not be set up: {what} is not installed")
         if self.mapped:
             try:
-                self._userns = _mapped_userns()
-            except OSError:
-                self._userns = None
-            if self._userns is not None and self._probe().returncode != 0:
-                os.close(self._userns)
-                self._userns = None
-        proc = self._probe()
-        if proc.returncode != 0:
-            msg = proc.stderr.decode(errors="replace").strip().splitlines()
-            raise SandboxError("build: sandbox could not be set up: "
-                               + (msg[-1] if msg else f"bwrap exited {proc.returncode}"))
+                ok = self._probe((HOST_BUILD_UID, HOST_BUILD_GID)).returncode == 0
+            except SandboxError:
+                ok = False
+            self.ids = (HOST_BUILD_UID, HOST_BUILD_GID) if ok else None
+        if self.ids is None:
+            proc = self._probe(None)
+            if proc.returncode != 0:
+                msg = proc.stderr.decode(errors="replace").strip().splitlines()
+                raise SandboxError("build: sandbox could not be set up: "
+                                   + (msg[-1] if msg else f"bwrap exited {proc.returncode}"))
         self._checked = True
 
-    def _materialize(self, spec: SandboxSpec, mapped: bool) -> list[str]:
+    def _mapped_for(self, spec: SandboxSpec) -> bool:
+        if self.ids is None:
+            return False
+        dirs = {os.path.dirname(spec.store_dir), os.path.dirname(spec.build_dir)}
+        dirs |= {os.path.dirname(host) for host, _ in spec.inputs}
+        dirs |= {p for p in spec.runtime if not os.path.islink(p)}
+        return all(self._reachable(d) for d in dirs)
+
+    async def isolate(self, spec: SandboxSpec, limits: Limits) -> BuildNamespaces:
+        """The user and pid namespace of the build of ``spec`` (see :mod:`.buildns`).
+
+        Made one build ahead when it can be (:meth:`prepare`), so their
+        set-up is off the build's path.
+        """
+        ids = self.ids if self._mapped_for(spec) else None
+        self._last_ids = ids
+        ns = self._spares.pop(ids, None) or BuildNamespaces(ids)
+        await ns.ready()
+        try:
+            self._plan_limits(ns, limits)
+        except BaseException:
+            await ns.gone()
+            ns.close()
+            raise
+        return ns
+
+    def prepare(self) -> None:
+        """Start a spare holder like the last one, for the next build."""
+        self._reap()
+        ids = self._last_ids
+        if ids not in self._spares:
+            try:
+                self._spares[ids] = BuildNamespaces(ids)
+            except SandboxError:
+                pass  # the next build makes its own, and reports the failure
+
+    def dispose(self, iso: Isolation) -> None:
+        """End the holder of a build that has no process left; reaped later."""
+        assert isinstance(iso, BuildNamespaces)
+        iso.release()
+        self._dying.append(iso)
+
+    def _reap(self) -> None:
+        self._dying = [ns for ns in self._dying if ns.holder.poll() is None]
+
+    def _plan_limits(self, ns: BuildNamespaces, limits: Limits) -> None:
+        """How ``limits`` will be enforced for ``ns``: a cgroup, ``prlimit`` at start, or both.
+
+        ``RLIMIT_NPROC`` on the sandbox's pid 1 (counted per build: each has
+        its own user namespace). It does not bind host root, so a build whose
+        builder is root's (plain mode as root) gets a pids cgroup instead,
+        where sx can make one. (Moving a process into a cgroup v1 costs an
+        RCU grace period, milliseconds to tens of them on a busy machine:
+        too slow for every build.) The rlimits are set with ``prlimit(2)`` by
+        sx before the builder starts; where sx may not (its ids differ from
+        the build user's and it lacks ``CAP_SYS_RESOURCE``), the sandbox
+        runs under ``prlimit(1)`` instead (:meth:`_limits_argv`).
+        """
+        if limits.pids is not None and ns.ids is None and os.geteuid() == 0:
+            ns.cgroup = PidsCgroup.create(limits.pids + _NPROC_SLACK)
+        if limits.pids is not None and ns.cgroup is None:
+            ns.rlimits[resource.RLIMIT_NPROC] = limits.pids + _NPROC_SLACK
+        if limits.memory is not None:
+            ns.rlimits[resource.RLIMIT_AS] = limits.memory
+
+    def close(self) -> None:
+        """End the spare namespaces made ahead, and wait for the ended ones (the run is over)."""
+        spares, self._spares = self._spares, {}
+        for ns in [*spares.values(), *self._dying]:
+            ns.gone_blocking()
+        self._dying = []
+
+    # ---- the command line ---------------------------------------------------------
+
+    def _reachable(self, directory: str) -> bool:
+        """Whether bwrap's set-up in a mapped build's namespace can reach ``directory``.
+
+        It runs there as host root mapped (uid 1001), with capabilities that
+        override permissions on files of mapped owners: every directory from
+        ``/`` down must be root's or searchable by others.
+        """
+        known = self._reachable_dirs.get(directory)
+        if known is None:
+            parent = os.path.dirname(directory)
+            try:
+                st = os.stat(directory)
+                ok = st.st_uid == 0 or bool(st.st_mode & stat.S_IXOTH)
+            except OSError:
+                ok = False
+            known = ok and (parent == directory or self._reachable(parent))
+            self._reachable_dirs[directory] = known
+        return known
+
+    @staticmethod
+    def _materialize(spec: SandboxSpec, ids: tuple[int, int] | None) -> list[str]:
         """Create link-type inputs in the scratch store; return the binds still needed."""
         binds: list[str] = []
+        mapped = ids is not None
         for host, base in spec.inputs:
             st = os.lstat(host)
             inside = os.path.join(spec.store_dir, base)
@@ -178,26 +249,44 @@ class BwrapSandbox:
                 except OSError:
                     pass  # another file system: bind it instead
             binds += ["--ro-bind", host, f"{STORE_DIR}/{base}"]
-        if mapped:
+        if ids is not None:
             for d in (spec.store_dir, spec.build_dir):
-                os.chown(d, HOST_BUILD_UID, HOST_BUILD_GID)
+                os.chown(d, *ids)
         return binds
 
-    def command(self, spec: SandboxSpec, status_fd: int) -> list[str]:
-        """The bwrap argv for ``spec`` (status on ``status_fd``).
+    def _limits_argv(self, ns: BuildNamespaces) -> list[str]:
+        """``prlimit(1)`` for the rlimits sx may not set on the sandbox itself (see above)."""
+        if ns.ids is None or not ns.rlimits or _may_set_limits():
+            return []
+        names = {resource.RLIMIT_NPROC: "--nproc", resource.RLIMIT_AS: "--as"}
+        opts = [f"{names[r]}={v}:{v}" for r, v in sorted(ns.rlimits.items())]
+        ns.rlimits = {}
+        return [self.prlimit, *opts, "--"]
+
+    def command(self, spec: SandboxSpec, status_fd: int, block_fd: int, iso: Isolation,
+                limits: Limits) -> Launch:
+        """The command for ``spec`` in the namespaces ``iso``.
+
+        bwrap reports on ``status_fd`` and waits for a byte on ``block_fd``
+        before it starts the builder (the caller confines it meanwhile).
 
         Also puts the inputs that need no mount (symlinks; in mapped mode,
         single files as hard links) into ``spec.store_dir``.
         """
-        mapped = self._mapped_for(spec)
-        argv = [self.bwrap, *self._namespaces(mapped)]
-        if spec.network:
-            argv.append("--share-net")
+        assert isinstance(iso, BuildNamespaces)
+        userns, pidns = iso.fds
+        argv = [*self._limits_argv(iso), self.bwrap, "--userns", str(userns),
+                "--pidns", str(pidns), *_UNSHARE]
+        if not spec.network:
+            argv.append("--unshare-net")
         argv += _IDENTITY
         argv += _LIFETIME
         argv += ["--json-status-fd", str(status_fd)]
+        blocks = iso.cgroup is not None or bool(iso.rlimits)
+        if blocks:
+            argv += ["--block-fd", str(block_fd)]
         argv += ["--bind", spec.store_dir, STORE_DIR]
-        argv += self._materialize(spec, mapped)
+        argv += self._materialize(spec, iso.ids)
         argv += ["--bind", spec.build_dir, BUILD_DIR, "--chdir", BUILD_DIR,
                  "--dev", "/dev", "--proc", "/proc"]
         argv += _runtime_binds(spec.runtime)
@@ -212,7 +301,7 @@ class BwrapSandbox:
         for k in sorted(env):
             argv += ["--setenv", k, env[k]]
         argv += ["--", spec.builder, *spec.args]
-        return argv
+        return Launch(argv, (status_fd, block_fd, userns, pidns), blocks)
 
     def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes) -> int:
         """The builder's exit status, or an error if the builder never ran."""
@@ -240,3 +329,4 @@ def _runtime_binds(paths: Sequence[str]) -> list[str]:
         else:
             argv += ["--ro-bind", p, p]
     return argv
+

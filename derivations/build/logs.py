@@ -1,18 +1,29 @@
-"""Build logs: one zstd-compressed file per derivation.
+"""Build logs: one zstd-compressed file per derivation, readable while the build runs.
 
-While a build runs, the builder's stdout and stderr go straight to a raw
-file in the build's scratch directory (no copying through Python; the size
-is polled to enforce the limit). When the build ends — successfully or
-not — the raw log is compressed to ``<root>/var/log/<drv base>.log.zst``
-under a temporary name and renamed, so a reader never sees half a frame.
-Rebuilding a derivation replaces its log. A log cut at the size limit ends
-with a line saying so.
+While a build runs, the builder's stdout and stderr are one pipe that sx
+reads (see :mod:`.runner`): every byte is counted against the log limit
+before it is written to a raw file in the build's scratch directory, so a
+builder can never write more than the limit, nor go on writing once it was
+stopped. sx holds an exclusive ``flock`` on the raw file for as long as the
+build may still add to it, and ``<root>/var/log/<drv base>.log.live`` is a
+symlink to it: that is how ``sx log -f`` finds a running build, and how it
+knows the build has ended (the lock is free).
+
+When the build ends — successfully or not — the raw log is compressed to
+``<root>/var/log/<drv base>.log.zst`` under a temporary name and renamed, so
+a reader never sees half a frame; then the live link goes and the lock is
+released. Rebuilding a derivation replaces its log. A log cut at the size
+limit ends with a line saying so.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
+import time
+from collections.abc import Callable
 from typing import BinaryIO
 
 import zstandard
@@ -20,6 +31,7 @@ from sx.store.errors import StorageError
 from sx.store.path import StorePath
 
 TAIL_BYTES = 8192
+FOLLOW_POLL = 0.1
 _LEVEL = 3
 # Logs up to this size are compressed with one shared compressor in the
 # calling thread; bigger ones stream through a compressor of their own.
@@ -28,8 +40,13 @@ _shared = zstandard.ZstdCompressor(level=_LEVEL)
 
 
 def log_path(logs_dir: str, drv_path: StorePath) -> str:
-    """Where the log of ``drv_path`` lives."""
+    """Where the finished log of ``drv_path`` lives."""
     return os.path.join(logs_dir, f"{drv_path.base}.log.zst")
+
+
+def live_path(logs_dir: str, drv_path: StorePath) -> str:
+    """The link to the raw log of a build of ``drv_path`` that is running now."""
+    return os.path.join(logs_dir, f"{drv_path.base}.log.live")
 
 
 class BuildLog:
@@ -42,23 +59,42 @@ class BuildLog:
         self.raw = raw
         self.limit = limit
         self.path = log_path(logs_dir, drv_path)
-        self._notes: list[bytes] = []
+        self.live = live_path(logs_dir, drv_path)
+        self.written = 0
+        """Builder bytes accepted so far."""
+        self.cut = False
+        """True once the builder tried to write past the limit."""
+        self._fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        tmp_link = f"{self.live}.{secrets.token_hex(4)}"
+        try:
+            os.symlink(os.path.abspath(raw), tmp_link)
+            os.replace(tmp_link, self.live)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_link)  # following it live is a convenience, not a must
 
-    def open_for_builder(self) -> int:
-        """A write descriptor on the raw file, for the builder's stdout and stderr."""
-        return os.open(self.raw, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    def write(self, data: bytes) -> bool:
+        """Append builder output; False (and nothing past the limit) once it is exceeded."""
+        if self.limit is not None and self.written + len(data) > self.limit:
+            data = data[:self.limit - self.written]
+            self.cut = True
+        if data:
+            os.write(self._fd, data)
+            self.written += len(data)
+        return not self.cut
 
     def size(self) -> int:
-        """Bytes the builder has written so far."""
+        """Bytes in the raw log so far (builder output and notes)."""
         try:
-            return os.stat(self.raw).st_size
+            return os.fstat(self._fd).st_size if self._fd >= 0 else os.stat(self.raw).st_size
         except FileNotFoundError:
             return 0
 
     def note(self, text: str) -> None:
-        """Append a line written by sx itself (builtins, timeouts)."""
-        with open(self.raw, "ab") as f:
-            f.write(text.encode())
+        """Append a line written by sx itself (builtins, timeouts, limits)."""
+        if self._fd >= 0:
+            os.write(self._fd, text.encode())
 
     @property
     def tail(self) -> bytes:
@@ -71,50 +107,50 @@ class BuildLog:
             return b""
 
     def finish(self) -> None:
-        """Compress the raw log into the log directory (cut at the limit)."""
-        size = self.size()
-        cut = self.limit is not None and size > self.limit
-        keep = min(size, self.limit) if self.limit is not None else size
+        """Compress the raw log into the log directory; the build can no longer add to it."""
+        if self.cut:
+            self.note(f"\nsx: log limit of {self.limit} bytes exceeded\n")
         tmp = f"{self.path}.{secrets.token_hex(4)}.part"
         try:
+            size = self.size()
             with open(tmp, "wb") as out:
-                if keep <= _SMALL:
-                    out.write(_shared.compress(self._read(keep, cut)))
+                if size <= _SMALL:
+                    out.write(_shared.compress(self._read()))
                 else:
-                    self._stream(out, keep, cut)
+                    self._stream(out)
             os.replace(tmp, self.path)
         except OSError as e:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-            except FileNotFoundError:
-                pass
             raise StorageError(f"write log {self.path}: {e.strerror}") from e
+        finally:
+            self._end_live()
 
-    def _trailer(self, cut: bool) -> bytes:
-        if not cut:
-            return b""
-        return f"\nsx: log limit of {self.limit} bytes exceeded\n".encode()
+    def _end_live(self) -> None:
+        with contextlib.suppress(OSError):
+            if os.readlink(self.live) == os.path.abspath(self.raw):
+                os.unlink(self.live)
+        if self._fd >= 0:
+            os.close(self._fd)  # releases the lock: followers stop
+            self._fd = -1
 
-    def _read(self, keep: int, cut: bool) -> bytes:
+    def _read(self) -> bytes:
         try:
             with open(self.raw, "rb") as f:
-                data = f.read(keep)
+                return f.read()
         except FileNotFoundError:
-            data = b""
-        return data + self._trailer(cut)
+            return b""
 
-    def _stream(self, out: BinaryIO, keep: int, cut: bool) -> None:
+    def _stream(self, out: BinaryIO) -> None:
         z = zstandard.ZstdCompressor(level=_LEVEL).stream_writer(out, closefd=False)
         with open(self.raw, "rb") as f:
-            left = keep
-            while left > 0:
-                chunk = f.read(min(left, 1 << 20))
-                if not chunk:
-                    break
+            while chunk := f.read(1 << 20):
                 z.write(chunk)
-                left -= len(chunk)
-        z.write(self._trailer(cut))
         z.flush(zstandard.FLUSH_FRAME)
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", -1) >= 0:
+            os.close(self._fd)
 
 
 def read_log(logs_dir: str, drv_path: StorePath) -> bytes | None:
@@ -125,6 +161,65 @@ def read_log(logs_dir: str, drv_path: StorePath) -> bytes | None:
             return reader.read()
     except FileNotFoundError:
         return None
+
+
+def _ended(f: BinaryIO) -> bool:
+    """Whether the writer of ``f`` has let go (finished, failed or died)."""
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return True
+
+
+def open_live(logs_dir: str, drv_path: StorePath) -> BinaryIO | None:
+    """The raw log of a build of ``drv_path`` running now, open for reading; else None."""
+    try:
+        f = open(live_path(logs_dir, drv_path), "rb")  # noqa: SIM115 (the caller closes it)
+    except OSError:
+        return None
+    if _ended(f):
+        f.close()
+        return None
+    return f
+
+
+def follow(f: BinaryIO, write: Callable[[bytes], object], poll: float = FOLLOW_POLL) -> None:
+    """Copy a live log to ``write`` as it grows, until its build has ended."""
+    while True:
+        data = f.read(1 << 16)
+        if data:
+            write(data)
+            continue
+        if _ended(f):
+            while data := f.read(1 << 16):
+                write(data)
+            return
+        time.sleep(poll)
+
+
+class LineEcho:
+    """Shows a build's output line by line, each prefixed by the build's name (``-L``).
+
+    Called with each chunk as it arrives; an empty chunk means the end (a
+    last line without a newline is shown then).
+    """
+
+    def __init__(self, name: str, show: Callable[[str], object]) -> None:
+        self.prefix = f"{name}> "
+        self.show = show
+        self._partial = b""
+
+    def __call__(self, data: bytes) -> None:
+        if not data:
+            if self._partial:
+                self.show(self.prefix + self._partial.decode(errors="replace"))
+                self._partial = b""
+            return
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        for line in lines:
+            self.show(self.prefix + line.decode(errors="replace"))
 
 
 def tail_lines(data: bytes, n: int = 20) -> list[str]:

@@ -139,6 +139,13 @@ class Progress:
         if self.live:
             self._redraw(force=True)
 
+    def output(self, line: str) -> None:
+        """A line of a build's output (``sx realize -L``): shown even when quiet."""
+        self._clear()
+        print(line, file=self.stream, flush=True)
+        if self.live:
+            self._redraw(force=True)
+
     def close(self) -> None:
         """Remove the live line."""
         self._clear()

@@ -13,6 +13,10 @@ bubblewrap engine). The contract every engine keeps:
 * new user, mount, pid, network, uts and ipc namespaces, hostname
   ``localhost``, uid :data:`BUILD_UID`, gid :data:`BUILD_GID`; the network
   namespace is shared only when ``network`` is set (fixed-output builds);
+* the build is one process tree that dies as one: :meth:`Isolation.gone`
+  returns only when no process of it is left, and a crash of sx kills it too;
+* the :class:`~sx.derivations.build.limits.Limits` given to
+  :meth:`Sandbox.command` are enforced by the kernel where it can refuse;
 * if isolation cannot be set up the build fails with :class:`SandboxError`:
   there is no unsandboxed fallback.
 """
@@ -21,9 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sx.derivations.build.errors import BuildError
+
+if TYPE_CHECKING:
+    from sx.derivations.build.limits import Limits
 
 BUILD_UID = 1000
 BUILD_GID = 100
@@ -69,22 +76,67 @@ class SandboxSpec:
     builtins (:mod:`.runtime`). Empty for every recipe's builder."""
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How to start one sandbox."""
+
+    argv: list[str]
+    pass_fds: tuple[int, ...] = ()
+    """Descriptors it inherits besides stdio."""
+    blocks: bool = True
+    """Whether it waits for the go-ahead byte before the builder starts."""
+
+
+class Isolation(Protocol):
+    """The namespaces of one build, alive until :meth:`gone`."""
+
+    def confine(self, pid: int) -> None:
+        """Apply the limits to the sandbox's pid 1 before it starts the builder."""
+
+    def refused(self) -> bool:
+        """Whether the kernel refused a fork for the pids limit, where it says so."""
+
+    def release(self) -> None:
+        """Start killing every process of the build (does not wait)."""
+
+    async def gone(self) -> None:
+        """Kill every process of the build; return when none is left (shielded)."""
+
+    def close(self) -> None:
+        """Free what is left once the sandbox process is gone too (idempotent)."""
+
+
 class Sandbox(Protocol):
     """A sandbox engine."""
 
     name: str
+    overhead: int
+    """Tasks of the sandbox itself in the ``/proc`` of the build's pid namespace."""
 
     def check(self) -> None:
         """Raise :class:`SandboxError` when this engine cannot run here."""
 
-    def extra_fds(self) -> tuple[int, ...]:
-        """Descriptors the sandbox process must inherit (besides the status fd)."""
+    async def isolate(self, spec: SandboxSpec, limits: Limits) -> Isolation:
+        """Fresh namespaces for the build of ``spec`` under ``limits``."""
 
-    def command(self, spec: SandboxSpec, status_fd: int) -> list[str]:
-        """The argv that runs ``spec.builder`` isolated; status is written to ``status_fd``.
+    def command(self, spec: SandboxSpec, status_fd: int, block_fd: int, iso: Isolation,
+                limits: Limits) -> Launch:
+        """How to run ``spec.builder`` isolated in ``iso``.
 
-        May prepare ``spec.store_dir`` (inputs that need no mount).
+        Status is written to ``status_fd``, first the host pid of the
+        sandbox's pid 1; when the isolation has something to confine, the
+        builder starts only once a byte arrives on ``block_fd``. May prepare
+        ``spec.store_dir`` (inputs that need no mount).
         """
+
+    def prepare(self) -> None:
+        """Start making the namespaces of a next build (a build has just started)."""
+
+    def dispose(self, iso: Isolation) -> None:
+        """End ``iso``, whose build has no process left, without waiting for it."""
+
+    def close(self) -> None:
+        """Free what the engine keeps between builds (the run is over)."""
 
     def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes) -> int:
         """The builder's exit status; :class:`SandboxError` if it never started."""

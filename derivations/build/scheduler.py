@@ -9,15 +9,20 @@ caches: a hit means nothing to build (early cutoff: a rebuilt input with the
 same bytes changes nothing downstream). Otherwise it builds in the sandbox
 holding one slot of a :class:`trio.CapacityLimiter`. A failure cancels the
 nursery (unless ``keep_going``): running sandboxes are killed, temp dirs
-removed, and nothing partial is registered. Ctrl-C does the same.
+removed, and nothing partial is registered. Ctrl-C and SIGTERM do the same;
+every build has ended (no process of it left) before :func:`realize` returns
+or raises.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+import signal
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import trio
 from sx.derivations.build.builtins import BuiltinContext, reported_error, sandboxed_spec
@@ -26,9 +31,11 @@ from sx.derivations.build.errors import (
     CheckMismatch,
     DependencyFailed,
     NotSubstitutable,
+    Terminated,
 )
+from sx.derivations.build.limits import Limits
 from sx.derivations.build.localfiles import AllowedFiles, configured
-from sx.derivations.build.logs import BuildLog, read_log, tail_lines
+from sx.derivations.build.logs import BuildLog, LineEcho, read_log, tail_lines
 from sx.derivations.build.outputs import (
     check_expected,
     finalize_fixed,
@@ -41,7 +48,7 @@ from sx.derivations.build.realisations import write_realisations
 from sx.derivations.build.runner import run_sandboxed
 from sx.derivations.build.sandbox import Sandbox, SandboxSpec, default_sandbox
 from sx.derivations.build.scratch import ScratchArea
-from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG
+from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG, DEFAULT_MAX_PIDS
 from sx.derivations.build.substitute import Substituter
 from sx.derivations.graph import build_order
 from sx.derivations.hashing import (
@@ -59,6 +66,9 @@ from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
+
+if TYPE_CHECKING:
+    from sx.derivations.build.remote.executor import RemoteExecutor
 
 # Outputs up to this size (single files) are registered without a thread hop.
 SMALL_OUTPUT = 1 << 20
@@ -83,6 +93,16 @@ class BuildOptions:
     timeout: float | None = None
     max_log_size: int | None = DEFAULT_MAX_LOG
     """Bytes of builder output before the build is killed (None: no limit)."""
+    max_pids: int | None = DEFAULT_MAX_PIDS
+    """Processes and threads one build may have (None: no limit)."""
+    max_memory: int | None = None
+    """Bytes of memory one build may use (None: no limit)."""
+    max_cpu_time: float | None = None
+    """Seconds of CPU time one build may use (None: no limit)."""
+    print_logs: bool = False
+    """Echo every build's output, each line prefixed by its name (``-L``)."""
+    keep_failed: bool = False
+    """Keep a failed build's ``/build`` directory and say where (``-K``)."""
     apt_dir: str = DEFAULT_APT_DIR
     allowed_files: tuple[str, ...] = ()
     """Files (or directories) ``file://`` fetches may read besides the configured ones."""
@@ -92,6 +112,12 @@ class BuildOptions:
     """Ask the configured caches (off: only this store counts)."""
     config: Mapping[str, object] | None = None
     """Cache settings overriding the configuration file for this run."""
+    remote: str | None = None
+    """A remote execution engine (``grpc[s]://host:port[/instance]``) for sandboxed builds."""
+    remote_fallback: bool = False
+    """Build locally when the remote engine cannot be reached."""
+    remote_jobs: int = 64
+    """Remote actions in flight at once."""
 
 
 @dataclass
@@ -128,6 +154,7 @@ class _Run:
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
         self.outcome = Outcome([])
         self.substituter = substituter
+        self.remote: RemoteExecutor | None = None
         self.allowed = AllowedFiles()
         self._cancel: Callable[[], None] = lambda: None
         self.scratch: ScratchArea
@@ -136,6 +163,9 @@ class _Run:
         self._pending: list[tuple[Realisation, StorePath]] = []
         self._wake = trio.Event()
         self._done = False
+        self._signals = trio.CancelScope()
+        self.terminated = False
+        self.limits = Limits(opts.max_pids, opts.max_memory, opts.max_cpu_time)
 
     # ---- the graph ------------------------------------------------------------
 
@@ -149,15 +179,33 @@ class _Run:
                 try:
                     async with trio.open_nursery() as nursery:
                         self._cancel = nursery.cancel_scope.cancel
+                        await outer.start(self._on_sigterm)
                         for drv in self.plan.needed:
                             nursery.start_soon(self._task, drv, name=drv.name)
                 finally:
+                    self._signals.cancel()
                     self.scratch.close()
                     self._done = True
                     self._wake.set()
         finally:
             self.scratch.drain()
             self.flush()
+
+    async def _on_sigterm(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                          ) -> None:
+        """SIGTERM stops the run as Ctrl-C does (each build is killed and waited for)."""
+        with self._signals:
+            try:
+                receiver = trio.open_signal_receiver(signal.SIGTERM)
+            except RuntimeError:  # not the main thread: leave SIGTERM alone
+                task_status.started()
+                return
+            with receiver as signals:
+                task_status.started()
+                async for _ in signals:
+                    self.terminated = True
+                    self._cancel()
+                    return
 
     # ---- realisations, written in batches -------------------------------------
 
@@ -248,8 +296,10 @@ class _Run:
             if self.opts.no_build:
                 raise NotSubstitutable(
                     f"realize {drv.drv_path}: not substitutable and --no-build was given")
-        async with self.limiter:
-            outs = await self._build(drv, rhash, "checking" if checking else None)
+        remote = self.remote is not None and self.remote.accepts(drv)
+        limiter = self.remote.jobs if self.remote is not None and remote else self.limiter
+        async with limiter:
+            outs = await self._build(drv, rhash, "checking" if checking else None, remote)
         if checking and before is not None:
             await self._compare(drv, before, outs)
         self._record(drv, outs)
@@ -271,8 +321,8 @@ class _Run:
             raise BuildError(f"build {drv.drv_path}: input {sorted(missing)[0]} is no longer "
                              "valid (collected meanwhile)")
 
-    async def _build(self, drv: Derivation, rhash: Digest, what: str | None
-                     ) -> dict[str, StorePath]:
+    async def _build(self, drv: Derivation, rhash: Digest, what: str | None,
+                     remote: bool = False) -> dict[str, StorePath]:
         drv_path = drv.drv_path
         rmap = resolve_map(drv, self.known)
         direct = {StorePath.parse(str(s)) for s in drv.input_srcs}
@@ -283,13 +333,21 @@ class _Run:
         full = dict(rmap)
         full.update({own_output_placeholder(o): str(p) for o, p in scratch.items()})
         label = what or ("fetching" if drv.is_fixed_output else "building")
+        if remote:
+            label += " remotely"
         self.progress.started(str(drv_path), label, drv.name)
         ok = False
         work = self.scratch.new()
         log = BuildLog(self.store.logs, drv_path, os.path.join(work, "log"),
                        self.opts.max_log_size)
         try:
-            objs = await self._run_builder(drv, work, full, scratch, closure, log)
+            try:
+                objs = await self._run_builder(drv, rhash, work, full, scratch, closure, log,
+                                               fresh=what == "checking")
+            except BuildError:
+                if self.opts.keep_failed:
+                    self._keep(drv, work)
+                raise
             infos = await self._register(drv, objs, scratch, closure)
             ok = True
         finally:
@@ -313,9 +371,22 @@ class _Run:
         self._wake.set()
         return outs
 
-    async def _run_builder(self, drv: Derivation, work: str, full: dict[str, str],
-                           scratch: dict[str, StorePath], closure: set[StorePath],
-                           log: BuildLog) -> dict[str, str]:
+    def _keep(self, drv: Derivation, work: str) -> None:
+        """Move a failed build's ``/build`` out of the scratch area (``-K``) and say where."""
+        keep = os.path.join(self.store.var, "failed")
+        os.makedirs(keep, exist_ok=True)
+        dest = os.path.join(keep, f"{drv.name}-{secrets.token_hex(4)}")
+        try:
+            os.rename(os.path.join(work, "build"), dest)
+        except OSError as e:
+            self.progress.message(f"sx: keep build directory of {drv.drv_path}: {e.strerror}")
+            return
+        self.progress.message(f"sx: kept the build directory of {drv.drv_path}: {dest}")
+
+    async def _run_builder(self, drv: Derivation, rhash: Digest, work: str,
+                           full: dict[str, str], scratch: dict[str, StorePath],
+                           closure: set[StorePath], log: BuildLog, fresh: bool = False
+                           ) -> dict[str, str]:
         """Run the builder; returns where each output was written (host paths)."""
         store_dir = os.path.join(work, "store")
         build_dir = os.path.join(work, "build")
@@ -327,7 +398,6 @@ class _Run:
         if drv.builder == BUILTIN_FETCHURL:
             await self._fetch(drv, env, objs[drv.output_names[0]], inputs, log)
             return objs
-        self.sandbox.check()
         if drv.builder.startswith("builtin:"):
             spec = sandboxed_spec(drv, env, objs[drv.output_names[0]], inputs, store_dir,
                                   build_dir)
@@ -336,9 +406,14 @@ class _Run:
                 builder=substitute(drv.builder, full),
                 args=[substitute(a, full) for a in drv.args], env=env, inputs=inputs,
                 store_dir=store_dir, build_dir=build_dir, network=drv.is_fixed_output)
+            remote = self.remote is not None and self.remote.accepts(drv)
+            if remote and await self._run_remote(drv, rhash, spec, scratch, objs, log, fresh):
+                return objs
+        self.sandbox.check()
+        echo = LineEcho(drv.name, self.progress.output) if self.opts.print_logs else None
         try:
-            await run_sandboxed(self.sandbox, spec, os.path.join(work, "status"), log,
-                                drv.drv_path, self.opts.timeout)
+            await run_sandboxed(self.sandbox, spec, log, drv.drv_path, self.opts.timeout,
+                                self.limits, echo)
         except BuildError as e:
             said = reported_error(log.tail) if spec.runtime else None
             if said is None:
@@ -355,6 +430,29 @@ class _Run:
         ctx = BuiltinContext(drv.drv_path, env, out, {b: h for h, b in inputs}, log.note,
                              trio.from_thread.check_cancelled)
         await trio.to_thread.run_sync(fetchurl, ctx, drv, self.opts.apt_dir, self.allowed)
+
+    async def _run_remote(self, drv: Derivation, rhash: Digest, spec: SandboxSpec,
+                          scratch: dict[str, StorePath], objs: dict[str, str],
+                          log: BuildLog, fresh: bool) -> bool:
+        """Build on the remote engine; False when it is unreachable and fallback is on."""
+        from sx.derivations.build.remote.errors import RemoteUnavailable
+        from sx.derivations.build.remote.executor import RemoteBuild
+
+        assert self.remote is not None
+        key = str(drv.drv_path)
+
+        def on_worker(worker: str) -> None:
+            self.progress.started(key, f"building remotely on {worker}", drv.name)
+
+        job = RemoteBuild(drv, rhash, spec, scratch, objs, self.opts.timeout, on_worker, fresh)
+        try:
+            await self.remote.build(job, log)
+        except RemoteUnavailable as e:
+            if not self.opts.remote_fallback:
+                raise
+            self.progress.message(f"{e}; building {drv.drv_path} locally (--remote-fallback)")
+            return False
+        return True
 
     async def _register(self, drv: Derivation, built: dict[str, str],
                         scratch: dict[str, StorePath], closure: set[StorePath]
@@ -470,6 +568,34 @@ def _protected_plan(store: LocalStore, roots: list[Derivation],
     return make_plan(store, roots, force)
 
 
+def _connect_remote(opts: BuildOptions, plan: Plan, progress: Progress
+                    ) -> RemoteExecutor | None:
+    """The remote executor for this run, connected; None without ``--remote``, when
+    nothing needed is built remotely, or (with fallback) when the engine is unreachable."""
+    if not opts.remote:
+        return None
+    from sx.derivations.build.remote.channel import RemoteUrl
+    from sx.derivations.build.remote.errors import RemoteUnavailable
+    from sx.derivations.build.remote.executor import RemoteExecutor
+
+    url = RemoteUrl.parse(opts.remote)
+    if not any(RemoteExecutor.accepts(d) for d in plan.needed):
+        return None
+    remote = RemoteExecutor(url, opts.remote_jobs)
+    try:
+        remote.connect()
+    except RemoteUnavailable as e:
+        remote.close()
+        if not opts.remote_fallback:
+            raise
+        progress.message(f"{e}; building locally (--remote-fallback)")
+        return None
+    except BaseException:
+        remote.close()
+        raise
+    return remote
+
+
 def to_check(roots: list[Derivation], opts: BuildOptions) -> list[Derivation]:
     """The derivations ``--check`` rebuilds: the roots, or their whole closure.
 
@@ -507,6 +633,7 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     instantiate(store, roots)
     plan = _protected_plan(store, roots, checked)
     run = _Run(store, opts, plan, checked, subst)
+    run.remote = _connect_remote(opts, plan, run.progress)
     if plan.needed:
         run.allowed = configured(store.root) + AllowedFiles.of(opts.allowed_files,
                                                                "--allow-file")
@@ -525,10 +652,15 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     except BaseExceptionGroup as eg:
         raise _unwrap(eg) from None
     finally:
+        run.sandbox.close()
         run.progress.close()
         if subst is not None:
             run.outcome.fetched = subst.fetched
             run.outcome.downloaded = subst.meter.received
+        if run.remote is not None:
+            run.remote.close()
+    if run.terminated:
+        raise Terminated("realize: terminated by SIGTERM; every running build was killed")
     if run.failed:
         raise _summary(run.failed)
     run.outcome.outputs = [run.plan.outputs_of(r) or {} for r in roots]

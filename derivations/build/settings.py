@@ -7,3 +7,6 @@ DEFAULT_APT_DIR = "/etc/apt"
 
 DEFAULT_MAX_LOG = 1 << 30
 """Bytes of builder output after which a build is killed."""
+
+DEFAULT_MAX_PIDS = 2048
+"""Processes and threads one build may have at once: stops a fork bomb, not make -j."""

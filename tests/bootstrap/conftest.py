@@ -1,4 +1,4 @@
-"""Fixtures of the bootstrap tests: cc0 from the seed, the pinned sources, cc1 built by gcc."""
+"""Fixtures of the bootstrap tests: cc0's tools, the pinned sources, cc1 built by the host's gcc."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ from sx.derivations.bootstrap.stage1 import sources
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.store.local import LocalStore
-
-
-@pytest.fixture(scope="session")
-def cc0_tools(tmp_path_factory: pytest.TempPathFactory) -> Tools:
-    """cc0, M0, hex2 and catm, realized once through sx from the hex0 seed."""
-    return realized_tools(tmp_path_factory.mktemp("cc0-store") / "root")
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +45,9 @@ def host_cc1(tmp_path_factory: pytest.TempPathFactory) -> Derivation:
     run(["gcc", *GCC_C0_FLAGS, "-static", "-o", str(exe), str(unit)])
     return derivation("cc1-host", BUILTIN_WRITE,
                       env={"hex": exe.read_bytes().hex(), "executable": "1"}, system="builtin")
+
+
+@pytest.fixture(scope="session")
+def cc0_tools(tmp_path_factory: pytest.TempPathFactory) -> Tools:
+    """cc0, M0, hex2 and catm, realized once through sx from the hex0 seed."""
+    return realized_tools(tmp_path_factory.mktemp("cc0-store") / "root")

@@ -87,8 +87,6 @@ def test_stage0_cc1_from_the_seed(stage1_store: LocalStore, cc1_gcc: Path, m2lib
                                   tmp_path: Path) -> None:
     """stage0-cc1: cc0 builds cc1, cc1 builds itself twice; the last two are the same path,
     and cc0's cc1 and the final one compile the corpus as the gcc-built cc1 does."""
-    pytest.importorskip("sx.derivations.bootstrap.stage1.cc0",
-                        reason="cc0 (compile_c0) is not merged into this branch yet")
     zero, first, final = build(stage1_store, [recipes.cc1_from_cc0(), recipes.cc1_first(),
                                               recipes.cc1()])
     assert first == final

@@ -217,8 +217,6 @@ def test_mes_libc_compiled_on_mes_m2_matches_debian(built: Mes, tmp_path: Path) 
 
 def test_provenance_of_mes_is_the_seed(stage1_store: LocalStore) -> None:
     """From the seed, mes-m2 rests on one binary, the 246-byte seed; the rest are sources."""
-    pytest.importorskip("sx.derivations.bootstrap.stage1.cc0",
-                        reason="cc0 (compile_c0) is not merged into this branch yet")
     from sx.derivations.bootstrap.stage0 import recipes as stage0
     from sx.derivations.hashing import fixed_output_path
     from sx.derivations.provenance import report_of

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from procscan import with_marker
 from sx.cli.common import resolve_installables
 from sx.derivations.installable import parse_installable
 from sx.derivations.model import Source
@@ -164,35 +165,21 @@ def test_registry_and_module_installables(env: dict[str, str]) -> None:
     assert a.returncode == 0 and a.stdout == b.stdout
 
 
-def _descendants_with(marker: str) -> list[int]:
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if marker.encode() in f.read():
-                    pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
-
-
 @pytest.mark.slow
 def test_ctrl_c_kills_the_sandbox_and_leaves_nothing(env: dict[str, str], recipe: str) -> None:
     marker = Path(recipe).read_text().split('d("slow-')[1].split('"')[0]
     proc = subprocess.Popen([sys.executable, "-m", "sx.cli.main", "realize", f"{recipe}:slow"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not _descendants_with(f"slow-{marker}") and time.monotonic() < deadline:
+    while not with_marker(f"slow-{marker}") and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)
-    assert _descendants_with(f"slow-{marker}"), "the build never started"
+    assert with_marker(f"slow-{marker}"), "the build never started"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     time.sleep(0.2)
-    assert _descendants_with(f"slow-{marker}") == []
+    assert with_marker(f"slow-{marker}") == []
     store = LocalStore(env["SX_ROOT"])
     assert os.listdir(store.tmp) == []
     assert all(p.is_derivation or p.name == "busybox" for p in store.all_paths())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import threading
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from build_helpers import Shell, build, out, read
+from sx.derivations.build.buildns import ROOT_UID
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.linux import BwrapSandbox
 from sx.derivations.build.sandbox import SandboxError
@@ -146,10 +148,12 @@ def test_missing_bwrap_is_a_clear_error_and_nothing_runs(store: LocalStore, sh: 
 
 def test_sandbox_setup_failure_is_not_a_builder_failure(store: LocalStore, sh: Shell) -> None:
     class Broken(BwrapSandbox):
-        def command(self, spec, status_fd):  # type: ignore[no-untyped-def]
-            argv = super().command(spec, status_fd)
-            i = argv.index("--")
-            return [*argv[:i], "--ro-bind", "/nonexistent-sx-test", "/x", *argv[i:]]
+        def command(self, spec, status_fd, block_fd, iso, limits):  # type: ignore[no-untyped-def]
+            launch = super().command(spec, status_fd, block_fd, iso, limits)
+            argv = launch.argv
+            i = argv.index(spec.builder) - 1  # bwrap's "--"
+            argv = [*argv[:i], "--ro-bind", "/nonexistent-sx-test", "/x", *argv[i:]]
+            return dataclasses.replace(launch, argv=argv)
 
     drv = sh("broken", "echo x > $out")
     with pytest.raises(SandboxError, match="sandbox could not be set up: Can't find source"):
@@ -173,18 +177,29 @@ def test_private_dev_protects_host_dev_null(store: LocalStore, sh: Shell) -> Non
     assert (before.st_rdev, before.st_ino) == (after.st_rdev, after.st_ino)
 
 
-def test_mapped_mode_is_used_where_possible(store: LocalStore, sh: Shell) -> None:
+def _probe_mode(store: LocalStore, sh: Shell, **kw: object) -> list[str]:
     dep = sh("filedep", "echo data > $out")
     drv = sh("probe", f"ls -ln {dep.out} > $out; grep -c ' /sx/store/' /proc/self/mountinfo"
                       f" >> $out; (echo x >> {dep.out}) 2>/dev/null || echo denied >> $out",
              inputs=[dep])
-    lines = read(out(store, drv)).splitlines()
-    mapped = os.geteuid() == 0 and "sx-mapped-" in store.root
+    return read(out(store, drv, **kw)).splitlines()
+
+
+def test_mapped_mode_is_used_where_possible(store: LocalStore, sh: Shell) -> None:
+    lines = _probe_mode(store, sh)
+    mapped = os.geteuid() == 0
     owner = lines[0].split()[2]
-    assert owner == ("65534" if mapped else "1000")
+    # Mapped: root's files show as the id host root has in the build's namespace.
+    assert owner == (str(ROOT_UID) if mapped else "1000")
     # Mapped: the file input is a hard link, only busybox (a directory) is mounted.
     assert int(lines[1]) == (1 if mapped else 2)
     assert lines[2] == "denied"
+
+
+def test_plain_mode_as_root_when_asked(store: LocalStore, sh: Shell) -> None:
+    lines = _probe_mode(store, sh, sandbox=BwrapSandbox(mapped=False))
+    assert lines[0].split()[2] == "1000"  # the store's owner, mapped to the build user
+    assert int(lines[1]) == 2 and lines[2] == "denied"
 
 
 def test_symlink_and_file_inputs_appear_as_themselves(store: LocalStore, sh: Shell,

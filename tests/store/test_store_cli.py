@@ -92,6 +92,23 @@ def test_path_info_closure_json(sx: Sx, store: LocalStore) -> None:
         [str(c["lib"]), str(c["app"])]
 
 
+def test_path_info_closure_sizes_and_referrers(sx: Sx, store: LocalStore) -> None:
+    c = chain(store)
+    store.temp_roots.close()
+    size = {k: store.require(p).nar_size for k, p in c.items()}
+    lines = sx.ok("path-info", "-sS", str(c["top"]), str(c["lib"])).splitlines()
+    assert lines == [f"{c['top']}\t{size['top']}\t{sum(size.values())}",
+                     f"{c['lib']}\t{size['lib']}\t{size['lib']}"]
+    app = json.loads(sx.ok("path-info", "-S", "--json", str(c["app"])))[0]
+    assert app["closureSize"] == size["app"] + size["lib"]
+    assert sx.ok("path-info", "--referrers", str(c["lib"])).split() == [str(c["app"])]
+    assert sx.ok("path-info", "--referrers", "-r", str(c["lib"])).split() == \
+        [str(c["app"]), str(c["top"])]
+    assert sx.ok("path-info", "--referrers", str(c["top"])) == ""
+    fails(sx, "path-info", "--referrers", "/sx/store/" + "0" * 32 + "-ghost",
+          match="not a valid path")
+
+
 def test_hash_path_and_file(sx: Sx, tmp_path: Path) -> None:
     tree = rich_tree(tmp_path / "tree")
     digest, size = nar.hash_path(tree)

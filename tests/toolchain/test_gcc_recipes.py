@@ -68,7 +68,8 @@ def test_gcc_is_built_by_the_gxx_seed_for_musl2_with_binutils() -> None:
     assert env["musl"] == musl.musl2().out
     assert env["make"] == binutils.gnu_make().out
     assert env["seed"] == seeds.seed("g++-12").out
-    assert env["glibc"] == seeds.seed("glibc").out
+    assert env["glibc"] == seeds.seed("glibc").placeholder("dev")
+    assert env["glibc_lib"] == seeds.seed("glibc").placeholder("lib")
     assert env["src"] == debian.gcc_source().out
     assert (env["gmp"], env["mpfr"], env["mpc"]) == (
         debian.gmp_source().out, debian.mpfr_source().out, debian.mpc_source().out)

@@ -52,6 +52,33 @@ def test_self_built_tcc_compiles_and_runs_a_program(tstore: LocalStore) -> None:
     assert Path(tstore.real_path(path)).read_text() == "42\n"
 
 
+def test_a_program_of_the_glibc_tcc_refers_to_glibc_lib_alone(tstore: LocalStore) -> None:
+    t = tcc.tcc()
+    hello = '#include <stdio.h>\nint main(void) { printf("%d\\n", 6 * 7); return 0; }\n'
+    script = ('mkdir -p $out/bin && printf "%s" "$hello" > hello.c'
+              ' && $tcc/bin/tcc -o $out/bin/hello hello.c && $out/bin/hello > /build/said'
+              ' && test "$(cat /build/said)" = 42')
+    prog = derivation("tcc-hello-closure", seeds.busybox_bin(), args=["sh", "-c", script],
+                      env={"tcc": t.out, "hello": hello}, inputs=[seeds.busybox(), t])
+    [path] = build(tstore, [prog])
+    glibc = tstore.derivation_outputs(seeds.seed("glibc").drv_path)
+    assert set(glibc) == {"out", "lib", "dev"}
+    info = tstore.require(path)
+    assert set(info.references) == {glibc["lib"]}
+    closure = tstore.closure([path])
+    assert closure == {path, glibc["lib"]}
+    size = sum(tstore.require(p).nar_size for p in closure)
+    assert size < 6_000_000, f"closure of a 4 KB program is {size} bytes"
+    # The split is a sysroot again through dev: dev refers to lib, nothing else does.
+    assert set(tstore.require(glibc["dev"]).references) == {glibc["lib"]}
+    assert tstore.require(glibc["lib"]).references == ()
+    assert tstore.require(glibc["out"]).references == ()
+    dev = Path(tstore.real_path(glibc["dev"]))
+    assert (dev / "usr/include/stdio.h").is_file() and (dev / "lib").is_symlink()
+    lib = Path(tstore.real_path(glibc["lib"]))
+    assert (lib / "lib/x86_64-linux-gnu/libc.so.6").is_file() and not (lib / "usr").exists()
+
+
 def test_ddc_command_reports_convergence(tstore: LocalStore,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--root", tstore.root, "ddc", "tcc", "-q", "--json"])

@@ -19,13 +19,13 @@ links it at 0x8048000.  Nothing but the seed is a binary input.
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 from sx.derivations.bootstrap.stage0 import recipes as stage0
 from sx.derivations.bootstrap.stage1 import sources
+from sx.derivations.bootstrap.stage1.cc0 import compile_c0
 from sx.derivations.model import Derivation, Source
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cc1")
@@ -94,8 +94,6 @@ def cc1_built_by(compiler: Derivation) -> Derivation:
 @cache
 def cc1_from_cc0() -> Derivation:
     """cc1 compiled by cc0 with cc0's C0 runtime: the first cc1 from the seed."""
-    cc0 = importlib.import_module("sx.derivations.bootstrap.stage1.cc0")
-    compile_c0: Callable[[str, list[Source]], Derivation] = cc0.compile_c0
     return compile_c0("cc1-0", cc1_sources())
 
 

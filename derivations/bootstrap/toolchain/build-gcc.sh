@@ -7,7 +7,8 @@
 #   inner     the member of $src that holds gcc itself
 #   gmp, mpfr, mpc   their orig tarballs, built in-tree (static, C only)
 #   seed      the g++-12 seed (g++, gcc, libstdc++.a, the seed's binutils)
-#   glibc     the glibc seed: its loader runs the seed, its libc.a is linked
+#   glibc     the glibc seed's dev output (a sysroot): its libc.a is linked
+#   glibc_lib its lib output: its loader runs the seed
 #   binutils  the binutils stage: the target's as, ld, ar, nm...
 #   make      the make stage (bin/make)
 #   musl      the musl the new gcc targets (headers, crt objects, libc.a)
@@ -27,10 +28,10 @@ set -eu
 
 triple=x86_64-linux-gnu
 target=x86_64-linux-musl
-ldso=$glibc/lib/$triple/ld-linux-x86-64.so.2
+ldso=$glibc_lib/lib/$triple/ld-linux-x86-64.so.2
 # The seed is dynamically linked and names /lib64 as its interpreter, which
 # the sandbox lacks: it runs through the glibc seed's loader (see build-tcc.sh).
-lp=$glibc/lib/$triple:$seed/usr/lib/$triple:$seed/lib/$triple
+lp=$glibc_lib/lib/$triple:$seed/usr/lib/$triple:$seed/lib/$triple
 run="$ldso --library-path $lp"
 
 bin=/build/bin
@@ -220,4 +221,4 @@ done
 ln -s "$target-gcc" "$out/bin/gcc"
 ln -s "$target-gcc" "$out/bin/cc"
 # The compiler runs without either seed: it must not name them.
-sh "$check" "$out" "$seed" "$glibc"
+sh "$check" "$out" "$seed" "$glibc" "$glibc_lib"

@@ -4,8 +4,9 @@
 # Environment (set by the recipe; store paths only):
 #   src       the orig tarball (tar.bz2, no top directory)
 #   patches   a directory of sx's own patches (tcc-*.patch, applied with -p1 in order)
-#   glibc     the glibc seed (libc6 + libc6-dev + linux-libc-dev): the loader
-#             every seed runs under, and the target libc when musl is unset
+#   glibc     the glibc seed's dev output (headers, crt objects, a sysroot)
+#   glibc_lib its lib output: the loader every seed runs under, and the
+#             target libc when musl is unset
 #   musl      (optional) a musl tree from build-musl.sh: the target libc;
 #             the tcc built then links statically by default and is static
 #   cc_kind   gcc | clang | debian-tcc | tcc | tcc-to-musl (how to drive the
@@ -15,13 +16,14 @@
 #   out       where to install: bin/tcc, lib/tcc/{libtcc1.a,include/}
 #
 # Everything seed-specific stays in the command line; the tcc that comes out
-# only embeds $out and $glibc, so from the first self-build on the bytes do
-# not depend on which seed started the chain.
+# only embeds $out, $glibc and $glibc_lib, so from the first self-build on
+# the bytes do not depend on which seed started the chain. The programs it
+# links embed $glibc_lib alone (interpreter and run path).
 set -eu
 
 triple=x86_64-linux-gnu
-ldso=$glibc/lib/$triple/ld-linux-x86-64.so.2
-glibc_libs=$glibc/lib/$triple
+ldso=$glibc_lib/lib/$triple/ld-linux-x86-64.so.2
+glibc_libs=$glibc_lib/lib/$triple
 crt=$glibc/usr/lib/$triple
 # Dynamically linked seeds carry /lib64 as their ELF interpreter, which the
 # sandbox does not have: every seed program is started through the pinned

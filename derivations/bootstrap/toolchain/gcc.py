@@ -36,7 +36,13 @@ from sx.derivations.bootstrap.toolchain.debian import (
     musl_source,
 )
 from sx.derivations.bootstrap.toolchain.musl import musl2, tcc_musl
-from sx.derivations.bootstrap.toolchain.seeds import busybox, busybox_bin, script, seed
+from sx.derivations.bootstrap.toolchain.seeds import (
+    busybox,
+    busybox_bin,
+    glibc_inputs,
+    script,
+    seed,
+)
 from sx.derivations.model import Derivation, derivation
 
 TARGET = "x86_64-linux-musl"
@@ -51,19 +57,22 @@ def gcc() -> Derivation:
     """Stage gcc: gcc 12.2.0 for C, built by the g++-12 seed, targeting musl-2."""
     build, check = script("build-gcc.sh"), script("build-gcc-check.sh")
     src, gmp, mpfr, mpc = gcc_source(), gmp_source(), mpfr_source(), mpc_source()
-    cxx, glibc = seed(GCC_SEED), seed("glibc")
+    cxx = seed(GCC_SEED)
+    glibc, glibc_env = glibc_inputs()
     bu, make, libc = binutils(), gnu_make(), musl2()
     env = {
         "src": src.out, "inner": GCC_INNER, "gmp": gmp.out, "mpfr": mpfr.out, "mpc": mpc.out,
-        "seed": cxx.out, "glibc": glibc.out, "binutils": bu.out, "make": make.out,
+        "seed": cxx.out, **glibc_env, "binutils": bu.out, "make": make.out,
         "musl": libc.out, "busybox": busybox_bin(), "check": str(check),
     }
+    inputs = {d: d.output_names for d in (busybox(), src, gmp, mpfr, mpc, cxx, bu, make, libc)}
+    inputs[glibc] = ("dev", "lib")
     return derivation(
         "gcc",
         busybox_bin(),
         args=["sh", str(build)],
         env=env,
-        inputs=[busybox(), src, gmp, mpfr, mpc, cxx, glibc, bu, make, libc],
+        inputs=inputs,
         srcs=[build, check],
         meta={"stage": "gcc"},
     )

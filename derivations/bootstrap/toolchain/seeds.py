@@ -9,7 +9,11 @@ fetches marked ``binary-seed = "1"``, so ``sx provenance`` lists them.
   and applets run every build script of the chain.
 * ``glibc``: libc6, libc6-dev and linux-libc-dev. The one C library every
   variant targets, and the loader that starts every dynamically linked seed
-  (the sandbox has no ``/lib64``).
+  (the sandbox has no ``/lib64``). Three outputs (``split-glibc.sh``):
+  ``lib`` (what programs load: the loader and the shared libraries),
+  ``dev`` (headers, crt objects, static libraries: a sysroot whose ``lib``
+  links to the ``lib`` output) and ``out`` (the rest of libc6). A program
+  linked against glibc refers to ``lib`` alone.
 * ``debian-tcc``, ``gcc-12``, ``clang-14``: the three compilers whose
   agreement diverse double-compiling checks. They share no compiler code;
   clang links with lld, so it shares no linker with gcc either (both do use
@@ -75,6 +79,10 @@ def busybox_bin() -> str:
     return busybox().out + "/bin/busybox"
 
 
+GLIBC_OUTPUTS = ("out", "lib", "dev")
+"""The glibc seed's outputs (see split-glibc.sh)."""
+
+
 @cache
 def seed(name: str) -> Derivation:
     """The unpacked tree of seed ``name`` (see :data:`SEED_PACKAGES`)."""
@@ -84,12 +92,30 @@ def seed(name: str) -> Derivation:
         raise NotFound(f"find seed {name}: unknown (known: {known})")
     debs = [deb(p) for p in packages]
     unpack = script("unpack-debs.sh")
+    env = {"debs": " ".join(d.out for d in debs)}
+    args, srcs = ["sh", str(unpack)], [unpack]
+    outputs: tuple[str, ...] = ("out",)
+    if name == "glibc":
+        split = script("split-glibc.sh")
+        args, srcs, outputs = ["sh", str(split)], [unpack, split], GLIBC_OUTPUTS
+        env["unpack"] = str(unpack)
     return derivation(
         f"{name}-seed",
         busybox_bin(),
-        args=["sh", str(unpack)],
-        env={"debs": " ".join(d.out for d in debs)},
+        args=args,
+        env=env,
         inputs=[busybox(), *debs],
-        srcs=[unpack],
+        srcs=srcs,
+        outputs=outputs,
         meta={"seed": name},
     )
+
+
+def glibc_inputs() -> tuple[Derivation, dict[str, str]]:
+    """The glibc seed, and the environment naming its outputs for a build script.
+
+    ``glibc`` is the ``dev`` output (a complete sysroot), ``glibc_lib`` the
+    ``lib`` output (the loader and the libraries programs load).
+    """
+    glibc = seed("glibc")
+    return glibc, {"glibc": glibc.placeholder("dev"), "glibc_lib": glibc.placeholder("lib")}

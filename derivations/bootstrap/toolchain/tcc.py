@@ -10,7 +10,9 @@
 What keeps the seed out of the self-built bytes: tcc embeds only its own
 install directory and the pinned glibc's paths (``build-tcc.sh`` writes
 them into ``config.h``), and the runtime library ``libtcc1.a`` is always
-compiled by the tcc just built.
+compiled by the tcc just built. Of glibc, the programs it links name only
+the ``lib`` output (their interpreter and run path); tcc itself also names
+``dev`` (headers, crt objects).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sx.derivations.bootstrap.toolchain.seeds import (
     COMPILER_SEEDS,
     busybox,
     busybox_bin,
+    glibc_inputs,
     script,
     seed,
 )
@@ -54,19 +57,20 @@ def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
     build = script("build-tcc.sh")
     patches = script("patches")
     src = tcc_source()
-    glibc = seed("glibc")
+    glibc, glibc_env = glibc_inputs()
     env = {
         "src": src.out,
-        "glibc": glibc.out,
+        **glibc_env,
         "patches": str(patches),
         "cc_kind": cc_kind,
         "compiler": compiler.out,
         "busybox": busybox_bin(),
     }
-    inputs = [busybox(), src, glibc, compiler]
+    inputs = {d: d.output_names for d in (busybox(), src, compiler)}
+    inputs[glibc] = ("dev", "lib")
     if musl is not None:
         env["musl"] = musl.out
-        inputs.append(musl)
+        inputs[musl] = musl.output_names
     return derivation(name, busybox_bin(), args=["sh", str(build)], env=env,
                       inputs=inputs, srcs=[build, patches], meta={"stage": stage})
 

@@ -1,0 +1,186 @@
+"""Bringing an action's outputs back: from an ``ActionResult`` into the scratch store.
+
+Each expected output ``sx/store/<scratch base>`` is a file, a directory
+(a ``Tree`` message) or a symlink in the result. A directory is turned into
+a NAR stream and unpacked by the store's one archive reader
+(:func:`sx.store.nar.restore`), so names, sorting, duplicates and limits are
+checked exactly as for any archive; every file's bytes are checked against
+their digest while they stream. A result that names a path sx did not ask
+for, a blob that does not match, or a malformed tree is :class:`RemoteError`
+and leaves nothing behind; registration then sees no output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+
+from sx.derivations.build.remote.cas import Cas
+from sx.derivations.build.remote.digests import BlobDigest, digest_bytes
+from sx.derivations.build.remote.errors import RemoteError
+from sx.derivations.build.remote.merkle import STORE_PREFIX
+from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
+from sx.store import nar
+from sx.store.errors import InvalidInput
+from sx.store.fsutil import remove_tree
+from sx.store.narwrite import frame
+
+# A Tree message is held in memory; refuse absurd ones before reading them.
+MAX_TREE = 256 << 20
+_MAGIC = frame(b"nix-archive-1")
+
+
+def output_path(base: str) -> str:
+    """The path (relative to the input root) where an action leaves output ``base``."""
+    return f"{STORE_PREFIX}/{base}"
+
+
+def fetch_outputs(cas: Cas, result: re_pb.ActionResult, dests: Mapping[str, str]) -> None:
+    """Write each expected output ``{relative path: host path}`` that ``result`` holds.
+
+    An output missing from the result is left absent (registration reports
+    it); anything else wrong is :class:`RemoteError` with nothing written.
+    """
+    files = {f.path: f for f in result.output_files}
+    dirs = {d.path: d for d in result.output_directories}
+    links = {s.path: s for s in (*result.output_symlinks, *result.output_file_symlinks,
+                                 *result.output_directory_symlinks)}
+    for rel in [*files, *dirs, *links]:
+        if rel not in dests:
+            raise RemoteError(f"remote {cas.url}: result names output {rel!r}, which the "
+                              "action did not declare")
+    done: list[str] = []
+    try:
+        for rel, dest in sorted(dests.items()):
+            kinds = [k for k in (files.get(rel), dirs.get(rel), links.get(rel)) if k]
+            if len(kinds) > 1:
+                raise RemoteError(f"remote {cas.url}: result names output {rel!r} twice")
+            if not kinds:
+                continue
+            done.append(dest)
+            if rel in files:
+                _file(cas, files[rel], dest)
+            elif rel in dirs:
+                _directory(cas, dirs[rel], dest)
+            else:
+                _symlink(cas, links[rel], dest)
+    except BaseException:
+        for d in done:
+            remove_tree(d)
+        raise
+
+
+def _file(cas: Cas, f: re_pb.OutputFile, dest: str) -> None:
+    d = BlobDigest.of(f.digest)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o755 if f.is_executable else 0o644)
+    try:
+        if f.contents and digest_bytes(cas.fn, f.contents) == d:
+            os.write(fd, f.contents)
+        else:
+            cas.read_to_file(d, fd)
+    finally:
+        os.close(fd)
+
+
+def _symlink(cas: Cas, s: re_pb.OutputSymlink, dest: str) -> None:
+    if not s.target or "\0" in s.target or len(s.target.encode()) > 4095:
+        raise RemoteError(f"remote {cas.url}: output {s.path!r}: invalid symlink target")
+    os.symlink(s.target, dest)
+
+
+def _directory(cas: Cas, d: re_pb.OutputDirectory, dest: str) -> None:
+    td = BlobDigest.of(d.tree_digest)
+    if td.size > MAX_TREE:
+        raise RemoteError(f"remote {cas.url}: output {d.path!r}: tree of {td.size} bytes")
+    tree = re_pb.Tree.FromString(cas.read_blob(td))
+    children = {}
+    for c in tree.children:
+        children[digest_bytes(cas.fn, c.SerializeToString(deterministic=True))] = c
+    stream = _Stream(_archive(cas, tree.root, children))
+    try:
+        nar.restore(stream.read, dest, f"output {d.path} of a remote action")
+    except InvalidInput as e:
+        raise RemoteError(f"remote {cas.url}: {e}") from None
+
+
+def _archive(cas: Cas, root: re_pb.Directory,
+             children: Mapping[BlobDigest, re_pb.Directory]) -> Iterator[bytes]:
+    """The NAR of the directory ``root`` (children by digest), file bytes fetched as needed."""
+    yield _MAGIC
+    # An explicit stack of pending byte pieces and directories keeps this iterative.
+    stack: list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]] = [root]
+    depth = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bytes):
+            yield item
+            continue
+        if callable(item):
+            yield from item()
+            continue
+        depth += 1
+        if depth > 1 << 20:
+            raise RemoteError(f"remote {cas.url}: output tree has too many directories")
+        entries: list[tuple[bytes, list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]]]]
+        entries = []
+        for f in item.files:
+            entries.append((f.name.encode(), _file_node(cas, f)))
+        for s in item.symlinks:
+            entries.append((s.name.encode(), [_tokens(b"(", b"type", b"symlink", b"target",
+                                                      s.target.encode(), b")")]))
+        for sub in item.directories:
+            child = children.get(BlobDigest.of(sub.digest))
+            if child is None:
+                raise RemoteError(f"remote {cas.url}: output tree lacks directory "
+                                  f"{BlobDigest.of(sub.digest)} ({sub.name!r})")
+            entries.append((sub.name.encode(), [child]))
+        entries.sort(key=lambda e: e[0])
+        # Pushed in reverse: the stack pops the first entry first.
+        pieces: list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]] = [
+            _tokens(b"(", b"type", b"directory")]
+        for name, node in entries:
+            pieces.append(_tokens(b"entry", b"(", b"name", name, b"node"))
+            pieces.extend(node)
+            pieces.append(_tokens(b")"))
+        pieces.append(_tokens(b")"))
+        stack.extend(reversed(pieces))
+
+
+def _tokens(*parts: bytes) -> bytes:
+    return b"".join(frame(p) for p in parts)
+
+
+def _file_node(cas: Cas, f: re_pb.FileNode
+               ) -> list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]]:
+    d = BlobDigest.of(f.digest)
+    head = [b"(", b"type", b"regular"] + ([b"executable", b""] if f.is_executable else [])
+    header = _tokens(*head, b"contents") + d.size.to_bytes(8, "little")
+
+    def body() -> Iterator[bytes]:
+        if d.size <= cas.batch:
+            yield cas.read_blob(d)
+        else:
+            yield from cas.stream_blob(d)
+        yield b"\0" * ((-d.size) % 8) + _tokens(b")")
+
+    return [header, body]
+
+
+class _Stream:
+    """``read(n)`` over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buf = memoryview(b"")
+
+    def read(self, n: int) -> bytes:
+        """At most ``n`` bytes; empty at the end."""
+        while not self._buf:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                return b""
+            self._buf = memoryview(nxt)
+        out = bytes(self._buf[:n])
+        self._buf = self._buf[n:]
+        return out

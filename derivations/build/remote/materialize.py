@@ -1,0 +1,265 @@
+"""The worker's input cache: input roots from the CAS as local trees, built once.
+
+Layout under the cache directory:
+
+* ``blobs/<hash>-<size>`` and ``blobs/<hash>-<size>.x``: one file per blob
+  and executable bit, mode 0444 or 0555, mtime 1 (the store's canonical
+  form); downloaded once, verified, renamed into place;
+* ``trees/<hash>-<size>``: the directory tree of a ``Directory`` digest,
+  its files hard links to the blobs (no second copy), read-only;
+* ``links/<hash>``: a symlink per distinct target of a store path that is
+  a symlink.
+
+An input root maps to ``(host path, store base)`` pairs, the same inputs a
+local build gives its sandbox: a store path that is a file is its blob, a
+directory its tree, a symlink its link. Everything is created under fresh
+temp names and renamed into place, so concurrent actions (and a crash) never
+see half a tree. Names are checked like archive entries; the tree's size
+and depth are bounded; a blob that does not match its digest is refused.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sx.derivations.build.remote.cas import Cas
+from sx.derivations.build.remote.digests import BlobDigest, digest_bytes
+from sx.derivations.build.remote.errors import RemoteError
+from sx.derivations.build.remote.merkle import STORE_PREFIX
+from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
+from sx.store.errors import InvalidInput
+from sx.store.fsutil import remove_tree
+from sx.store.path import StorePath
+
+MAX_ENTRIES = 1 << 20
+MAX_DEPTH = 1024
+_MAX_NAME = 255
+_MAX_TARGET = 4095
+
+
+def _check_name(name: str, where: str) -> None:
+    raw = name.encode()
+    if not raw or name in (".", "..") or "/" in name or "\0" in name or len(raw) > _MAX_NAME:
+        raise RemoteError(f"remote action: input {where}: invalid entry name {name[:80]!r}")
+
+
+def _check_target(target: str, where: str) -> None:
+    if not target or "\0" in target or len(target.encode()) > _MAX_TARGET:
+        raise RemoteError(f"remote action: input {where}: invalid symlink target")
+
+
+def _entries(d: re_pb.Directory, where: str) -> None:
+    """Refuse a directory whose names are invalid or repeated."""
+    names = [f.name for f in d.files] + [s.name for s in d.directories] + \
+        [s.name for s in d.symlinks]
+    for n in names:
+        _check_name(n, where)
+    if len(set(names)) != len(names):
+        raise RemoteError(f"remote action: input {where}: an entry name appears twice")
+    for s in d.symlinks:
+        _check_target(s.target, f"{where}/{s.name}")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The materialized input root: ``(host path, store base)`` per store path."""
+
+    paths: list[tuple[str, str]]
+    fetched: int
+    """Blobs downloaded for it (0: everything was cached)."""
+
+
+class InputCache:
+    """Input trees under ``root`` (see the module docstring)."""
+
+    def __init__(self, root: str, cas: Cas) -> None:
+        self.root = root
+        self.cas = cas
+        for sub in ("blobs", "trees", "links", "tmp"):
+            os.makedirs(os.path.join(root, sub), exist_ok=True)
+
+    def _tmp(self) -> str:
+        return os.path.join(self.root, "tmp", secrets.token_hex(8))
+
+    def _dir(self, d: BlobDigest, memo: dict[BlobDigest, re_pb.Directory]) -> re_pb.Directory:
+        got = memo.get(d)
+        if got is None:
+            got = re_pb.Directory.FromString(self.cas.read_blob(d))
+            memo[d] = got
+        return got
+
+    def materialize(self, root: BlobDigest) -> Inputs:
+        """The inputs of the input root ``root`` (fetching what is not cached)."""
+        memo: dict[BlobDigest, re_pb.Directory] = {}
+        d = self._dir(root, memo)
+        for part in STORE_PREFIX.split("/"):
+            if d.files or d.symlinks or len(d.directories) != 1 or d.directories[0].name != part:
+                raise RemoteError(f"remote action: input root is not laid out as "
+                                  f"{STORE_PREFIX}/<store paths>")
+            d = self._dir(BlobDigest.of(d.directories[0].digest), memo)
+        _entries(d, STORE_PREFIX)
+        for n in [f.name for f in d.files] + [s.name for s in d.directories] + \
+                [s.name for s in d.symlinks]:
+            try:
+                StorePath.parse(f"/sx/store/{n}")
+            except InvalidInput:
+                raise RemoteError(f"remote action: input {n[:80]!r} is not a store path "
+                                  "base name") from None
+        fetched = 0
+        paths: list[tuple[str, str]] = []
+        for f in d.files:
+            path, new = self._blob(BlobDigest.of(f.digest), f.is_executable)
+            fetched += new
+            paths.append((path, f.name))
+        for s in d.symlinks:
+            paths.append((self._link(s.target), s.name))
+        for sub in d.directories:
+            path, new = self._tree(BlobDigest.of(sub.digest), memo, sub.name)
+            fetched += new
+            paths.append((path, sub.name))
+        return Inputs(sorted(paths, key=lambda p: p[1]), fetched)
+
+    # ---- blobs ------------------------------------------------------------------
+
+    def blob_path(self, d: BlobDigest, executable: bool) -> str:
+        """Where blob ``d`` lives (with the executable bit or without)."""
+        return os.path.join(self.root, "blobs", f"{d.hash}-{d.size}{'.x' if executable else ''}")
+
+    def _blob(self, d: BlobDigest, executable: bool) -> tuple[str, int]:
+        path = self.blob_path(d, executable)
+        if os.path.exists(path):
+            return path, 0
+        self._fetch_blobs([(d, executable)])
+        return path, 1
+
+    def _fetch_blobs(self, wanted: Iterable[tuple[BlobDigest, bool]]) -> None:
+        todo = [(d, x) for d, x in wanted if not os.path.exists(self.blob_path(d, x))]
+        if not todo:
+            return
+        small = [d for d, _ in todo if d.size <= self.cas.batch]
+        data = self.cas.read_blobs(small) if small else {}
+        for d, x in todo:
+            tmp = self._tmp()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            try:
+                if d in data:
+                    view = memoryview(data[d])
+                    while view:
+                        view = view[os.write(fd, view):]
+                else:
+                    self.cas.read_to_file(d, fd)
+            except BaseException:
+                os.close(fd)
+                os.unlink(tmp)
+                raise
+            os.close(fd)
+            os.chmod(tmp, 0o555 if x else 0o444)
+            os.utime(tmp, (1, 1))
+            os.replace(tmp, self.blob_path(d, x))
+
+    def _link(self, target: str) -> str:
+        _check_target(target, "symlink")
+        path = os.path.join(self.root, "links", digest_bytes(self.cas.fn, target.encode()).hash)
+        if not os.path.lexists(path):
+            tmp = self._tmp()
+            os.symlink(target, tmp)
+            os.replace(tmp, path)
+        return path
+
+    # ---- trees ------------------------------------------------------------------
+
+    def _tree(self, top: BlobDigest, memo: dict[BlobDigest, re_pb.Directory],
+              where: str) -> tuple[str, int]:
+        final = os.path.join(self.root, "trees", f"{top.hash}-{top.size}")
+        if os.path.isdir(final):
+            return final, 0
+        dirs = self._walk(top, memo, where)
+        files = {(BlobDigest.of(f.digest), f.is_executable)
+                 for d in dirs.values() for f in d.files}
+        self._fetch_blobs(files)
+        tmp = self._tmp()
+        try:
+            self._build(tmp, top, dirs)
+            try:
+                os.rename(tmp, final)
+            except OSError as e:
+                if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+                remove_tree(tmp)  # another action built the same tree meanwhile
+            else:
+                # Only now: renaming a directory needs write access to it (its "..").
+                os.chmod(final, 0o555)
+                os.utime(final, (1, 1))
+        except BaseException:
+            remove_tree(tmp)
+            raise
+        return final, len(files)
+
+    def _walk(self, top: BlobDigest, memo: dict[BlobDigest, re_pb.Directory],
+              where: str) -> dict[BlobDigest, re_pb.Directory]:
+        """Every directory beneath ``top`` (fetched in batches, level by level), checked."""
+        dirs: dict[BlobDigest, re_pb.Directory] = {}
+        level = [top]
+        depth = entries = 0
+        while level:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RemoteError(f"remote action: input {where}: deeper than {MAX_DEPTH}")
+            need = [d for d in set(level) if d not in memo]
+            if need:
+                for d, data in self.cas.read_blobs(need).items():
+                    memo[d] = re_pb.Directory.FromString(data)
+            nxt = []
+            for d in level:
+                if d in dirs:
+                    continue
+                msg = memo[d]
+                _entries(msg, where)
+                entries += len(msg.files) + len(msg.directories) + len(msg.symlinks)
+                if entries > MAX_ENTRIES:
+                    raise RemoteError(f"remote action: input {where}: more than {MAX_ENTRIES} "
+                                      "entries")
+                dirs[d] = msg
+                nxt += [BlobDigest.of(s.digest) for s in msg.directories]
+            level = nxt
+        return dirs
+
+    def _build(self, dest: str, top: BlobDigest, dirs: dict[BlobDigest, re_pb.Directory]
+               ) -> None:
+        """Create the tree ``top`` at the new path ``dest``; directories below it end 0555,
+        mtime 1 (``dest`` itself stays writable until it is renamed into place)."""
+        os.mkdir(dest, 0o755)
+        stack: list[tuple[str, BlobDigest, bool]] = [(dest, top, False)]
+        while stack:
+            path, d, done = stack.pop()
+            if done:
+                if path != dest:
+                    os.chmod(path, 0o555)
+                os.utime(path, (1, 1))
+                continue
+            stack.append((path, d, True))
+            msg = dirs[d]
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                for f in msg.files:
+                    src = self.blob_path(BlobDigest.of(f.digest), f.is_executable)
+                    try:
+                        os.link(src, f.name, dst_dir_fd=fd)
+                    except OSError as e:
+                        if e.errno != errno.EMLINK:
+                            raise
+                        shutil.copy2(src, os.path.join(path, f.name))  # link count exhausted
+                for s in msg.symlinks:
+                    os.symlink(s.target, s.name, dir_fd=fd)
+                    os.utime(s.name, (1, 1), dir_fd=fd, follow_symlinks=False)
+                for sub in msg.directories:
+                    os.mkdir(sub.name, 0o755, dir_fd=fd)
+                    stack.append((os.path.join(path, sub.name), BlobDigest.of(sub.digest),
+                                  False))
+            finally:
+                os.close(fd)
