@@ -1,0 +1,139 @@
+"""tcc-boot from the hex0 seed, first part: tcc's files compiled by MesCC on mes-m2.
+
+sx's ``mktree`` (built by cc1 from the seed) lays out the patched tcc
+source; each of tcc's units is compiled by MesCC, with sx's patches to
+MesCC and nyacc, running on the seed-built ``mes-m2`` in the sandbox.
+
+Oracle: Debian's prebuilt ``mes`` running the same driver and patched
+modules outside the sandbox must write the same M1 text (MesCC names
+string labels after its ``-o`` path, which is replaced before comparing).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cc1_support import run
+from sx.derivations.bootstrap.stage0 import recipes as stage0
+from sx.derivations.bootstrap.stage1 import sources, tcc_boot
+from sx.derivations.build.scheduler import BuildOptions, realize
+from sx.derivations.hashing import fixed_output_path
+from sx.derivations.model import Derivation
+from sx.derivations.provenance import report_of
+from sx.store.local import LocalStore
+
+ORACLE_UNIT = "x86_64-link"
+
+
+def realized(store: LocalStore, drv: Derivation) -> Path:
+    outcome = realize(store, [drv], BuildOptions(jobs=2))
+    return Path(store.real_path(outcome.outputs[0]["out"]))
+
+
+@pytest.fixture(scope="module")
+def mktree(stage1_store: LocalStore) -> Path:
+    return realized(stage1_store, tcc_boot.mktree())
+
+
+def test_mktree_lays_out_files(mktree: Path, tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"first\n")
+    (tmp_path / "b").write_bytes(bytes(range(256)))
+    out = tmp_path / "out"
+    run([str(mktree), str(out), "x.h", str(tmp_path / "a"), "sub/dir/y.bin", str(tmp_path / "b")])
+    assert (out / "x.h").read_bytes() == b"first\n"
+    assert (out / "sub/dir/y.bin").read_bytes() == bytes(range(256))
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
+        "sub", "sub/dir", "sub/dir/y.bin", "x.h"]
+
+
+@pytest.mark.parametrize("name", ["../x", "/x", "a/../../x", "a//b", "./x", "a/.", "", "a/"])
+def test_mktree_refuses_a_name_that_leaves_its_directory(mktree: Path, tmp_path: Path,
+                                                         name: str) -> None:
+    (tmp_path / "a").write_bytes(b"data\n")
+    out = tmp_path / "w" / "out"
+    (tmp_path / "w").mkdir()
+    p = run([str(mktree), str(out), name, str(tmp_path / "a")], check=False)
+    assert p.returncode == 1
+    assert p.stderr.startswith(f"mktree: {name}: ".encode()) and p.stderr.count(b"\n") == 1
+    assert not (tmp_path / "x").exists() and not (tmp_path / "w" / "x").exists()
+    assert list(out.rglob("*")) == []
+
+
+def test_mktree_refuses_a_name_given_twice(mktree: Path, tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"one\n")
+    (tmp_path / "b").write_bytes(b"two\n")
+    out = tmp_path / "out"
+    p = run([str(mktree), str(out), "f", str(tmp_path / "a"), "f", str(tmp_path / "b")],
+            check=False)
+    assert (p.returncode, p.stderr) == (1, b"mktree: f: given twice\n")
+    assert (out / "f").read_bytes() == b"one\n"
+
+
+def test_mktree_refuses_a_missing_file_and_an_existing_directory(mktree: Path,
+                                                                  tmp_path: Path) -> None:
+    p = run([str(mktree), str(tmp_path / "out"), "f", str(tmp_path / "none")], check=False)
+    assert (p.returncode, p.stderr) == (1, b"mktree: f: cannot read the file\n")
+    p = run([str(mktree), str(tmp_path), "f", str(tmp_path / "none")], check=False)
+    assert (p.returncode, p.stderr) == (1, f"mktree: {tmp_path}: cannot make the directory\n"
+                                        .encode())
+    p = run([str(mktree), str(tmp_path / "o2"), "f"], check=False)
+    assert p.returncode == 1 and p.stderr.startswith(b"usage: mktree ")
+
+
+def test_each_patch_names_the_files_its_recipe_applies_it_to() -> None:
+    assert tcc_boot.patched_paths("mescc.patch") == tcc_boot.MESCC_PATCHED
+    assert tcc_boot.patched_paths("nyacc.patch") == tcc_boot.NYACC_PATCHED
+    files = {*tcc_boot.HEADERS, *(f"{u}.c" for u in tcc_boot.UNITS)}
+    assert set(tcc_boot.patched_paths("tcc-mescc.patch")) <= files
+
+
+def test_patch_set_fits_the_pinned_sources(stage1_store: LocalStore) -> None:
+    """apply-diff accepts every hunk (it has no fuzz) and the tree holds every file."""
+    tree = realized(stage1_store, tcc_boot.tcc_tree())
+    for path in (*tcc_boot.HEADERS, *(f"{u}.c" for u in tcc_boot.UNITS), "config.h"):
+        assert (tree / path).is_file(), path
+    assert b"#if defined __MESC__\n" in (tree / "tcc.h").read_bytes()
+    assert b"#define CONFIG_TCC_BOOT 1\n" in (tree / "config.h").read_bytes()
+    modules = [realized(stage1_store, m) for m in tcc_boot.mescc_modules()]
+    assert b"(define (field-find info struct field)" in modules[0].read_bytes()
+    assert b"(define cpp-painted '())" in modules[2].read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_mescc_on_mes_m2_compiles_a_tcc_unit_as_debian_mes(stage1_store: LocalStore,
+                                                           tmp_path: Path) -> None:
+    """x86_64-link.c (about 70 s on mes-m2 here): the sandbox's output equals Debian mes's,
+    and its provenance is the 246-byte seed plus pinned sources."""
+    unit = tcc_boot.mescc_unit(ORACLE_UNIT)
+    out = realized(stage1_store, unit).read_bytes()
+    assert b":x86_64_link_" in out or b":code_reloc" in out
+    driver = realized(stage1_store, tcc_boot.mescc_driver())
+    host = tmp_path / "mescc-host.scm"
+    host.write_text(driver.read_text().replace("/sx/store", str(driver.parent)))
+    mes_src = realized(stage1_store, sources.mes_source())
+    nyacc = realized(stage1_store, sources.nyacc_source()) / tcc_boot.NYACC_DIR
+    tree = realized(stage1_store, tcc_boot.tcc_tree())
+    s_file = tmp_path / f"{ORACLE_UNIT}.s"
+    env = {**tcc_boot.MES_ENV, "MES_PREFIX": str(mes_src),
+           "GUILE_LOAD_PATH": f"{mes_src}/module:{nyacc}"}
+    argv = [shutil.which("mes") or "mes", "--no-auto-compile", "-L", str(nyacc), str(host),
+            "--", "-m", "64", "-S", "-nostdinc", "-I", str(tree), "-I", f"{mes_src}/include",
+            "-I", f"{mes_src}/include/linux/x86_64",
+            *[a for d in tcc_boot.DEFINES for a in ("-D", d)],
+            "-o", str(s_file), str(tree / f"{ORACLE_UNIT}.c")]
+    p = subprocess.run(argv, cwd=mes_src, env=env, capture_output=True, timeout=1500,
+                       check=False)
+    assert p.returncode == 0, p.stderr[-2000:]
+    oracle = s_file.read_bytes().replace(str(s_file).encode(),
+                                         f"{tcc_boot.BUILD}/{ORACLE_UNIT}.s".encode())
+    assert out == oracle
+    rep = report_of(stage1_store, unit)
+    assert [(b.path, b.size) for b in rep.binaries] == [(fixed_output_path(stage0.seed()), 246)]
+    names = sorted(f.path.name for f in rep.sources)
+    assert names == ["mes_0.24.2.orig.tar.gz", "mescc-tools_1.4.0.orig-M2libc.tar.gz",
+                     "mescc-tools_1.4.0.orig.tar.gz", "nyacc_1.00.2-5_amd64.deb",
+                     "tcc_0.9.27+git20200814.62c30a4a.orig.tar.bz2"]
