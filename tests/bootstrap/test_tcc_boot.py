@@ -88,6 +88,7 @@ def test_each_patch_names_the_files_its_recipe_applies_it_to() -> None:
     assert tcc_boot.patched_paths("nyacc.patch") == tcc_boot.NYACC_PATCHED
     files = {*tcc_boot.HEADERS, *(f"{u}.c" for u in tcc_boot.UNITS)}
     assert set(tcc_boot.patched_paths("tcc-mescc.patch")) <= files
+    assert tcc_boot.patched_paths("x86_64-M1.patch") == (tcc_boot.M1_DEFINITIONS,)
 
 
 def test_patch_set_fits_the_pinned_sources(stage1_store: LocalStore) -> None:
@@ -100,6 +101,8 @@ def test_patch_set_fits_the_pinned_sources(stage1_store: LocalStore) -> None:
     modules = [realized(stage1_store, m) for m in tcc_boot.mescc_modules()]
     assert b"(define (field-find info struct field)" in modules[0].read_bytes()
     assert b"(define cpp-painted '())" in modules[2].read_bytes()
+    defs = realized(stage1_store, tcc_boot.m1_definitions()).read_bytes()
+    assert b"DEFINE sar____$i8,%rax 48c1f8\n" in defs
 
 
 @pytest.mark.slow
@@ -137,3 +140,19 @@ def test_mescc_on_mes_m2_compiles_a_tcc_unit_as_debian_mes(stage1_store: LocalSt
     assert names == ["mes_0.24.2.orig.tar.gz", "mescc-tools_1.4.0.orig-M2libc.tar.gz",
                      "mescc-tools_1.4.0.orig.tar.gz", "nyacc_1.00.2-5_amd64.deb",
                      "tcc_0.9.27+git20200814.62c30a4a.orig.tar.bz2"]
+
+
+def test_added_m1_definitions_encode_as_gnu_as_does(tmp_path: Path) -> None:
+    """Each DEFINE that x86_64-M1.patch adds is GNU as's encoding of the instruction it names."""
+    patch = Path(tcc_boot.HERE) / "x86_64-M1.patch"
+    added = [ln[1:].split() for ln in patch.read_text().splitlines()
+             if ln.startswith("+DEFINE")]
+    assert len(added) == 5
+    for _, name, hexcode in added:
+        op, operands = name.split("____")
+        insn = f"{op} {operands.replace('$i8', '$0x7f')}"
+        (tmp_path / "t.s").write_text(f".code64\n{insn}\n")
+        run(["as", "--64", "-o", str(tmp_path / "t.o"), str(tmp_path / "t.s")])
+        run(["objcopy", "-O", "binary", "-j", ".text", str(tmp_path / "t.o"),
+             str(tmp_path / "t.bin")])
+        assert (tmp_path / "t.bin").read_bytes().hex().startswith(hexcode.lower()), name

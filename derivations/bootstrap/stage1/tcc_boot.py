@@ -14,6 +14,8 @@ sx's files in ``tcc/``:
   procedures of one loaded earlier);
 - ``mescc.patch``, ``nyacc.patch``: fixes to MesCC 0.24.2 and nyacc
   1.00.2 (see docs/bootstrap.md, "tcc from the seed");
+- ``x86_64-M1.patch``: the M1 definitions of the shifts mescc.patch's
+  bit-field loads emit (for the link step, :func:`m1_definitions`);
 - ``tcc-mescc.patch``: what tcc needs to be compiled by MesCC.
 
 tcc is compiled as ``ONE_SOURCE=0`` allows, one derivation per file, so
@@ -52,6 +54,9 @@ DEFINES = ("TCC_TARGET_X86_64=1", "ONE_SOURCE=0")
 
 MESCC_PATCHED = ("module/mescc/compile.scm", "module/mescc/x86_64/as.scm")
 """MesCC's files that mescc.patch changes (paths in mes's source)."""
+
+M1_DEFINITIONS = "lib/x86_64-mes/x86_64.M1"
+"""MesCC's x86_64 instruction definitions (M1 macros), which x86_64-M1.patch extends."""
 
 NYACC_DIR = "usr/share/guile/site/3.0"
 NYACC_PATCHED = ("nyacc/lang/c99/cpp.scm",)
@@ -137,6 +142,14 @@ def mescc_modules() -> list[Derivation]:
     files += [patched("nyacc.patch", p, f"{nyacc.out}/{NYACC_DIR}/{p}", nyacc)
               for p in NYACC_PATCHED]
     return files
+
+
+@cache
+def m1_definitions() -> Derivation:
+    """MesCC's x86_64 M1 definitions with x86_64-M1.patch: what M1 assembles units with."""
+    mes_src = sources.mes_source()
+    return patched("x86_64-M1.patch", M1_DEFINITIONS, f"{mes_src.out}/{M1_DEFINITIONS}",
+                   mes_src)
 
 
 def kaem_script(name: str, text: str, inputs: list[Derivation]) -> Derivation:
