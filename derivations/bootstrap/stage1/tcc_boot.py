@@ -7,22 +7,19 @@ sx's files in ``tcc/``:
 
 - ``mktree.c``: lays files out as a directory (stage1 has no shell, and a
   C compiler looks for ``#include`` files in directories);
-- a MesCC driver (:func:`mescc_driver`, written by the recipe): what
-  mes's configure writes into ``mescc.scm``, then MesCC, after loading
-  sx's patched MesCC and nyacc modules over the pinned ones (mes modules
-  share one top-level environment, so a file loaded later redefines the
-  procedures of one loaded earlier);
 - ``mescc.patch``, ``nyacc.patch``: fixes to MesCC 0.24.2 and nyacc
-  1.00.2 (see docs/bootstrap.md, "tcc from the seed");
+  1.00.2 (see docs/bootstrap.md, "tcc from the seed"), loaded over the
+  pinned modules by the MesCC steps of :mod:`mescc`;
 - ``x86_64-M1.patch``: the M1 definitions of the shifts mescc.patch's
   bit-field loads emit (for the link step, :func:`m1_definitions`);
 - ``tcc-mescc.patch``: what tcc needs to be compiled by MesCC.
 
-tcc is compiled as ``ONE_SOURCE=0`` allows, one derivation per file, so
-the files compile in parallel and a change to one recompiles one::
+tcc is compiled as ``ONE_SOURCE=0`` allows, one derivation per unit, so
+the units compile in parallel and a change to one file recompiles only
+the units that include it::
 
-    tcc-boot-tree = mktree (tcc's files, each through apply-diff tcc-mescc.patch)
-    tcc-boot-FILE.s = kaem: cd mes-src; mes-m2 mescc.scm -- -m 64 -S ... FILE.c
+    tcc-boot-tree   = mktree (tcc's files, each through apply-diff tcc-mescc.patch)
+    tcc-boot-UNIT.s = kaem: cd mes-src; mes-m2 tcc-boot-UNIT.scm (MesCC -S UNIT.c); catm
 """
 
 from __future__ import annotations
@@ -31,14 +28,12 @@ import os
 from functools import cache
 
 from sx.derivations.bootstrap.stage0 import recipes as stage0
-from sx.derivations.bootstrap.stage1 import cc1, mes, mescc_tools, sources
+from sx.derivations.bootstrap.stage1 import cc1, mes, mescc, sources
 from sx.derivations.bootstrap.toolchain.debian import TCC_ORIG, fetch_file
 from sx.derivations.model import BUILTIN_UNPACK, BUILTIN_WRITE, Derivation, Source, derivation
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tcc")
 OUT = stage0.OUT
-BUILD = "/build"
-"""The sandbox's build directory (MesCC's output is named after its path)."""
 
 UNITS = ("tcc", "libtcc", "tccpp", "tccgen", "tccelf", "tccasm", "tccrun",
          "x86_64-gen", "x86_64-link", "i386-asm")
@@ -58,12 +53,9 @@ MESCC_PATCHED = ("module/mescc/compile.scm", "module/mescc/x86_64/as.scm")
 M1_DEFINITIONS = "lib/x86_64-mes/x86_64.M1"
 """MesCC's x86_64 instruction definitions (M1 macros), which x86_64-M1.patch extends."""
 
-NYACC_DIR = "usr/share/guile/site/3.0"
+NYACC_DIR = mescc.NYACC_DIR
 NYACC_PATCHED = ("nyacc/lang/c99/cpp.scm",)
 """nyacc's files that nyacc.patch changes (paths under NYACC_DIR of the package)."""
-
-MES_ENV = {"MES_ARENA": "20000000", "MES_MAX_ARENA": "20000000", "MES_STACK": "6000000"}
-"""mes's cell arena and stack, as Debian's mescc script sets them."""
 
 
 def tcc_file(name: str) -> Source:
@@ -152,63 +144,28 @@ def m1_definitions() -> Derivation:
                    mes_src)
 
 
-def kaem_script(name: str, text: str, inputs: list[Derivation]) -> Derivation:
-    """A kaem script as a store file; ``inputs``: the derivations whose paths ``text`` names
-    (their placeholders are replaced by the paths they realized to)."""
-    return derivation(name, BUILTIN_WRITE, env={"text": text}, inputs=inputs, system="builtin")
-
-
-DRIVER = """;;; sx's MesCC driver for x86_64 Linux, run by mes with the working
-;;; directory at mes's source (mes finds its boot modules under ./mes/module)
-;;; and MES_PREFIX pointing there: what mes's configure writes into
-;;; mescc.scm, sx's patched modules loaded over the pinned ones, then MesCC
-;;; on the command line after `--`.
-(define %prefix (getenv "MES_PREFIX"))
-(setenv "%prefix" %prefix)
-(setenv "%includedir" (string-append %prefix "/include"))
-(setenv "%libdir" (string-append %prefix "/lib"))
-(setenv "%version" "0.24.2")
-(setenv "%arch" "x86_64")
-(setenv "%kernel" "linux")
-(setenv "%numbered_arch" "false")
-(mes-use-module (mescc))
-"""
+def unit_c(unit: str) -> str:
+    """Where tcc-boot's tree has ``UNIT.c``."""
+    return f"{tcc_tree().out}/{unit}.c"
 
 
 @cache
-def mescc_driver() -> Derivation:
-    """The Scheme program mes runs for MesCC (top-level ``load`` lines: mes's ``load`` is a
-    macro, and a file loaded inside a procedure defines into that procedure's scope)."""
-    modules = mescc_modules()
-    text = DRIVER + "".join(f'(load "{m.out}")\n' for m in modules) + \
-        "(mescc:main (command-line))\n"
-    return derivation("mescc-sx.scm", BUILTIN_WRITE, env={"text": text}, inputs=modules,
-                      system="builtin")
+def unit_driver(unit: str) -> Derivation:
+    """The MesCC driver that compiles ``UNIT.c`` (sx's MesCC and nyacc fixes loaded)."""
+    mes_src = sources.mes_source()
+    tree_ = tcc_tree()
+    flags = ["-nostdinc", "-I", tree_.out, "-I", f"{mes_src.out}/include",
+             "-I", f"{mes_src.out}/include/linux/x86_64",
+             *[a for d in DEFINES for a in ("-D", d)]]
+    return mescc.driver(f"tcc-boot-{unit}.scm", [(unit_c(unit), flags)], [mes_src, tree_],
+                        modules=mescc_modules())
 
 
+@cache
 def mescc_unit(unit: str) -> Derivation:
     """``UNIT.c`` of tcc-boot compiled by MesCC on mes-m2 to M1 assembly (``UNIT.s``)."""
-    mes_src = sources.mes_source()
-    nyacc = sources.nyacc_source()
-    m2 = mes.mes_m2()
-    tree_ = tcc_tree()
-    kaem = mescc_tools.tools()["kaem"]
-    driver = mescc_driver()
-    flags = " ".join(f"-D {d}" for d in DEFINES)
-    s_file = f"{BUILD}/{unit}.s"
-    script = kaem_script(f"tcc-boot-{unit}.kaem", (
-        f"cd {mes_src.out}\n"
-        f"{m2.out} --no-auto-compile -L {nyacc.out}/{NYACC_DIR} {driver.out} -- "
-        f"-m 64 -S -nostdinc -I {tree_.out} -I {mes_src.out}/include "
-        f"-I {mes_src.out}/include/linux/x86_64 {flags} -o {s_file} {tree_.out}/{unit}.c\n"
-        f"{stage0.catm().out} ${{out}} {s_file}\n"),
-        [mes_src, nyacc, m2, tree_, driver, stage0.catm()])
-    env = {**MES_ENV, "MES_PREFIX": mes_src.out,
-           "GUILE_LOAD_PATH": f"{mes_src.out}/module:{nyacc.out}/{NYACC_DIR}"}
-    return derivation(f"tcc-boot-{unit}.s", kaem.out,
-                      args=["--strict", "--file", script.out], env=env,
-                      inputs=[kaem, script, mes_src, nyacc, m2, tree_, driver, stage0.catm()],
-                      system=stage0.SYSTEM, meta={"stage": "tcc-boot"})
+    return mescc.step(f"tcc-boot-{unit}.s", unit_driver(unit), [unit_c(unit)],
+                      [sources.mes_source(), tcc_tree()], meta={"stage": "tcc-boot"})
 
 
 @cache
