@@ -7,7 +7,7 @@ SYSSTAMP:= $(VENV)/.system-deps
 DEMO_ROOT ?= $(CURDIR)/.demo-store
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps lint test test-fast demo bench bootstrap clean
+.PHONY: install system-deps lint test test-fast fuzz demo bench bootstrap clean
 
 # The C extension (setup.py) needs the compiler from the system packages first.
 $(STAMP): pyproject.toml setup.py store/_narfill.c $(SYSSTAMP)
@@ -41,6 +41,13 @@ PYTEST  = t=$$(mktemp -d /tmp/sx-test.XXXXXX) && trap 'rm -rf "$$t"' EXIT && \
 
 test: install lint
 	$(PYTEST) $(PYTEST_ARGS)
+
+# The fuzz targets of tests/hostile with random seeds and many inputs each
+# (make test runs 200 derandomized ones); prints how many each target tried.
+SX_FUZZ_EXAMPLES ?= 5000
+fuzz: install
+	SX_FUZZ_PROFILE=fuzz SX_FUZZ_EXAMPLES=$(SX_FUZZ_EXAMPLES) $(VENV)/bin/pytest -q \
+		--timeout=0 tests/hostile/test_fuzz.py $(PYTEST_ARGS)
 
 test-fast: install
 	$(PYTEST) -m "not slow and not stress" $(PYTEST_ARGS)

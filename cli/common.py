@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -14,17 +15,30 @@ from sx.store.path import StorePath
 
 
 def open_store(args: argparse.Namespace) -> LocalStore:
-    """Open the store named by ``--root`` / ``$SX_ROOT`` / the default."""
-    return LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
+    """Open the store named by ``--root`` / ``$SX_ROOT`` / the default.
+
+    Crash leftovers the store could not remove are reported in one line on
+    stderr; the command goes on (``sx store verify`` lists them all).
+    """
+    store = LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
+    problems = store.leftover_problems
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        print(f"sx: warning: open store {store.root}: {problems[0]}{more}", file=sys.stderr)
+    return store
 
 
-def parse_paths(store: LocalStore, texts: list[str]) -> list[StorePath]:
-    """Parse store path arguments (logical, physical or base names; symlinks followed)."""
+def parse_paths(store: LocalStore, texts: list[str], exact: bool = False) -> list[StorePath]:
+    """Parse store path arguments (logical, physical or base names; symlinks followed).
+
+    With ``exact``, a file inside a store path is refused rather than taken
+    for the path that holds it.
+    """
     out = []
     for t in texts:
         if os.path.islink(t) and not t.startswith("/sx/store/"):
             t = os.readlink(t)
-        out.append(store.parse_path(t))
+        out.append(store.parse_path(t, exact))
     return out
 
 

@@ -11,6 +11,7 @@ import sys
 from sx.cli.common import open_store, parse_paths
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.path import STORE_DIR, StorePath
+from sx.store.treewalk import LEAVE, TreeWalk
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -103,27 +104,29 @@ def cmd_ls(args: argparse.Namespace) -> int:
         raise InvalidInput(f"list {args.path}: no such file in {path}")
     base = f"{STORE_DIR}/{path.base}" + (f"/{rest}" if rest else "")
 
-    def show(p: str, shown: str) -> None:
+    def show(st: os.stat_result, shown: str, name: str, fd: int | None = None) -> None:
         """Print one entry (with type, mode, size and link target in long form)."""
         if args.long:
-            st = os.lstat(p)
-            extra = f" -> {os.readlink(p)}" if stat.S_ISLNK(st.st_mode) else ""
+            extra = f" -> {os.readlink(name, dir_fd=fd)}" if stat.S_ISLNK(st.st_mode) else ""
             print(f"{_mode(st)} {st.st_size:>12} {shown}{extra}")
         else:
             print(shown)
 
-    if os.path.isdir(real) and not os.path.islink(real):
-        if args.recursive:
-            for dirpath, dirnames, filenames in os.walk(real):
-                dirnames.sort()
-                for name in sorted(dirnames + filenames):
-                    full = os.path.join(dirpath, name)
-                    show(full, base + "/" + os.path.relpath(full, real))
-        else:
-            for name in sorted(os.listdir(real)):
-                show(os.path.join(real, name), f"{base}/{name}")
+    if os.path.isdir(real) and not os.path.islink(real) and args.recursive:
+        # Iterative and descriptor-relative: any depth (a builder may make deep trees).
+        walker = TreeWalk(real)
+        events = iter(walker)
+        next(events)  # the directory itself
+        skip = len(real) + 1
+        for event, fd, name, st in events:
+            if event != LEAVE:
+                show(st, f"{base}/{walker.path(name)[skip:]}", name, fd)
+    elif os.path.isdir(real) and not os.path.islink(real):
+        for name in sorted(os.listdir(real)):
+            p = os.path.join(real, name)
+            show(os.lstat(p), f"{base}/{name}", p)
     else:
-        show(real, base)
+        show(os.lstat(real), base, real)
     return 0
 
 
@@ -213,7 +216,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from sx.store.gc import delete_paths
 
     store = open_store(args)
-    paths = parse_paths(store, args.paths)
+    paths = parse_paths(store, args.paths, exact=True)
     freed = delete_paths(store, paths)
     for p in paths:
         print(f"deleted {p}")

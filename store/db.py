@@ -31,8 +31,10 @@ TABLES = ("paths", "referrers", "realisations", "drvoutputs", "meta")
 # A sparse file: LMDB only uses what it writes. 64 GiB of address space.
 MAP_SIZE = 64 << 30
 
-# One environment (and its table handles) per database per process.
+# One environment (and its table handles) per database per process, with the
+# number of open Database objects using it.
 _envs: dict[str, tuple[lmdb.Environment, dict[str, Any]]] = {}
+_users: dict[str, int] = {}
 _envs_lock = threading.Lock()
 
 
@@ -76,8 +78,25 @@ class Database:
                     env.close()
                     raise
                 _envs[real] = cached
+            _users[real] = _users.get(real, 0) + 1
+        self.real = real
         self.env, self.tables = cached
         self._check_schema()
+
+    def close(self) -> None:
+        """Stop using the environment; the last user in the process closes it.
+
+        Optional (an environment lives until the process exits otherwise); for
+        processes that open many stores, each of which reserves address space.
+        """
+        with _envs_lock:
+            if self.real not in _users:
+                return
+            _users[self.real] -= 1
+            if _users[self.real] == 0:
+                del _users[self.real]
+                env, _ = _envs.pop(self.real)
+                env.close()
 
     def _check_schema(self) -> None:
         with self.env.begin(write=False) as txn:

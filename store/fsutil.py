@@ -11,13 +11,13 @@ import contextlib
 import functools
 import os
 import stat
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.narwrite import copy_dump
+from sx.store.treewalk import ENTER, LEAVE, TreeWalk, walk
 
 CANONICAL_MTIME = 1
 _IS_ROOT = os.geteuid() == 0
@@ -99,42 +99,46 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _canon_one(path: str, st: os.stat_result) -> None:
+def _canon_one(fd: int, name: str, st: os.stat_result, where: TreeWalk) -> None:
     mode = st.st_mode
     if stat.S_ISLNK(mode):
         pass
     elif stat.S_ISREG(mode):
         want = 0o555 if mode & stat.S_IXUSR else 0o444
         if stat.S_IMODE(mode) != want:
-            os.chmod(path, want)
+            os.chmod(name, want, dir_fd=fd)
     elif stat.S_ISDIR(mode):
         if stat.S_IMODE(mode) != 0o555:
-            os.chmod(path, 0o555)
+            os.chmod(name, 0o555, dir_fd=fd)
     else:
-        raise InvalidInput(f"canonicalize {path!r}: unsupported file type (socket, device or fifo)")
+        raise InvalidInput(f"canonicalize {where.path(name)!r}: unsupported file type "
+                           "(socket, device or fifo)")
     if _IS_ROOT and (st.st_uid or st.st_gid):
-        os.lchown(path, 0, 0)
+        os.chown(name, 0, 0, dir_fd=fd, follow_symlinks=False)
     if st.st_mtime != CANONICAL_MTIME:
-        os.utime(path, (CANONICAL_MTIME, CANONICAL_MTIME), follow_symlinks=False)
+        os.utime(name, (CANONICAL_MTIME, CANONICAL_MTIME), dir_fd=fd, follow_symlinks=False)
+
+
+def _open_up(fd: int, name: str, st: os.stat_result) -> None:
+    """Let the owner list, enter and change a directory (a builder may have locked it)."""
+    if stat.S_IMODE(st.st_mode) & 0o700 != 0o700:
+        os.chmod(name, 0o755, dir_fd=fd)
 
 
 def canonicalize(root: str) -> None:
     """Make a tree canonical: read-only modes (0444/0555), mtime 1, owner root when root.
 
-    Children first, so that a directory's mtime and mode are set last.
+    Children first, so that a directory's mtime and mode are set last. Any
+    depth; symlinks are never followed.
     """
-    st = os.lstat(root)
-    if stat.S_ISDIR(st.st_mode):
-        os.chmod(root, 0o755)
-        for dirpath, dirnames, filenames in os.walk(root, topdown=False):
-            for name in filenames:
-                p = os.path.join(dirpath, name)
-                _canon_one(p, os.lstat(p))
-            for name in dirnames:
-                p = os.path.join(dirpath, name)
-                _canon_one(p, os.lstat(p))
-        st = os.lstat(root)
-    _canon_one(root, st)
+    walker = TreeWalk(root)
+    for event, fd, name, st in walker:
+        if event == ENTER:
+            _open_up(fd, name, st)
+        elif event == LEAVE:
+            _canon_one(fd, name, os.lstat(name, dir_fd=fd), walker)
+        else:
+            _canon_one(fd, name, st, walker)
 
 
 class _NullSink:
@@ -154,70 +158,62 @@ def copy_canonical(src: str, dst: str) -> None:
     copy_dump(src, dst, _NullSink(), "copy")
 
 
+def move_out(src: str, dst: str) -> None:
+    """Rename ``src`` (a store object, maybe a read-only directory) to ``dst`` in a temp dir.
+
+    Moving a directory to another parent rewrites its ``..``, which needs
+    write permission on the directory itself unless one is root: a read-only
+    one is opened up first (it is on its way out).
+    """
+    try:
+        os.rename(src, dst)
+    except PermissionError:
+        if not stat.S_ISDIR(os.lstat(src).st_mode):
+            raise
+        os.chmod(src, 0o755)
+        os.rename(src, dst)
+
+
+def move_in(obj: str, dest: str) -> None:
+    """Rename the canonical object ``obj`` to ``dest`` in the store, keeping it canonical.
+
+    For the same reason as :func:`move_out`, a directory is made writable for
+    the rename when not running as root, and read-only (0555) again right
+    after; the caller does both inside the transaction that registers it, so a
+    crash in between leaves an unregistered object that the next open removes.
+    """
+    if _IS_ROOT or not stat.S_ISDIR(os.lstat(obj).st_mode):
+        os.rename(obj, dest)
+        return
+    os.chmod(obj, 0o755)
+    try:
+        os.rename(obj, dest)
+    finally:
+        os.chmod(dest if os.path.lexists(dest) else obj, 0o555)
+
+
 def make_writable(root: str) -> None:
     """Give the owner write permission on every directory (so a tree can be removed).
 
     Parts that vanish meanwhile (another process removing the same tree) are skipped.
     """
-    try:
-        st = os.lstat(root)
-    except FileNotFoundError:
-        return
-    if not stat.S_ISDIR(st.st_mode):
-        return
-    with contextlib.suppress(FileNotFoundError):
-        os.chmod(root, 0o755)
-    for dirpath, dirnames, _ in os.walk(root):
-        for d in dirnames:
-            p = os.path.join(dirpath, d)
+    for event, fd, name, st in walk(root, missing_ok=True):
+        if event == ENTER and stat.S_IMODE(st.st_mode) != 0o755:
             with contextlib.suppress(FileNotFoundError):
-                if not stat.S_ISLNK(os.lstat(p).st_mode):
-                    os.chmod(p, 0o755)
-
-
-def _vanished_ok(func: Any, path: str, exc: BaseException) -> None:
-    if not isinstance(exc, FileNotFoundError):
-        raise exc
+                os.chmod(name, 0o755, dir_fd=fd)
 
 
 def remove_tree(path: str) -> None:
     """Remove a file or tree, read-only directories included; absent is fine.
 
-    Safe to race with another process removing the same tree.
+    Iterative and descriptor-relative: any depth, any path length. Safe to
+    race with another process removing the same tree.
     """
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    if not stat.S_ISDIR(st.st_mode):
+    for event, fd, name, st in walk(path, missing_ok=True):
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        return
-    make_writable(path)
-    import shutil  # only here: it imports bz2 and lzma, which slow every command's start
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=_vanished_ok)
-    else:
-        shutil.rmtree(path, onerror=lambda f, p, info: _vanished_ok(f, p, info[1]))
-
-
-def move_entry(src: str, dest: str) -> None:
-    """Rename ``src`` to ``dest`` in another directory (into the store, or out to a temp dir).
-
-    A directory that changes parent must be writable by its owner (the kernel
-    rewrites its ``..``): an unprivileged owner briefly adds the write bit to
-    a read-only one, and the mode is back as it was afterwards, also when the
-    rename fails. Root needs no such bit.
-    """
-    st = os.lstat(src)
-    if not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o200 or os.geteuid() == 0:
-        os.rename(src, dest)
-        return
-    os.chmod(src, st.st_mode | 0o200)
-    moved = src
-    try:
-        os.rename(src, dest)
-        moved = dest
-    finally:
-        os.chmod(moved, stat.S_IMODE(st.st_mode))
+            if event == ENTER:
+                _open_up(fd, name, st)
+            elif event == LEAVE:
+                os.rmdir(name, dir_fd=fd)
+            else:
+                os.unlink(name, dir_fd=fd)

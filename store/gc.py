@@ -31,7 +31,6 @@ import fcntl
 import hashlib
 import os
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from typing import Any
 
 from sx.store.db import Txn
 from sx.store.errors import InvalidInput, NotFound, StillAlive
-from sx.store.fsutil import move_entry, remove_tree
+from sx.store.fsutil import move_out, remove_tree
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import STORE_DIR, StorePath
 from sx.store.roots import gc_lock_exclusive, gc_lock_shared
@@ -366,41 +365,80 @@ def _mark(txn: Txn, roots: dict[str, Why], opts: GCOptions) -> dict[str, Why]:
     return live
 
 
-def _dead_order(txn: Txn, dead: Iterable[str]) -> list[tuple[str, int]]:
-    """Dead paths with their sizes, every referrer before the paths it references."""
+Group = list[tuple[str, int]]
+"""Paths (with their sizes) that are deleted together: one, or a reference cycle."""
+
+
+def _dead_order(txn: Txn, dead: Iterable[str]) -> list[Group]:
+    """Dead paths with their sizes, in groups, every referrer's group before the groups
+    it references.
+
+    Content-addressed paths cannot form reference cycles, but records imported
+    before sx checked references could; a cycle is one group, deleted in one
+    transaction, so no path is ever left referring to a deleted one.
+    """
     refs: dict[str, list[str]] = {}
     size: dict[str, int] = {}
-    for base in dead:
+    for base in sorted(dead):
         rec = txn.get("paths", base.encode())
-        refs[base] = rec["refs"]
+        refs[base] = sorted(r for r in rec["refs"] if r != base)
         size[base] = int(rec["size"])
-    pending = dict.fromkeys(refs, 0)
-    for base, rs in refs.items():
-        for r in rs:
-            if r != base and r in pending:
-                pending[r] += 1
-    ready = deque(sorted(b for b, n in pending.items() if n == 0))
-    order: list[tuple[str, int]] = []
-    while ready:
-        base = ready.popleft()
-        order.append((base, size[base]))
-        for r in refs[base]:
-            if r != base and r in pending:
-                pending[r] -= 1
-                if pending[r] == 0:
-                    ready.append(r)
-    # Reference cycles cannot be built (paths are content-addressed); keep
-    # anything left over rather than risk deleting a referenced path.
-    return order
+    edges = {b: [r for r in rs if r in refs] for b, rs in refs.items()}
+    # Tarjan's algorithm emits a component after every component it reaches:
+    # references first. Referrers first is the reverse.
+    return [[(b, size[b]) for b in sorted(c)] for c in reversed(_components(edges))]
+
+
+def _components(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components (Tarjan, with an explicit stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    for start in edges:
+        if start in index:
+            continue
+        work = [(start, iter(edges[start]))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, it = work[-1]
+            nxt = next(it, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(edges[nxt])))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    comp.append(member)
+                    if member == node:
+                        break
+                out.append(comp)
+    return out
 
 
 # ---- sweep ----------------------------------------------------------------------------------
 
 
-def _has_referrer(txn: Txn, base: str) -> bool:
+def _has_referrer(txn: Txn, base: str, besides: set[str]) -> bool:
+    """Whether a registered path other than ``base`` and those ``besides`` refers to it."""
     prefix = base.encode() + b"\0"
-    own = prefix + base.encode()
-    return any(k != own for k in txn.keys("referrers", prefix))
+    return any(k[len(prefix):].decode() not in besides and k != prefix + base.encode()
+               for k in txn.keys("referrers", prefix))
 
 
 def _unregister(txn: Txn, base: str, rec: dict[str, Any]) -> None:
@@ -414,48 +452,62 @@ def _unregister(txn: Txn, base: str, rec: dict[str, Any]) -> None:
 
 
 class _Sweeper:
-    """Deletes paths batch by batch; owns the locked markers that cover a crash."""
+    """Deletes groups of paths batch by batch; owns the locked marker that covers a crash.
 
-    def __init__(self, store: LocalStore, stack: ExitStack, n: int,
+    The marker (one temp dir, whose lock names the batch being deleted) is
+    made before anything is deleted: with the database pages of the first
+    batch it is all a collection writes, and the reserve it released makes
+    room for them on a full disk.
+    """
+
+    def __init__(self, store: LocalStore, stack: ExitStack,
                  on_delete: Callable[[StorePath, int], None] | None) -> None:
         self.store = store
-        self.markers: list[TempDir] = [
-            stack.enter_context(store.temp_dir()) for _ in range(min(n, BATCH))]
+        self.marker: TempDir = stack.enter_context(store.temp_dir())
         self.on_delete = on_delete
         self.result = GCResult()
 
-    def run(self, order: list[tuple[str, int]], max_freed: int | None) -> GCResult:
-        """Delete ``order`` (referrers first) until done or ``max_freed`` is reached."""
-        for i in range(0, len(order), BATCH):
+    def run(self, order: list[Group], max_freed: int | None) -> GCResult:
+        """Delete the groups of ``order`` (referrers first) until done or ``max_freed``."""
+        batch: list[Group] = []
+        for group in order:
             if max_freed is not None and self.result.freed >= max_freed:
                 self.result.stopped_early = True
-                break
-            self._batch(order[i:i + BATCH], max_freed)
+                return self.result
+            batch.append(group)
+            if sum(map(len, batch)) >= BATCH:
+                self._batch(batch, max_freed)
+                batch = []
+        if batch:
+            self._batch(batch, max_freed)
         return self.result
 
-    def _batch(self, batch: list[tuple[str, int]], max_freed: int | None) -> None:
+    def _batch(self, batch: list[Group], max_freed: int | None) -> None:
         # Name every object first: if we die after the commit, the next
-        # store open removes the unregistered ones these markers name.
-        for marker, (base, _) in zip(self.markers, batch, strict=False):
-            marker.mark_target(base)
-        done: list[tuple[int, str, int]] = []
+        # store open removes the unregistered ones the marker names.
+        self.marker.mark_targets([base for group in batch for base, _ in group])
+        done: list[tuple[str, int]] = []
         freed = self.result.freed
         with self.store.db.write() as txn:
-            for slot, (base, size) in enumerate(batch):
+            for group in batch:
                 if max_freed is not None and freed >= max_freed:
                     self.result.stopped_early = True
                     break
-                rec = txn.get("paths", base.encode())
-                if rec is None:
+                members = {base for base, _ in group}
+                recs = {base: txn.get("paths", base.encode()) for base in members}
+                alive = {b for b, r in recs.items() if r is not None}
+                if any(_has_referrer(txn, b, members) for b in alive):
+                    self.result.kept_by_race += len(alive)
                     continue
-                if _has_referrer(txn, base):
-                    self.result.kept_by_race += 1
-                    continue
-                _unregister(txn, base, rec)
-                done.append((slot, base, size))
-                freed += size
-        for slot, base, size in done:
-            self._remove(self.markers[slot], base)
+                for base, size in group:
+                    rec = recs[base]
+                    if rec is None:
+                        continue
+                    _unregister(txn, base, rec)
+                    done.append((base, size))
+                    freed += size
+        for base, size in done:
+            self._remove(self.marker, base)
             path = StorePath.from_base(base)
             self.result.deleted.append(path)
             self.result.freed += size
@@ -475,7 +527,7 @@ class _Sweeper:
         # A directory: take it out of the store in one rename, then remove it.
         trash = os.path.join(marker.path, base)
         try:
-            move_entry(real, trash)
+            move_out(real, trash)
         except FileNotFoundError:
             return
         remove_tree(trash)
@@ -495,7 +547,7 @@ def _remove_leftovers(store: LocalStore, registered: set[str], temp: dict[str, i
             if txn.has("paths", name.encode()):
                 continue
             try:
-                move_entry(os.path.join(store.store_dir, name), os.path.join(tmp.path, name))
+                move_out(os.path.join(store.store_dir, name), os.path.join(tmp.path, name))
                 removed += 1
             except FileNotFoundError:
                 pass
@@ -508,7 +560,7 @@ def _remove_leftovers(store: LocalStore, registered: set[str], temp: dict[str, i
 @dataclass
 class _Plan:
     live: dict[str, Why]
-    order: list[tuple[str, int]]
+    order: list[Group]
     registered: set[str]
 
 
@@ -537,9 +589,12 @@ def collect_garbage(store: LocalStore, opts: GCOptions | None = None,
         plan = _plan(store, _root_whys(find_roots(store), temp), opts)
         if opts.dry_run:
             return _dry_run(plan, opts, on_delete)
-        with ExitStack() as stack:
-            result = _Sweeper(store, stack, len(plan.order), on_delete).run(
-                plan.order, opts.max_freed)
+        store.release_reserve()
+        try:
+            with ExitStack() as stack:
+                result = _Sweeper(store, stack, on_delete).run(plan.order, opts.max_freed)
+        finally:
+            store.ensure_reserve()
         result.live = len(plan.live)
         if not result.stopped_early:
             result.leftovers = _remove_leftovers(store, plan.registered, temp)
@@ -549,7 +604,7 @@ def collect_garbage(store: LocalStore, opts: GCOptions | None = None,
 def _dry_run(plan: _Plan, opts: GCOptions,
              on_delete: Callable[[StorePath, int], None] | None) -> GCResult:
     result = GCResult(live=len(plan.live))
-    for base, size in plan.order:
+    for base, size in (member for group in plan.order for member in group):
         if opts.max_freed is not None and result.freed >= opts.max_freed:
             result.stopped_early = True
             break
@@ -590,8 +645,12 @@ def delete_paths(store: LocalStore, paths: Iterable[StorePath],
         temp = read_temp_roots(store)
         plan = _plan(store, _root_whys(find_roots(store), temp), opts or GCOptions(), set(want))
         _check_deletable(store, want, plan)
-        with ExitStack() as stack:
-            result = _Sweeper(store, stack, len(plan.order), None).run(plan.order, None)
+        store.release_reserve()
+        try:
+            with ExitStack() as stack:
+                result = _Sweeper(store, stack, None).run(plan.order, None)
+        finally:
+            store.ensure_reserve()
     if result.kept_by_race:
         left = sorted(set(want) - {p.base for p in result.deleted})
         raise StillAlive(f"delete {STORE_DIR}/{left[0]}: still alive: "

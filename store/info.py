@@ -68,21 +68,86 @@ class PathInfo:
         }
 
     @classmethod
-    def from_record(cls, path: StorePath, rec: dict[str, Any]) -> PathInfo:
-        """Rebuild from :meth:`to_record` output; :class:`Corrupt` on a bad record."""
+    def from_record(cls, path: StorePath, rec: object) -> PathInfo:
+        """Rebuild from :meth:`to_record` output; :class:`Corrupt` on a bad record.
+
+        The one parser of path records, wherever they come from (the
+        database, export streams, caches): every field must have its type.
+        """
         try:
+            if not isinstance(rec, dict):
+                raise TypeError(f"a record is a map, not {type(rec).__name__}")
             return cls(
                 path=path,
-                nar_hash=Digest.parse(rec["nar"]),
-                nar_size=int(rec["size"]),
-                references=tuple(StorePath.from_base(b) for b in rec["refs"]),
-                deriver=StorePath.from_base(rec["deriver"]) if rec.get("deriver") else None,
-                registered=int(rec.get("time", 0)),
-                signatures=tuple(rec.get("sigs", ())),
-                ca=rec.get("ca"),
+                nar_hash=Digest.parse(_typed(rec, "nar", str)),
+                nar_size=_count(rec, "size"),
+                references=tuple(StorePath.from_base(b) for b in _strings(rec, "refs")),
+                deriver=_path_or_none(rec.get("deriver")),
+                registered=_count(rec, "time", 0),
+                signatures=tuple(_strings(rec, "sigs", [])),
+                ca=_typed(rec, "ca", (str, type(None)), None),
             )
         except (KeyError, TypeError, ValueError, InvalidInput) as e:
-            raise Corrupt(f"decode path info of {path}: {e}") from e
+            raise Corrupt(f"decode path info of {path}: {_why(e)}") from e
+
+    @classmethod
+    def from_json(cls, rec: object) -> PathInfo:
+        """Parse the :meth:`to_json` form (with or without time and signatures)."""
+        try:
+            if not isinstance(rec, dict):
+                raise TypeError(f"a record is an object, not {type(rec).__name__}")
+            path = StorePath.parse(_typed(rec, "path", str))
+            return cls(
+                path=path,
+                nar_hash=Digest.parse(_typed(rec, "narHash", str)),
+                nar_size=_count(rec, "narSize"),
+                references=tuple(StorePath.parse(r) for r in _strings(rec, "references")),
+                deriver=StorePath.parse(d) if (d := _typed(rec, "deriver", (str, type(None)),
+                                                           None)) else None,
+                registered=_count(rec, "registrationTime", 0),
+                signatures=tuple(_strings(rec, "signatures", [])),
+                ca=_typed(rec, "ca", (str, type(None)), None),
+            )
+        except (KeyError, TypeError, ValueError, InvalidInput) as e:
+            shown = str(rec.get("path", "?"))[:120] if isinstance(rec, dict) else "?"
+            raise Corrupt(f"decode path info of {shown}: {_why(e)}") from e
+
+
+_MISSING = object()
+
+
+def _why(e: Exception) -> str:
+    return f"no field {e}" if isinstance(e, KeyError) else str(e)
+
+
+def _typed(rec: dict[str, Any], key: str, kind: type | tuple[type, ...],
+           default: Any = _MISSING) -> Any:
+    value = rec[key] if default is _MISSING else rec.get(key, default)
+    if not isinstance(value, kind):
+        raise TypeError(f"field {key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _count(rec: dict[str, Any], key: str, default: Any = _MISSING) -> int:
+    value = _typed(rec, key, int, default)
+    if isinstance(value, bool) or value < 0 or value >= 1 << 63:
+        raise ValueError(f"field {key!r} is not a count: {value!r}")
+    return int(value)
+
+
+def _strings(rec: dict[str, Any], key: str, default: Any = _MISSING) -> list[str]:
+    value = _typed(rec, key, list, default)
+    if not all(isinstance(v, str) for v in value):
+        raise TypeError(f"field {key!r} is not a list of strings")
+    return list(value)
+
+
+def _path_or_none(value: object) -> StorePath | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"field 'deriver' has the wrong type ({type(value).__name__})")
+    return StorePath.from_base(value)
 
 
 Deps = tuple[tuple[str, StorePath], ...]

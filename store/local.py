@@ -23,38 +23,46 @@ import fcntl
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from sx.store import nar
 from sx.store.db import Database, Txn
 from sx.store.errors import (
-    Corrupt,
-    HashMismatch,
     InvalidInput,
+    InvalidPath,
     MissingReference,
     NotFound,
     StorageError,
+    StoreError,
 )
 from sx.store.fsutil import (
     canonicalize,
     early_writeback,
     fsync_dir,
-    move_entry,
+    move_in,
+    move_out,
     remove_tree,
     syncfs,
 )
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
+from sx.store.nar import Measured
 from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
+from sx.store.registration import Prepared, check
 from sx.store.roots import TempRoots
+from sx.store.tempdir import TempDir
+
+__all__ = ["LocalStore", "Prepared", "TempDir", "default_root"]
 
 # Suffix of a temp dir's lock file before it is locked and renamed to ``.lock``;
 # one older than this was left by a process that died in between.
 _NEW_LOCK = ".lock-new"
 _STALE_NEW_LOCK = 600.0
+RESERVE = 1 << 20
+"""Bytes kept free for the garbage collector in ``<root>/var/reserve`` (as Nix's
+``gc-reserved-space``): enough for its markers and database pages."""
 
 
 def _older_than(path: str, seconds: float) -> bool:
@@ -73,27 +81,6 @@ def default_root() -> str:
         return "/sx"
     xdg = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
     return os.path.join(xdg, "sx")
-
-
-@dataclass
-class TempDir:
-    """A locked scratch directory under ``<root>/tmp``; removed on exit."""
-
-    path: str
-    lock_fd: int
-
-    def mark_target(self, base: str) -> None:
-        """Record which store entry this temp dir is about to create (for crash cleanup).
-
-        Replaces what was recorded before.
-        """
-        self.mark_targets([base])
-
-    def mark_targets(self, bases: Iterable[str]) -> None:
-        """Record several store entries this temp dir is about to create."""
-        data = "\n".join(bases).encode()
-        os.ftruncate(self.lock_fd, 0)
-        os.pwrite(self.lock_fd, data, 0)
 
 
 class LocalStore:
@@ -115,6 +102,14 @@ class LocalStore:
         self.db = Database(os.path.join(self.var, "db"))
         self.temp_roots = TempRoots(self.var)
         self.cleanup_leftovers()
+        self.ensure_reserve()
+
+    def close(self) -> None:
+        """Drop this process's temp roots and its use of the database (idempotent)."""
+        self.temp_roots.close()
+        if not getattr(self, "_closed", False):
+            self._closed = True
+            self.db.close()
 
     # ---- locations -------------------------------------------------------------
 
@@ -129,13 +124,59 @@ class LocalStore:
             raise InvalidInput(f"locate {physical!r}: not inside the store {self.store_dir}")
         return f"{STORE_DIR}/{rel}"
 
-    def parse_path(self, text: str) -> StorePath:
-        """Accept a logical path, a physical path inside this store, or a base name."""
+    def parse_path(self, text: str, exact: bool = False) -> StorePath:
+        """Accept a logical path, a physical path inside this store, or a base name.
+
+        A file inside a store path names that path, unless ``exact`` (for
+        commands that destroy what they are given): then it is refused.
+        """
         if text.startswith(self.store_dir + "/"):
             text = self.to_logical(text)
         if not text.startswith("/"):
-            return StorePath.from_base(text.split("/")[0])
-        return StorePath.split(text)[0]
+            base, _, rest = text.partition("/")
+            path = StorePath.from_base(base)
+        else:
+            path, rest = StorePath.split(text)
+        if exact and rest.strip("/"):
+            raise InvalidPath(f"parse store path {text!r}: names a file inside {path}, "
+                              "not a store path")
+        return path
+
+    # ---- space for the collector ---------------------------------------------------
+
+    @property
+    def reserve(self) -> str:
+        """The file holding :data:`RESERVE` bytes of space for GC on a full disk."""
+        return os.path.join(self.var, "reserve")
+
+    def ensure_reserve(self) -> None:
+        """Create the reserve file if it is missing (silently not, when there is no room).
+
+        A collection or deletion removes it first (:meth:`release_reserve`), so
+        it has room for its lock files and database pages even on a file system
+        that is 100% full, and the deletions then free the rest.
+        """
+        try:
+            if os.stat(self.reserve).st_blocks * 512 >= RESERVE:
+                return
+        except FileNotFoundError:
+            pass
+        tmp = f"{self.reserve}.new-{os.getpid()}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, RESERVE)
+            finally:
+                os.close(fd)
+            os.rename(tmp, self.reserve)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def release_reserve(self) -> None:
+        """Give the reserve's space back to the file system (GC and deletion call this)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.reserve)
 
     # ---- temp dirs and crash leftovers ----------------------------------------
 
@@ -151,16 +192,21 @@ class LocalStore:
         lock_path = os.path.join(self.tmp, name + ".lock")
         new_path = os.path.join(self.tmp, name + _NEW_LOCK)
         path = os.path.join(self.tmp, name)
-        fd = os.open(new_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(new_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        except OSError as e:
+            raise StorageError(f"make a temp dir in {self.tmp}: {e.strerror}") from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             os.rename(new_path, lock_path)
             os.mkdir(path, 0o755)
-        except BaseException:
+        except BaseException as e:
             os.close(fd)
             for leftover in (new_path, lock_path):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(leftover)
+            if isinstance(e, OSError):
+                raise StorageError(f"make a temp dir in {self.tmp}: {e.strerror}") from e
             raise
         try:
             yield TempDir(path, fd)
@@ -176,8 +222,11 @@ class LocalStore:
 
         That is: temp dirs whose lock no live process holds, the store
         entries they were about to create if no transaction registered them,
-        and trash of interrupted deletions.
+        and trash of interrupted deletions. A leftover that cannot be removed
+        (or parsed) does not stop the others, nor the command that opened the
+        store: it is described in :attr:`leftover_problems` instead.
         """
+        self.leftover_problems: list[str] = []
         removed = 0
         try:
             names = os.listdir(self.tmp)
@@ -185,15 +234,19 @@ class LocalStore:
             return 0
         for name in names:
             full = os.path.join(self.tmp, name)
-            if name.endswith(".lock"):
-                removed += self._cleanup_temp(name)
-            elif name.startswith("trash-"):
-                remove_tree(full)
-                removed += 1
-            elif name.endswith(_NEW_LOCK) and _older_than(full, _STALE_NEW_LOCK):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(full)
-                removed += 1
+            try:
+                if name.endswith(".lock"):
+                    removed += self._cleanup_temp(name)
+                elif name.startswith("trash-"):
+                    remove_tree(full)
+                    removed += 1
+                elif name.endswith(_NEW_LOCK) and _older_than(full, _STALE_NEW_LOCK):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(full)
+                    removed += 1
+            except (OSError, StoreError) as e:
+                cause = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+                self.leftover_problems.append(f"cannot remove leftover {full}: {cause}")
         return removed
 
     def _cleanup_temp(self, lock_name: str) -> int:
@@ -229,7 +282,7 @@ class LocalStore:
             if not os.path.lexists(victim):
                 return 0
             trash = os.path.join(self.tmp, f"trash-{os.urandom(8).hex()}")
-            move_entry(victim, trash)
+            move_out(victim, trash)
         remove_tree(trash)
         return 1
 
@@ -351,7 +404,7 @@ class LocalStore:
             path = make_path("source", nar_hash, name, refs)
             info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
                             ca=f"source:{nar_hash}")
-            return self.install(tmp, obj, info)
+            return self.install(tmp, obj, info, Measured(nar_hash, size), f"add {src!r}:")
 
     def add_bytes(self, data: bytes, name: str, kind: str = "source",
                   references: Iterable[StorePath] = (), executable: bool = False) -> PathInfo:
@@ -374,7 +427,7 @@ class LocalStore:
             path = make_path(kind, nar_hash, name, refs)
             info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
                             ca=f"{kind}:{nar_hash}")
-            return self.install(tmp, obj, info)
+            return self.install(tmp, obj, info, Measured(nar_hash, size), "add")
 
     def _require_valid(self, refs: Iterable[StorePath], what: str) -> None:
         refs = list(refs)
@@ -382,48 +435,53 @@ class LocalStore:
         if missing:
             raise MissingReference(f"{what}: referenced path {missing[0]} is not valid")
 
-    def install(self, tmp: TempDir, obj: str, info: PathInfo) -> PathInfo:
-        """Move the canonical object ``obj`` (inside ``tmp``) into place and register it.
+    def install(self, tmp: TempDir, obj: str, info: PathInfo, measured: Measured | None = None,
+                verb: str = "register") -> PathInfo:
+        """Check the object ``obj`` (inside ``tmp``) against ``info``, move it into place
+        and register it: :meth:`install_many` for one object."""
+        return self.install_many([Prepared(tmp, obj, info, measured)], verb)[0]
 
-        The caller has made ``obj`` canonical and computed ``info`` from it.
-        Atomic and idempotent: returns the registered info (the existing one
-        if the path was already valid, in which case ``obj`` is left alone).
+    def install_many(self, items: Sequence[Prepared | tuple[TempDir, str, PathInfo]],
+                     verb: str = "register") -> list[PathInfo]:
+        """The one way paths enter the store: check each, then install all in one transaction.
+
+        Each object is checked against its info first (archive hash and size,
+        content address, references: :func:`sx.store.registration.check`);
+        any failure raises before anything moves, naming ``verb``. Then one
+        ``syncfs`` makes every object durable before the renames; each temp
+        dir's lock names the entries it is about to create, so a crash
+        between rename and commit is cleaned up by the next open. Atomic and
+        idempotent: returns the infos in the order given (the existing ones
+        for paths already valid, whose objects are left alone).
         """
-        return self.install_many([(tmp, obj, info)])[0]
-
-    def install_many(self, items: list[tuple[TempDir, str, PathInfo]]) -> list[PathInfo]:
-        """Install several prepared objects in one transaction: all or nothing.
-
-        One ``syncfs`` makes every object durable before the renames; each
-        temp dir's lock names the entries it is about to create, so a crash
-        between rename and commit is cleaned up by the next open. Returns the
-        infos in the order given (existing ones for paths already valid).
-        """
-        self.temp_roots.add([i.path for _, _, i in items])
+        prepared = [Prepared(*it) for it in items]
+        self.temp_roots.add([p.info.path for p in prepared])
         with self.db.read() as txn:
-            todo = [it for it in items if not txn.has("paths", it[2].path.base.encode())]
+            todo = [p for p in prepared if not txn.has("paths", p.info.path.base.encode())]
+        for p in todo:
+            check(p, verb)
         if todo:
             syncfs(self.tmp)
             targets: dict[int, tuple[TempDir, list[str]]] = {}
-            for tmp, _, info in todo:
-                targets.setdefault(id(tmp), (tmp, []))[1].append(info.path.base)
+            for p in todo:
+                targets.setdefault(id(p.tmp), (p.tmp, []))[1].append(p.info.path.base)
             for tmp, bases in targets.values():
                 tmp.mark_targets(bases)
             self._commit(todo)
         with self.db.read() as txn:
-            out = [self._query(txn, info.path) for _, _, info in items]
-        missing = [i.path for (_, _, i), o in zip(items, out, strict=True) if o is None]
+            out = [self._query(txn, p.info.path) for p in prepared]
+        missing = [p.info.path for p, o in zip(prepared, out, strict=True) if o is None]
         if missing:
             # Only a concurrent deletion can do this; the caller holds temp roots.
             raise StorageError(f"register {missing[0]}: deleted concurrently")
         return [o for o in out if o is not None]
 
-    def _commit(self, items: list[tuple[TempDir, str, PathInfo]]) -> None:
-        batch = {i.path for _, _, i in items}
+    def _commit(self, items: list[Prepared]) -> None:
+        batch = {p.info.path for p in items}
         moved: list[tuple[str, str]] = []
         try:
             with self.db.write() as txn:
-                for tmp, obj, info in items:
+                for tmp, obj, info, _ in items:
                     if txn.has("paths", info.path.base.encode()):
                         continue
                     for ref in info.references:
@@ -433,8 +491,8 @@ class LocalStore:
                     dest = self.real_path(info.path)
                     if os.path.lexists(dest):
                         # An unregistered leftover of a crashed add: replace it.
-                        move_entry(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
-                    move_entry(obj, dest)
+                        move_out(dest, os.path.join(tmp.path, f"stale-{os.urandom(4).hex()}"))
+                    move_in(obj, dest)
                     moved.append((dest, obj))
                     self._register(txn, info)
                 if moved:
@@ -442,7 +500,7 @@ class LocalStore:
         except BaseException:
             for dest, obj in reversed(moved):
                 if os.path.lexists(dest) and not os.path.lexists(obj):
-                    move_entry(dest, obj)
+                    move_in(dest, obj)
             raise
 
     @staticmethod
@@ -523,46 +581,26 @@ class LocalStore:
         return sink.size
 
     def restore_nar(self, tmp: TempDir, read: Callable[[int], bytes], info: PathInfo,
-                    what: str) -> str:
-        """Unpack an archive into ``tmp`` and check it against ``info``; returns the object."""
-        obj = os.path.join(tmp.path, "obj")
-        with early_writeback(self.tmp):
-            got_hash, got_size = nar.restore(read, obj, what)
-        if got_size != info.nar_size:
-            raise Corrupt(f"import {info.path}: archive is {got_size} bytes, "
-                          f"record says {info.nar_size}")
-        if got_hash != info.nar_hash:
-            raise HashMismatch(f"import {info.path}: archive hash {got_hash}, "
-                               f"expected {info.nar_hash}")
-        canonicalize(obj)
-        self._check_content_address(info)
-        return obj
+                    what: str) -> Prepared:
+        """Unpack an archive of the declared size into ``tmp``, ready for :meth:`install_many`.
 
-    @staticmethod
-    def _check_content_address(info: PathInfo) -> None:
-        """For self-describing kinds the path must follow from the (verified) archive hash."""
-        if info.ca is None:
-            return
-        kind, _, h = info.ca.partition(":")
-        if kind not in ("source", "drv"):
-            return
-        try:
-            claimed = Digest.parse(h)
-        except InvalidInput as e:
-            raise Corrupt(f"import {info.path}: bad content address {info.ca!r}") from e
-        if claimed != info.nar_hash:
-            raise HashMismatch(f"import {info.path}: content address {claimed}, "
-                               f"archive hash {info.nar_hash}")
-        want = make_path(kind, info.nar_hash, info.path.name, info.references)
-        if want != info.path:
-            raise HashMismatch(f"import {info.path}: content address gives {want}")
+        At most ``info.nar_size`` bytes are read; the hash, size, references
+        and content address are checked when it is installed.
+        """
+        obj = os.path.join(tmp.path, "obj")
+        digests = [r.digest for r in info.references]
+        with early_writeback(self.tmp):
+            measured = nar.restore(read, obj, what, size=info.nar_size, scan=digests)
+        canonicalize(obj)
+        return Prepared(tmp, obj, info, measured)
 
     # ---- verification ------------------------------------------------------------------
 
     def verify(self, check_contents: bool = False, repair: bool = False) -> list[str]:
         """Check the store; returns problems found (empty when consistent).
 
-        Always: leftovers of crashed adds are removed; every reference of a
+        Always: leftovers of crashed adds are removed (those that cannot be
+        are reported); every reference of a
         valid path is valid; every valid path exists on disk. With
         ``check_contents``: every path's archive hash is recomputed. With
         ``repair``: paths that are missing or whose contents differ are
@@ -570,6 +608,7 @@ class LocalStore:
         """
         problems: list[str] = []
         self.cleanup_leftovers()
+        problems.extend(self.leftover_problems)
         for entry in self.unregistered_entries():
             removed = self._remove_if_unregistered(entry)
             if removed:
@@ -588,7 +627,12 @@ class LocalStore:
                     bad.append(path)
                     continue
                 if check_contents:
-                    got, _ = nar.hash_path(real)
+                    try:
+                        got, _ = nar.hash_path(real, "b3", "verify")
+                    except InvalidInput as e:
+                        problems.append(f"{path}: contents cannot be archived: {e}")
+                        bad.append(path)
+                        continue
                     if got != info.nar_hash:
                         problems.append(
                             f"{path}: contents changed: expected {info.nar_hash}, actual {got}")
@@ -629,7 +673,7 @@ class LocalStore:
             if os.path.lexists(real):
                 t = os.path.join(self.tmp, f"trash-{os.urandom(8).hex()}")
                 try:
-                    move_entry(real, t)
+                    move_out(real, t)
                     trash.append(t)
                 except FileNotFoundError:
                     pass

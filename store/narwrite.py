@@ -32,6 +32,21 @@ from types import ModuleType
 from typing import NamedTuple, Protocol, TypeAlias
 
 from sx.store.errors import InvalidInput, StorageError
+from sx.store.narformat import (
+    CLOSE,
+    CONTENTS,
+    DIRECTORY,
+    ENTRY,
+    EXECUTABLE,
+    HEADER,
+    MAX_DEPTH,
+    MAX_PATH,
+    NODE,
+    REGULAR,
+    SYMLINK,
+    TARGET,
+    frame,
+)
 
 
 def _load_native() -> ModuleType | None:
@@ -48,7 +63,6 @@ def _load_native() -> ModuleType | None:
 NATIVE: ModuleType | None = _load_native()
 """The C segment filler in use, or None for the pure-Python loop (same results, slower)."""
 
-MAGIC = b"nix-archive-1"
 LARGE = 1 << 20
 CANONICAL_MTIME = 1
 # A segment is cut after this much file data or this many pieces: big enough
@@ -66,21 +80,9 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _NO_COPY_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP}
 
 
-def frame(data: bytes) -> bytes:
-    """One archive string: u64 little-endian length, the bytes, zero padding to 8."""
-    n = len(data)
-    return _U64(n) + data + _PAD[: (-n) % 8]
-
-
-OPEN = frame(b"(")
-CLOSE = frame(b")")
-HEADER = frame(MAGIC) + OPEN + frame(b"type")
-_FILE = frame(b"regular") + frame(b"contents")
-_EXEC_FILE = frame(b"regular") + frame(b"executable") + frame(b"") + frame(b"contents")
-_SYMLINK = frame(b"symlink") + frame(b"target")
-_DIRECTORY = frame(b"directory")
-_ENTRY = frame(b"entry") + OPEN + frame(b"name")
-_NODE = frame(b"node") + OPEN + frame(b"type")
+_FILE = REGULAR + CONTENTS
+_EXEC_FILE = REGULAR + EXECUTABLE + CONTENTS
+_SYMLINK = SYMLINK + TARGET
 _CLOSE2 = CLOSE + CLOSE
 
 
@@ -123,7 +125,10 @@ PathArg: TypeAlias = "str | bytes | os.PathLike[str] | os.PathLike[bytes]"
 
 
 def _shown(path: bytes | str) -> str:
-    return repr(os.fsdecode(path))
+    text = os.fsdecode(path)
+    if len(text) > 160:
+        text = f"{text[:80]}...{text[-60:]}"
+    return repr(text)
 
 
 def _source_error(verb: str, path: bytes | str, e: OSError) -> InvalidInput:
@@ -157,26 +162,44 @@ class _Planner:
         except OSError as e:
             raise _source_error(self.verb, src, e) from e
         stack: list[tuple[_Entries, bytes | None]] = []
+        # Length of each open directory's path inside the tree (the root's is 0).
+        lengths: list[int] = []
         yield from self._node(src, dst, st, stack, CLOSE)
+        if stack:
+            lengths.append(0)
         while stack:
             entries, parent = stack[-1]
             nxt = next(entries, None)
             if nxt is None:
                 stack.pop()
+                lengths.pop()
                 self._frame += CLOSE if not stack else _CLOSE2
                 continue
             name, entry = nxt
-            self._frame += _ENTRY + frame(name) + _NODE
+            here = (lengths[-1] + 1 if lengths[-1] else 0) + len(name)
+            self._check_limits(src, entry.path, len(stack), here)
+            self._frame += ENTRY + frame(name) + NODE
             child = os.path.join(parent, name) if parent is not None else None
             try:
                 st_child = None if entry.is_dir(follow_symlinks=False) else entry.stat(
                     follow_symlinks=False)
             except OSError as e:
                 raise _source_error(self.verb, entry.path, e) from e
+            depth = len(stack)
             yield from self._node(entry.path, child, st_child, stack, _CLOSE2)
+            if len(stack) > depth:
+                lengths.append(here)
         seg = self._cut()
         if seg is not None:
             yield seg
+
+    def _check_limits(self, root: bytes, path: bytes, depth: int, length: int) -> None:
+        """An entry ``depth`` directories below the root, with a path of ``length`` bytes."""
+        if depth > MAX_DEPTH or length > MAX_PATH:
+            why = (f"deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH
+                   else f"path of {length} bytes inside the tree is longer than {MAX_PATH}")
+            raise InvalidInput(f"{self.verb} {_shown(root)}: {_shown(path[len(root) + 1:])}: "
+                               f"{why}")
 
     def _node(self, src: bytes, dst: bytes | None, st: os.stat_result | None,
               stack: list[tuple[_Entries, bytes | None]], end: bytes) -> Iterator[_Segment]:
@@ -193,7 +216,7 @@ class _Planner:
         self._frame += end
 
     def _directory(self, src: bytes, dst: bytes | None) -> _Entries:
-        self._frame += _DIRECTORY
+        self._frame += DIRECTORY
         if dst is not None:
             try:
                 os.mkdir(dst, 0o755)

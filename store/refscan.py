@@ -13,9 +13,11 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from sx.store.path import DIGEST_LEN, StorePath
+from sx.store.treewalk import ENTRY, walk
 
 _RUN = re.compile(rb"[0-9a-df-np-sv-z]{32,}")
 _CHUNK = 1 << 20
@@ -29,14 +31,14 @@ class RefScanner:
         self.found: set[str] = set()
         self._tail = b""
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | memoryview) -> None:
         """Scan the next piece of a stream (call :meth:`reset` between files)."""
         if not self.candidates or len(self.found) == len(self.candidates):
             self._tail = b""
             return
         buf = self._tail + data if self._tail else data
         for m in _RUN.finditer(buf):
-            run = m.group()
+            run = bytes(m.group())
             if len(run) == DIGEST_LEN:
                 if run in self.candidates:
                     self.found.add(run.decode())
@@ -45,7 +47,7 @@ class RefScanner:
                 window = run[i : i + DIGEST_LEN]
                 if window in self.candidates:
                     self.found.add(window.decode())
-        self._tail = buf[-(DIGEST_LEN - 1) :]
+        self._tail = bytes(buf[-(DIGEST_LEN - 1) :])
 
     def reset(self) -> None:
         """Forget the overlap carried from the previous piece (a new file begins)."""
@@ -64,13 +66,12 @@ def scan_tree(root: str, candidates: Iterable[str]) -> set[str]:
     s = RefScanner(candidates)
     if not s.candidates:
         return set()
-    for path in _walk(root):
-        st = os.lstat(path)
+    for fd, name, st in _leaves(root):
         s.reset()
         if stat.S_ISLNK(st.st_mode):
-            s.feed(os.fsencode(os.readlink(path)))
+            s.feed(os.fsencode(os.readlink(name, dir_fd=fd)))
         elif stat.S_ISREG(st.st_mode):
-            with open(path, "rb") as f:
+            with _open(fd, name, os.O_RDONLY) as f:
                 while chunk := f.read(_CHUNK):
                     s.feed(chunk)
         if len(s.found) == len(s.candidates):
@@ -78,14 +79,16 @@ def scan_tree(root: str, candidates: Iterable[str]) -> set[str]:
     return s.found
 
 
-def _walk(root: str) -> Iterable[str]:
-    yield root
-    if os.path.isdir(root) and not os.path.islink(root):
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for name in sorted(filenames + [d for d in dirnames if os.path.islink(
-                    os.path.join(dirpath, d))]):
-                yield os.path.join(dirpath, name)
+def _leaves(root: str) -> Iterator[tuple[int, str, os.stat_result]]:
+    """(directory fd, name, lstat) of every file and symlink under ``root`` (any depth)."""
+    for event, fd, name, st in walk(root):
+        if event == ENTRY:
+            yield fd, name, st
+
+
+def _open(fd: int, name: str, flags: int) -> BinaryIO:
+    return os.fdopen(os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd),
+                     "rb" if flags == os.O_RDONLY else "r+b")
 
 
 def references_in_tree(root: str, candidates: Iterable[StorePath]) -> set[StorePath]:
@@ -103,21 +106,21 @@ def rewrite_tree(root: str, old: str, new: str) -> int:
     assert len(old) == len(new) == DIGEST_LEN
     o, n = old.encode(), new.encode()
     changed = 0
-    for path in _walk(root):
-        st = os.lstat(path)
+    for fd, name, st in _leaves(root):
         if stat.S_ISLNK(st.st_mode):
-            target = os.fsencode(os.readlink(path))
+            target = os.fsencode(os.readlink(name, dir_fd=fd))
             if o in target:
-                os.unlink(path)
-                os.symlink(target.replace(o, n), path)
+                os.unlink(name, dir_fd=fd)
+                os.symlink(target.replace(o, n), name, dir_fd=fd)
                 changed += 1
         elif stat.S_ISREG(st.st_mode):
-            with open(path, "rb") as f:
+            with _open(fd, name, os.O_RDONLY) as f:
                 data = f.read()
             if o in data:
-                os.chmod(path, stat.S_IMODE(st.st_mode) | 0o200)
-                with open(path, "r+b") as f:
+                mode = stat.S_IMODE(st.st_mode)
+                os.chmod(name, mode | 0o200, dir_fd=fd)
+                with _open(fd, name, os.O_RDWR) as f:
                     f.write(data.replace(o, n))
-                os.chmod(path, stat.S_IMODE(st.st_mode))
+                os.chmod(name, mode, dir_fd=fd)
                 changed += 1
     return changed

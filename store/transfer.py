@@ -23,7 +23,7 @@ from typing import BinaryIO
 from sx.store.encoding import pack, unpack
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, TempDir
+from sx.store.local import LocalStore, Prepared
 from sx.store.path import StorePath
 
 MAGIC = b"sx-export-1\n"
@@ -55,7 +55,7 @@ def import_paths(store: LocalStore, f: BinaryIO, what: str = "stream") -> list[P
     if f.read(len(MAGIC)) != MAGIC:
         raise Corrupt(f"import {what}: not an sx export stream (bad magic)")
     with ExitStack() as stack:
-        items: list[tuple[TempDir, str, PathInfo]] = []
+        items: list[Prepared] = []
         while True:
             tag = _read_exact(f, 1, what)
             if tag == b"\0":
@@ -66,14 +66,19 @@ def import_paths(store: LocalStore, f: BinaryIO, what: str = "stream") -> list[P
             if length > 1 << 24:
                 raise Corrupt(f"import {what}: header of {length} bytes is too large")
             rec = unpack(_read_exact(f, length, what), f"header in {what}")
+            base = rec.pop("path", None) if isinstance(rec, dict) else None
+            if not isinstance(base, str):
+                raise Corrupt(f"import {what}: bad header: no store path")
             try:
-                path = StorePath.from_base(rec.pop("path"))
-            except (KeyError, AttributeError, InvalidInput) as e:
+                path = StorePath.from_base(base)
+            except InvalidInput as e:
                 raise Corrupt(f"import {what}: bad header: {e}") from e
-            info = PathInfo.from_record(path, rec)
+            try:
+                info = PathInfo.from_record(path, rec)
+            except Corrupt as e:
+                raise Corrupt(f"import {what}: bad header: {e}") from e
             tmp = stack.enter_context(store.temp_dir())
-            obj = store.restore_nar(tmp, f.read, info, f"{path} in {what}")
-            items.append((tmp, obj, info))
+            items.append(store.restore_nar(tmp, f.read, info, f"{path} in {what}"))
         if f.read(1):
             raise Corrupt(f"import {what}: trailing data after end marker")
-        return store.install_many(items)
+        return store.install_many(items, f"import {what}:")

@@ -7,10 +7,11 @@ one can predict the final path of. Afterwards, for each output:
 2. scan for references: digests of the input closure, and the scratch digests
    of this derivation's outputs (a self-reference, or one output referring to
    another: those are finalized first; a cycle between outputs is an error);
-3. mask the self-references (replace the scratch digest by :data:`MASK`,
-   remembering where) and hash the archive: the *masked hash*;
-4. the final path is ``make_path("output", masked hash, name, references,
-   self_reference)``; write its digest where the mask was, re-hash, install.
+3. hash the archive modulo self-references (the scratch digest masked,
+   :func:`sx.store.ca.masked_hash`): the *masked hash*;
+4. the final path is :func:`sx.store.ca.output_path` of it; rewrite the
+   scratch digest to the final one, hash, and hand everything to the
+   store's registration, which checks it all again.
 
 Fixed-output results are checked against every declared hash before anything
 is registered, and land at the path computed from the declared hash.
@@ -22,22 +23,21 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from sx.derivations.build.errors import BuildError
 from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import Derivation
 from sx.store import nar
+from sx.store.ca import masked_hash, output_path
 from sx.store.errors import HashMismatch, InvalidInput
 from sx.store.fsutil import canonicalize, make_writable
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, TempDir
+from sx.store.local import LocalStore, Prepared, TempDir
+from sx.store.nar import Measured
 from sx.store.path import StorePath, make_path
 from sx.store.refscan import rewrite_tree, scan_tree
-
-# 'e' is not in the base32 alphabet: the mask can never be a real digest.
-MASK = "e" * 32
+from sx.store.treewalk import LEAVE, TreeWalk
 
 
 def scratch_path(drv: Derivation, resolved: Digest, output: str) -> StorePath:
@@ -46,81 +46,18 @@ def scratch_path(drv: Derivation, resolved: Digest, output: str) -> StorePath:
     return make_path("output", seed, drv.output_path_name(output))
 
 
-@dataclass
-class _Hit:
-    path: str
-    link: bool
-    offsets: list[int] = field(default_factory=list)
+def _names_holding(root: str, digest: str) -> str | None:
+    """The path of an entry below ``root`` whose name contains ``digest``, if any.
 
-
-def _walk(root: str) -> Iterable[tuple[str, os.stat_result]]:
-    st = os.lstat(root)
-    yield root, st
-    if not stat.S_ISDIR(st.st_mode):
-        return
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            p = os.path.join(dirpath, name)
-            yield p, os.lstat(p)
-
-
-def _offsets(data: bytes, needle: bytes) -> list[int]:
-    out, i = [], data.find(needle)
-    while i >= 0:
-        out.append(i)
-        i = data.find(needle, i + len(needle))
-    return out
-
-
-def _patch(data: bytes, offsets: list[int], new: bytes) -> bytes:
-    buf = bytearray(data)
-    for off in offsets:
-        buf[off:off + len(new)] = new
-    return bytes(buf)
-
-
-def _write_file(path: str, st: os.stat_result, data: bytes) -> None:
-    os.chmod(path, stat.S_IMODE(st.st_mode) | 0o200)
-    with open(path, "r+b") as f:
-        f.write(data)
-    os.chmod(path, stat.S_IMODE(st.st_mode))
-
-
-def mask_self(root: str, digest: str) -> list[_Hit]:
-    """Replace every occurrence of ``digest`` under ``root`` by :data:`MASK`; say where."""
-    needle, mask = digest.encode(), MASK.encode()
-    hits: list[_Hit] = []
-    for path, st in _walk(root):
-        if stat.S_ISLNK(st.st_mode):
-            target = os.fsencode(os.readlink(path))
-            offs = _offsets(target, needle)
-            if offs:
-                os.unlink(path)
-                os.symlink(_patch(target, offs, mask), path)
-                hits.append(_Hit(path, True, offs))
-        elif stat.S_ISREG(st.st_mode):
-            with open(path, "rb") as f:
-                data = f.read()
-            offs = _offsets(data, needle)
-            if offs:
-                _write_file(path, st, _patch(data, offs, mask))
-                hits.append(_Hit(path, False, offs))
-    return hits
-
-
-def unmask(hits: list[_Hit], digest: str) -> None:
-    """Write ``digest`` exactly where :func:`mask_self` put the mask."""
-    new = digest.encode()
-    for h in hits:
-        if h.link:
-            target = os.fsencode(os.readlink(h.path))
-            os.unlink(h.path)
-            os.symlink(_patch(target, h.offsets, new), h.path)
-        else:
-            st = os.lstat(h.path)
-            with open(h.path, "rb") as f:
-                data = f.read()
-            _write_file(h.path, st, _patch(data, h.offsets, new))
+    (The root's own name is not part of its archive.)
+    """
+    walker = TreeWalk(root)
+    events = iter(walker)
+    next(events)
+    for event, _, name, _ in events:
+        if event != LEAVE and digest in name:
+            return walker.path(name)
+    return None
 
 
 def _order(drv_path: StorePath, deps: Mapping[str, set[str]]) -> list[str]:
@@ -183,25 +120,30 @@ def finalize_floating(
         for other in sorted(deps[n]):
             rewrite_tree(obj, scratch[other].digest, infos[other].path.digest)
         self_ref = scratch[n].digest in found[n]
-        hits = mask_self(obj, scratch[n].digest) if self_ref else []
-        masked, size = nar.hash_path(obj)
+        if self_ref:
+            named = _names_holding(obj, scratch[n].digest)
+            if named is not None:
+                raise BuildError(f"build {drv_path}: output {n!r}: the name of {named!r} holds "
+                                 "the output's own path digest (not supported)")
+            masked = masked_hash(obj, scratch[n].digest)
+        else:
+            masked = nar.hash_path(obj)[0]
         refs = {by_digest[d] for d in found[n] if d in by_digest}
         refs |= {infos[o].path for o in deps[n]}
-        path = make_path("output", masked, scratch[n].name, refs, self_reference=self_ref)
-        nar_hash = masked
+        path = output_path(masked, scratch[n].name, refs, self_ref)
         if self_ref:
-            unmask(hits, path.digest)
-            nar_hash, size = nar.hash_path(obj)
+            rewrite_tree(obj, scratch[n].digest, path.digest)
             refs.add(path)
+        nar_hash, size = nar.hash_path(obj)
         canonicalize(obj)
         infos[n] = PathInfo(path, nar_hash, size, tuple(refs), deriver=drv_path,
                             registered=now, ca=f"output:{masked}")
-    if len(infos) == 1:
-        ((n, info),) = infos.items()
-        return {n: store.install(tmp, objs[n], info)}
-    order = list(infos)
-    done = store.install_many([(tmp, objs[n], infos[n]) for n in order])
-    return dict(zip(order, done, strict=True))
+    # Hashed by sx from the final bytes; references found by the scan above.
+    items = [Prepared(tmp, objs[n], info, Measured(
+        info.nar_hash, info.nar_size, frozenset(r.digest for r in info.references),
+        frozenset(r.digest for r in info.references))) for n, info in infos.items()]
+    done = store.install_many(items, f"build {drv_path}:")
+    return dict(zip(infos, done, strict=True))
 
 
 def _nar_hash(obj: str, algo: str) -> Digest:
@@ -286,4 +228,4 @@ def finalize_fixed(store: LocalStore, tmp: TempDir, drv: Derivation, drv_path: S
     nar_hash, size = nar.hash_path(obj)
     info = PathInfo(fixed_output_path(drv), nar_hash, size, (), deriver=drv_path,
                     registered=int(time.time()), ca=f"fixed:{out.mode}:{out.primary_hash}")
-    return store.install(tmp, obj, info)
+    return store.install(tmp, obj, info, Measured(nar_hash, size), f"build {drv_path}:")

@@ -23,7 +23,8 @@ from typing import Any, BinaryIO, cast
 import zstandard
 from sx.derivations.build.builtins import CHUNK, BuiltinContext
 from sx.derivations.build.errors import BuildError
-from sx.store.errors import InvalidInput
+from sx.store.errors import Corrupt, InvalidInput
+from sx.store.extract import Extractor
 from sx.store.path import StorePath
 
 
@@ -150,21 +151,6 @@ def _member_parts(name: str, what: str) -> list[str]:
     return parts
 
 
-def _safe_parent(dest: str, parts: list[str], what: str) -> str:
-    cur = dest
-    for p in parts[:-1]:
-        cur = os.path.join(cur, p)
-        try:
-            st = os.lstat(cur)
-        except FileNotFoundError:
-            os.mkdir(cur, 0o755)
-            continue
-        if not stat.S_ISDIR(st.st_mode):
-            raise BuildError(f"unpack {what}: member {'/'.join(parts)!r} passes through a "
-                             "non-directory (symlink?)")
-    return os.path.join(cur, parts[-1])
-
-
 def _strip_prefix(members: list[tarfile.TarInfo], what: str) -> str | None:
     tops = {(_member_parts(m.name, what) or [""])[0] for m in members}
     tops.discard("")
@@ -179,63 +165,43 @@ def _strip_prefix(members: list[tarfile.TarInfo], what: str) -> str | None:
 
 def _extract(tar: tarfile.TarFile, dest: str, strip: bool, ctx: BuiltinContext,
              what: str) -> None:
+    """Every member through the store's extractor: nothing outside ``dest``, no symlink followed."""
     members = tar.getmembers()
     top = _strip_prefix(members, what) if strip else None
-    os.mkdir(dest, 0o755)
-    files: dict[str, str] = {}
 
     def local(name: str) -> list[str]:
         parts = _member_parts(name, what)
         return parts[1:] if top is not None and parts[:1] == [top] else parts
 
-    for m in members:
-        ctx.checkpoint()
-        parts = local(m.name)
-        if not parts:
-            continue
-        target = _safe_parent(dest, parts, what)
-        if m.isdir():
-            if not os.path.isdir(target) or os.path.islink(target):
-                os.mkdir(target, 0o755)
-            continue
-        if os.path.lexists(target):
-            if os.path.isdir(target) and not os.path.islink(target):
-                raise BuildError(f"unpack {what}: member {m.name!r} replaces a directory")
-            os.unlink(target)
-            files.pop("/".join(parts), None)
-        if m.issym():
-            os.symlink(m.linkname, target)
-        elif m.islnk():
-            # Only a regular file this archive already created: never a symlink
-            # (a copy would follow it), a directory or anything outside.
-            src = files.get("/".join(local(m.linkname)))
-            if src is None:
-                raise BuildError(f"unpack {what}: hard link {m.name!r} names {m.linkname!r}, "
-                                 "which is not a regular file extracted before it")
-            _copy_file(src, target)
-        elif m.isfile():
-            data = tar.extractfile(m)
-            assert data is not None
-            with open(target, "wb") as out:
-                shutil.copyfileobj(data, out, CHUNK)
-            os.chmod(target, 0o755 if m.mode & 0o111 else 0o644)
-        else:
-            ctx.log(f"skipping special file {m.name!r}\n")
-            continue
-        if m.isfile() or m.islnk():
-            files["/".join(parts)] = target
-        else:
-            files.pop("/".join(parts), None)
+    try:
+        with Extractor(dest, f"unpack {what}", parents=True, replace=True) as ex:
+            ex.mkdir([])
+            for m in members:
+                ctx.checkpoint()
+                parts = local(m.name)
+                if not parts:
+                    continue
+                if m.isdir():
+                    ex.mkdir(parts, exist_ok=True)
+                elif m.issym():
+                    ex.symlink(parts, m.linkname)
+                elif m.islnk():
+                    # Only a regular file this archive created before: never a
+                    # symlink, a directory or anything outside (the extractor checks).
+                    ex.hardlink(parts, local(m.linkname))
+                elif m.isfile():
+                    data = tar.extractfile(m)
+                    assert data is not None
+                    fd = ex.create_file(parts, executable=bool(m.mode & 0o111))
+                    with os.fdopen(fd, "wb") as out:
+                        shutil.copyfileobj(data, out, CHUNK)
+                else:
+                    ctx.log(f"skipping special file {m.name!r}\n")
+    except Corrupt as e:
+        raise BuildError(str(e)) from None
 
 
 _CORRUPT = (tarfile.TarError, EOFError, zstandard.ZstdError, lzma.LZMAError, zlib.error)
-
-
-def _copy_file(src: str, target: str) -> None:
-    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as f, open(target, "xb") as out:
-        shutil.copyfileobj(f, out, CHUNK)
-        os.fchmod(out.fileno(), os.fstat(fd).st_mode & 0o755)
 
 
 def unpack(ctx: BuiltinContext) -> None:

@@ -6,11 +6,11 @@ with pinned parameters; the compressed bytes are hashed as they are
 written. The frame records the archive size, which makes the output the
 same for any number of compression threads.
 
-Unpacking hashes the compressed bytes as they arrive, decompresses them
-into :mod:`sx.store.cache.unpack`, and then checks the compressed file's hash
-and size, the archive's hash and size, and (for self-describing kinds) that
-the path follows from the contents: nothing is trusted until all of it
-matches.
+Unpacking hashes the compressed bytes as they arrive and decompresses them
+into :func:`sx.store.nar.restore`, reading and writing no more than the
+record declares; it checks the compressed file's hash and size, and the
+store's registration checks the archive's hash and size, references and
+content address: nothing is trusted until all of it matches.
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ from typing import IO, BinaryIO, cast
 import zstandard
 from sx.store import nar
 from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
-from sx.store.cache.unpack import restore_whole
-from sx.store.errors import Corrupt, HashMismatch, InvalidInput, StorageError
+from sx.store.errors import Corrupt, HashMismatch, StorageError
 from sx.store.fsutil import canonicalize, early_writeback
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, TempDir
-from sx.store.path import make_path
+from sx.store.local import LocalStore, Prepared, TempDir
 
 _CHUNK = 1 << 20
 _MULTI = 4 << 20
@@ -123,14 +121,18 @@ def pack_path(store: LocalStore, info: PathInfo, scratch: str) -> Packed:
 
 
 class _HashingReader:
-    """Reads a stream, hashing and counting the bytes read."""
+    """Reads a stream, hashing and counting the bytes read; never more than ``limit`` + 1."""
 
-    def __init__(self, f: BinaryIO) -> None:
+    def __init__(self, f: BinaryIO, limit: int) -> None:
         self.f = f
+        self.limit = limit
         self.hasher = Hasher("b3")
 
     def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
+        room = self.limit + 1 - self.hasher.size
+        if room <= 0:
+            return b""
+        data = self.f.read(room if n < 0 else min(n, room))
         self.hasher.update(data)
         return data
 
@@ -140,46 +142,40 @@ class _HashingReader:
 
 
 def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: CachedPath,
-                   where: str) -> str:
-    """Restore a record's archive from ``stream`` into ``tmp``; returns the checked object."""
+                   where: str) -> Prepared:
+    """Restore a record's archive from ``stream`` into ``tmp``, ready to be installed.
+
+    Reads at most one byte more than the record's compressed size, and
+    writes at most its archive size: a file that is longer, or inflates to
+    more, is refused as soon as it passes the declared size. The compressed
+    file's hash is checked here; the archive's hash, references and content
+    address when the store installs it.
+    """
     what = f"{rec.path} from {where}"
     obj = os.path.join(tmp.path, "obj")
-    raw = _HashingReader(stream)
+    raw = _HashingReader(stream, rec.file_size)
     try:
         reader = zstandard.ZstdDecompressor().stream_reader(
             cast(IO[bytes], raw), read_size=_CHUNK, read_across_frames=False)
         with early_writeback(store.tmp):
-            nar_hash, nar_size = restore_whole(reader.read, obj, what)
+            measured = nar.restore(reader.read, obj, what, size=rec.info.nar_size,
+                                   scan=[r.digest for r in rec.info.references])
+        if reader.read(1):
+            raise Corrupt(f"fetch {what}: archive {rec.archive_key} inflates to more than "
+                          f"the recorded {rec.info.nar_size} bytes")
         raw.drain()
     except zstandard.ZstdError as e:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} does not decompress: {e}") from e
     except OSError as e:  # writing into the store's temp dir: a local failure
         raise StorageError(f"fetch {what}: {e.strerror or e}") from e
+    if raw.hasher.size > rec.file_size:
+        raise Corrupt(f"fetch {what}: archive {rec.archive_key} is larger than the "
+                      f"{rec.file_size} bytes its record says")
     if raw.hasher.size != rec.file_size:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} is {raw.hasher.size} bytes, "
                       f"record says {rec.file_size}")
     if raw.hasher.digest() != rec.file_hash:
         raise HashMismatch(f"fetch {what}: archive file hash {raw.hasher.digest()}, "
                            f"expected {rec.file_hash}")
-    _check_archive(rec.info, nar_hash, nar_size, what)
     canonicalize(obj)
-    return obj
-
-
-def _check_archive(info: PathInfo, nar_hash: Digest, nar_size: int, what: str) -> None:
-    """The unpacked archive is the one the (signed) record describes; its path follows
-    from it where the path's kind says so."""
-    if nar_size != info.nar_size:
-        raise Corrupt(f"fetch {what}: archive is {nar_size} bytes, record says {info.nar_size}")
-    if nar_hash != info.nar_hash:
-        raise HashMismatch(f"fetch {what}: archive hash {nar_hash}, expected {info.nar_hash}")
-    kind, _, h = (info.ca or "").partition(":")
-    if kind not in ("source", "drv"):
-        return
-    try:
-        declared = Digest.parse(h)
-    except InvalidInput as e:
-        raise Corrupt(f"fetch {what}: bad content address {info.ca!r}") from e
-    want = make_path(kind, nar_hash, info.path.name, info.references)
-    if declared != nar_hash or want != info.path:
-        raise HashMismatch(f"fetch {what}: content address gives {want}")
+    return Prepared(tmp, obj, rec.info, measured)

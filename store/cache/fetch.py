@@ -30,7 +30,7 @@ from sx.store.cache.signing import TrustPolicy, Untrusted
 from sx.store.cache.tasks import nursery
 from sx.store.errors import Corrupt, InvalidInput, NotFound, StorageError, StoreError
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, TempDir
+from sx.store.local import LocalStore, Prepared, TempDir
 from sx.store.path import StorePath
 
 DEFAULT_JOBS = 4
@@ -170,8 +170,8 @@ class _Counted:
 
 
 def download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir,
-             meter: Meter | None = None) -> str:
-    """Download and unpack one record's archive into ``tmp``; returns the checked object."""
+             meter: Meter | None = None) -> Prepared:
+    """Download and unpack one record's archive into ``tmp``: the object, ready to register."""
     # The record says how large the file is: never read more than one byte past it.
     try:
         stream = cache.get(rec.archive_key, rec.file_size)
@@ -235,16 +235,17 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
         return result
     ensure_descriptors(len(needed))
     with ExitStack() as stack:
-        items: list[tuple[TempDir, str, PathInfo]] = []
+        items: list[Prepared] = []
         now = int(time.time())
 
         async def one(rec: CachedPath, tmp: TempDir) -> None:
-            obj = await trio.to_thread.run_sync(download, store, cache, rec, tmp,
+            got = await trio.to_thread.run_sync(download, store, cache, rec, tmp,
                                                 limiter=limiter)
-            items.append((tmp, obj, replace(rec.info, registered=now)))
+            items.append(got._replace(info=replace(rec.info, registered=now)))
 
         async with nursery() as tasks:
             for rec in needed:
                 tasks.start_soon(one, rec, stack.enter_context(store.temp_dir()))
-        result.fetched = await trio.to_thread.run_sync(store.install_many, items)
+        result.fetched = await trio.to_thread.run_sync(
+            store.install_many, items, f"fetch from {cache.url}:")
     return result

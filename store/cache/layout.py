@@ -166,10 +166,8 @@ class CachedPath:
             raise Corrupt(f"decode {what}: not a version 1 path record")
         if rec.get("path") != path.base:
             raise Corrupt(f"decode {what}: it describes {rec.get('path')!r}")
+        info = PathInfo.from_record(path, {**rec, "time": 0})
         try:
-            if not all(isinstance(s, str) for s in rec.get("sigs", [])):
-                raise ValueError("signatures are not strings")
-            info = PathInfo.from_record(path, {**rec, "time": 0})
             f = rec["file"]
             file_hash = Digest.parse(f["hash"])
             size = f["size"]

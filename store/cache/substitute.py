@@ -48,7 +48,7 @@ from sx.store.cache.tasks import nursery
 from sx.store.errors import InvalidInput, NotFound, StoreError
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
-from sx.store.local import LocalStore, TempDir
+from sx.store.local import LocalStore, Prepared, TempDir
 from sx.store.path import StorePath
 
 log = logging.getLogger("sx.cache")
@@ -324,7 +324,7 @@ class Substituters:
         ``failed``. ``on_path`` is called (in trio) as each path arrives.
         """
         result = Downloaded()
-        ready: dict[StorePath, tuple[TempDir, str, PathInfo]] = {}
+        ready: dict[StorePath, Prepared] = {}
         limiter = trio.CapacityLimiter(max(self.jobs // 2, 1))
         ensure_descriptors(len(wanted))
         now = int(time.time())
@@ -335,13 +335,12 @@ class Substituters:
                 if isinstance(got, str):
                     result.failed[loc.path] = got
                 else:
-                    tmp, obj, info = got
-                    ready[loc.path] = (tmp, obj, replace(info, registered=now))
+                    ready[loc.path] = got._replace(info=replace(got.info, registered=now))
 
             async with nursery() as tasks:
                 for p in sorted(wanted):
                     tasks.start_soon(one, wanted[p])
-            ok, gaps = complete(store, {p: t[2] for p, t in ready.items()})
+            ok, gaps = complete(store, {p: t.info for p, t in ready.items()})
             for p, gap in gaps.items():
                 result.failed.setdefault(p, f"its reference {gap} could not be fetched")
             items = [ready[p] for p in wanted if p in ok]  # in the caller's order
@@ -357,14 +356,14 @@ class Substituters:
                             limiter: trio.CapacityLimiter,
                             holders: list[AbstractContextManager[TempDir]],
                             on_path: Callable[[Located], None] | None
-                            ) -> tuple[TempDir, str, PathInfo] | str:
+                            ) -> Prepared | str:
         """One path, from each cache holding it in turn: the unpacked object, or why not."""
         current: Located | StoreError = loc
         while isinstance(current, Located):
             holder = store.temp_dir()
             tmp = holder.__enter__()
             try:
-                obj = await trio.to_thread.run_sync(download, store, current.cache, current.rec,
+                got = await trio.to_thread.run_sync(download, store, current.cache, current.rec,
                                                     tmp, meter, limiter=limiter)
             except REMOTE as e:
                 holder.__exit__(None, None, None)  # nothing half-fetched stays
@@ -385,7 +384,7 @@ class Substituters:
             holders.append(holder)
             if on_path is not None:
                 on_path(current)
-            return tmp, obj, current.rec.info
+            return got._replace(info=current.rec.info)
         return str(current)
 
     # ---- whole operations ------------------------------------------------------------------

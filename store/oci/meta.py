@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sx.store.errors import Corrupt, InvalidInput
-from sx.store.hashing import Digest
+from sx.store.errors import Corrupt
 from sx.store.info import PathInfo
-from sx.store.path import StorePath
 
 PATHS_KEY = "dev.sx.store.paths"
 ROOTS_KEY = "dev.sx.roots"
@@ -45,27 +43,14 @@ def decode_paths(text: str, what: str) -> list[PathInfo]:
     """Parse a :data:`PATHS_KEY` value; :class:`Corrupt` when malformed."""
     try:
         records = json.loads(text)
-        if not isinstance(records, list):
-            raise TypeError("not a JSON array")
-        return [_info(r) for r in records]
-    except (ValueError, TypeError, KeyError, InvalidInput) as e:
+    except (ValueError, RecursionError) as e:
+        raise Corrupt(f"import-oci {what}: bad {PATHS_KEY} annotation: {str(e)[:200]}") from e
+    if not isinstance(records, list):
+        raise Corrupt(f"import-oci {what}: bad {PATHS_KEY} annotation: not a JSON array")
+    try:
+        return [PathInfo.from_json(r) for r in records]
+    except Corrupt as e:
         raise Corrupt(f"import-oci {what}: bad {PATHS_KEY} annotation: {e}") from e
-
-
-def _info(rec: dict[str, Any]) -> PathInfo:
-    deriver = rec.get("deriver")
-    ca = rec.get("ca")
-    size = rec["narSize"]
-    if not isinstance(size, int) or size < 0 or (ca is not None and not isinstance(ca, str)):
-        raise TypeError(f"bad record for {rec.get('path')!r}")
-    return PathInfo(
-        path=StorePath.parse(rec["path"]),
-        nar_hash=Digest.parse(rec["narHash"]),
-        nar_size=size,
-        references=tuple(StorePath.parse(r) for r in rec["references"]),
-        deriver=StorePath.parse(deriver) if deriver else None,
-        ca=ca,
-    )
 
 
 def root_labels(roots: list[PathInfo]) -> dict[str, str]:

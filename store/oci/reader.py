@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from sx.store.errors import Corrupt, InvalidInput
 
 _DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 SMALL_LIMIT = 16 << 20
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class ImageSource(Protocol):
@@ -42,50 +44,96 @@ def blob_name(digest: str, what: str) -> str:
 
 
 class DirSource:
-    """An image layout directory."""
+    """An image layout directory. Its files are opened without following symlinks
+    (a layout is someone else's directory: ``blobs/sha256/<hex> -> /etc/shadow``
+    must not be read)."""
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.name = root
 
+    def _open(self, rel: str, what: str) -> IO[bytes]:
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            parts = rel.split("/")
+            for part in parts[:-1]:
+                nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = nxt
+            out = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+        except FileNotFoundError:
+            raise Corrupt(f"import-oci {self.name}: {what} is missing") from None
+        except OSError as e:
+            raise Corrupt(f"import-oci {self.name}: {what}: {e.strerror} "
+                          "(not a regular file inside the layout?)") from None
+        finally:
+            os.close(fd)
+        if not stat.S_ISREG(os.fstat(out).st_mode):
+            os.close(out)
+            raise Corrupt(f"import-oci {self.name}: {what} is not a regular file")
+        return os.fdopen(out, "rb")
+
     def read_file(self, rel: str, limit: int = SMALL_LIMIT) -> bytes:
         """Read ``rel`` (at most ``limit`` bytes)."""
-        try:
-            with open(os.path.join(self.root, rel), "rb") as f:
-                data = f.read(limit + 1)
-        except FileNotFoundError:
-            raise Corrupt(f"import-oci {self.name}: {rel} is missing") from None
+        with self._open(rel, rel) as f:
+            data = f.read(limit + 1)
         if len(data) > limit:
             raise Corrupt(f"import-oci {self.name}: {rel} is larger than {limit} bytes")
         return data
 
     def open_blob(self, digest: str) -> IO[bytes]:
         """Open a blob file."""
-        path = os.path.join(self.root, blob_name(digest, self.name))
+        return self._open(blob_name(digest, self.name), f"blob {digest}")
+
+
+class _Member:
+    """A member's bytes read in place; a read error of the archive is :class:`Corrupt`."""
+
+    def __init__(self, f: IO[bytes], what: str) -> None:
+        self.f = f
+        self.what = what
+
+    def read(self, n: int = -1) -> bytes:
         try:
-            return open(path, "rb")
-        except FileNotFoundError:
-            raise Corrupt(f"import-oci {self.name}: blob {digest} is missing") from None
+            return self.f.read(n)
+        except (tarfile.TarError, EOFError, OSError) as e:
+            raise Corrupt(f"import-oci {self.what}: unreadable: {e}") from e
+
+    def __enter__(self) -> _Member:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.f.close()
 
 
 class ArchiveSource:
-    """An oci-archive: the layout packed in a tar file (members read in place)."""
+    """An oci-archive: the layout packed in a tar file (members read in place).
 
-    def __init__(self, tar: tarfile.TarFile, name: str) -> None:
+    Every member must lie within the file: an archive cut inside a member is
+    refused when opened, not half-way through an import.
+    """
+
+    def __init__(self, tar: tarfile.TarFile, name: str, file_size: int) -> None:
         self.tar = tar
         self.name = name
-        self.members = {m.name.removeprefix("./"): m for m in tar.getmembers() if m.isfile()}
+        self.members: dict[str, tarfile.TarInfo] = {}
+        for m in tar.getmembers():
+            if m.isfile():
+                if m.offset_data + m.size > file_size:
+                    raise Corrupt(f"import-oci {name}: truncated inside {m.name[:200]!r}")
+                self.members[m.name.removeprefix("./")] = m
 
     def _open(self, rel: str, what: str) -> IO[bytes]:
         member = self.members.get(rel)
         f = self.tar.extractfile(member) if member is not None else None
         if f is None:
             raise Corrupt(f"import-oci {self.name}: {what} is missing")
-        return f
+        return cast(IO[bytes], _Member(f, self.name))
 
     def read_file(self, rel: str, limit: int = SMALL_LIMIT) -> bytes:
         """Read a member (at most ``limit`` bytes)."""
-        data = self._open(rel, rel).read(limit + 1)
+        with self._open(rel, rel) as f:
+            data = f.read(limit + 1)
         if len(data) > limit:
             raise Corrupt(f"import-oci {self.name}: {rel} is larger than {limit} bytes")
         return data
@@ -105,10 +153,17 @@ def open_source(location: str) -> Iterator[ImageSource]:
         raise InvalidInput(f"import-oci {location}: no such directory or file")
     try:
         tar = tarfile.open(location, "r:")  # noqa: SIM115 (closed by the with below)
-    except (tarfile.TarError, OSError) as e:
-        raise Corrupt(f"import-oci {location}: not an image layout or oci-archive: {e}") from e
+    except (tarfile.TarError, EOFError) as e:
+        raise Corrupt(f"import-oci {location}: not an image layout or oci-archive: "
+                      f"{str(e)[:200]}") from e
+    except OSError as e:
+        raise InvalidInput(f"import-oci {location}: {e.strerror}") from e
     with tar:
-        yield ArchiveSource(tar, location)
+        try:
+            source = ArchiveSource(tar, location, os.path.getsize(location))
+        except (tarfile.TarError, EOFError) as e:
+            raise Corrupt(f"import-oci {location}: unreadable archive: {str(e)[:200]}") from e
+        yield source
 
 
 def split_reference(text: str) -> tuple[str, str | None]:

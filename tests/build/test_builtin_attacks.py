@@ -232,7 +232,7 @@ def test_hard_link_to_a_symlink_does_not_copy_a_host_file(world: World) -> None:
     code, err = world.run("realize", f"{world.recipe}:exfil",
                           "--allow-file", str(world.base / "evil.tar"))
     assert code == 4, err
-    assert "hard link 'h0' names 'l0', which is not a regular file extracted before it" in \
+    assert "'h0': hard link to 'l0', which is not a regular file extracted before it" in \
         _one_line(err)
     assert world.received == []
     assert not world.store_holds_secret()

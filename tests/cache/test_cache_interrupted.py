@@ -27,6 +27,7 @@ def _big_closure(store: LocalStore, tmp_path: Path, closure: Closure) -> list[St
     with open(src / "blob", "wb") as f:
         for _ in range(BIG >> 20):
             f.write(os.urandom(1 << 20))
+    (src / "uses").write_text(f"{closure.top}\n")
     big = store.add_tree(str(src), "big", [closure.top]).path
     return [*closure.all, big]
 

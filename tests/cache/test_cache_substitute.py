@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import trio
 from cache_helpers import Closure, add_realisation, free_port, sign
-from sx.store.cache import open_cache, unpack
+from sx.store import nar
+from sx.store.cache import open_cache
 from sx.store.cache.copy import copy_to
 from sx.store.cache.layout import CACHE_INFO, CacheInfo
 from sx.store.cache.signing import SecretKey, TrustPolicy
@@ -102,7 +103,7 @@ def test_local_storage_failure_is_raised_not_skipped(
     def full(fd: int, data: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(unpack, "_write", full)  # the disk fills up while unpacking
+    monkeypatch.setattr(nar, "_write", full)  # the disk fills up while unpacking
     with pytest.raises(StorageError, match="No space left on device"):
         trio.run(substitute_paths, store2, [closure.top], _pol(policy, url))
     assert store2.all_paths() == [] and os.listdir(store2.tmp) == []

@@ -47,7 +47,7 @@ def adds(store: LocalStore, n: int, prefix: str, pause: float) -> None:
     """Add a chain of paths, each referencing the one before."""
     prev: list[StorePath] = []
     for i in range(n):
-        data = f"{prefix} {i} {os.getpid()}\n".encode()
+        data = f"{prefix} {i} {os.getpid()} {' '.join(map(str, prev))}\n".encode()
         prev = [store.add_bytes(data, f"{prefix}{i}", references=prev).path]
         print(prev[0], flush=True)
         time.sleep(pause)
@@ -98,7 +98,7 @@ class Worker:
     def add_held(self) -> None:
         """A path referencing some of ours: our temp roots keep all of them."""
         refs = self.rng.sample(self.held, min(len(self.held), self.rng.randint(0, 3)))
-        data = f"{self.ident} {self.ops} {self.rng.random()}\n".encode()
+        data = f"{self.ident} {self.ops} {self.rng.random()} {' '.join(map(str, refs))}\n".encode()
         self.held.append(self.store.add_bytes(data, f"w{self.ident}-{self.ops}",
                                               references=refs).path)
 

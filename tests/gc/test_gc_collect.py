@@ -123,17 +123,21 @@ def test_deleting_a_derivation_drops_its_output_records(store: LocalStore) -> No
 
 
 def test_a_self_reference_does_not_keep_a_path_alive(store: LocalStore) -> None:
+    from sx.store import nar
+    from sx.store.ca import MASK
+
     with store.temp_dir() as tmp:
         obj = os.path.join(tmp.path, "obj")
         with open(obj, "wb") as f:
-            f.write(b"self")
+            f.write(f"I am /sx/store/{MASK}-selfref".encode())
+        masked, _ = nar.hash_path(obj)
+        p = make_path("output", masked, "selfref", (), self_reference=True)
+        with open(obj, "wb") as f:
+            f.write(f"I am {p}".encode())
         os.chmod(obj, 0o444)
         os.utime(obj, (1, 1))
-        from sx.store import nar
-
         h, size = nar.hash_path(obj)
-        p = make_path("output", h, "selfref", (), self_reference=True)
-        store.install(tmp, obj, PathInfo(p, h, size, (p,)))
+        store.install(tmp, obj, PathInfo(p, h, size, (p,), ca=f"output:{masked}"))
     store.temp_roots.close()
     assert store.referrers(p) == []
     assert collect_garbage(store).deleted == [p]
@@ -167,14 +171,15 @@ def test_a_path_registered_during_the_sweep_keeps_what_it_references(
     # (as an add announces its output before it registers it).
     scratch = LocalStore(os.path.join(str(tmp_path), "scratch"))
     scratch.add_bytes(b"d", "d")
-    x = scratch.add_bytes(b"late", "late", references=[scratch.parse_path(str(d))]).path
+    x = scratch.add_bytes(f"late {d}".encode(), "late",
+                          references=[scratch.parse_path(str(d))]).path
     store.temp_roots.add([x])
     monkeypatch.setattr(gc, "BATCH", 1)
     late: list[StorePath] = []
 
     def after_delete(path: StorePath, _size: int) -> None:
         if path == e:
-            late.append(store.add_bytes(b"late", "late", references=[d]).path)
+            late.append(store.add_bytes(f"late {d}".encode(), "late", references=[d]).path)
 
     result = collect_garbage(store, on_delete=after_delete)
     assert late == [x]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
-import json
 import os
 import random
 import stat
@@ -16,43 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import zstandard
+from layout_tools import (
+    image,
+    layer_tar,
+)
 from sx.store import nar
 from sx.store.fsutil import canonicalize
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore
 from sx.store.path import StorePath, make_path
-
-
-def read_json(path: str) -> Any:
-    """Parse a JSON file."""
-    with open(path, "rb") as f:
-        return json.load(f)
-
-
-def blob(layout: str, digest: str) -> str:
-    """The file of a blob."""
-    algo, hexdigest = digest.split(":")
-    return os.path.join(layout, "blobs", algo, hexdigest)
-
-
-def image(layout: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(index, manifest, config) of a single-image layout."""
-    index = read_json(os.path.join(layout, "index.json"))
-    manifest = read_json(blob(layout, index["manifests"][0]["digest"]))
-    config = read_json(blob(layout, manifest["config"]["digest"]))
-    return index, manifest, config
-
-
-def layer_tar(layout: str, desc: dict[str, Any]) -> bytes:
-    """The uncompressed tar bytes of a layer."""
-    with open(blob(layout, desc["digest"]), "rb") as f:
-        data = f.read()
-    if desc["mediaType"].endswith("+gzip"):
-        return gzip.decompress(data)
-    if desc["mediaType"].endswith("+zstd"):
-        return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read()
-    return data
 
 
 def layer_members(layout: str, desc: dict[str, Any]) -> list[tarfile.TarInfo]:
@@ -98,47 +67,10 @@ def tree_files(root: str, prefix: str) -> dict[str, tuple[str, bytes, bool]]:
     return out
 
 
-def write_blob(layout: str, data: bytes) -> str:
-    """Store bytes as a blob; returns the digest."""
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    with open(blob(layout, digest), "wb") as f:
-        f.write(data)
-    return digest
 
 
-def replace_layer(layout: str, index: int, data: bytes, fix_digests: bool = True) -> None:
-    """Replace layer ``index``'s blob by ``data`` (uncompressed layers only).
-
-    With ``fix_digests`` the new digest is chained up through the config's
-    diff_ids, the manifest and index.json, as a careful forger would; without
-    it the new bytes are written under the old digest.
-    """
-    idx, manifest, config = image(layout)
-    old = manifest["layers"][index]
-    if not fix_digests:
-        path = blob(layout, old["digest"])
-        os.chmod(path, 0o644)
-        with open(path, "wb") as f:
-            f.write(data)
-        return
-    digest = write_blob(layout, data)
-    old["digest"], old["size"] = digest, len(data)
-    config["rootfs"]["diff_ids"][index] = digest
-    cfg = json.dumps(config).encode()
-    manifest["config"]["digest"], manifest["config"]["size"] = write_blob(layout, cfg), len(cfg)
-    man = json.dumps(manifest).encode()
-    idx["manifests"][0]["digest"], idx["manifests"][0]["size"] = write_blob(layout, man), len(man)
-    with open(os.path.join(layout, "index.json"), "w") as f:
-        json.dump(idx, f)
 
 
-def rewrite_manifest(layout: str, manifest: dict[str, Any]) -> None:
-    """Store a changed manifest and point index.json at it."""
-    idx = read_json(os.path.join(layout, "index.json"))
-    man = json.dumps(manifest).encode()
-    idx["manifests"][0]["digest"], idx["manifests"][0]["size"] = write_blob(layout, man), len(man)
-    with open(os.path.join(layout, "index.json"), "w") as f:
-        json.dump(idx, f)
 
 
 def all_bytes(root: str) -> dict[str, bytes]:
@@ -161,6 +93,7 @@ def many_paths(store: LocalStore, tmp_path: Path, n: int) -> list[StorePath]:
         (src / "sub" / f"file{i}").write_text(f"content {i}\n" * (i + 1))
         (src / "top").write_bytes(os.urandom(100 + i))
         refs = {paths[-1], paths[0]} if paths else set()
+        (src / "refs").write_text("".join(f"{r}\n" for r in sorted(refs)))
         paths.append(store.add_tree(str(src), f"m{i}", refs).path)
     return paths
 
@@ -209,7 +142,7 @@ def add_output(store: LocalStore, data: bytes, name: str, refs: tuple[StorePath,
         nar_hash, size = nar.hash_path(obj)
         path = make_path("output", nar_hash, name, refs)
         info = PathInfo(path, nar_hash, size, refs, deriver=deriver,
-                        registered=int(time.time()))
+                        registered=int(time.time()), ca=f"output:{nar_hash}")
         return store.install(tmp, obj, info).path
 
 

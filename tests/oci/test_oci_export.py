@@ -12,16 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+from layout_tools import blob, image, layer_tar
 from oci_helpers import (
     Closure,
     RunSx,
     all_bytes,
-    blob,
     build_closure,
-    image,
     image_files,
     layer_members,
-    layer_tar,
     many_paths,
     tree_files,
 )

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from oci_helpers import GREETING, Closure, RunSx, all_bytes, image, many_paths, tree_files
+from layout_tools import image
+from oci_helpers import GREETING, Closure, RunSx, all_bytes, many_paths, tree_files
 from sx.store.fsutil import remove_tree
 from sx.store.path import StorePath
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from deep_trees import deep_chain, open_fds
 from store_helpers import add_with_refs, many_files, rich_tree, shape, write
 from sx.store import nar
 from sx.store.errors import InvalidInput, StorageError
@@ -205,3 +206,50 @@ def test_shape_helper_sees_modes(tmp_path: Path) -> None:
     a = write(tmp_path / "a" / "f", "x")
     b = write(tmp_path / "b" / "f", "x", executable=True)
     assert shape(a.parent) != shape(b.parent)
+
+
+# ---- trees of any depth --------------------------------------------------------------
+
+
+def test_deep_trees_are_canonicalized_and_removed_iteratively(tmp_path: Path) -> None:
+    top = str(tmp_path / "deep")
+    deep_chain(top, 5000)
+    fds = open_fds()
+    canonicalize(top)
+    assert open_fds() == fds
+    fd = os.open(top, os.O_RDONLY)
+    for _ in range(5000):
+        nxt = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nxt
+    st = os.stat("leaf", dir_fd=fd)
+    os.close(fd)
+    assert (stat.S_IMODE(st.st_mode), st.st_mtime) == (0o444, 1)
+    make_writable(top)
+    remove_tree(top)
+    assert not os.path.lexists(top)
+
+
+def test_locked_directories_are_opened_up_for_removal(tmp_path: Path) -> None:
+    top = tmp_path / "locked"
+    write(top / "a" / "b" / "f", "x")
+    for d in (top / "a" / "b", top / "a"):
+        d.chmod(0)
+    canonicalize(str(top))
+    assert shape(top)["a/b/f"][0] == "f"
+    for d in (top / "a", top / "a" / "b"):
+        assert stat.S_IMODE(os.lstat(d).st_mode) == 0o555
+    (top / "a").chmod(0)
+    remove_tree(str(top))
+    assert not os.path.lexists(top)
+
+
+def test_removal_never_follows_a_symlink(tmp_path: Path) -> None:
+    outside = write(tmp_path / "outside" / "keep", "mine")
+    top = tmp_path / "tree"
+    top.mkdir()
+    os.symlink(tmp_path / "outside", top / "link")
+    (tmp_path / "outside").chmod(0o500)
+    remove_tree(str(top))
+    (tmp_path / "outside").chmod(0o755)
+    assert outside.read_text() == "mine" and not os.path.lexists(top)

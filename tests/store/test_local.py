@@ -138,8 +138,9 @@ def test_dump_of_a_valid_path(store: LocalStore, tmp_path: Path) -> None:
 def _prepared(store: LocalStore, tmp_path: Path, name: str, refs: tuple[StorePath, ...] = (),
               ) -> tuple[str, PathInfo]:
     src = write(tmp_path / f"src-{name}", f"{name} " + " ".join(map(str, refs)))
-    return str(src), PathInfo(make_path("source", nar.hash_path(src)[0], name, refs),
-                              *nar.hash_path(src), refs)
+    h, size = nar.hash_path(src)
+    return str(src), PathInfo(make_path("source", h, name, refs), h, size, refs,
+                              ca=f"source:{h}")
 
 
 def test_install_is_idempotent(store: LocalStore, tmp_path: Path) -> None:
@@ -226,27 +227,34 @@ def test_realisations(store: LocalStore) -> None:
 # ---- restoring archives into the store ------------------------------------------------------
 
 
-def test_restore_nar_checks_size_hash_and_content_address(store: LocalStore,
-                                                          tmp_path: Path) -> None:
+def test_restored_archives_are_checked_when_installed(store: LocalStore,
+                                                      tmp_path: Path) -> None:
     src = write(tmp_path / "f", "payload")
     data = nar.dump_bytes(src)
     h = Digest.b3(data)
     right = PathInfo(make_path("source", h, "f"), h, len(data), ca=f"source:{h}")
     cases = [
-        (PathInfo(right.path, h, len(data) + 1), Corrupt, "archive is"),
-        (PathInfo(right.path, Digest.b3(b"other"), len(data)), HashMismatch, "archive hash"),
-        (PathInfo(make_path("source", h, "f", [right.path]), h, len(data), ca=f"source:{h}"),
-         HashMismatch, "content address gives"),
+        (PathInfo(right.path, h, len(data) + 1, ca=right.ca), Corrupt,
+         f"ends after {len(data)} bytes, {len(data) + 1} were declared"),
+        (PathInfo(right.path, h, len(data) - 1, ca=right.ca), Corrupt,
+         "longer than its declared size"),
+        (PathInfo(right.path, Digest.b3(b"other"), len(data), ca=right.ca), HashMismatch,
+         "archive hash"),
+        (PathInfo(make_path("source", h, "f", [right.path]), h, len(data), (right.path,),
+                  ca=f"source:{h}"), HashMismatch, "which its contents do not mention"),
         (PathInfo(right.path, h, len(data), ca=f"source:{Digest.b3(b'forged')}"), HashMismatch,
          "content address b3:"),
         (PathInfo(right.path, h, len(data), ca="source:nonsense"), Corrupt, "bad content address"),
+        (PathInfo(right.path, h, len(data)), Corrupt, "no content address"),
+        (PathInfo(make_path("source", Digest.b3(b"x"), "f"), h, len(data), ca=right.ca),
+         HashMismatch, "content address gives"),
     ]
     for info, exc, why in cases:
         with store.temp_dir() as tmp, pytest.raises(exc, match=why):
-            store.restore_nar(tmp, io.BytesIO(data).read, info, "test")
+            item = store.restore_nar(tmp, io.BytesIO(data).read, info, "test")
+            store.install_many([item], "import test:")
     with store.temp_dir() as tmp:
-        obj = store.restore_nar(tmp, io.BytesIO(data).read, right, "test")
-        store.install(tmp, obj, right)
+        store.install_many([store.restore_nar(tmp, io.BytesIO(data).read, right, "test")])
     store_is_clean(store)
 
 

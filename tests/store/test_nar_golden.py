@@ -85,7 +85,7 @@ def test_restoring_the_golden_bytes_gives_the_tree(tmp_path: Path, name: str) ->
     tree = _build(tmp_path, name)
     data = (DATA / f"{name}.nar").read_bytes()
     out = tmp_path / "out"
-    assert nar.restore_bytes(data, str(out)) == (Digest.b3(data), len(data))
+    assert nar.restore_bytes(data, str(out))[:2] == (Digest.b3(data), len(data))
     assert shape(out) == shape(tree)
 
 

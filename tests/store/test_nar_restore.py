@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from deep_trees import chain_depth
 from store_helpers import shape, write
 from sx.store import nar
-from sx.store.errors import Corrupt, InvalidInput
+from sx.store.errors import Corrupt
+from sx.store.fsutil import remove_tree
 from sx.store.hashing import Digest
 
 
@@ -55,7 +58,7 @@ def refused(data: bytes, tmp_path: Path, match: str) -> None:
 
 def test_valid_archive_restores(tmp_path: Path) -> None:
     dest = tmp_path / "out"
-    assert nar.restore_bytes(VALID, str(dest)) == (Digest.b3(VALID), len(VALID))
+    assert nar.restore_bytes(VALID, str(dest))[:2] == (Digest.b3(VALID), len(VALID))
     assert shape(dest)["a"][0] == "f" and shape(dest)["b"][1] is True
     assert shape(dest)["c"] == ("l", "a") and shape(dest)["d"] == ("d",)
 
@@ -137,17 +140,106 @@ def test_absurd_lengths_are_refused_before_allocating(tmp_path: Path) -> None:
 
 
 def test_trailing_data_is_refused(tmp_path: Path) -> None:
-    refused(VALID + b"\0" * 8, tmp_path, "8 bytes of trailing data")
+    refused(VALID + b"\0" * 8, tmp_path, "data after the end of the archive")
 
 
-def test_stream_restore_reads_exactly_the_archive(tmp_path: Path) -> None:
+def test_a_declared_size_is_read_exactly(tmp_path: Path) -> None:
     stream = io.BytesIO(VALID + b"NEXT")
-    nar.restore(stream.read, str(tmp_path / "out"))
+    got = nar.restore(stream.read, str(tmp_path / "out"), size=len(VALID))
+    assert got[:2] == (Digest.b3(VALID), len(VALID))
     assert stream.read() == b"NEXT"
 
 
-def test_existing_destination_is_refused_and_kept(tmp_path: Path) -> None:
-    dest = write(tmp_path / "out", "mine")
-    with pytest.raises(InvalidInput, match="already exists"):
-        nar.restore_bytes(VALID, str(dest))
-    assert dest.read_text() == "mine"
+@pytest.mark.parametrize(("declared", "why"), [
+    (len(VALID) - 1, "longer than its declared size"),
+    (len(VALID) + 8, f"the archive ends after {len(VALID)} bytes, {len(VALID) + 8} were declared"),
+])
+def test_a_wrong_declared_size_is_refused(tmp_path: Path, declared: int, why: str) -> None:
+    stream = io.BytesIO(VALID + b"NEXT" * 10)
+    with pytest.raises(Corrupt, match=why):
+        nar.restore(stream.read, str(tmp_path / "out"), size=declared)
+    assert stream.tell() <= declared and os.listdir(tmp_path) == []
+
+
+def test_a_file_larger_than_the_declared_size_is_refused_before_writing(tmp_path: Path) -> None:
+    big = archive(file_node(b"\xaa" * 100_000))
+    header = big[:big.index(b"\xaa")]  # everything up to the contents, size included
+    reads: list[int] = []
+
+    def read(n: int) -> bytes:
+        reads.append(n)
+        return header if len(reads) == 1 else b"\xaa" * n
+
+    with pytest.raises(Corrupt, match="a file of 100000 bytes does not fit the declared size"):
+        nar.restore(read, str(tmp_path / "out"), size=len(header) + 100)
+    assert not os.path.lexists(tmp_path / "out")
+
+
+def test_references_are_found_while_writing(tmp_path: Path) -> None:
+    ref, other, only_in_name = "0" * 32, "1" * 32, "2" * 32
+    data = archive(directory(
+        entry(only_in_name.encode(), file_node(b"")),
+        entry(b"f", file_node(f"x{ref}y".encode())),
+        entry(b"l", [b"(", b"type", b"symlink", b"target", f"/sx/store/{other}-x".encode(),
+                     b")"]),
+    ))
+    got = nar.restore_bytes(data, str(tmp_path / "a"))
+    assert got.found == frozenset() and got.scanned == frozenset()
+    stream = io.BytesIO(data)
+    got = nar.restore(stream.read, str(tmp_path / "b"), scan=[ref, other, only_in_name, "3" * 32])
+    assert got.found == {ref, other}
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: p.write_bytes(b"a single file"),
+    lambda p: os.symlink("somewhere", p),
+    lambda p: p.mkdir(),
+])
+def test_roots_of_every_kind(tmp_path: Path, make: Callable[[Path], None]) -> None:
+    make(tmp_path / "src")
+    data = nar.dump_bytes(str(tmp_path / "src"))
+    assert nar.restore_bytes(data, str(tmp_path / "out")).nar_size == len(data)
+    assert nar.dump_bytes(str(tmp_path / "out")) == data
+
+
+def test_edge_cases_round_trip_in_any_read_size(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "emptydir" / "deeper").mkdir(parents=True)
+    write(src / "empty", b"")
+    write(src / "exec-empty", b"", executable=True)
+    for n in range(17):
+        write(src / f"size{n:02d}", b"x" * n)
+    write(src / ("n" * 255), b"long name")
+    os.symlink("t" * 4095, src / "long-target")
+    write(src / "big", os.urandom((5 << 20) + 3))
+    whole = nar.dump_bytes(str(src))
+    small = nar.dump_bytes(str(src / "emptydir"))  # one byte at a time: keep it short
+    for i, (data, most) in enumerate([(whole, None), (whole, 4096), (whole, 7), (small, 1)]):
+        stream = io.BytesIO(data)
+
+        def read(n: int, stream: io.BytesIO = stream, most: int | None = most) -> bytes:
+            return stream.read(n if most is None else min(n, most))
+
+        out = tmp_path / f"out{i}"
+        assert nar.restore(read, str(out))[:2] == (Digest.b3(data), len(data))
+        assert nar.dump_bytes(str(out)) == data
+
+
+def test_a_symlink_target_over_4095_bytes_is_refused(tmp_path: Path) -> None:
+    node = [b"(", b"type", b"symlink", b"target", b"t" * 4096, b")"]
+    refused(archive(directory(entry(b"l", node))), tmp_path, "exceeds 4095")
+
+
+def test_deep_archives_parse_without_recursion(tmp_path: Path) -> None:
+    def nested(depth: int) -> bytes:
+        node: list[bytes] = file_node(b"bottom")
+        for _ in range(depth):
+            node = directory(entry(b"d", node))
+        return archive(node)
+
+    data = nested(1000)
+    assert nar.restore_bytes(data, str(tmp_path / "ok")).nar_size == len(data)
+    assert chain_depth(str(tmp_path / "ok")) == 999
+    remove_tree(str(tmp_path / "ok"))
+    refused(nested(1026), tmp_path, "deeper than 1024 levels")
+    refused(nested(5000), tmp_path, "deeper than 1024 levels")

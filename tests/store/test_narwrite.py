@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deep_trees import deep_chain
 from store_helpers import MIB, many_files, pseudo, rich_tree, shape, write
 from sx.store import nar, narwrite
 from sx.store.errors import InvalidInput, StorageError
-from sx.store.fsutil import copy_canonical
+from sx.store.fsutil import copy_canonical, remove_tree
 from sx.store.hashing import Digest
 
 
@@ -378,3 +379,26 @@ def test_native_filler_refuses_malformed_requests(tmp_path: Path) -> None:
         native.fill([b"x" * 17], bytearray(16), False)
     with pytest.raises(TypeError):
         native.fill([b"x"], b"read-only buffer", False)
+
+
+def test_trees_beyond_the_store_limits_are_refused_in_one_line(tmp_path: Path) -> None:
+    deep = tmp_path / "deep"
+    deep_chain(str(deep), 5000)
+    with pytest.raises(InvalidInput, match="deeper than 1024 levels") as e:
+        nar.hash_path(deep)
+    assert "\n" not in str(e.value) and len(str(e.value)) < 400
+    remove_tree(str(deep))
+    ok = tmp_path / "ok"
+    deep_chain(str(ok), 1023)  # ok/d/.../d/leaf: 1,024 components
+    assert nar.hash_path(ok)[1] > 0
+    remove_tree(str(ok))
+    wide = tmp_path / "long"
+    long_dir = wide.joinpath(*["n" * 255] * 15)  # a path of 3,839 bytes inside the tree
+    long_dir.mkdir(parents=True)
+    (long_dir / "x").write_text("at 3,841 bytes")
+    with pytest.raises(InvalidInput, match="path of 3841 bytes inside the tree is longer than"):
+        nar.hash_path(wide)
+    (long_dir / "x").unlink()
+    long_dir.rename(long_dir.with_name("n" * 254))  # now 3,838 bytes
+    (long_dir.with_name("n" * 254) / "x").write_text("at 3,840 bytes")
+    assert nar.hash_path(wide)[1] > 0

@@ -23,7 +23,9 @@ def source(tmp_path: Path) -> LocalStore:
 @pytest.fixture
 def stream(source: LocalStore, tmp_path: Path) -> bytes:
     c = chain(source)
-    tree = source.add_tree(str(rich_tree(tmp_path / "tree")), references=[c["lib"]])
+    tree_dir = rich_tree(tmp_path / "tree")
+    (tree_dir / "uses-lib").write_text(f"{c['lib']}\n")
+    tree = source.add_tree(str(tree_dir), references=[c["lib"]])
     out = io.BytesIO()
     assert export_paths(source, source.closure([c["top"], tree.path]), out) == 5
     return out.getvalue()

@@ -23,7 +23,7 @@ from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.store import nar
 from sx.store.errors import InvalidInput
 from sx.store.fsutil import remove_tree
-from sx.store.narwrite import frame
+from sx.store.narformat import frame
 
 # A Tree message is held in memory; refuse absurd ones before reading them.
 MAX_TREE = 256 << 20
