@@ -11,6 +11,7 @@ string labels after its ``-o`` path, which is replaced before comparing).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -190,3 +191,10 @@ def test_mes_libc_tcc_from_the_seed_is_debians(stage1_store: LocalStore) -> None
     libc+tcc.s byte for byte, but for the string labels' directory."""
     out = realized(stage1_store, mes_libc.libc_tcc()).read_bytes()
     assert debian_labels(out) == (DEBIAN_MES_LIB / "libc+tcc.s").read_bytes()
+
+
+def test_each_patch_says_what_it_changes_and_why() -> None:
+    for name in sorted(os.listdir(tcc_boot.HERE)):
+        if name.endswith(".patch"):
+            head = Path(tcc_boot.HERE, name).read_text(encoding="utf-8").split("\n--- ", 1)[0]
+            assert head.startswith("sx: ") and len(head.splitlines()) >= 4, name
