@@ -12,7 +12,7 @@ import pathlib
 import sys
 import time
 
-ORDER = ["store", "build", "oci", "gc", "cache", "subst", "remote", "cc0"]
+ORDER = ["store", "build", "oci", "gc", "cache", "subst", "remote", "cc0", "mescc"]
 
 
 def main(argv: list[str]) -> int:

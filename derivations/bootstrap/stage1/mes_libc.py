@@ -85,12 +85,18 @@ def flags() -> list[str]:
             "-I", f"{src.out}/include/linux/x86_64", "-static", "-nostdinc", "-fno-builtin"]
 
 
+def driver(name: str, files: tuple[str, ...]) -> Derivation:
+    """The MesCC driver that compiles mes's ``files`` (paths in its source)."""
+    src = sources.mes_source()
+    paths = [f"{src.out}/{f}" for f in files]
+    return mescc.driver(f"{name}.scm", [(p, flags()) for p in paths], [src, include_tree()])
+
+
 def compiled(name: str, files: tuple[str, ...]) -> Derivation:
     """The M1 text of mes's ``files`` (paths in its source), in order, in one mes process."""
     src = sources.mes_source()
-    paths = [f"{src.out}/{f}" for f in files]
-    drv = mescc.driver(f"{name}.scm", [(p, flags()) for p in paths], [src, include_tree()])
-    return mescc.step(name, drv, paths, [src, include_tree()], meta={"stage": "mes-libc"})
+    return mescc.step(name, driver(name, files), [f"{src.out}/{f}" for f in files],
+                      [src, include_tree()], meta={"stage": "mes-libc"})
 
 
 @cache
@@ -105,3 +111,8 @@ def libc_tcc() -> Derivation:
 def crt1() -> Derivation:
     """``crt1.s``: the program entry for MesCC-compiled x86_64 programs."""
     return compiled("mes-crt1.s", (CRT1,))
+
+
+def crt1_driver() -> Derivation:
+    """The MesCC driver of :func:`crt1`."""
+    return driver("mes-crt1.s", (CRT1,))
