@@ -16,7 +16,7 @@ import pathlib
 import sys
 import time
 
-ORDER = ["cli", "store", "build", "oci", "gc", "cache", "subst", "remote", "cc0"]
+ORDER = ["cli", "store", "build", "oci", "gc", "cache", "subst", "remote", "cc0", "mescc"]
 QUICK: dict[str, list[str]] = {
     "cli": ["--runs", "3"],
     "store": ["--hash-runs", "1", "--add-runs", "1", "--min-mb", "6", "--min-files", "300"],
@@ -27,6 +27,7 @@ QUICK: dict[str, list[str]] = {
     "subst": ["--runs", "1", "--noise-lines", "20000"],
     "remote": ["--wide", "2", "--chain", "2", "--workers", "1"],
     "cc0": ["--sizes", "500", "--runs", "1"],
+    "mescc": ["--cases", "crt1.c", "--runs", "1"],
 }
 """Arguments that make each benchmark small (every one must have an entry)."""
 

@@ -27,6 +27,8 @@ REGISTRY: dict[str, str] = {
     "mescc-tools": "sx.derivations.bootstrap.stage1.mescc_tools:mescc_tools",
     "mes": "sx.derivations.bootstrap.stage1.mes:mes_m2",
     "stage1": "sx.derivations.bootstrap.stage1.chain:stage1",
+    "tcc-boot-units": "sx.derivations.bootstrap.stage1.tcc_boot:units",
+    "mes-libc": "sx.derivations.bootstrap.stage1.mes_libc:libc_tcc",
     "tcc": "sx.derivations.bootstrap.toolchain.tcc:tcc",
     "tcc-ddc": "sx.derivations.bootstrap.toolchain.tcc:tcc_ddc",
     "tcc-1": "sx.derivations.bootstrap.toolchain.tcc:tcc1_all",
