@@ -29,6 +29,7 @@ REGISTRY: dict[str, str] = {
     "stage1": "sx.derivations.bootstrap.stage1.chain:stage1",
     "tcc-boot-units": "sx.derivations.bootstrap.stage1.tcc_boot:units",
     "mes-libc": "sx.derivations.bootstrap.stage1.mes_libc:libc_tcc",
+    "tcc-boot": "sx.derivations.bootstrap.stage1.tcc_boot_link:tcc_boot",
     "tcc": "sx.derivations.bootstrap.toolchain.tcc:tcc",
     "tcc-ddc": "sx.derivations.bootstrap.toolchain.tcc:tcc_ddc",
     "tcc-1": "sx.derivations.bootstrap.toolchain.tcc:tcc1_all",
