@@ -49,7 +49,7 @@ PYTEST  = t=$$(mktemp -d /tmp/sx-test.XXXXXX) && trap 'rm -rf "$$t"' EXIT && \
 	  $(VENV)/bin/pytest -q --basetemp="$$t/b"
 
 test: install lint
-	$(PYTEST) $(PYTEST_ARGS)
+	$(PYTEST) -m "not bootstrap" $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bench-quick
 
 # The fuzz targets of tests/hostile with random seeds and many inputs each
@@ -60,7 +60,7 @@ fuzz: install
 		--timeout=0 tests/hostile/test_fuzz.py $(PYTEST_ARGS)
 
 test-fast: install
-	$(PYTEST) -m "not slow and not stress" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow and not stress and not bootstrap" $(PYTEST_ARGS)
 
 # The main job: realize the stage0 bootstrap chain from the hex0 seed in a
 # store of its own (DEMO_ROOT, not the default /sx), then export its closure
@@ -77,9 +77,13 @@ bench-quick: install
 	$(PY) bench/run_all.py --quick
 
 # The toolchain chain from its binary seeds (tcc, musl, static tcc fixpoint)
-# with each stage's time, then the three-seed diverse double-compiling check.
+# with each stage's time, then the three-seed diverse double-compiling check;
+# then the tests marked bootstrap (the libc oracle, tcc-boot run), in the
+# store the chain just filled (SX_ROOT, or the default), so nothing is
+# compiled twice.
 bootstrap: install
 	bash scripts/bootstrap.sh $(SX)
+	SX_TEST_STAGE1_ROOT="$${SX_ROOT:-}" $(PYTEST) -m bootstrap tests/bootstrap $(PYTEST_ARGS)
 
 # Store objects are read-only: make them writable before removing the demo store.
 clean:

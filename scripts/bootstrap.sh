@@ -20,6 +20,7 @@ stages=(
     "mes|mes-m2 0.24.2 for x86_64 by cc1 and mescc-tools"
     "mes-libc|mes libc+tcc (137 files) by MesCC on mes-m2"
     "tcc-boot-units|tcc's ten units by MesCC (sx's fixes) on mes-m2"
+    "tcc-boot|tcc-boot: M1 and hex2 over crt1, the units and mes libc"
     "toolchain-seeds|binary seeds: busybox, glibc, Debian's tcc"
     "tcc|tcc-1 by Debian's tcc, tcc-2 by tcc-1"
     "musl|musl 1.2.3 by tcc-2"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,13 @@ from sx.store.local import LocalStore
 
 @pytest.fixture(scope="session")
 def stage1_store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
-    """A store for the session's stage1 builds (the fetched sources are cached in it)."""
+    """A store for the session's stage1 builds (the fetched sources are cached in it).
+
+    ``make bootstrap`` sets ``SX_TEST_STAGE1_ROOT`` (empty: the default root) so
+    its tests reuse what the chain just built instead of compiling tcc again.
+    """
+    if "SX_TEST_STAGE1_ROOT" in os.environ:
+        return LocalStore(os.environ["SX_TEST_STAGE1_ROOT"] or None)
     return LocalStore(str(tmp_path_factory.mktemp("stage1") / "root"))
 
 

@@ -12,6 +12,7 @@ string labels after its ``-o`` path, which is replaced before comparing).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,6 +105,28 @@ def test_patch_set_fits_the_pinned_sources(stage1_store: LocalStore) -> None:
     assert b"(define cpp-painted '())" in modules[2].read_bytes()
     defs = realized(stage1_store, tcc_boot.m1_definitions()).read_bytes()
     assert b"DEFINE sar____$i8,%rax 48c1f8\n" in defs
+    assert b"DEFINE mov____%ax,0x32(%rbp) 668985\n" in defs
+
+
+CASE_LABEL = re.compile(rb"\b([A-Za-z_]\w*)\s*:\s*case\b")
+
+
+def jumped_case_labels(text: bytes) -> set[bytes]:
+    """Labels placed on a case that some goto jumps to (a label on ``default:``, which
+    has no test, compiles right: tccpp.c's ``goto _default``)."""
+    return {m.group(1) for m in CASE_LABEL.finditer(text)
+            if m.group(1) != b"default"
+            and re.search(rb"\bgoto\s+" + m.group(1) + rb"\s*;", text)}
+
+
+def test_no_unit_jumps_to_a_case_label(stage1_store: LocalStore) -> None:
+    """MesCC compiles ``goto L`` to ``L: case X:`` as a jump to the case's test, which
+    fails again (tcc-boot hung in tccgen.c's precedence()): the patched units have none."""
+    assert jumped_case_labels(b"int f(int t) { switch (t) { r: case 1: return 1;\n"
+                              b"default: goto r; } }") == {b"r"}
+    tree = realized(stage1_store, tcc_boot.tcc_tree())
+    for unit in tcc_boot.UNITS:
+        assert jumped_case_labels((tree / f"{unit}.c").read_bytes()) == set(), unit
 
 
 def mes_on_host(store: LocalStore, driver: Derivation, work: Path) -> None:
@@ -191,7 +214,7 @@ def test_crt1_from_the_seed_is_debians(stage1_store: LocalStore) -> None:
     assert debian_labels(out) == (DEBIAN_MES_LIB / "crt1.s").read_bytes()
 
 
-@pytest.mark.slow
+@pytest.mark.bootstrap
 @pytest.mark.timeout(3600)
 def test_mes_libc_tcc_from_the_seed_is_debians(stage1_store: LocalStore) -> None:
     """All 137 files of libc+tcc, in batches (several minutes on 2 cores): Debian's
