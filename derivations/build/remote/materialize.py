@@ -93,9 +93,14 @@ class InputCache:
             memo[d] = got
         return got
 
-    def materialize(self, root: BlobDigest) -> Inputs:
-        """The inputs of the input root ``root`` (fetching what is not cached)."""
+    def materialize(self, root: BlobDigest, root_data: bytes | None = None) -> Inputs:
+        """The inputs of the input root ``root`` (fetching what is not cached).
+
+        ``root_data``: the root Directory's bytes when the caller has them (verified).
+        """
         memo: dict[BlobDigest, re_pb.Directory] = {}
+        if root_data is not None:
+            memo[root] = re_pb.Directory.FromString(root_data)
         d = self._dir(root, memo)
         for part in STORE_PREFIX.split("/"):
             if d.files or d.symlinks or len(d.directories) != 1 or d.directories[0].name != part:

@@ -32,6 +32,7 @@ from typing import Any
 
 import grpc
 import trio
+from google.protobuf.message import DecodeError
 from sx.derivations.build.errors import (
     BuilderFailed,
     BuildError,
@@ -294,21 +295,21 @@ class Worker:
         meta = re_pb.ExecutedActionMetadata(worker=self.opts.name)
         meta.worker_start_timestamp.GetCurrentTime()
         action_bytes, action = await self._action(lease)
-        try:
-            cmd = re_pb.Command.FromString(await trio.to_thread.run_sync(
-                self.cas.read_blob, BlobDigest.of(action.command_digest)))
-            wc = read_command(cmd)
-        except RemoteError as e:
-            raise _LeaseFailure(FAILED_PRECONDITION, str(e)) from None
-        self._check_platform(action)
-        self._say(f"lease {lease.id}: running {wc.outputs[0]}")
-        meta.input_fetch_start_timestamp.GetCurrentTime()
         assert self.cache is not None
         try:
+            # The Command and the input root's top in one round trip.
+            cmd_d = BlobDigest.of(action.command_digest)
+            root_d = BlobDigest.of(action.input_root_digest)
+            got = await trio.to_thread.run_sync(self.cas.read_blobs, [cmd_d, root_d],
+                                                abandon_on_cancel=True)
+            wc = read_command(re_pb.Command.FromString(got[cmd_d]))
+            self._check_platform(action)
+            self._say(f"lease {lease.id}: running {wc.outputs[0]}")
+            meta.input_fetch_start_timestamp.GetCurrentTime()
             inputs = await trio.to_thread.run_sync(
-                self.cache.materialize, BlobDigest.of(action.input_root_digest),
+                functools.partial(self.cache.materialize, root_d, got[root_d]),
                 abandon_on_cancel=True)
-        except RemoteError as e:
+        except (RemoteError, DecodeError) as e:
             raise _LeaseFailure(FAILED_PRECONDITION, str(e)) from None
         meta.input_fetch_completed_timestamp.GetCurrentTime()
         return await self._run(wc, inputs.paths, action, action_bytes, meta, work)
@@ -342,12 +343,16 @@ class Worker:
 
     async def _action(self, lease: bots_pb.Lease) -> tuple[bytes, re_pb.Action]:
         p = lease.payload
-        if p.type_url == _ACTION:
-            return p.value, re_pb.Action.FromString(p.value)
-        if p.type_url == _DIGEST:
-            data = await trio.to_thread.run_sync(self.cas.read_blob,
-                                                 BlobDigest.of(re_pb.Digest.FromString(p.value)))
-            return data, re_pb.Action.FromString(data)
+        try:
+            if p.type_url == _ACTION:
+                return p.value, re_pb.Action.FromString(p.value)
+            if p.type_url == _DIGEST:
+                d = BlobDigest.of(re_pb.Digest.FromString(p.value))
+                data = await trio.to_thread.run_sync(self.cas.read_blob, d)
+                return data, re_pb.Action.FromString(data)
+        except (RemoteError, DecodeError) as e:
+            raise _LeaseFailure(INVALID_ARGUMENT, f"lease payload: {e or 'not an Action'}"
+                                ) from None
         raise _LeaseFailure(INVALID_ARGUMENT, f"lease payload {p.type_url!r} is not an Action")
 
     def _check_platform(self, action: re_pb.Action) -> None:
