@@ -198,7 +198,7 @@ class RemoteExecutor:
         try:
             resp = await trio.to_thread.run_sync(self._follow, action, b, state,
                                                  limiter=self.threads, abandon_on_cancel=True)
-        except trio.Cancelled:
+        except (trio.Cancelled, KeyboardInterrupt):  # Ctrl-C may be raised in this task
             state.cancel()
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(self._cancel_operation, state.name)
