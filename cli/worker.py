@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="offer this platform property too (repeatable)")
     p.add_argument("--max-log-size", type=int, default=1 << 30, metavar="BYTES",
                    help="kill an action whose log exceeds BYTES (default 1G)")
+    p.add_argument("--cache-size", type=_size, default=10 << 30, metavar="BYTES",
+                   help="bound of the input cache, least recently used inputs evicted "
+                        "first (default 10G; 0: unbounded)")
     p.add_argument("-q", "--quiet", action="store_true", help="say nothing while serving")
     p.set_defaults(func=run)
 
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidInput(f"worker: --property {item!r}: expected KEY=VALUE")
         props.setdefault(key, []).append(value)
     opts = WorkerOptions(jobs=args.jobs, properties=props, max_log_size=args.max_log_size,
-                         log=None if args.quiet else _say)
+                         cache_size=args.cache_size or None, log=None if args.quiet else _say)
     if args.name:
         opts.name = args.name
     store = open_store(args)
@@ -65,6 +68,15 @@ async def _serve(worker: object) -> int:
             nursery.start_soon(stop)
             await worker.run()
     return 0
+
+
+def _size(text: str) -> int:
+    from sx.store.gc import parse_size
+
+    try:
+        return parse_size(text)
+    except InvalidInput as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def _say(line: str) -> None:

@@ -93,6 +93,8 @@ class WorkerOptions:
     jobs: int = 1
     properties: Mapping[str, list[str]] = field(default_factory=default_properties)
     max_log_size: int | None = 1 << 30
+    cache_size: int | None = 10 << 30
+    """Bound of the input cache in bytes (None: unbounded)."""
     sandbox: Sandbox | None = None
     log: Any = None
     """Callable taking one line (what the worker did), or None."""
@@ -168,7 +170,7 @@ class Worker:
             try:
                 await trio.to_thread.run_sync(self.cas.connect, abandon_on_cancel=True)
                 self.cache = InputCache(os.path.join(self.store.root, "var", "remote-cache"),
-                                        self.cas)
+                                        self.cas, self.opts.cache_size)
                 req = bots_pb.CreateBotSessionRequest(parent=self.url.instance,
                                                       bot_session=self._session())
                 try:
@@ -312,7 +314,13 @@ class Worker:
         except (RemoteError, DecodeError) as e:
             raise _LeaseFailure(FAILED_PRECONDITION, str(e)) from None
         meta.input_fetch_completed_timestamp.GetCurrentTime()
-        return await self._run(wc, inputs.paths, action, action_bytes, meta, work)
+        try:
+            freed = await trio.to_thread.run_sync(self.cache.evict)
+            if freed:
+                self._say(f"input cache: evicted {freed} bytes")
+            return await self._run(wc, inputs.paths, action, action_bytes, meta, work)
+        finally:
+            self.cache.release(inputs)
 
     async def _run(self, wc: WorkerCommand, inputs: list[tuple[str, str]], action: re_pb.Action,
                    action_bytes: bytes, meta: re_pb.ExecutedActionMetadata,
