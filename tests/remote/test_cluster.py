@@ -246,3 +246,22 @@ def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: 
             break
         time.sleep(0.2)
     assert ps.stdout.strip() == "", (ps.stdout, w.text())
+
+
+def test_print_build_logs_shows_the_remote_log(cluster: Cluster, roots: Path, bb: Source) -> None:
+    recipe = roots / "talk.py"
+    recipe.write_text(
+        "from sx.derivations.model import derivation, Source\n"
+        f"bb = Source({str(bb.local)!r}, 'busybox')\n"
+        "talk = derivation('talker', f'{bb}/bin/sh', ['-c', 'echo first line; echo second >&2;"
+        " printf unterminated; echo x > $out'], srcs=[bb])\n")
+    root = str(roots / "c")
+    r = Sx(root)("realize", "--remote", cluster.url, "-L", f"{recipe}:talk")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert "talker> first line" in lines and "talker> second" in lines
+    assert "talker> unterminated" in lines, "a last line without newline is shown too"
+    assert any("logs are not streamed live" in ln for ln in lines)
+    quiet = Sx(str(roots / "d"))("realize", "--remote", cluster.url, f"{recipe}:talk")
+    assert quiet.returncode == 0 and "talker>" not in quiet.stderr
+    assert quiet.stdout == r.stdout
