@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import trio
 from sx.derivations.build.builtins import BuiltinContext, reported_error, sandboxed_spec
 from sx.derivations.build.errors import (
+    BuilderFailed,
     BuildError,
     CheckMismatch,
     DependencyFailed,
@@ -549,6 +550,8 @@ def _summary(failed: dict[Derivation, BuildError | StorageError]) -> StoreError:
     extra = f" ({skipped} dependents not attempted)" if skipped else ""
     if len(real) == 1:
         summary = type(first)(f"{first}{extra}")
+        if isinstance(first, BuilderFailed) and isinstance(summary, BuilderFailed):
+            summary.exit_code = first.exit_code
     else:
         text = f"realize: {len(real)} derivation(s) failed{extra}; first: {first}"
         summary = StorageError(text) if isinstance(first, StorageError) else BuildError(text)
