@@ -237,7 +237,9 @@ def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: 
     deadline = time.monotonic() + 20
     while "withdrawn" not in w.text() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert "withdrawn by the engine" in w.text(), w.text()[-3000:]
+    bgd = (cluster.base / "bgd.log").read_text(errors="replace")
+    assert "withdrawn by the engine" in w.text(), (w.text()[-2000:], proc.stderr.read()[-2000:],
+                                                   bgd[-3000:])
     # The sandbox on the worker is gone: no sleeping builder survives.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
