@@ -211,12 +211,15 @@ def test_output_that_does_not_match_its_digest_is_refused(
 
 
 def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: Source) -> None:
+    # A token of this run in the builder's command line: other test runs on the machine
+    # may sleep in their own sandboxes meanwhile.
+    token = os.urandom(6).hex()
     recipe = roots / "slow.py"
     recipe.write_text(
         "from sx.derivations.model import derivation, Source\n"
         f"bb = Source({str(bb.local)!r}, 'busybox')\n"
-        "slow = derivation('slow-cancel', f'{bb}/bin/sh', ['-c', 'sleep 30; echo x > $out'],"
-        " srcs=[bb])\n")
+        f"slow = derivation('slow-cancel', f'{{bb}}/bin/sh', ['-c', 'sleep 30; echo {token} "
+        "> $out'], srcs=[bb])\n")
     root = str(roots / "c")
     proc = subprocess.Popen(Sx(root).argv("realize", "--remote", cluster.url, f"{recipe}:slow"),
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -243,7 +246,8 @@ def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: 
     # The sandbox on the worker is gone: no sleeping builder survives.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        ps = subprocess.run(["pgrep", "-af", "sleep 30; echo x"], capture_output=True, text=True)
+        ps = subprocess.run(["pgrep", "-af", f"sleep 30; echo {token}"], capture_output=True,
+                            text=True)
         if not ps.stdout.strip():
             break
         time.sleep(0.2)
