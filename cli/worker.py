@@ -5,22 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sx.cli.common import open_store
+from sx.cli.commands import add_command
+from sx.cli.common import open_store, size_arg
+from sx.store.config import DEFAULT_MAX_LOG
 from sx.store.errors import InvalidInput
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``worker``."""
-    p = sub.add_parser("worker", help="run actions of a remote execution engine (a bot of "
-                                      "its Remote Workers API) in sx's sandbox")
+    p = add_command(sub, "worker", description="Run actions of a remote execution engine (a bot "
+                                               "of its Remote Workers API) in sx's sandbox.")
     p.add_argument("url", metavar="URL", help="the engine: grpc://HOST:PORT[/INSTANCE]")
     p.add_argument("-j", "--jobs", type=int, default=1, help="actions at once (default 1)")
     p.add_argument("--name", default=None, help="the bot's id (default: HOST-PID)")
     p.add_argument("--property", action="append", default=[], metavar="KEY=VALUE",
                    help="offer this platform property too (repeatable)")
-    p.add_argument("--max-log-size", type=int, default=1 << 30, metavar="BYTES",
-                   help="kill an action whose log exceeds BYTES (default 1G)")
-    p.add_argument("--cache-size", type=_size, default=10 << 30, metavar="BYTES",
+    p.add_argument("--max-log-size", type=size_arg, default=DEFAULT_MAX_LOG, metavar="SIZE",
+                   help="kill an action whose log exceeds SIZE, e.g. 100M (default 1G)")
+    p.add_argument("--cache-size", type=size_arg, default=10 << 30, metavar="SIZE",
                    help="bound of the input cache, least recently used inputs evicted "
                         "first (default 10G; 0: unbounded)")
     p.add_argument("-q", "--quiet", action="store_true", help="say nothing while serving")
@@ -68,15 +70,6 @@ async def _serve(worker: object) -> int:
             nursery.start_soon(stop)
             await worker.run()
     return 0
-
-
-def _size(text: str) -> int:
-    from sx.store.gc import parse_size
-
-    try:
-        return parse_size(text)
-    except InvalidInput as e:
-        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def _say(line: str) -> None:

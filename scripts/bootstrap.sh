@@ -18,6 +18,8 @@ stages=(
     "stage0-cc1|cc1 by cc0, then by itself twice (from the hex0 seed)"
     "mescc-tools|M1, hex2, blood-elf, kaem 1.4.0 by cc1"
     "mes|mes-m2 0.24.2 for x86_64 by cc1 and mescc-tools"
+    "mes-libc|mes libc+tcc (137 files) by MesCC on mes-m2"
+    "tcc-boot-units|tcc's ten units by MesCC (sx's fixes) on mes-m2"
     "toolchain-seeds|binary seeds: busybox, glibc, Debian's tcc"
     "tcc|tcc-1 by Debian's tcc, tcc-2 by tcc-1"
     "musl|musl 1.2.3 by tcc-2"

@@ -156,12 +156,13 @@ def test_live_progress_shows_paths_bytes_and_rate() -> None:
     p.fetched("/sx/store/x", 1 << 20, "file:///c")
     now[0] += 0.5
     p.fetch_advance(3 << 20)
+    assert "  fetched 1/2 paths, 3.0 MiB/4.0 MiB, 2.0 MiB/s" in p.render()  # 2 MiB in 1 s
     p.fetch_end(4 << 20)
     p.close()
     shown = out.getvalue()
-    assert "[fetched 1/2 paths, 1.0 MiB/4.0 MiB, 0 B/s]" in shown
-    assert "[fetched 1/2 paths, 3.0 MiB/4.0 MiB, 2.0 MiB/s]" in shown  # 2 MiB in 1 s
-    assert shown.endswith("\r\x1b[K")  # the live line is gone at the end
+    assert "  fetched 1/2 paths, 1.0 MiB/4.0 MiB, 0 B/s" in shown  # drawn as the path arrived
+    assert "4.0 MiB fetched" in shown  # the summary line counts the download
+    assert shown.endswith("\r\x1b[J")  # the live view is gone at the end
 
 
 @pytest.mark.parametrize("k", [1, 2])

@@ -1,0 +1,205 @@
+"""tcc-boot from the hex0 seed, first part: tcc's files compiled by MesCC on mes-m2.
+
+sx's ``mktree`` (built by cc1 from the seed) lays out the patched tcc
+source; each of tcc's units is compiled by MesCC, with sx's patches to
+MesCC and nyacc, running on the seed-built ``mes-m2`` in the sandbox.
+
+Oracle: Debian's prebuilt ``mes`` running the same driver and patched
+modules outside the sandbox must write the same M1 text (MesCC names
+string labels after its ``-o`` path, which is replaced before comparing).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cc1_support import run
+from sx.derivations.bootstrap.stage0 import recipes as stage0
+from sx.derivations.bootstrap.stage1 import mes_libc, mescc, sources, tcc_boot
+from sx.derivations.build.scheduler import BuildOptions, realize
+from sx.derivations.hashing import fixed_output_path
+from sx.derivations.model import Derivation
+from sx.derivations.provenance import report_of
+from sx.store.local import LocalStore
+
+ORACLE_UNIT = "x86_64-link"
+
+
+def realized(store: LocalStore, drv: Derivation) -> Path:
+    outcome = realize(store, [drv], BuildOptions(jobs=2))
+    return Path(store.real_path(outcome.outputs[0]["out"]))
+
+
+@pytest.fixture(scope="module")
+def mktree(stage1_store: LocalStore) -> Path:
+    return realized(stage1_store, tcc_boot.mktree())
+
+
+def test_mktree_lays_out_files(mktree: Path, tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"first\n")
+    (tmp_path / "b").write_bytes(bytes(range(256)))
+    out = tmp_path / "out"
+    run([str(mktree), str(out), "x.h", str(tmp_path / "a"), "sub/dir/y.bin", str(tmp_path / "b")])
+    assert (out / "x.h").read_bytes() == b"first\n"
+    assert (out / "sub/dir/y.bin").read_bytes() == bytes(range(256))
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
+        "sub", "sub/dir", "sub/dir/y.bin", "x.h"]
+
+
+@pytest.mark.parametrize("name", ["../x", "/x", "a/../../x", "a//b", "./x", "a/.", "", "a/"])
+def test_mktree_refuses_a_name_that_leaves_its_directory(mktree: Path, tmp_path: Path,
+                                                         name: str) -> None:
+    (tmp_path / "a").write_bytes(b"data\n")
+    out = tmp_path / "w" / "out"
+    (tmp_path / "w").mkdir()
+    p = run([str(mktree), str(out), name, str(tmp_path / "a")], check=False)
+    assert p.returncode == 1
+    assert p.stderr.startswith(f"mktree: {name}: ".encode()) and p.stderr.count(b"\n") == 1
+    assert not (tmp_path / "x").exists() and not (tmp_path / "w" / "x").exists()
+    assert list(out.rglob("*")) == []
+
+
+def test_mktree_refuses_a_name_given_twice(mktree: Path, tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"one\n")
+    (tmp_path / "b").write_bytes(b"two\n")
+    out = tmp_path / "out"
+    p = run([str(mktree), str(out), "f", str(tmp_path / "a"), "f", str(tmp_path / "b")],
+            check=False)
+    assert (p.returncode, p.stderr) == (1, b"mktree: f: given twice\n")
+    assert (out / "f").read_bytes() == b"one\n"
+
+
+def test_mktree_refuses_a_missing_file_and_an_existing_directory(mktree: Path,
+                                                                  tmp_path: Path) -> None:
+    p = run([str(mktree), str(tmp_path / "out"), "f", str(tmp_path / "none")], check=False)
+    assert (p.returncode, p.stderr) == (1, b"mktree: f: cannot read the file\n")
+    p = run([str(mktree), str(tmp_path), "f", str(tmp_path / "none")], check=False)
+    assert (p.returncode, p.stderr) == (1, f"mktree: {tmp_path}: cannot make the directory\n"
+                                        .encode())
+    p = run([str(mktree), str(tmp_path / "o2"), "f"], check=False)
+    assert p.returncode == 1 and p.stderr.startswith(b"usage: mktree ")
+
+
+def test_each_patch_names_the_files_its_recipe_applies_it_to() -> None:
+    assert tcc_boot.patched_paths("mescc.patch") == tcc_boot.MESCC_PATCHED
+    assert tcc_boot.patched_paths("nyacc.patch") == tcc_boot.NYACC_PATCHED
+    files = {*tcc_boot.HEADERS, *(f"{u}.c" for u in tcc_boot.UNITS)}
+    assert set(tcc_boot.patched_paths("tcc-mescc.patch")) <= files
+    assert tcc_boot.patched_paths("x86_64-M1.patch") == (tcc_boot.M1_DEFINITIONS,)
+
+
+def test_patch_set_fits_the_pinned_sources(stage1_store: LocalStore) -> None:
+    """apply-diff accepts every hunk (it has no fuzz) and the tree holds every file."""
+    tree = realized(stage1_store, tcc_boot.tcc_tree())
+    for path in (*tcc_boot.HEADERS, *(f"{u}.c" for u in tcc_boot.UNITS), "config.h"):
+        assert (tree / path).is_file(), path
+    assert b"#if defined __MESC__\n" in (tree / "tcc.h").read_bytes()
+    assert b"#define CONFIG_TCC_BOOT 1\n" in (tree / "config.h").read_bytes()
+    modules = [realized(stage1_store, m) for m in tcc_boot.mescc_modules()]
+    assert b"(define (field-find info struct field)" in modules[0].read_bytes()
+    assert b"(define cpp-painted '())" in modules[2].read_bytes()
+    defs = realized(stage1_store, tcc_boot.m1_definitions()).read_bytes()
+    assert b"DEFINE sar____$i8,%rax 48c1f8\n" in defs
+
+
+def mes_on_host(store: LocalStore, driver: Derivation, work: Path) -> None:
+    """Run ``driver`` (a recipe's MesCC driver) on Debian's mes outside the sandbox: store
+    paths where this host sees them, ``/build`` replaced by ``work``."""
+    path = realized(store, driver)
+    phys = str(path.parent)
+    text = path.read_text().replace("/sx/store", phys).replace(mescc.BUILD + "/", f"{work}/")
+    host = work / "driver.scm"
+    host.write_text(text)
+    mes_src = realized(store, sources.mes_source())
+    nyacc = realized(store, sources.nyacc_source()) / mescc.NYACC_DIR
+    env = {**mescc.MES_ENV, "MES_PREFIX": str(mes_src),
+           "GUILE_LOAD_PATH": f"{mes_src}/module:{nyacc}"}
+    p = subprocess.run([shutil.which("mes") or "mes", "--no-auto-compile", "-L", str(nyacc),
+                        str(host)], cwd=mes_src, env=env, capture_output=True, timeout=1500,
+                       check=False)
+    assert p.returncode == 0, p.stderr[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_mescc_on_mes_m2_compiles_a_tcc_unit_as_debian_mes(stage1_store: LocalStore,
+                                                           tmp_path: Path) -> None:
+    """x86_64-link.c (about 70 s on mes-m2 here): the sandbox's output equals Debian mes's,
+    and its provenance: the 246-byte seed, nyacc's binary package, pinned sources."""
+    unit = tcc_boot.mescc_unit(ORACLE_UNIT)
+    out = realized(stage1_store, unit).read_bytes()
+    assert b":code_reloc" in out
+    mes_on_host(stage1_store, tcc_boot.unit_driver(ORACLE_UNIT), tmp_path)
+    oracle = (tmp_path / f"{ORACLE_UNIT}.s").read_bytes()
+    assert out == oracle.replace(f"{tmp_path}/".encode(), f"{mescc.BUILD}/".encode())
+    rep = report_of(stage1_store, unit)
+    # nyacc's source package is not on the mirror: its Scheme files come from
+    # Debian's binary package, which also holds compiled Guile objects (unused).
+    assert [(b.path, b.size) for b in rep.binaries if b.path.name == "hex0-seed"] == [
+        (fixed_output_path(stage0.seed()), 246)]
+    assert sorted(b.path.name for b in rep.binaries) == [
+        "hex0-seed", "nyacc-deb", "nyacc_1.00.2-5_amd64.deb"]
+    names = sorted(f.path.name for f in rep.sources)
+    assert names == ["mes_0.24.2.orig.tar.gz", "mescc-tools_1.4.0.orig-M2libc.tar.gz",
+                     "mescc-tools_1.4.0.orig.tar.gz",
+                     "tcc_0.9.27+git20200814.62c30a4a.orig.tar.bz2"]
+
+
+def test_added_m1_definitions_encode_as_gnu_as_does(tmp_path: Path) -> None:
+    """Each DEFINE that x86_64-M1.patch adds is GNU as's encoding of the instruction it names."""
+    patch = Path(tcc_boot.HERE) / "x86_64-M1.patch"
+    added = [ln[1:].split() for ln in patch.read_text().splitlines()
+             if ln.startswith("+DEFINE")]
+    assert len(added) == 5
+    for _, name, hexcode in added:
+        op, operands = name.split("____")
+        insn = f"{op} {operands.replace('$i8', '$0x7f')}"
+        (tmp_path / "t.s").write_text(f".code64\n{insn}\n")
+        run(["as", "--64", "-o", str(tmp_path / "t.o"), str(tmp_path / "t.s")])
+        run(["objcopy", "-O", "binary", "-j", ".text", str(tmp_path / "t.o"),
+             str(tmp_path / "t.bin")])
+        assert (tmp_path / "t.bin").read_bytes().hex().startswith(hexcode.lower()), name
+
+
+DEBIAN_MES_LIB = Path("/usr/lib/x86_64-linux-gnu/mes/x86_64-mes")
+
+
+def debian_labels(text: bytes) -> bytes:
+    """MesCC's string labels as Debian's build names them (after ``BASE.s``, not its path)."""
+    return text.replace(f"_string_{mescc.BUILD}/".encode(), b"_string_")
+
+
+def test_mes_libc_file_list_is_configure_libs(stage1_store: LocalStore, tmp_path: Path) -> None:
+    """The recipe's libc+tcc list is what mes's configure-lib.sh gives for x86_64 MesCC."""
+    src = realized(stage1_store, sources.mes_source())
+    (tmp_path / "config.sh").write_text("mes_cpu=x86_64\nmes_kernel=linux\ncompiler=mescc\n"
+                                        "mes_libc=mes\n")
+    p = run(["sh", "-c", f". {src}/build-aux/configure-lib.sh; echo $libc_tcc_SOURCES"],
+            cwd=tmp_path)
+    assert tuple(p.stdout.decode().split()) == mes_libc.LIBC_TCC
+
+
+def test_crt1_from_the_seed_is_debians(stage1_store: LocalStore) -> None:
+    """crt1.c compiled by MesCC on mes-m2 in the sandbox (about 8 s) is Debian's crt1.s."""
+    out = realized(stage1_store, mes_libc.crt1()).read_bytes()
+    assert debian_labels(out) == (DEBIAN_MES_LIB / "crt1.s").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_mes_libc_tcc_from_the_seed_is_debians(stage1_store: LocalStore) -> None:
+    """All 137 files of libc+tcc, in batches (several minutes on 2 cores): Debian's
+    libc+tcc.s byte for byte, but for the string labels' directory."""
+    out = realized(stage1_store, mes_libc.libc_tcc()).read_bytes()
+    assert debian_labels(out) == (DEBIAN_MES_LIB / "libc+tcc.s").read_bytes()
+
+
+def test_each_patch_says_what_it_changes_and_why() -> None:
+    for name in sorted(os.listdir(tcc_boot.HERE)):
+        if name.endswith(".patch"):
+            head = Path(tcc_boot.HERE, name).read_text(encoding="utf-8").split("\n--- ", 1)[0]
+            assert head.startswith("sx: ") and len(head.splitlines()) >= 4, name
