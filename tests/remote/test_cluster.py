@@ -149,8 +149,9 @@ def test_worker_killed_mid_action_other_worker_finishes(
     seen: list[str] = []
 
     class Watch(Progress):
-        def started(self, key: str, what: str, name: str) -> None:
-            super().started(key, what, name)
+        def started(self, key: str, what: str, name: str, log: str | None = None,
+                    output: str | None = None) -> None:
+            super().started(key, what, name, log, output)
             if " on " in what:
                 seen.append(what.rsplit(" on ", 1)[1])
                 killed = seen[0]
