@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import deque
 from typing import TYPE_CHECKING
@@ -70,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         return total
 
     if args.json:
+        import json  # here: the plain listing is the common, start-up-bound case
+
         records = []
         for i in infos:
             rec = i.to_json()

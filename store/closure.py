@@ -25,16 +25,17 @@ def closure_records(txn: Txn, paths: Iterable[StorePath]) -> dict[str, Any]:
     :class:`NotFound` when a path (or a reference of the snapshot) is not valid.
     """
     records: dict[str, Any] = {}
+    get = txn.getter("paths")
     todo = [p.base for p in paths]
     while todo:
         base = todo.pop()
         if base in records:
             continue
-        rec = txn.get("paths", base.encode())
+        rec = get(base.encode())
         if rec is None:
             raise NotFound(f"compute closure: {StorePath.from_base(base)} is not a valid path")
         records[base] = rec
-        todo.extend(r for r in rec["refs"] if r not in records)
+        todo += rec["refs"]
     return records
 
 
@@ -51,16 +52,20 @@ def topo_order(nodes: Iterable[K], refs_of: Callable[[K], Sequence[K]]) -> list[
         if start not in pending:
             continue
         pending.discard(start)
-        stack = [(start, iter(refs_of(start)))]
+        stack = [start]
+        refs = [iter(refs_of(start))]
         while stack:
-            node, it = stack[-1]
-            nxt = next((r for r in it if r in pending), None)
-            if nxt is None:
-                stack.pop()
-                order.append(node)
+            # Resume the top node's references where it stopped; descend into
+            # the first one not yet placed, or place the node when none is left.
+            for r in refs[-1]:
+                if r in pending:
+                    pending.discard(r)
+                    stack.append(r)
+                    refs.append(iter(refs_of(r)))
+                    break
             else:
-                pending.discard(nxt)
-                stack.append((nxt, iter(refs_of(nxt))))
+                refs.pop()
+                order.append(stack.pop())
     return order
 
 
