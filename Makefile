@@ -57,8 +57,10 @@ test-fast: install
 demo: install
 	bash scripts/demo.sh "$(SX)"
 
+# BENCH_ARGS: benchmark names (store gc ...) and --load [N] (CPU-bound neighbours).
+BENCH_ARGS ?=
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 # The toolchain chain from its binary seeds (tcc, musl, static tcc fixpoint)
 # with each stage's time, then the three-seed diverse double-compiling check.
