@@ -13,12 +13,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from unprivileged import NOBODY, UserSx, give, user_base
+from sx.store.fsutil import remove_tree
+from sx_runner import NOBODY, Sx
+from unpriv import give, user_dir
 
 
-@pytest.fixture(params=[0o700, 0o755], ids=["private", "searchable"])
+@pytest.fixture(params=["private", "searchable"])
 def base(request: pytest.FixtureRequest) -> Iterator[Path]:
-    yield from user_base(request.param)
+    d = user_dir(request.param, prefix="sx-unpriv-")
+    yield d
+    remove_tree(str(d))
+
+
+def user_sx(base: Path, name: str = "root") -> Sx:
+    """sx as the unprivileged user on the root ``base/name``."""
+    return Sx(str(base / name), nobody=True)
 
 
 def _tree(base: Path, name: str) -> Path:
@@ -28,11 +37,12 @@ def _tree(base: Path, name: str) -> Path:
     (tree / "run").write_text("#!/bin/sh\n")
     (tree / "run").chmod(0o755)
     os.symlink("sub/deeper/file", tree / "link")
-    return give(tree)
+    give(tree)
+    return tree
 
 
 def test_add_export_import_delete_gc_verify(base: Path) -> None:
-    sx = UserSx(base)
+    sx = user_sx(base)
     path = sx.ok("store", "add", str(_tree(base, "tree"))).strip()
     real = Path(sx.root) / "store" / path.split("/")[-1]
     st = os.lstat(real)
@@ -42,12 +52,12 @@ def test_add_export_import_delete_gc_verify(base: Path) -> None:
     sx.ok("store", "verify", "--check-contents")
 
     sx.ok("store", "export", "-o", str(base / "tree.sxe"), path)
-    other = UserSx(base, "other")
+    other = user_sx(base, "other")
     assert other.ok("store", "import", str(base / "tree.sxe")).strip() == path
     other.ok("store", "verify", "--check-contents")
 
     sx.ok("export-oci", path, "-o", str(base / "img"))
-    third = UserSx(base, "third")
+    third = user_sx(base, "third")
     assert third.ok("import-oci", str(base / "img")).strip() == path
 
     other.ok("store", "delete", path)
@@ -60,7 +70,7 @@ def test_add_export_import_delete_gc_verify(base: Path) -> None:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs a leftover the user cannot remove")
 def test_a_leftover_the_user_cannot_remove(base: Path) -> None:
-    sx = UserSx(base)
+    sx = user_sx(base)
     path = sx.ok("store", "add", str(_tree(base, "tree"))).strip()
     trash = Path(sx.root) / "tmp" / "trash-0123456789abcdef"
     (trash / "root-owned").mkdir(parents=True)
