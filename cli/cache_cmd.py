@@ -270,9 +270,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         infos = _infos_from(args.source, [StorePath.split(p)[0] for p in args.paths])
     else:
         paths = parse_paths(store, args.paths)
-        if args.closure:
-            paths = store.topo_sort(store.closure(paths))
-        infos = [store.require(p) for p in paths]
+        infos = (store.closure_infos(paths) if args.closure
+                 else [store.require(p) for p in paths])
     changed = untrusted = False
     for info in infos:
         if not args.source and not _contents_ok(store, info):

@@ -24,13 +24,14 @@ def run(args: argparse.Namespace) -> int:
     a, b = parse_paths(store, [args.a, args.b])
     store.require(a)
     store.require(b)
+    refs = store.closure_references([a])
     prev: dict[StorePath, StorePath | None] = {a: None}
     todo = deque([a])
     while todo:
         p = todo.popleft()
         if p == b:
             break
-        for r in store.require(p).references:
+        for r in refs[p]:
             if r not in prev:
                 prev[r] = p
                 todo.append(r)

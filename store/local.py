@@ -359,6 +359,14 @@ class LocalStore:
         with self.db.read() as txn:
             return [p for p, _ in ordered_closure(txn, paths)]
 
+    def closure_references(self, paths: Iterable[StorePath]
+                           ) -> dict[StorePath, tuple[StorePath, ...]]:
+        """Every path of the closure of ``paths`` with its sorted references (one snapshot)."""
+        with self.db.read() as txn:
+            records = closure_records(txn, paths)
+        return {StorePath.from_base(b): tuple(StorePath.from_base(r) for r in sorted(rec["refs"]))
+                for b, rec in records.items()}
+
     def topo_sort(self, paths: Iterable[StorePath]) -> list[StorePath]:
         """``paths`` ordered so that references come before their referrers."""
         pset = set(paths)

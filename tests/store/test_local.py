@@ -147,12 +147,15 @@ def test_closure_order_and_infos_come_from_one_walk(store: LocalStore) -> None:
         assert order == store.topo_sort(closure) == _reference_order(store, closure)
         infos = store.closure_infos([top])
         assert infos == [store.require(p) for p in order]
+        assert store.closure_references([top]) == {
+            p: store.require(p).references for p in closure}
         seen: set[StorePath] = set()
         for info in infos:
             assert all(r in seen or r == info.path for r in info.references)
             seen.add(info.path)
     ghost = make_path("source", Digest.b3(b"ghost"), "ghost")
-    for query in (store.sorted_closure, store.closure_infos, store.closure):
+    for query in (store.sorted_closure, store.closure_infos, store.closure,
+                  store.closure_references):
         with pytest.raises(NotFound, match=f"compute closure: {ghost} is not a valid path"):
             query([paths[3], ghost])
 
