@@ -128,23 +128,28 @@ def scratch_dir(tag: str) -> str:
     return tempfile.mkdtemp(prefix=f"sx-bench-{tag}-", dir=base)
 
 
-def sx_command() -> list[str]:
-    """How to run the sx CLI with this interpreter.
+def compile_sx() -> None:
+    """Write sx's bytecode once per run, as installing a package does.
 
-    The first call writes sx's bytecode, as installing a package does, so
-    that no command pays for compiling (``PYTHONDONTWRITEBYTECODE`` in the
-    environment would otherwise make every run compile every module).
+    So no measured command pays for compiling (``PYTHONDONTWRITEBYTECODE``
+    in the environment would otherwise make every run compile every module).
     """
-    if not _COMPILED:
-        for pkg in ("sx.store", "sx.derivations", "sx.cli"):
-            spec = importlib.util.find_spec(pkg)
-            for where in (spec.submodule_search_locations or []) if spec else []:
-                compileall.compile_dir(where, quiet=1)
-        _COMPILED.append(True)
-    return [sys.executable, "-m", "sx.cli.main"]
+    if _COMPILED:
+        return
+    for pkg in ("sx.store", "sx.derivations", "sx.cli"):
+        spec = importlib.util.find_spec(pkg)
+        for where in (spec.submodule_search_locations or []) if spec else []:
+            compileall.compile_dir(where, quiet=1)
+    _COMPILED.append(True)
 
 
 _COMPILED: list[bool] = []
+
+
+def sx_command() -> list[str]:
+    """How to run the sx CLI with this interpreter (its bytecode written first)."""
+    compile_sx()
+    return [sys.executable, "-m", "sx.cli.main"]
 
 
 def print_header(title: str) -> None:

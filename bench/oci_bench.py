@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import Sample, Stopwatch, medians, print_ratio
+from common import Sample, Stopwatch, compile_sx, medians, print_ratio
 from sx.store.fsutil import remove_tree
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, default=220, help="closure size in MB (>= 200)")
     args = ap.parse_args(argv or [])  # run_all.py calls main() with its own argv in sys
     sx = os.path.join(os.path.dirname(sys.executable), "sx")
+    compile_sx()
     work = tempfile.mkdtemp(prefix="sx-oci-bench-")
     try:
         store = LocalStore(os.path.join(work, "root"))
