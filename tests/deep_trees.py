@@ -45,6 +45,15 @@ def chain_depth(top: str, name: str = "d") -> int:
         os.close(fd)
 
 
-def open_fds() -> int:
-    """Descriptors this process holds now."""
-    return len(os.listdir("/proc/self/fd"))
+def open_fds(under: str) -> list[str]:
+    """What this process's open descriptors name inside ``under`` (other threads of
+    the test process may open and close descriptors of their own meanwhile)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target == under or target.startswith(under + "/"):
+            found.append(target)
+    return found

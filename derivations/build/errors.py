@@ -24,7 +24,7 @@ class BuildError(StoreError):
 class BuilderFailed(BuildError):
     """The builder ran and exited with a status other than 0 (``exit_code``)."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 

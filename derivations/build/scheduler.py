@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import trio
 from sx.derivations.build.builtins import BuiltinContext, reported_error, sandboxed_spec
 from sx.derivations.build.errors import (
+    BuilderFailed,
     BuildError,
     CheckMismatch,
     DependencyFailed,
@@ -536,16 +537,6 @@ def _unwrap(eg: BaseExceptionGroup[BaseException]) -> BaseException:
     return leaves[0] if len(leaves) == 1 else eg
 
 
-def _reworded(err: BuildError | StorageError, message: str) -> BuildError | StorageError:
-    """A copy of ``err`` (same class and fields, e.g. an exit code) with another message.
-
-    Not ``type(err)(message)``: subclasses may take more arguments than a message.
-    """
-    copy = type(err).__new__(type(err), message)
-    copy.__dict__.update(vars(err))
-    return copy
-
-
 def _summary(failed: dict[Derivation, BuildError | StorageError]) -> StoreError:
     """One error for the whole run, of the family of the first real failure."""
     real = {d: e for d, e in failed.items() if not isinstance(e, DependencyFailed)}
@@ -556,7 +547,9 @@ def _summary(failed: dict[Derivation, BuildError | StorageError]) -> StoreError:
     skipped = len(failed) - len(real)
     extra = f" ({skipped} dependents not attempted)" if skipped else ""
     if len(real) == 1:
-        summary = _reworded(first, f"{first}{extra}")
+        summary = type(first)(f"{first}{extra}")
+        if isinstance(first, BuilderFailed) and isinstance(summary, BuilderFailed):
+            summary.exit_code = first.exit_code
     else:
         text = f"realize: {len(real)} derivation(s) failed{extra}; first: {first}"
         summary = StorageError(text) if isinstance(first, StorageError) else BuildError(text)

@@ -122,7 +122,7 @@ def test_record_for_another_path_is_corrupt() -> None:
     ({"file": {"hash": str(DRV), "size": -1, "compression": "zstd"}}, "bad archive size"),
     ({"file": {"hash": str(DRV), "size": 1, "compression": "xz"}}, "compression 'xz'"),
     ({"sigs": [1]}, "field 'sigs' is not a list of strings"),
-    ({"refs": ["nonsense"]}, "decode path info of .*: parse store path 'nonsense'"),
+    ({"refs": ["nonsense"]}, "parse store path 'nonsense'"),
 ])
 def test_malformed_records_are_corrupt(change: dict[str, object], cause: str) -> None:
     rec = unpack(_record().encode())
