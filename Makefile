@@ -4,10 +4,14 @@ PY      := $(VENV)/bin/python
 SX      := $(VENV)/bin/sx
 STAMP   := $(VENV)/.installed
 SYSSTAMP:= $(VENV)/.system-deps
+EXTRAS  := $(VENV)/.extras
 DEMO_ROOT ?= $(CURDIR)/.demo-store
+# `make install PREFIX=/usr/local` (or ~/.local) also puts bin/sx, the man
+# pages and completion there; by default they stay inside the venv.
+PREFIX  ?=
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps lint test test-fast fuzz demo bench bootstrap clean
+.PHONY: install system-deps lint test test-fast fuzz demo bench bench-quick bootstrap clean
 
 # The C extension (setup.py) needs the compiler from the system packages first.
 $(STAMP): pyproject.toml setup.py store/_narfill.c $(SYSSTAMP)
@@ -22,7 +26,12 @@ $(SYSSTAMP): scripts/install-system-deps.sh scripts/setup-nix.sh
 	bash scripts/setup-nix.sh
 	touch $@
 
-install: $(STAMP) $(SYSSTAMP)
+# Man pages (`man sx-realize`) and shell completion, generated from the parser.
+$(EXTRAS): $(STAMP) $(wildcard cli/*.py) derivations/registry.py scripts/install-extras.sh
+	bash scripts/install-extras.sh $(PY) $(VENV)/share $(PREFIX)
+	touch $@
+
+install: $(STAMP) $(SYSSTAMP) $(EXTRAS)
 
 # mypy sees the folders under their installed names through a symlink tree.
 # Its sx/__init__.py makes a module like stage1/cc1.py win over the folder
@@ -41,6 +50,7 @@ PYTEST  = t=$$(mktemp -d /tmp/sx-test.XXXXXX) && trap 'rm -rf "$$t"' EXIT && \
 
 test: install lint
 	$(PYTEST) $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory bench-quick
 
 # The fuzz targets of tests/hostile with random seeds and many inputs each
 # (make test runs 200 derandomized ones); prints how many each target tried.
@@ -52,20 +62,28 @@ fuzz: install
 test-fast: install
 	$(PYTEST) -m "not slow and not stress" $(PYTEST_ARGS)
 
-# The main job: realize the stage0 bootstrap chain from the hex0 seed in the
-# embedded default store, then export its closure as an OCI image.
+# The main job: realize the stage0 bootstrap chain from the hex0 seed in a
+# store of its own (DEMO_ROOT, not the default /sx), then export its closure
+# as an OCI image into DEMO_OUT.
+DEMO_OUT ?= demo-out
 demo: install
-	bash scripts/demo.sh "$(SX)"
+	SX_ROOT="$(DEMO_ROOT)" DEMO_OUT="$(DEMO_OUT)" bash scripts/demo.sh "$(SX)"
 
 # BENCH_ARGS: benchmark names (store gc ...) and --load [N] (CPU-bound neighbours).
 BENCH_ARGS ?=
 bench: install
 	$(PY) bench/run_all.py $(BENCH_ARGS)
 
+# Every benchmark end to end at small sizes (make test runs it, so none breaks unseen).
+bench-quick: install
+	$(PY) bench/run_all.py --quick
+
 # The toolchain chain from its binary seeds (tcc, musl, static tcc fixpoint)
 # with each stage's time, then the three-seed diverse double-compiling check.
 bootstrap: install
 	bash scripts/bootstrap.sh $(SX)
 
+# Store objects are read-only: make them writable before removing the demo store.
 clean:
+	if [ -d "$(DEMO_ROOT)" ]; then chmod -R u+w "$(DEMO_ROOT)" && rm -rf "$(DEMO_ROOT)"; fi
 	rm -rf $(VENV) .lint demo-out .pytest_cache .mypy_cache .ruff_cache build *.egg-info

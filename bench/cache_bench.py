@@ -21,8 +21,10 @@ Run alone: ``python bench/cache_bench.py``.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 
 from common import (
@@ -57,10 +59,10 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Sample:
 class Setup:
     """The closure, in an sx store and in Nix's store, plus a signing key and a config."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, min_mb: int = 200, min_files: int = 8000) -> None:
         self.base = base
         tree = os.path.join(base, "tree")
-        stats = make_tree(tree)
+        stats = make_tree(tree, min_mb << 20, min_files)
         print(f"closure: {stats} in 3 paths, plus one path referring to them", flush=True)
         self.sx_root = os.path.join(base, "sx-src")
         sx_env = {**os.environ, "SX_ROOT": self.sx_root}
@@ -136,14 +138,20 @@ def _check(s: Setup, tag: str) -> None:
         raise SystemExit(f"bench: downloaded closure incomplete:\n{out}")
 
 
-def main() -> None:
-    """Measure and print medians and ratios."""
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print medians and ratios (``--mb``, ``--runs``... shorten a run)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=int, default=200, help="closure size in MiB")
+    ap.add_argument("--files", type=int, default=8000, help="files in the closure")
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("SX_BENCH_RUNS", "3")))
+    ap.add_argument("--xz-runs", type=int,
+                    default=int(os.environ.get("SX_BENCH_XZ_RUNS", "1")))
+    args = ap.parse_args(argv if argv is not None else [])
     require_tools("nix", "nix-store")
-    runs = int(os.environ.get("SX_BENCH_RUNS", "3"))
-    xz_runs = int(os.environ.get("SX_BENCH_XZ_RUNS", "1"))
+    runs, xz_runs = args.runs, args.xz_runs
     base = scratch_dir("cache")
     try:
-        s = Setup(base)
+        s = Setup(base, args.mb, args.files)
         d = base
         print_header(f"cache copy: {len(s.sx_paths) + 1}-path closure, "
                      f"{tree_stats(os.path.join(d, 'tree'))}, medians of {runs}")
@@ -171,4 +179,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

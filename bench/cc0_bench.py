@@ -10,6 +10,7 @@ chain against gcc, and the sizes of each intermediate text.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -43,20 +44,24 @@ def step(argv: list[str | Path]) -> None:
     subprocess.run([str(a) for a in argv], check=True, capture_output=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Measure each step of cc0's chain against gcc on generated programs."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), metavar="LINES")
+    ap.add_argument("--runs", type=int, default=5, help="runs per step (gcc: at most 3)")
+    args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     require_tools("gcc")
     work = Path(scratch_dir("cc0"))
     try:
-        run_sizes(work)
+        run_sizes(work, args.sizes, args.runs)
     finally:
         remove_tree(str(work))
 
 
-def run_sizes(work: Path) -> None:
-    """Realize the tools in WORK and measure every size."""
+def run_sizes(work: Path, sizes: list[int], runs: int) -> None:
+    """Realize the tools in WORK and measure every size, each step ``runs`` times."""
     tools = realized_tools(work / "root")
-    for lines in SIZES:
+    for lines in sizes:
         src = work / f"prog{lines}.c"
         src.write_text(generated_program(lines))
         m0_text, m0_in, body, hex2_in, exe = (work / f"p{lines}{s}" for s in
@@ -73,11 +78,11 @@ def run_sizes(work: Path) -> None:
         print_header(f"{lines:,} lines ({src.stat().st_size:,} bytes of C0): "
                      f"M0 text {m0_text.stat().st_size:,} bytes, hex2 text "
                      f"{body.stat().st_size:,} bytes")
-        times = {name: median_sample(lambda a=argv: step(a), runs=5)
+        times = {name: median_sample(lambda a=argv: step(a), runs=runs)
                  for name, argv in steps.items()}
         gcc_argv: list[str | Path] = ["gcc", "-m32", "-O0", "-w", "-std=c99", "-funsigned-char",
                                       "-I", CORPUS, "-c", "-o", work / "gcc.o", src]
-        gcc = median_sample(lambda a=gcc_argv: step(a), runs=3)
+        gcc = median_sample(lambda a=gcc_argv: step(a), runs=min(runs, 3))
         for name, t in times.items():
             print(f"{name:<6} {t.wall * 1000:8.1f} ms   cpu {t.cpu * 1000:8.1f} ms")
         total = Sample(sum(t.wall for t in times.values()), sum(t.cpu for t in times.values()))

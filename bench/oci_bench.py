@@ -42,6 +42,9 @@ def make_closure(store: LocalStore, work: str, total_mb: int) -> StorePath:
         src = os.path.join(work, f"src-{i}")
         _make_tree(rng, src, per_path)
         refs = added[-1:] + rng.sample(added[:-1], min(2, max(0, len(added) - 1)))
+        # The store checks declared references against the bytes: name them.
+        with open(os.path.join(src, "refs"), "w") as f:
+            f.write("".join(f"{r}\n" for r in refs))
         added.append(store.add_tree(src, f"bench-{i}", refs).path)
         shutil.rmtree(src)
     return added[-1]

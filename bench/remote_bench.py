@@ -19,6 +19,7 @@ Nothing asserts on time; the numbers are printed for people to read.
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import shutil
@@ -42,14 +43,14 @@ WIDE = 64
 CHAIN = 24
 
 
-def sleepers(bb: Source, salt: str) -> list[Derivation]:
+def sleepers(bb: Source, salt: str, wide: int) -> list[Derivation]:
     return [derivation(f"sleep-{i}", f"{bb}/bin/sh", ["-c", f"sleep 1; echo {salt} {i} > $out"],
-                       srcs=[bb]) for i in range(WIDE)]
+                       srcs=[bb]) for i in range(wide)]
 
 
-def chain(bb: Source, salt: str) -> Derivation:
+def chain(bb: Source, salt: str, length: int) -> Derivation:
     prev: Derivation | None = None
-    for i in range(CHAIN):
+    for i in range(length):
         script = f"echo {salt} {i} > $out" + (f"; cat {prev.out} >> $out"  # type: ignore[attr-defined]
                                                 if prev is not None else "")
         prev = derivation(f"step-{i}", f"{bb}/bin/sh", ["-c", script], srcs=[bb],
@@ -70,8 +71,14 @@ def timed(base: Path, drvs: list[Derivation], **kw: object) -> float:
     return took
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Start a cluster, measure, print."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--wide", type=int, default=WIDE, help="independent 1 s builds")
+    ap.add_argument("--chain", type=int, default=CHAIN, help="trivial builds in a chain")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    args = ap.parse_args(argv if argv is not None else sys.argv[1:])
+    wide, length = args.wide, args.chain
     base = Path(tempfile.mkdtemp(prefix="sx-remote-bench-"))
     os.chmod(base, 0o755)
     bb = busybox_tree(str(base / "busybox"), shutil.which("busybox") or "/bin/busybox")
@@ -84,28 +91,28 @@ def main() -> None:
         print(f"cluster up in {time.perf_counter() - t0:.1f} s (PostgreSQL, BuildGrid, "
               "1 worker)", flush=True)
         # Warm up: the input (busybox) is uploaded and cached by the worker once.
-        timed(base, [chain(bb, "warm")], remote=cluster.url)
+        timed(base, [chain(bb, "warm", 1)], remote=cluster.url)
 
-        local = timed(base, sleepers(bb, secrets.token_hex(4)), jobs=2)
-        print(f"{WIDE} x sleep 1: local -j2 {local:6.1f} s", flush=True)
-        for n in (1, 2, 4):
+        local = timed(base, sleepers(bb, secrets.token_hex(4), wide), jobs=2)
+        print(f"{wide} x sleep 1: local -j2 {local:6.1f} s", flush=True)
+        for n in args.workers:
             while len(cluster.workers) < n:
                 cluster.add_worker(f"bench-{len(cluster.workers) + 1}")
-            t = timed(base, sleepers(bb, secrets.token_hex(4)), remote=cluster.url)
-            print(f"{WIDE} x sleep 1: remote, {n} worker(s) {t:6.1f} s  speed-up vs 1 "
+            t = timed(base, sleepers(bb, secrets.token_hex(4), wide), remote=cluster.url)
+            print(f"{wide} x sleep 1: remote, {n} worker(s) {t:6.1f} s  speed-up vs 1 "
                   f"worker ideal {n}x; vs local -j2 {local / t:4.2f}x", flush=True)
 
         for name in list(cluster.workers)[1:]:
             cluster.stop_worker(name)
         salt = secrets.token_hex(4)
-        loc = timed(base, [chain(bb, salt)], jobs=1)
+        loc = timed(base, [chain(bb, salt, length)], jobs=1)
         salt = secrets.token_hex(4)
-        rem = timed(base, [chain(bb, salt)], remote=cluster.url)
-        hit = timed(base, [chain(bb, salt)], remote=cluster.url)
-        print(f"chain of {CHAIN}: local {loc / CHAIN * 1000:6.1f} ms/action, remote "
-              f"{rem / CHAIN * 1000:6.1f} ms/action: overhead "
-              f"{(rem - loc) / CHAIN * 1000:6.1f} ms/action (target < 50); "
-              f"action cache hit {hit / CHAIN * 1000:6.1f} ms/action", flush=True)
+        rem = timed(base, [chain(bb, salt, length)], remote=cluster.url)
+        hit = timed(base, [chain(bb, salt, length)], remote=cluster.url)
+        print(f"chain of {length}: local {loc / length * 1000:6.1f} ms/action, remote "
+              f"{rem / length * 1000:6.1f} ms/action: overhead "
+              f"{(rem - loc) / length * 1000:6.1f} ms/action (target < 50); "
+              f"action cache hit {hit / length * 1000:6.1f} ms/action", flush=True)
     finally:
         cluster.close()
         remove_tree(str(base))

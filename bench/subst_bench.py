@@ -16,17 +16,19 @@ Printed: the median wall times and their ratio (runs alternate which tool
 goes first), and the bytes each fetched next to the compressed size of the
 result's runtime closure in its cache (the target: equal). sx runs with
 its bytecode cached, as an installed sx does. ``SX_BENCH_RUNS`` sets the
-number of runs (default 5).
+number of runs (default 5), as does ``--runs N``.
 
 Run alone: ``python bench/subst_bench.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import subprocess
+import sys
 
 from common import (
     Sample,
@@ -46,7 +48,8 @@ NIX_ENV = {**os.environ, "NIX_CONFIG": NIX_CONFIG}
 SX_ENV = {k: v for k, v in os.environ.items()
           if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("SX_")}
 LEVELS = ("noise", "toolchain", "lib", "app")
-NOISE = ("awk 'BEGIN { srand(7); for (i = 0; i < 1500000; i++) printf \"%08x%08x\", "
+NOISE_LINES = 1500000
+NOISE = ("awk 'BEGIN { srand(7); for (i = 0; i < LINES; i++) printf \"%08x%08x\", "
          "int(rand() * 4294967296), int(rand() * 4294967296) }'")
 
 SX_RECIPE = '''
@@ -101,14 +104,14 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple
 class SxSide:
     """The sx recipe built, signed and cached; fresh roots on demand."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, noise: str) -> None:
         from sx.derivations.examples import busybox_tree
 
         self.base = base
         bb = busybox_tree(os.path.join(base, "bb"), shutil.which("busybox") or "/bin/busybox")
         self.recipe = os.path.join(base, "recipe.py")
         with open(self.recipe, "w") as f:
-            f.write(SX_RECIPE.format(bb=bb.local, noise=NOISE))
+            f.write(SX_RECIPE.format(bb=bb.local, noise=noise))
         root = os.path.join(base, "sx-src")
         env = {**SX_ENV, "SX_ROOT": root}
         outs = run(_sx("realize", "-q", *(f"{self.recipe}:{n}" for n in LEVELS)), env=env)
@@ -149,10 +152,10 @@ class SxSide:
 class NixSide:
     """The same shape in Nix: built, signed, copied to a file:// cache with zstd."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, noise: str) -> None:
         self.base = base
         with open(os.path.join(base, "shape.nix"), "w") as f:
-            f.write(NIX_SHAPE.format(noise=NOISE.replace("\"", "\\\"")))
+            f.write(NIX_SHAPE.format(noise=noise.replace("\"", "\\\"")))
         outs = run(["nix-build", os.path.join(base, "shape.nix"), "--no-out-link",
                     *(a for n in LEVELS for a in ("-A", n))], env=NIX_ENV).split()
         self.outputs = dict(zip(LEVELS, outs, strict=True))
@@ -188,15 +191,22 @@ class NixSide:
         return took, sum(self.file_size(p) for p in fetched)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Measure and print medians, the ratio and the bytes fetched."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("SX_BENCH_RUNS", "5")))
+    ap.add_argument("--noise-lines", type=int, default=NOISE_LINES,
+                    help="16-byte lines of the build-only input (default: 24 MB)")
+    args = ap.parse_args(argv if argv is not None else sys.argv[1:])
+    runs = args.runs
+    noise = NOISE.replace("LINES", str(args.noise_lines))
     require_tools("nix", "nix-build", "nix-store", "bwrap")
-    runs = int(os.environ.get("SX_BENCH_RUNS", "5"))
     base = scratch_dir("subst")
     try:
-        sx, nix = SxSide(base), NixSide(base)
+        sx, nix = SxSide(base, noise), NixSide(base, noise)
         sx.realize(-1)  # write sx's bytecode once, as an install does
-        print_header(f"fresh-store realize of a cached result (build-time inputs 48 MB, "
+        print_header(f"fresh-store realize of a cached result (build-time inputs "
+                     f"{args.noise_lines * 32 / 1e6:.0f} MB, "
                      f"runtime closure 2 paths), medians of {runs}")
         ours: list[tuple[Sample, int]] = []
         peer: list[tuple[Sample, int]] = []

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sx.cli.commands import add_command
 from sx.store.errors import InvalidInput
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``bootstrap`` command group."""
-    p = sub.add_parser("bootstrap", help="the bootstrap seed and chain")
+    p = add_command(sub, "bootstrap")
     s = p.add_subparsers(dest="bootstrap_command", metavar="SUBCOMMAND", required=True)
     seed = s.add_parser("seed", help="turn the seed's hex0 source into bytes three ways")
     seed.add_argument("-o", "--output", help="also write the agreed binary here")

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+from typing import Any
 
 import trio
 from sx.cli.cache_options import add_cache_options, cache_overrides
-from sx.cli.common import open_store, parse_paths, resolve_installables
+from sx.cli.commands import add_command
+from sx.cli.common import add_json, add_token_file, open_store, print_json, read_token
 from sx.cli.errors import BAD_INPUT, NOT_TRUSTED
+from sx.cli.installables import add_installables, parse_remote_paths, resolve_paths
 from sx.store import nar
 from sx.store.cache import Cache, open_cache
 from sx.store.cache.base import CacheError
@@ -42,26 +44,26 @@ from sx.store.path import StorePath
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the cache commands."""
     _register_key(sub)
-    s = sub.add_parser("sign", help="sign path infos (and their realisations) with a secret key")
+    s = add_command(sub, "sign")
     s.add_argument("--key", required=True, metavar="FILE", help="secret key file")
     s.add_argument("-r", "--closure", action="store_true", help="sign the whole closure")
-    s.add_argument("paths", nargs="+", metavar="PATH")
+    add_installables(s, dest="paths")
     s.set_defaults(func=cmd_sign)
 
-    c = sub.add_parser("copy", help="upload closures to a cache, or download them from one")
+    c = add_command(sub, "copy")
     way = c.add_mutually_exclusive_group(required=True)
     way.add_argument("--to", metavar="URL", help="file:///dir, http://host:port, oci://host/repo")
     way.add_argument("--from", dest="source", metavar="URL", help="cache to download from")
     c.add_argument("--no-check-sigs", action="store_true",
                    help="with --from: accept paths without trusted signatures")
     c.add_argument("-j", "--jobs", type=int, default=0, help="transfers at once")
-    c.add_argument("--token-file", metavar="FILE",
-                   help="upload token for sx serve (default: $SX_UPLOAD_TOKEN)")
-    c.add_argument("paths", nargs="+", metavar="INSTALLABLE|PATH")
+    add_token_file(c, "upload token for sx serve (default: $SX_UPLOAD_TOKEN)")
+    add_installables(c, dest="paths")
+    add_json(c)
     add_cache_options(c)
     c.set_defaults(func=cmd_copy)
 
-    v = sub.add_parser("serve", help="serve a cache directory over HTTP")
+    v = add_command(sub, "serve")
     v.add_argument("dir", metavar="DIR")
     v.add_argument("--host", action="append", default=None, metavar="ADDR",
                    help="address to listen on, repeatable (default: 127.0.0.1 and ::1)")
@@ -71,36 +73,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "(default 5)")
     tok = v.add_mutually_exclusive_group()
     tok.add_argument("--upload-token", metavar="TOKEN", help="allow uploads with this token")
-    tok.add_argument("--upload-token-file", metavar="FILE", help="read the token from FILE")
+    tok.add_argument("--token-file", metavar="FILE",
+                     help="allow uploads with the token read from FILE")
+    tok.add_argument("--upload-token-file", dest="token_file", help=argparse.SUPPRESS)
     v.add_argument("-v", "--verbose", action="store_true", help="log every request")
     v.set_defaults(func=cmd_serve)
 
-    f = sub.add_parser("verify", help="check paths' contents and, with --sigs, who signed them")
+    f = add_command(sub, "verify")
     f.add_argument("--sigs", action="store_true", help="report signatures and the trust verdict")
     f.add_argument("--from", dest="source", metavar="URL",
                    help="report the signatures of a cache's records instead")
     f.add_argument("-r", "--closure", action="store_true", help="the whole closure")
-    f.add_argument("paths", nargs="+", metavar="PATH")
+    add_installables(f, dest="paths")
+    add_json(f)
     add_cache_options(f)
     f.set_defaults(func=cmd_verify)
 
-    h = sub.add_parser("challenge", help="compare the realisations several caches hold")
+    h = add_command(sub, "challenge")
     h.add_argument("urls", nargs="+", metavar="URL")
     h.add_argument("--only-differences", action="store_true",
                    help="show only outputs the caches disagree on")
+    add_json(h)
     add_cache_options(h)
     h.set_defaults(func=cmd_challenge)
 
-    cache = sub.add_parser("cache", help="look at a binary cache")
+    cache = add_command(sub, "cache")
     cs = cache.add_subparsers(dest="cache_command", metavar="SUBCOMMAND", required=True)
     i = cs.add_parser("info", help="what a cache holds: store dir, priority, path count")
     i.add_argument("url", metavar="URL")
-    i.add_argument("--json", action="store_true", help="print as JSON")
+    add_json(i)
     i.set_defaults(func=cmd_cache_info)
 
 
 def _register_key(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    k = sub.add_parser("key", help="manage signing keys")
+    k = add_command(sub, "key")
     ks = k.add_subparsers(dest="key_command", metavar="SUBCOMMAND", required=True)
     g = ks.add_parser("generate", help="make an ed25519 key pair; print the public key")
     g.add_argument("--name", required=True, help="key name, e.g. builder-1")
@@ -137,7 +143,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
     """Sign paths (and their closure with -r)."""
     key = load_secret_key(args.key)
     store = open_store(args)
-    paths = parse_paths(store, args.paths)
+    paths = resolve_paths(store, args.paths, no_build=args.no_build)
     if args.closure:
         paths = sorted(store.closure(paths))
     done = sign_paths(store, key, paths)
@@ -147,16 +153,6 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 # ---- copy and serve -----------------------------------------------------------------
-
-
-def _token(args: argparse.Namespace) -> str | None:
-    if not args.token_file:
-        return None
-    try:
-        with open(args.token_file, encoding="utf-8") as f:
-            return f.read().strip()
-    except OSError as e:
-        raise InvalidInput(f"read token {args.token_file}: {e.strerror}") from e
 
 
 def _policy(root: str, args: argparse.Namespace) -> TrustPolicy | None:
@@ -170,40 +166,41 @@ def cmd_copy(args: argparse.Namespace) -> int:
     store = open_store(args)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 2)
     if args.to:
-        cache = open_cache(args.to, _token(args))
-        roots = _roots(store, args.paths)
+        cache = open_cache(args.to, read_token(args.token_file))
+        roots = resolve_paths(store, args.paths, no_build=args.no_build)
         report = copy_to(store, cache, roots, jobs)
         for line in report.conflicts:
             print(f"sx: warning: {line}", file=sys.stderr)
+        if args.json:
+            print_json({"direction": "to", "url": cache.url,
+                        "uploaded": [str(p) for p in report.uploaded],
+                        "present": [str(p) for p in report.present],
+                        "signaturesMerged": [str(p) for p in report.signatures_merged],
+                        "realisations": report.realisations, "conflicts": report.conflicts})
         print(f"copied {len(report.uploaded)} paths to {cache.url} "
               f"({len(report.present)} already there, signatures added to "
               f"{len(report.signatures_merged)}, {report.realisations} realisations)",
               file=sys.stderr)
         return 0
     cache = open_cache(args.source)
-    paths = [StorePath.split(p if not p.startswith(store.store_dir) else store.to_logical(p))[0]
-             for p in args.paths]
+    paths = parse_remote_paths(store, args.paths, "copy")
     policy = None if args.no_check_sigs else _policy(store.root, args)
     if policy is None and not args.no_check_sigs:
         raise Untrusted(f"copy from {cache.url}: no trusted-public-keys configured "
                         "(set them in the config file, or pass --no-check-sigs)")
     result = copy_from(store, cache, paths, policy, max(jobs, 4))
+    if args.json:
+        print_json({"direction": "from", "url": cache.url,
+                    "fetched": [str(i.path) for i in result.fetched]})
     print(f"copied {len(result.fetched)} paths from {cache.url}", file=sys.stderr)
     return 0
-
-
-def _roots(store: LocalStore, texts: list[str]) -> list[StorePath]:
-    """Store paths as they are; anything else is an installable to resolve (and realize)."""
-    if all(t.startswith(("/sx/store/", store.store_dir + "/")) for t in texts):
-        return parse_paths(store, texts)
-    return resolve_installables(store, texts)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve a cache directory until interrupted."""
     token = args.upload_token
-    if args.upload_token_file:
-        token = _token(argparse.Namespace(token_file=args.upload_token_file))
+    if args.token_file:
+        token = read_token(args.token_file)
     if token is not None and not token:
         raise InvalidInput("serve: the upload token is empty")
     # Imported here: only serve needs the HTTP server stack.
@@ -236,6 +233,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 # ---- verify and challenge -----------------------------------------------------------
 
 
+def _report_json(rep: SigReport) -> dict[str, Any]:
+    return {"what": rep.what, "signatures": [{"name": st.name, "status": st.status}
+                                             for st in rep.statuses],
+            "signers": list(rep.signers), "trusted": rep.trusted}
+
+
 def _print_report(rep: SigReport, policy: TrustPolicy | None) -> None:
     print(rep.what)
     for st in rep.statuses:
@@ -250,6 +253,7 @@ def _print_report(rep: SigReport, policy: TrustPolicy | None) -> None:
 
 def _infos_from(url: str, paths: list[StorePath]) -> list[PathInfo]:
     cache = open_cache(url)
+    _require_cache(cache, "verify")
     out = []
     for p in paths:
         data = cache.get_bytes(info_key(p))
@@ -257,6 +261,18 @@ def _infos_from(url: str, paths: list[StorePath]) -> list[PathInfo]:
             raise NotFound(f"verify {p}: not in {cache.url}")
         out.append(CachedPath.decode(data, p, cache.url).info)
     return out
+
+
+def _require_cache(cache: Cache, verb: str) -> None:
+    """Refuse a URL where there is no cache at all (a typo must not read as "empty")."""
+    if read_cache_info(cache) is not None:
+        return
+    try:
+        empty = not cache.keys("info/")
+    except CacheError:
+        return  # a backend that cannot list: only its answers can tell
+    if empty:
+        raise NotFound(f"{verb} {cache.url}: no cache there (no sx-cache-info and no paths)")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -267,33 +283,43 @@ def cmd_verify(args: argparse.Namespace) -> int:
     store = open_store(args)
     policy = _policy(store.root, args)
     if args.source:
-        infos = _infos_from(args.source, [StorePath.split(p)[0] for p in args.paths])
+        infos = _infos_from(args.source, parse_remote_paths(store, args.paths, "verify"))
     else:
-        paths = parse_paths(store, args.paths)
+        paths = resolve_paths(store, args.paths, no_build=args.no_build)
         infos = (store.closure_infos(paths) if args.closure
                  else [store.require(p) for p in paths])
     changed = untrusted = False
+    docs: list[dict[str, Any]] = []
     for info in infos:
-        if not args.source and not _contents_ok(store, info):
+        doc: dict[str, Any] = {"path": str(info.path), "ok": True}
+        docs.append(doc)
+        if not args.source and not _contents_ok(store, info, args.json):
             changed = True
+            doc["ok"] = False
             continue
         if not args.sigs:
-            print(f"{info.path}: ok")
+            if not args.json:
+                print(f"{info.path}: ok")
             continue
         reports = [report_path(info, policy)]
         if not args.source:
             reports += [report_realisation(r, policy) for r in realisations_of(store, [info.path])]
+        doc["reports"] = [_report_json(r) for r in reports]
         for rep in reports:
-            _print_report(rep, policy)
+            if not args.json:
+                _print_report(rep, policy)
             untrusted = untrusted or rep.trusted is False
+    if args.json:
+        print_json(docs)
     return BAD_INPUT if changed else NOT_TRUSTED if untrusted else 0
 
 
-def _contents_ok(store: LocalStore, info: PathInfo) -> bool:
+def _contents_ok(store: LocalStore, info: PathInfo, quiet: bool) -> bool:
     got, size = nar.hash_path(store.real_path(info.path))
     if got == info.nar_hash and size == info.nar_size:
         return True
-    print(f"{info.path}: contents changed: archive hash {got}, recorded {info.nar_hash}")
+    if not quiet:
+        print(f"{info.path}: contents changed: archive hash {got}, recorded {info.nar_hash}")
     return False
 
 
@@ -309,15 +335,30 @@ def _print_verdict(v: Verdict) -> None:
         print(f"    {a.url}: {a.path}  signed by {who}{extra}")
 
 
+def _verdict_json(v: Verdict) -> dict[str, Any]:
+    return {"id": v.id, "status": v.status,
+            "answers": [{"url": a.url, "path": str(a.path) if a.path else None,
+                         "signers": list(a.signers), "others": list(a.others),
+                         "error": a.error} for a in v.answers]}
+
+
 def cmd_challenge(args: argparse.Namespace) -> int:
     """Compare realisations across caches; exit 1 when any differ."""
-    policy = _policy(os.path.abspath(args.root or default_root()), args)
+    policy = _policy(os.path.abspath(getattr(args, "root", None) or default_root()), args)
     caches = [open_cache(u) for u in args.urls]
+    for cache in caches:
+        _require_cache(cache, "challenge")
     verdicts = trio.run(challenge, caches, policy)
     counts = {"agree": 0, "differ": 0, "single": 0}
+    shown = []
     for v in verdicts:
         counts[v.status] += 1
         if v.status == "differ" or not args.only_differences:
+            shown.append(v)
+    if args.json:
+        print_json({"counts": counts, "verdicts": [_verdict_json(v) for v in shown]})
+    else:
+        for v in shown:
             _print_verdict(v)
     print(f"{counts['agree']} agree, {counts['differ']} differ, {counts['single']} held by "
           f"one cache only", file=sys.stderr)
@@ -344,7 +385,7 @@ def cmd_cache_info(args: argparse.Namespace) -> int:
             "format": shown.format, "initialised": info is not None,
             "paths": _count(cache, "info/"), "realisations": _count(cache, "realisations/")}
     if args.json:
-        print(json.dumps(data, indent=2))
+        print_json(data)
         return 0
     note = "" if info is not None else " (no sx-cache-info yet: the defaults)"
     print(f"URL:          {cache.url}")

@@ -2,9 +2,10 @@
 
 ``--substituters URL...`` and ``--trusted-public-keys KEY...`` replace the
 configuration file's lists (repeat the flag, or give several words in one
-value; an empty value means none); ``--option NAME VALUE`` sets any cache
-setting (``required-signatures 2``, ``stalled-download-timeout 5``, lists as
-whitespace-separated words). Values are checked like the file's.
+value; an empty value means none); ``--option NAME VALUE`` sets any setting
+of :mod:`sx.store.config` (``required-signatures 2``, ``max-pids 512``, lists
+as whitespace-separated words). They count as flags; values are checked by
+the same table as the file's.
 """
 
 from __future__ import annotations

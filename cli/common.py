@@ -1,17 +1,23 @@
-"""Helpers shared by the command modules."""
+"""Helpers shared by the command modules: the store, settings, argument types, JSON."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
+from sx.store.config import Settings, load_settings, parse_value, set_flags, setting
+from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
-from sx.store.path import StorePath
+from sx.store.sizes import SIZE_FORMS, parse_size
+
+_opened: list[LocalStore] = []
 
 
 def open_store(args: argparse.Namespace) -> LocalStore:
@@ -21,6 +27,7 @@ def open_store(args: argparse.Namespace) -> LocalStore:
     stderr; the command goes on (``sx store verify`` lists them all).
     """
     store = LocalStore(getattr(args, "root", None) or os.environ.get("SX_ROOT"))
+    _opened.append(store)
     problems = store.leftover_problems
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -28,54 +35,80 @@ def open_store(args: argparse.Namespace) -> LocalStore:
     return store
 
 
-def parse_paths(store: LocalStore, texts: list[str], exact: bool = False) -> list[StorePath]:
-    """Parse store path arguments (logical, physical or base names; symlinks followed).
+def close_stores() -> None:
+    """Release what the stores this command opened hold (temp roots) when it ends."""
+    while _opened:
+        _opened.pop().temp_roots.close()
 
-    With ``exact``, a file inside a store path is refused rather than taken
-    for the path that holds it.
+
+def settings(store: LocalStore, flags: Mapping[str, Any] | None = None) -> Settings:
+    """The settings in force: ``flags`` (by key; None = not given) > env > file > default."""
+    if flags is not None:
+        set_flags(flags)
+    return load_settings(store.root)
+
+
+def size_arg(text: str) -> int:
+    """argparse type for sizes (``1.5G``, ``100k``, plain bytes): the one size parser."""
+    try:
+        return parse_size(text)
+    except InvalidInput as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+SIZE_HELP = SIZE_FORMS
+
+
+def setting_arg(key: str) -> Callable[[str], str]:
+    """argparse type that checks a flag exactly as the setting ``key`` is read elsewhere.
+
+    The flag's text is kept (only checked here): :func:`settings` reads it
+    again, so a value meaning "none" (``--timeout 0``) still counts as given.
     """
-    out = []
-    for t in texts:
-        if os.path.islink(t) and not t.startswith("/sx/store/"):
-            t = os.readlink(t)
-        out.append(store.parse_path(t, exact))
-    return out
+    s = setting(key, "flag")
+
+    def parse(text: str) -> str:
+        try:
+            parse_value(s, text, f"parse {text!r}")
+        except InvalidInput as e:
+            reason = str(e).removeprefix(f"parse {text!r}: {key}: ")
+            raise argparse.ArgumentTypeError(f"{text!r}: {reason}") from e
+        return text
+
+    parse.__name__ = key  # argparse names the type in its messages
+    return parse
 
 
-def resolve_installables(store: LocalStore, texts: list[str], realize: bool = True
-                         ) -> list[StorePath]:
-    """The output paths of installables (recipes, ``.drv`` paths, store paths).
+def add_json(p: argparse.ArgumentParser) -> None:
+    """Add ``--json`` (the schema of each command's output is in docs/json.md)."""
+    p.add_argument("--json", action="store_true",
+                   help="print machine-readable JSON on stdout (schemas: docs/json.md)")
 
-    With ``realize`` missing outputs are built (or substituted) first, with
-    progress on stderr; without it they must already be realized
-    (:class:`~sx.store.errors.NotFound` otherwise). Store paths pass through.
-    """
-    from sx.derivations.build.progress import Progress
-    from sx.derivations.build.scheduler import BuildOptions
-    from sx.derivations.build.scheduler import realize as run_realize
-    from sx.derivations.installable import parse_installable
-    from sx.store.errors import NotFound
 
-    items = [parse_installable(store, t) for t in texts]
-    drvs = [d for i in items for d in i.derivations]
-    opts = BuildOptions(dry_run=not realize, progress=Progress(), substitute=realize)
-    outcome = run_realize(store, drvs, opts) if drvs else None
-    out: list[StorePath] = []
-    k = 0
-    for item in items:
-        if item.path is not None:
-            out.append(item.path)
-            continue
-        for drv in item.derivations:
-            assert outcome is not None
-            got = outcome.outputs[k]
-            k += 1
-            for o in item.selected(drv):
-                if o not in got:
-                    raise NotFound(f"resolve {item.text}: output {o!r} of {drv.drv_path} "
-                                   "is not realized")
-                out.append(got[o])
-    return out
+def print_json(value: Any) -> None:
+    """Print one JSON document on stdout (indented, keys in the order given)."""
+    json.dump(value, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def read_token(path: str | None) -> str | None:
+    """An upload token from ``--token-file`` (None when not given)."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInput(f"read token {path}: {getattr(e, 'strerror', None) or e}") from e
+
+
+def add_token_file(p: argparse.ArgumentParser, help: str, hidden_alias: str | None = None
+                   ) -> None:
+    """``--token-file FILE`` (the one spelling; an old one may stay as a hidden alias)."""
+    p.add_argument("--token-file", metavar="FILE", help=help)
+    if hidden_alias:
+        p.add_argument(hidden_alias, dest="token_file", help=argparse.SUPPRESS)
 
 
 @contextmanager

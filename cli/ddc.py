@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from sx.cli.common import open_store
+from sx.cli.commands import add_command
+from sx.cli.common import add_json, open_store, print_json, setting_arg, settings
+from sx.cli.installables import build_options
 from sx.derivations.bootstrap.toolchain.ddc import (
     DEFAULT_SEEDS,
     TARGETS,
@@ -14,7 +15,7 @@ from sx.derivations.bootstrap.toolchain.ddc import (
     target_stages,
 )
 from sx.derivations.build.progress import Progress
-from sx.derivations.build.scheduler import BuildOptions, realize
+from sx.derivations.build.scheduler import realize
 
 DIVERGED = 6
 """Exit code when the final stage still depends on the seed."""
@@ -22,12 +23,13 @@ DIVERGED = 6
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ddc``."""
-    p = sub.add_parser("ddc", help="realize a stage chain from several seeds and compare")
+    p = add_command(sub, "ddc")
     p.add_argument("target", metavar="TARGET", help=f"one of: {', '.join(sorted(TARGETS))}")
     p.add_argument("--seed", action="append", dest="seeds", metavar="SEED",
                    help=f"a seed to start from (repeat; default: {', '.join(DEFAULT_SEEDS)})")
-    p.add_argument("-j", "--jobs", type=int, default=0, help="builds at once")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("-j", "--jobs", type=setting_arg("jobs"), default=None, metavar="N",
+                   help="builds at once (setting jobs; default: number of CPUs)")
+    add_json(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     seeds = args.seeds or list(DEFAULT_SEEDS)
     stages = target_stages(args.target, seeds)
     roots = [d for st in stages.values() for _, d in st]
-    opts = BuildOptions(jobs=args.jobs, progress=None if args.quiet else Progress())
+    opts = build_options(settings(store, {"jobs": args.jobs}), progress=Progress(quiet=args.quiet))
     outcome = realize(store, roots, opts)
     outputs, k = {}, 0
     for seed, st in stages.items():
@@ -46,20 +48,21 @@ def run(args: argparse.Namespace) -> int:
         k += len(st)
     report = compare(args.target, stages, outputs)
     if args.json:
-        print(json.dumps(_to_json(report), indent=2))
+        print_json(to_json(report))
     else:
         _print(report)
     return 0 if report.ok else DIVERGED
 
 
-def _to_json(r: Report) -> dict[str, object]:
+def to_json(r: Report) -> dict[str, object]:
+    """The ``--json`` document (schema ``ddc`` in docs/json.md)."""
     return {
         "target": r.target,
         "seeds": list(r.seeds),
         "stages": [{"stage": s.stage, "converged": s.converged,
                     "paths": {k: str(v) for k, v in s.paths.items()}} for s in r.stages],
-        "first_divergence": r.first_divergence,
-        "converged_from": r.converged_from,
+        "firstDivergence": r.first_divergence,
+        "convergedFrom": r.converged_from,
         "ok": r.ok,
     }
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from sx.cli import common
+from sx.cli.commands import add_command
+from sx.cli.installables import add_installables, resolve_paths
 from sx.store.oci.compress import COMPRESSIONS
 from sx.store.oci.image import FORMATS, export_image
 from sx.store.oci.importer import import_image
@@ -24,8 +26,8 @@ from sx.store.oci.options import (
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export-oci`` and ``import-oci``."""
-    e = sub.add_parser("export-oci", help="write a closure as an OCI image (layout or archive)")
-    e.add_argument("installables", nargs="+", metavar="INSTALLABLE|PATH")
+    e = add_command(sub, "export-oci")
+    add_installables(e)
     e.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="image layout directory (or file with --format archive) to write")
     e.add_argument("--format", default="dir", choices=FORMATS,
@@ -46,7 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e.add_argument("--arch", default=host_arch(), help="image architecture (default: this host)")
     e.set_defaults(func=cmd_export)
 
-    i = sub.add_parser("import-oci", help="import the store paths of an image made by sx")
+    i = add_command(sub, "import-oci")
     i.add_argument("image", metavar="DIR|ARCHIVE[:TAG]")
     i.set_defaults(func=cmd_import)
 
@@ -54,7 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the closure of the installables."""
     store = common.open_store(args)
-    roots = common.resolve_installables(store, args.installables)
+    roots = resolve_paths(store, args.installables, no_build=args.no_build)
     options = ImageOptions(
         tag=args.tag,
         entrypoint=parse_command(args.entrypoint, "--entrypoint") if args.entrypoint else None,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 
+from sx.cli.commands import add_command
 from sx.store.errors import InvalidInput
 from sx.store.hashing import hash_file
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``hash``."""
-    p = sub.add_parser("hash", help="compute archive or file hashes")
+    p = add_command(sub, "hash")
     s = p.add_subparsers(dest="hash_command", metavar="SUBCOMMAND", required=True)
     a = s.add_parser("path", help="hash of the archive (NAR) of a tree (BLAKE3 by default)")
     a.add_argument("paths", nargs="+")

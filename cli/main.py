@@ -2,60 +2,133 @@
 
 Each command module has ``register(subparsers)`` which adds its parser and
 sets ``func(args) -> int``. Errors raised on purpose become one line on
-stderr (``sx: <verb object: cause>``) and an exit code from cli/errors.py.
+stderr (``sx: <verb object: cause>``), sometimes followed by indented
+details (a recipe's frames), and an exit code from cli/errors.py.
+
+Global options (``--root``, ``--show-trace``) are accepted before or after
+the command word. ``SX_DEBUG=1`` adds the Python traceback to every error.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
+import traceback
 from collections.abc import Sequence
+from typing import Any
 
+from sx.cli.commands import COMMANDS
 from sx.cli.errors import USAGE, exit_code
 from sx.store.errors import StoreError
 
-# Each command's module; ``sx COMMAND`` imports only that one (fast start),
-# ``sx --help`` imports them all. tests/test_cli_main.py keeps this in step.
-COMMANDS: dict[str, str] = {
-    "realize": "realize", "log": "build_log", "show-derivation": "show_derivation",
-    "store": "store_cmd", "path-info": "path_info", "hash": "hash_cmd",
-    "why-depends": "why_depends", "gc": "gc_cmd", "export-oci": "export_oci",
-    "import-oci": "export_oci", "key": "cache_cmd", "sign": "cache_cmd", "copy": "cache_cmd",
-    "serve": "cache_cmd", "verify": "cache_cmd", "challenge": "cache_cmd", "cache": "cache_cmd",
-    "bootstrap": "bootstrap_cmd", "provenance": "provenance", "ddc": "ddc",
-    "worker": "worker",
-    "run": "run", "shell": "run",
-}
+# Global options that take a value (for finding the command word).
+_VALUED = ("--root",)
+
+
+class _Version(argparse.Action):
+    """``--version``: looks the version up only when asked (keeps start-up fast)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kw: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("sx")
+        except PackageNotFoundError:
+            v = "unknown (not installed)"
+        print(f"sx {v}")
+        parser.exit()
+
+
+def _add_globals(p: argparse.ArgumentParser, top: bool) -> None:
+    """The options every command takes; below the top level they default to "not given"."""
+    dflt: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    g = p.add_argument_group("global options")
+    g.add_argument("--root", metavar="DIR", **({"default": None} if top else dflt),
+                   help="physical store root (default: $SX_ROOT, /sx, or ~/.local/share/sx)")
+    g.add_argument("--show-trace", action="store_true", **dflt,
+                   help="on an error, print the whole Python trace (also: SX_DEBUG=1)")
 
 
 def _command_in(argv: Sequence[str]) -> str | None:
-    """The command word of ``argv`` (skipping the global ``--root DIR``)."""
+    """The command word of ``argv`` (skipping global options before it)."""
     it = iter(argv)
     for arg in it:
-        if arg == "--root":
+        if arg in _VALUED:
             next(it, None)
-        elif arg.startswith("--root="):
-            continue
         elif arg.startswith("-"):
+            if arg.startswith(tuple(f"{v}=" for v in _VALUED)) or arg == "--show-trace":
+                continue
             return None
         else:
             return arg
     return None
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``only`` (a known command) just that command's module."""
+def _subparsers(p: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    out = []
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            out += list(dict.fromkeys(action.choices.values()))
+    return out
+
+
+def _globals_everywhere(p: argparse.ArgumentParser) -> None:
+    for child in _subparsers(p):
+        if child.add_help:  # stubs of commands not loaded have no options
+            _add_globals(child, top=False)
+            _globals_everywhere(child)
+
+
+def build_parser(only: str | None = None, full: bool = False) -> argparse.ArgumentParser:
+    """The argument parser.
+
+    ``full``: every command module is imported (completion, man pages).
+    ``only`` (a command word): just that command's module. Otherwise commands
+    are stubs described by :data:`COMMANDS` (enough for ``sx --help``).
+    """
+    import importlib
+
     parser = argparse.ArgumentParser(
-        prog="sx", description="A content-addressed derivation store and builder.")
-    parser.add_argument("--root", default=None,
-                        help="physical store root (default: $SX_ROOT, /sx, or ~/.local/share/sx)")
+        prog="sx", description="A content-addressed derivation store and builder.",
+        epilog="sx COMMAND --help describes a command; `man sx-COMMAND` too.")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
+    _add_globals(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    if full:
+        modules = list(dict.fromkeys(m for m, _ in COMMANDS.values()))
+    else:
+        modules = [COMMANDS[only][0]] if only in COMMANDS else []
     for name in modules:
         importlib.import_module(f"sx.cli.{name}").register(sub)
+    for name, (_, summary) in COMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=summary, add_help=False)
+    # List commands in the table's order, whichever were loaded.
+    sub._choices_actions.sort(key=lambda a: list(COMMANDS).index(a.dest))
+    _globals_everywhere(parser)
     return parser
+
+
+def _debugging(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "show_trace", False)) or os.environ.get("SX_DEBUG", "") not in (
+        "", "0")
+
+
+def _report(e: StoreError, args: argparse.Namespace) -> None:
+    print(f"sx: {e}", file=sys.stderr)
+    details = getattr(e, "details", None)
+    for line in details() if callable(details) else []:
+        print(line, file=sys.stderr)
+    trace = getattr(e, "trace", "")
+    if _debugging(args):
+        print(trace or traceback.format_exc(), end="", file=sys.stderr)
+    elif trace:
+        print("  (--show-trace prints the whole Python trace)", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,16 +141,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return USAGE
+    from sx.store.config import set_flags
+
+    set_flags({})  # flags of an earlier call in this process are not this call's
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt as e:
         print(f"sx: {str(e) or 'interrupted'}", file=sys.stderr)
         return exit_code(e)
     except StoreError as e:
-        print(f"sx: {e}", file=sys.stderr)
+        _report(e, args)
         return exit_code(e)
     except BrokenPipeError:
         return 0
+    finally:
+        from sx.cli.common import close_stores
+
+        close_stores()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ import sys
 from collections import deque
 from typing import TYPE_CHECKING
 
-from sx.cli.common import open_store, parse_paths
+from sx.cli.commands import add_command
+from sx.cli.common import add_json, open_store, print_json
+from sx.cli.installables import add_installables, resolve_paths
 
 if TYPE_CHECKING:
     from sx.store.local import LocalStore
@@ -16,16 +18,16 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``path-info``."""
-    p = sub.add_parser("path-info", help="show path infos")
-    p.add_argument("paths", nargs="+")
+    p = add_command(sub, "path-info")
+    add_installables(p)
     p.add_argument("--closure", "-r", action="store_true",
                    help="the whole closure (with --referrers: every path that depends on them)")
     p.add_argument("--referrers", action="store_true",
-                   help="the paths that refer to PATHS instead of PATHS")
-    p.add_argument("--json", action="store_true")
+                   help="the paths that refer to the given ones instead of them")
     p.add_argument("-s", "--size", action="store_true", help="show archive sizes")
     p.add_argument("-S", "--closure-size", action="store_true",
                    help="show closure sizes (the archive sizes of each path's closure, summed)")
+    add_json(p)
     p.set_defaults(func=run)
 
 
@@ -46,7 +48,7 @@ def _referrers(store: LocalStore, paths: list[StorePath], transitive: bool) -> l
 def run(args: argparse.Namespace) -> int:
     """Print the paths' infos (or their closure's, or their referrers'), as text or JSON."""
     store = open_store(args)
-    paths = parse_paths(store, args.paths)
+    paths = resolve_paths(store, args.installables, no_build=args.no_build)
     for p in paths:
         store.require(p)
     if args.referrers:
@@ -69,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
         return total
 
     if args.json:
-        import json  # here: the plain listing is the common, start-up-bound case
 
         records = []
         for i in infos:
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             if args.closure_size:
                 rec["closureSize"] = closure_size(i.path)
             records.append(rec)
-        print(json.dumps(records, indent=2))
+        print_json(records)
         return 0
     lines = []
     for i in infos:

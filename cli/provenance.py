@@ -1,35 +1,33 @@
-"""``sx provenance PATH``: the binaries a build rests on that were not built from source."""
+"""``sx provenance INSTALLABLE``: the binaries and fetched sources a build rests on."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from sx.cli.common import open_store
+from sx.cli.commands import add_command
+from sx.cli.common import add_json, open_store, print_json
+from sx.cli.installables import add_installables, parse_all
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``provenance``."""
-    p = sub.add_parser("provenance",
-                       help="list the binaries and fetched sources in a path's build-time "
-                            "closure")
-    p.add_argument("installables", nargs="+", metavar="INSTALLABLE|PATH")
-    p.add_argument("--json", action="store_true")
+    p = add_command(sub, "provenance")
+    add_installables(p, no_build=False)
+    add_json(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the binaries (one per line), then the fetched sources with their hashes."""
-    from sx.derivations.installable import parse_installable
     from sx.derivations.provenance import Report, report, report_of
 
     store = open_store(args)
     # A recipe is judged by its own graph, not by whichever derivation first
     # built the same bytes (a store path is judged by its recorded deriver).
+    # Nothing is built: what is not realized is reported as such.
     found: list[tuple[str, Report]] = []
-    for text in args.installables:
-        item = parse_installable(store, text)
+    for item in parse_all(store, args.installables):
         if item.path is not None:
             found.append((str(item.path), report(store, item.path)))
         found += [(str(d.drv_path), report_of(store, d)) for d in item.derivations]
@@ -45,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                             "hashes": [str(h) for h in src.hashes],
                             "derivation": str(src.drv)})
     if args.json:
-        print(json.dumps({"binaries": binaries, "sources": sources}, indent=2))
+        print_json({"binaries": binaries, "sources": sources})
         return 0
     for row in binaries:
         print(f"{row['path']}\t{row['size']} bytes\t{row['reason']}")

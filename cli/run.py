@@ -13,7 +13,9 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
+from sx.cli.commands import add_command
 from sx.cli.common import open_store
+from sx.cli.installables import INSTALLABLE_HELP, build_options, parse_all, realize_items
 from sx.store.errors import InvalidInput, NotFound
 from sx.store.path import STORE_DIR, StorePath
 
@@ -23,13 +25,13 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``run`` and ``shell``."""
-    p = sub.add_parser("run", help="realize an installable and run its main program")
-    p.add_argument("installable", metavar="INSTALLABLE")
+    p = add_command(sub, "run")
+    p.add_argument("installable", metavar="INSTALLABLE", help=INSTALLABLE_HELP)
     p.add_argument("args", nargs=argparse.REMAINDER, metavar="-- ARGS",
                    help="arguments for the program")
     p.set_defaults(func=run)
-    s = sub.add_parser("shell", help="a shell with the installables' bin/ on PATH")
-    s.add_argument("installables", nargs="+", metavar="INSTALLABLE")
+    s = add_command(sub, "shell")
+    s.add_argument("installables", nargs="+", metavar="INSTALLABLE", help=INSTALLABLE_HELP)
     s.add_argument("-c", "--command", metavar="CMD", help="run CMD with the shell, then exit")
     s.set_defaults(func=shell)
 
@@ -37,11 +39,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _realize(store: LocalStore, text: str) -> list[tuple[str, dict[str, str], StorePath]]:
     """(name, meta, output path) of each selected output of ``text``, realized."""
     from sx.derivations.build.progress import Progress
-    from sx.derivations.build.scheduler import BuildOptions, realize
-    from sx.derivations.installable import parse_installable
     from sx.derivations.instantiate import load_derivation
+    from sx.store.config import load_settings
 
-    item = parse_installable(store, text)
+    items = parse_all(store, [text])
+    item = items[0]
     if item.path is not None:
         info = store.require(item.path)
         meta: dict[str, str] = {}
@@ -50,10 +52,10 @@ def _realize(store: LocalStore, text: str) -> list[tuple[str, dict[str, str], St
             drv = load_derivation(store, info.deriver)
             meta, name = drv.meta_dict, drv.name
         return [(name, meta, item.path)]
-    outcome = realize(store, list(item.derivations), BuildOptions(progress=Progress()))
-    return [(d.name, d.meta_dict, got[o])
-            for d, got in zip(item.derivations, outcome.outputs, strict=True)
-            for o in item.selected(d)]
+    _, roots = realize_items(store, items, lambda: build_options(
+        load_settings(store.root), progress=Progress()))
+    return [(drv.name, drv.meta_dict, path) for _, drv, outs in roots if drv is not None
+            for _, path in outs]
 
 
 def run(args: argparse.Namespace) -> int:

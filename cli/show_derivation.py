@@ -6,8 +6,9 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from sx.cli.commands import add_command
 from sx.cli.common import open_store
-from sx.store.errors import InvalidInput
+from sx.cli.installables import INSTALLABLE_HELP, derivations_of
 
 if TYPE_CHECKING:
     from sx.derivations.model import Derivation
@@ -15,8 +16,9 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``show-derivation``."""
-    p = sub.add_parser("show-derivation", help="print a derivation as JSON")
-    p.add_argument("installable", metavar="INSTALLABLE")
+    p = add_command(sub, "show-derivation")
+    p.add_argument("installables", nargs="+", metavar="INSTALLABLE",
+                   help=f"{INSTALLABLE_HELP}; an output stands for the derivation that built it")
     p.add_argument("-r", "--recursive", action="store_true", help="include every input")
     p.set_defaults(func=run)
 
@@ -47,13 +49,10 @@ def run(args: argparse.Namespace) -> int:
     """Print ``{drv path: description}``."""
     from sx.derivations.build.plan import make_plan
     from sx.derivations.graph import build_order
-    from sx.derivations.installable import parse_installable
 
     store = open_store(args)
-    item = parse_installable(store, args.installable)
-    if not item.derivations:
-        raise InvalidInput(f"show-derivation {args.installable}: not a derivation")
-    roots = list(item.derivations)
+    roots = list(dict.fromkeys(d for _, d in derivations_of(store, args.installables,
+                                                            "show-derivation")))
     plan = make_plan(store, roots)
     drvs = build_order(roots) if args.recursive else roots
     print(json.dumps({str(d.drv_path): describe(d, plan) for d in drvs}, indent=2))

@@ -8,15 +8,20 @@ import os
 import stat
 import sys
 
-from sx.cli.common import open_store, parse_paths
+from sx.cli.commands import add_command
+from sx.cli.common import open_store
+from sx.cli.installables import INSTALLABLE_HELP, add_installables, resolve_inside, resolve_paths
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.path import STORE_DIR, StorePath
 from sx.store.treewalk import LEAVE, TreeWalk
 
+_INSIDE = ("a store path, out-link or installable, optionally followed by a path inside it "
+           "(result/bin, /sx/store/...-x/share)")
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``store`` command group."""
-    p = sub.add_parser("store", help="manipulate the local store")
+    p = add_command(sub, "store")
     s = p.add_subparsers(dest="store_command", metavar="SUBCOMMAND", required=True)
 
     a = s.add_parser("add", help="copy a file or tree into the store")
@@ -25,21 +30,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.set_defaults(func=cmd_add)
 
     ls = s.add_parser("ls", help="list the files of a store path")
-    ls.add_argument("path", help="/sx/store/<digest>-<name>[/sub/path]")
+    ls.add_argument("path", metavar="PATH", help=_INSIDE)
+    ls.add_argument("--no-build", action="store_true", help="never build a missing output")
     ls.add_argument("-R", "--recursive", action="store_true")
     ls.add_argument("-l", "--long", action="store_true")
     ls.set_defaults(func=cmd_ls)
 
     cat = s.add_parser("cat", help="print a file inside a store path")
-    cat.add_argument("path")
+    cat.add_argument("path", metavar="PATH", help=_INSIDE)
+    cat.add_argument("--no-build", action="store_true", help="never build a missing output")
     cat.set_defaults(func=cmd_cat)
 
     d = s.add_parser("dump", help="write the archive (NAR) of a store path to stdout")
-    d.add_argument("path")
+    d.add_argument("path", metavar="INSTALLABLE", help=INSTALLABLE_HELP)
+    d.add_argument("--no-build", action="store_true", help="never build a missing output")
     d.set_defaults(func=cmd_dump)
 
     e = s.add_parser("export", help="write paths with their metadata to stdout or a file")
-    e.add_argument("paths", nargs="+")
+    add_installables(e, dest="paths")
     e.add_argument("--closure", action="store_true", help="include the closure")
     e.add_argument("-o", "--output", help="file to write (default: stdout)")
     e.set_defaults(func=cmd_export)
@@ -54,7 +62,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.set_defaults(func=cmd_verify)
 
     rm = s.add_parser("delete", help="delete paths that nothing keeps alive")
-    rm.add_argument("paths", nargs="+")
+    rm.add_argument("paths", nargs="+", metavar="INSTALLABLE",
+                    help=f"{INSTALLABLE_HELP} (outputs must be realized: nothing is built)")
     rm.set_defaults(func=cmd_delete)
 
 
@@ -67,20 +76,15 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> tuple[str, StorePath, str]:
-    """The physical location of ``args.path`` (a store path plus an optional sub path).
+    """The physical location of ``args.path`` (a store object plus an optional path inside).
 
     Symlinks inside the object are not followed on the way down: a link may
     point outside the store, and these commands show what the object holds.
     """
     store = open_store(args)
-    text = args.path
-    if text.startswith(store.store_dir + "/"):
-        text = store.to_logical(text)
-    path, rest = StorePath.split(text)
+    path, rest = resolve_inside(store, args.path, args.no_build)
     store.require(path)
     parts = [p for p in rest.split("/") if p]
-    if ".." in parts or "." in parts:
-        raise InvalidInput(f"read {args.path}: '.' and '..' are not allowed")
     real = store.real_path(path)
     for i, part in enumerate(parts):
         if os.path.islink(real):
@@ -144,8 +148,11 @@ def cmd_cat(args: argparse.Namespace) -> int:
 def cmd_dump(args: argparse.Namespace) -> int:
     """Write a valid path's archive to stdout."""
     store = open_store(args)
-    (path,) = parse_paths(store, [args.path])
-    store.dump(path, sys.stdout.buffer)
+    paths = resolve_paths(store, [args.path], no_build=args.no_build)
+    if len(paths) != 1:
+        raise InvalidInput(f"dump {args.path}: stands for {len(paths)} paths; select one "
+                           "output with ^NAME")
+    store.dump(paths[0], sys.stdout.buffer)
     sys.stdout.buffer.flush()
     return 0
 
@@ -155,9 +162,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from sx.store.transfer import export_paths
 
     store = open_store(args)
-    paths = parse_paths(store, args.paths)
-    for p in paths:
-        store.require(p)
+    paths = resolve_paths(store, args.paths, no_build=args.no_build)
     if args.closure:
         paths = sorted(store.closure(paths))
     if args.output:
@@ -216,7 +221,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from sx.store.gc import delete_paths
 
     store = open_store(args)
-    paths = parse_paths(store, args.paths, exact=True)
+    paths = resolve_paths(store, args.paths, lookup=True)
     freed = delete_paths(store, paths)
     for p in paths:
         print(f"deleted {p}")

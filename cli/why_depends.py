@@ -5,25 +5,27 @@ from __future__ import annotations
 import argparse
 from collections import deque
 
-from sx.cli.common import open_store, parse_paths
+from sx.cli.commands import add_command
+from sx.cli.common import add_json, open_store, print_json
+from sx.cli.installables import INSTALLABLE_HELP, resolve
 from sx.store.errors import InvalidInput
+from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``why-depends``."""
-    p = sub.add_parser("why-depends", help="show why A's closure contains B")
-    p.add_argument("a")
-    p.add_argument("b")
+    p = add_command(sub, "why-depends")
+    p.add_argument("a", metavar="A", help=INSTALLABLE_HELP)
+    p.add_argument("b", metavar="B", help="the path (or installable) A's closure may contain")
+    p.add_argument("--no-build", action="store_true",
+                   help="substitute missing outputs but never build them")
+    add_json(p)
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Print the shortest reference chain from A to B."""
-    store = open_store(args)
-    a, b = parse_paths(store, [args.a, args.b])
-    store.require(a)
-    store.require(b)
+def chain(store: LocalStore, a: StorePath, b: StorePath) -> list[StorePath] | None:
+    """The shortest reference chain from ``a`` to ``b`` (both ends included), or None."""
     refs = store.closure_references([a])
     prev: dict[StorePath, StorePath | None] = {a: None}
     todo = deque([a])
@@ -36,12 +38,37 @@ def run(args: argparse.Namespace) -> int:
                 prev[r] = p
                 todo.append(r)
     if b not in prev:
-        raise InvalidInput(f"why-depends {a}: does not depend on {b}")
-    chain: list[StorePath] = []
+        return None
+    out: list[StorePath] = []
     node: StorePath | None = b
     while node is not None:
-        chain.append(node)
+        out.append(node)
         node = prev[node]
-    for depth, p in enumerate(reversed(chain)):
+    return out[::-1]
+
+
+def _ends(store: LocalStore, texts: list[str], no_build: bool) -> list[StorePath]:
+    """A and B as one path each (both parsed before anything is built)."""
+    out = []
+    for item, outs in resolve(store, texts, no_build=no_build):
+        if len(outs) != 1:
+            raise InvalidInput(f"why-depends {item.text}: stands for {len(outs)} paths; select "
+                               "one output with ^NAME")
+        out.append(outs[0][1])
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the shortest reference chain from A to B."""
+    store = open_store(args)
+    a, b = _ends(store, [args.a, args.b], args.no_build)
+    found = chain(store, a, b)
+    if args.json:
+        print_json({"from": str(a), "to": str(b), "dependsOn": found is not None,
+                    "chain": [str(p) for p in found or []]})
+        return 0 if found else 1
+    if found is None:
+        raise InvalidInput(f"why-depends {a}: does not depend on {b}")
+    for depth, p in enumerate(found):
         print(("  " * depth + "└── " if depth else "") + str(p))
     return 0

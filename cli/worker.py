@@ -5,21 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sx.cli.common import open_store
+from sx.cli.commands import add_command
+from sx.cli.common import open_store, size_arg
+from sx.store.config import DEFAULT_MAX_LOG
 from sx.store.errors import InvalidInput
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``worker``."""
-    p = sub.add_parser("worker", help="run actions of a remote execution engine (a bot of "
-                                      "its Remote Workers API) in sx's sandbox")
+    p = add_command(sub, "worker", description="Run actions of a remote execution engine (a bot "
+                                               "of its Remote Workers API) in sx's sandbox.")
     p.add_argument("url", metavar="URL", help="the engine: grpc://HOST:PORT[/INSTANCE]")
     p.add_argument("-j", "--jobs", type=int, default=1, help="actions at once (default 1)")
     p.add_argument("--name", default=None, help="the bot's id (default: HOST-PID)")
     p.add_argument("--property", action="append", default=[], metavar="KEY=VALUE",
                    help="offer this platform property too (repeatable)")
-    p.add_argument("--max-log-size", type=int, default=1 << 30, metavar="BYTES",
-                   help="kill an action whose log exceeds BYTES (default 1G)")
+    p.add_argument("--max-log-size", type=size_arg, default=DEFAULT_MAX_LOG, metavar="SIZE",
+                   help="kill an action whose log exceeds SIZE, e.g. 100M (default 1G)")
     p.add_argument("-q", "--quiet", action="store_true", help="say nothing while serving")
     p.set_defaults(func=run)
 

@@ -1,46 +1,52 @@
-"""Installables: what ``sx realize`` and friends accept on the command line.
+"""Installables: what every ``sx`` command that takes a path or a recipe accepts.
 
-* ``FILE.py:attr`` — a recipe file, imported by path;
-* ``module:attr`` — an importable module;
-* a ``.drv`` store path — a derivation already in the store;
-* any other store path — already valid: nothing to build;
+* a store path: logical ``/sx/store/<digest>-<name>``, the same path under
+  this store's physical directory, or a bare ``<digest>-<name>``;
+* an out-link (``./result``) or any chain of symlinks ending in the store,
+  optionally followed by a path inside the object (``result/bin/greet``);
+* a ``.drv`` store path: a derivation already in the store;
+* ``FILE.py:attr`` (a recipe file, imported by path) or ``module:attr``;
 * a name from the built-in registry (:mod:`sx.derivations.registry`).
 
+Any of them may end in ``^out,lib`` to select outputs (``^*``: all).
 ``attr`` may be dotted; its value may be a :class:`Derivation`, a list of
-them, or a zero-argument function returning either. A suffix
-``^out,lib`` selects outputs (default: all). An out-link symlink
-(``./result``) stands for the store path it points at.
+them, or a zero-argument function returning either.
+
+This module only parses and evaluates. Turning derivations into output
+paths (building or substituting what is missing) is the builder's job; the
+command line does it in ``sx.cli.installables``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.util
+import difflib
 import os
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
 
+from sx.derivations.graph import check_acyclic
 from sx.derivations.instantiate import load_derivation
 from sx.derivations.model import Derivation
+from sx.derivations.recipes import evaluate
 from sx.derivations.registry import REGISTRY
-from sx.store.errors import InvalidInput, StoreError
+from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
+from sx.store.locate import locate
 from sx.store.path import STORE_DIR, StorePath
 
+FORMS = "a store path, an out-link, a .drv path, FILE.py:attr, module:attr or a recipe name"
+"""The forms of an installable, for error messages."""
 
 @dataclass(frozen=True)
 class Installable:
-    """A parsed installable: derivations to realize, or a store path that just is."""
+    """A parsed installable: derivations to realize, or a store object that just is."""
 
     text: str
     derivations: tuple[Derivation, ...] = ()
     path: StorePath | None = None
     outputs: tuple[str, ...] | None = None
     """The selected outputs (``^out,lib``), or None for all."""
+    sub: str = ""
+    """A path inside ``path`` (``result/bin/greet``), without leading slash."""
 
     def selected(self, drv: Derivation) -> tuple[str, ...]:
         """The outputs of ``drv`` this installable asks for."""
@@ -52,111 +58,81 @@ class Installable:
         return self.outputs
 
 
-def _as_derivations(value: Any, text: str) -> tuple[Derivation, ...]:
-    if callable(value) and not isinstance(value, Derivation):
-        value = value()
-    if isinstance(value, Derivation):
-        return (value,)
-    if isinstance(value, (list, tuple)) and value and all(
-            isinstance(v, Derivation) for v in value):
-        return tuple(value)
-    raise InvalidInput(f"evaluate {text}: expected a Derivation, a list of them or a function "
-                       f"returning one, got {type(value).__name__}")
+def split_outputs(text: str) -> tuple[str, tuple[str, ...] | None, bool]:
+    """``x^out,lib`` -> (``x``, ("out", "lib"), True); ``x^*`` -> (``x``, None, True).
 
-
-def _load_file(path: str, text: str) -> ModuleType:
-    full = os.path.abspath(path)
-    name = "sx_recipe_" + hashlib.sha256(full.encode()).hexdigest()[:16]
-    cached = sys.modules.get(name)
-    if cached is not None:
-        return cached
-    spec = importlib.util.spec_from_file_location(name, full)
-    if spec is None or spec.loader is None:
-        raise InvalidInput(f"load recipe {text}: cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    sys.path.insert(0, os.path.dirname(full))
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    finally:
-        sys.path.remove(os.path.dirname(full))
-    return module
-
-
-def _load_module(name: str, text: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as e:
-        if e.name and name.startswith(e.name):
-            raise InvalidInput(f"load recipe {text}: no module named {e.name!r}") from e
-        raise
-
-
-def _attr(module: ModuleType, attr: str, text: str) -> Any:
-    value: Any = module
-    for part in attr.split("."):
-        try:
-            value = getattr(value, part)
-        except AttributeError:
-            raise InvalidInput(f"evaluate {text}: no attribute {attr!r}") from None
-    return value
-
-
-def evaluate(text: str) -> tuple[Derivation, ...]:
-    """The derivations a ``FILE.py:attr`` or ``module:attr`` recipe reference stands for."""
-    target, _, attr = text.rpartition(":")
-    if not target or not attr:
-        raise InvalidInput(f"parse installable {text!r}: expected FILE.py:attr or module:attr")
-    loader: Callable[[str, str], ModuleType]
-    loader = _load_file if target.endswith(".py") or os.sep in target else _load_module
-    try:
-        module = loader(target, text)
-        return _as_derivations(_attr(module, attr, text), text)
-    except (StoreError, KeyboardInterrupt):
-        raise
-    except FileNotFoundError as e:
-        raise InvalidInput(f"load recipe {text}: {e.strerror}: {e.filename}") from e
-    except Exception as e:
-        raise InvalidInput(f"evaluate {text}: {type(e).__name__}: {e}") from e
-
-
-def _split_outputs(text: str) -> tuple[str, tuple[str, ...] | None]:
+    The last value says whether outputs were selected at all (plain ``x``: False).
+    """
     base, sep, outs = text.rpartition("^")
     if not sep or not base:
-        return text, None
-    names = tuple(o for o in outs.split(",") if o)
+        return text, None, False
+    if outs == "*":
+        return base, None, True
+    names = tuple(dict.fromkeys(o for o in outs.split(",") if o))
     if not names:
         raise InvalidInput(f"parse installable {text!r}: empty output selection after '^'")
-    return base, names
+    return base, names, True
 
 
-def _store_path_text(store: LocalStore, text: str) -> str | None:
-    if os.path.islink(text) and not text.startswith(STORE_DIR + "/"):
-        target = os.path.realpath(text)
-        if target.startswith(store.store_dir + "/"):
-            return target
-    if text.startswith((STORE_DIR + "/", store.store_dir + "/")):
-        return text
-    return None
+def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
+                      must_exist: bool = True, sub_ok: bool = False) -> Installable:
+    """Parse one installable; recipes are evaluated, ``.drv`` files loaded.
 
-
-def parse_installable(store: LocalStore, text: str) -> Installable:
-    """Parse one installable (recipes are evaluated, ``.drv`` files loaded)."""
-    body, outs = _split_outputs(text)
-    as_path = _store_path_text(store, body)
-    if as_path is not None:
-        path = store.parse_path(as_path)
-        if path.is_derivation:
-            return Installable(text, (load_derivation(store, path),), outputs=outs)
-        store.require(path)
-        return Installable(text, path=path)
+    ``drv_object``: a bare ``.drv`` path stands for the ``.drv`` object itself
+    (commands that read store objects) rather than its derivation (commands
+    that build); with ``^outputs`` it is always the derivation.
+    ``must_exist``: store paths must be valid here. ``sub_ok``: a path inside
+    a store object is allowed (``store ls``/``cat``).
+    """
+    if "\0" in text:
+        raise InvalidInput(f"parse installable {text!r}: contains a NUL byte")
+    body, outs, caret = split_outputs(text)
+    found = locate(store.store_dir, body)
+    if found is not None:
+        return _from_path(store, text, found, outs, caret, drv_object, must_exist, sub_ok)
     if ":" in body:
-        return Installable(text, evaluate(body), outputs=outs)
+        return _selecting(Installable(text, _checked(evaluate(body), body), outputs=outs))
+    if "/" in body:
+        gone = "" if os.path.lexists(body) else " (no such file)"
+        raise InvalidInput(f"parse installable {text!r}: not under {STORE_DIR} and not a "
+                           f"symlink into the store{gone}")
     if body in REGISTRY:
-        return Installable(text, evaluate(REGISTRY[body]), outputs=outs)
-    known = ", ".join(sorted(REGISTRY)) or "none"
-    raise InvalidInput(f"parse installable {text!r}: not a store path, FILE.py:attr, "
-                       f"module:attr or a registry name (known: {known})")
+        return _selecting(Installable(text, _checked(evaluate(REGISTRY[body], body), body),
+                                      outputs=outs))
+    raise InvalidInput(f"parse installable {text!r}: not {FORMS}{_suggest(body)}")
+
+
+def _from_path(store: LocalStore, text: str, found: tuple[StorePath, str],
+               outs: tuple[str, ...] | None, caret: bool, drv_object: bool, must_exist: bool,
+               sub_ok: bool) -> Installable:
+    path, sub = found
+    if sub and not sub_ok:
+        raise InvalidInput(f"parse installable {text!r}: names a file inside {path} ({sub!r}); "
+                           "give the store path itself")
+    if path.is_derivation and not sub and (caret or not drv_object):
+        return _selecting(Installable(text, (load_derivation(store, path),), outputs=outs))
+    if caret:
+        raise InvalidInput(f"parse installable {text!r}: {path} is not a derivation, "
+                           "so it has no outputs to select")
+    if must_exist:
+        store.require(path)
+    return Installable(text, path=path, sub=sub)
+
+
+def _selecting(item: Installable) -> Installable:
+    """Check the output selection now, before anything is built."""
+    for drv in item.derivations:
+        item.selected(drv)
+    return item
+
+
+def _checked(drvs: tuple[Derivation, ...], text: str) -> tuple[Derivation, ...]:
+    check_acyclic(drvs, f"evaluate {text}")
+    return drvs
+
+
+def _suggest(word: str) -> str:
+    close = difflib.get_close_matches(word, REGISTRY, n=3, cutoff=0.6)
+    if close:
+        return f" (did you mean {', '.join(close)}? `sx list` shows every recipe name)"
+    return " (`sx list` shows the recipe names)"

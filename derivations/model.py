@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sx.store import nar
 from sx.store.errors import InvalidInput
@@ -54,10 +54,16 @@ class Output:
     executable: bool = False
 
     def __post_init__(self) -> None:
-        if not self.name.isidentifier():
+        if not isinstance(self.name, str) or not self.name.isidentifier():
             raise InvalidInput(f"define output {self.name!r}: output names are identifiers")
         if self.mode not in ("flat", "nar"):
             raise InvalidInput(f"define output {self.name}: mode must be 'flat' or 'nar'")
+        if not isinstance(self.executable, bool):
+            raise InvalidInput(f"define output {self.name}: executable must be True or False")
+        hashes = _tuple(self.hashes, f"define output {self.name}", "hashes")
+        if not all(isinstance(h, Digest) for h in hashes):
+            raise InvalidInput(f"define output {self.name}: hashes must be Digest values")
+        object.__setattr__(self, "hashes", hashes)
 
     @property
     def fixed(self) -> bool:
@@ -81,6 +87,11 @@ class Source:
     name: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.local, (str, os.PathLike)) or not isinstance(self.name, str):
+            raise InvalidInput(f"use source {self.local!r}: the path and name must be strings")
+        object.__setattr__(self, "local", os.fspath(self.local))
+        if "\0" in self.local:
+            raise InvalidInput(f"use source {self.local!r}: the path contains a NUL byte")
         if not os.path.lexists(self.local):
             raise InvalidInput(f"use source {self.local!r}: no such file or directory")
         if not self.name:
@@ -116,20 +127,44 @@ class Derivation:
     meta: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise InvalidInput(f"define derivation {self.name!r}: the name must be a string")
         validate_name(self.name)
+        what = f"define derivation {self.name}"
         if self.system not in SYSTEMS:
-            raise InvalidInput(f"define derivation {self.name}: unknown system {self.system!r}")
+            raise InvalidInput(f"{what}: unknown system {self.system!r}")
+        _text(self.builder, what, "the builder")
+        if not self.builder:
+            raise InvalidInput(f"{what}: the builder is empty")
+        for field_name in ("args", "env", "input_drvs", "input_srcs", "outputs", "meta"):
+            object.__setattr__(self, field_name, _tuple(getattr(self, field_name), what,
+                                                        field_name))
+        for i, a in enumerate(self.args):
+            _text(a, what, f"argument {i + 1}")
+        _check_pairs(self.env, what, "environment")
+        _check_pairs(self.meta, what, "meta")
+        if not all(isinstance(o, Output) for o in self.outputs):
+            raise InvalidInput(f"{what}: outputs must be Output values")
         names = [o.name for o in self.outputs]
         if not names or len(set(names)) != len(names):
-            raise InvalidInput(f"define derivation {self.name}: outputs must be unique, non-empty")
+            raise InvalidInput(f"{what}: outputs must be unique, non-empty")
         fixed = [o for o in self.outputs if o.fixed]
         if fixed and len(self.outputs) != 1:
-            raise InvalidInput(f"define derivation {self.name}: a fixed-output has one output")
-        for drv, outs in self.input_drvs:
+            raise InvalidInput(f"{what}: a fixed-output has one output")
+        for s in self.input_srcs:
+            if not isinstance(s, (Source, StorePath)):
+                raise InvalidInput(f"{what}: a source is a Source or StorePath, "
+                                   f"not {type(s).__name__}")
+        for pair in self.input_drvs:
+            if (not isinstance(pair, tuple) or len(pair) != 2
+                    or not isinstance(pair[0], Derivation)):
+                raise InvalidInput(f"{what}: inputs must be (Derivation, outputs) pairs")
+            drv, outs = pair
+            if drv is self:
+                raise InvalidInput(f"{what}: depends on itself")
             for o in outs:
                 if o not in drv.output_names:
-                    raise InvalidInput(
-                        f"define derivation {self.name}: input {drv.name} has no output {o!r}")
+                    raise InvalidInput(f"{what}: input {drv.name} has no output {o!r}")
 
     # ---- convenience ------------------------------------------------------------
 
@@ -190,6 +225,35 @@ class Derivation:
         return isinstance(other, Derivation) and self.drv_path == other.drv_path
 
 
+def _tuple(value: object, what: str, field_name: str) -> tuple[Any, ...]:
+    """``value`` as a tuple: lists and tuples are accepted, a bare string is a mistake."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise InvalidInput(f"{what}: {field_name} must be a list or tuple, "
+                           f"not {type(value).__name__}")
+    return tuple(value)
+
+
+def _text(value: object, what: str, name: str) -> str:
+    """Check that ``value`` is a string without NUL bytes (they end C strings early)."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what}: {name} must be a string, not {type(value).__name__}")
+    if "\0" in value:
+        raise InvalidInput(f"{what}: {name} contains a NUL byte")
+    return value
+
+
+def _check_pairs(pairs: tuple[Any, ...], what: str, kind: str) -> None:
+    """Check ``(name, value)`` string pairs (the environment, meta)."""
+    for pair in pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise InvalidInput(f"{what}: {kind} entries must be (name, value) pairs")
+        key, value = pair
+        _text(key, what, f"{kind} name {key!r}")
+        if not key or "=" in key:
+            raise InvalidInput(f"{what}: bad {kind} name {key!r}")
+        _text(value, what, f"{kind} value of {key!r}")
+
+
 def own_placeholder(output: str = "out") -> str:
     """A string that stands for this derivation's own output path while it builds."""
     from sx.derivations.hashing import own_output_placeholder
@@ -214,33 +278,70 @@ def derivation(
     the outputs used. Each output name is also put in the environment as a
     placeholder (``$out``), as builders conventionally expect.
     """
-    outs = tuple(o if isinstance(o, Output) else Output(o) for o in outputs)
-    if isinstance(inputs, Mapping):
-        ins = tuple((d, tuple(sorted(o))) for d, o in inputs.items())
-    else:
-        ins = tuple((d, d.output_names) for d in inputs)
-    merged = {o.name: own_placeholder(o.name) for o in outs}
-    merged.update(env or {})
-    for key in merged:
-        if not key or "=" in key or "\0" in key:
-            raise InvalidInput(f"define derivation {name}: bad environment name {key!r}")
+    what = f"define derivation {name}"
+    outs = tuple(o if isinstance(o, Output) else Output(o)
+                 for o in _tuple(outputs, what, "outputs"))
+    ins = _inputs(inputs, what)
+    merged: dict[str, str] = {o.name: own_placeholder(o.name) for o in outs}
+    merged.update(_mapping(env, what, "env"))
+    _check_pairs(tuple(merged.items()), what, "environment")
     uniq_ins: dict[StorePath, tuple[Derivation, tuple[str, ...]]] = {}
     for d, o in ins:
         prev = uniq_ins.get(d.drv_path)
         merged_outs = tuple(sorted(set(o) | set(prev[1] if prev else ())))
         uniq_ins[d.drv_path] = (d, merged_outs)
-    srcs_t = tuple(sorted(set(srcs), key=str))
+    src_list = list(srcs) if not isinstance(srcs, (str, bytes)) else [srcs]
+    for src in src_list:
+        if not isinstance(src, (Source, StorePath)):
+            raise InvalidInput(f"{what}: a source is a Source or StorePath, "
+                               f"not {type(src).__name__}")
+    srcs_t = tuple(sorted(set(src_list), key=str))
+    meta_d = _mapping(meta, what, "meta")
+    _check_pairs(tuple(meta_d.items()), what, "meta")
     return Derivation(
         name=name,
         system=system,
         builder=builder,
-        args=tuple(args),
+        args=_tuple(args, what, "args"),
         env=tuple(sorted(merged.items())),
         input_drvs=tuple(uniq_ins[k] for k in sorted(uniq_ins)),
         input_srcs=srcs_t,
         outputs=outs,
-        meta=tuple(sorted((meta or {}).items())),
+        meta=tuple(sorted(meta_d.items())),
     )
+
+
+def _mapping(value: object, what: str, name: str) -> dict[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{what}: {name} must be a mapping, not {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            raise InvalidInput(f"{what}: {name} names must be strings, not {type(key).__name__}")
+    return dict(value)
+
+
+def _inputs(inputs: object, what: str) -> list[tuple[Derivation, tuple[str, ...]]]:
+    """``inputs`` as (derivation, outputs) pairs: all outputs, or those a mapping names."""
+    if isinstance(inputs, Mapping):
+        pairs = []
+        for d, o in inputs.items():
+            if not isinstance(d, Derivation):
+                raise InvalidInput(f"{what}: an input is a Derivation, not {type(d).__name__}")
+            outs = [o] if isinstance(o, str) else list(_tuple(o, what, f"outputs of {d.name}"))
+            if not all(isinstance(x, str) for x in outs):
+                raise InvalidInput(f"{what}: output names of input {d.name} must be strings")
+            pairs.append((d, tuple(sorted(outs))))
+        return pairs
+    if isinstance(inputs, (str, bytes, Derivation)) or not isinstance(inputs, Iterable):
+        raise InvalidInput(f"{what}: inputs must be a list of derivations or a mapping, "
+                           f"not {type(inputs).__name__}")
+    items = list(inputs)
+    for d in items:
+        if not isinstance(d, Derivation):
+            raise InvalidInput(f"{what}: an input is a Derivation, not {type(d).__name__}")
+    return [(d, d.output_names) for d in items]
 
 
 def fetchurl(

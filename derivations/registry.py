@@ -1,10 +1,15 @@
 """The built-in recipe set: names ``sx realize NAME`` accepts, each ``module:attr``.
 
 Entries point at recipes shipped with sx. Keep values importable without
-side effects: evaluation happens only when a name is used.
+side effects: evaluation happens only when a name is used. The first line
+of each recipe's docstring is its description (``sx list``, completion);
+tests/cli/test_list.py checks that every entry has one.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 REGISTRY: dict[str, str] = {
     "hello": "sx.derivations.examples:hello",
@@ -44,3 +49,20 @@ REGISTRY: dict[str, str] = {
     "musl-gcc": "sx.derivations.bootstrap.toolchain.gcc:musl_gcc",
     "gcc-hello": "sx.derivations.bootstrap.toolchain.gcc:gcc_hello",
 }
+
+
+def _target(name: str) -> Any:
+    module, _, attr = REGISTRY[name].partition(":")
+    value: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def summary(name: str) -> str:
+    """The one-line description of registry entry ``name`` (its docstring's first line).
+
+    Imports the recipe's module but evaluates nothing.
+    """
+    doc = (getattr(_target(name), "__doc__", None) or "").strip()
+    return doc.splitlines()[0].strip() if doc else ""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: rebuild the bootstrap seed three ways, realize the stage0 chain
-# from it in the default store, prove it reproduces, show what it rests on, and
+# from it in the store $SX_ROOT names (make demo: .demo-store), prove it
+# reproduces, show what it rests on, and
 # export the chain as a byte-reproducible OCI image.
 set -euo pipefail
 SX=${1:-sx}

@@ -31,6 +31,7 @@ import fcntl
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -48,8 +49,6 @@ from sx.store.roots import gc_lock_exclusive, gc_lock_shared
 BATCH = 256
 # Symlink hops followed from a root before giving up (loops, long chains).
 MAX_HOPS = 8
-_SIZE_RE = re.compile(r"(\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _ROOT_NAME_RE = re.compile(r"[A-Za-z0-9+\-._=@]+")
 
 
@@ -96,31 +95,6 @@ class GCResult:
 # Why a path is live: (kind, detail) with kind one of these.
 _ROOT, _TEMP, _REF, _DERIVER, _OUTPUT = range(5)
 Why = tuple[int, str]
-
-
-# ---- sizes ----------------------------------------------------------------------------
-
-
-def parse_size(text: str) -> int:
-    """Parse a byte count: ``123``, ``10K``, ``10M``, ``1G``, ``2T`` (powers of 1024).
-
-    A trailing ``B`` or ``iB`` is accepted (``10MiB``, ``10MB``); raises
-    :class:`InvalidInput` on anything else.
-    """
-    m = _SIZE_RE.fullmatch(text.strip())
-    if not m:
-        raise InvalidInput(f"parse size {text!r}: expected a number with an optional K, M, G or T")
-    return int(m.group(1)) * _UNITS[m.group(2).lower()]
-
-
-def format_size(n: int) -> str:
-    """A byte count for people: ``512 B``, ``1.5 KiB``, ``3.2 MiB``."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 # ---- protecting paths in use ----------------------------------------------------------
@@ -220,6 +194,41 @@ def _symlink_atomic(target: str, link: str) -> None:
         raise
 
 
+def check_out_link(store: LocalStore, link: str) -> None:
+    """Refuse (:class:`InvalidInput`) to put an out-link where anything but an older one is.
+
+    :func:`add_out_link` checks this itself; commands call it before
+    building too, so that a refused link costs no build.
+    """
+    link = os.path.abspath(link)
+    try:
+        st = os.lstat(link)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise InvalidInput(f"add out-link {link}: {e.strerror}") from e
+    if not stat.S_ISLNK(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a file"
+        raise InvalidInput(f"add out-link {link}: {kind} is there; sx only replaces an "
+                           "older out-link (remove it first)")
+    target = os.path.normpath(os.path.join(os.path.dirname(link), os.readlink(link)))
+    if not _into_a_store(store, target):
+        raise InvalidInput(f"add out-link {link}: a symlink to {target} is there, not into "
+                           "the store; sx only replaces an older out-link (remove it first)")
+
+
+def _into_a_store(store: LocalStore, target: str) -> bool:
+    """Whether ``target`` is an object of this store, or of any sx store (another root)."""
+    if any(target.startswith(d + "/") for d in (store.store_dir, STORE_DIR)):
+        return True
+    parent, base = os.path.split(target)
+    try:
+        StorePath.from_base(base)
+    except InvalidInput:
+        return False
+    return os.path.basename(parent) == "store"
+
+
 def add_root(store: LocalStore, name: str, path: StorePath) -> str:
     """Create (or repoint) the root ``var/gcroots/NAME`` -> ``path``; returns the link.
 
@@ -247,12 +256,15 @@ def add_out_link(store: LocalStore, link: str, path: StorePath) -> str:
     ``link`` gets the physical path (usable on this machine);
     ``var/gcroots/auto-<hash of the absolute link>`` points at the absolute
     link. Removing ``link`` later makes the root stale. Returns the root.
+    Only an older out-link (a symlink into a store) is ever replaced: any
+    other file, directory or symlink at ``link`` is refused, untouched.
     """
     link = os.path.abspath(link)
     root = os.path.join(store.gcroots, out_link_root_name(link))
     with gc_lock_shared(store.var):
         if not store.is_valid(path):
             raise NotFound(f"add out-link {link}: {path} is not a valid path")
+        check_out_link(store, link)
         try:
             _symlink_atomic(store.real_path(path), link)
         except OSError as e:

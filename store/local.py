@@ -121,19 +121,18 @@ class LocalStore:
         return f"{STORE_DIR}/{rel}"
 
     def parse_path(self, text: str, exact: bool = False) -> StorePath:
-        """Accept a logical path, a physical path inside this store, or a base name.
+        """The store path ``text`` names (any form :func:`sx.store.locate.locate` accepts).
 
         A file inside a store path names that path, unless ``exact`` (for
         commands that destroy what they are given): then it is refused.
         """
-        if text.startswith(self.store_dir + "/"):
-            text = self.to_logical(text)
-        if not text.startswith("/"):
-            base, _, rest = text.partition("/")
-            path = StorePath.from_base(base)
-        else:
-            path, rest = StorePath.split(text)
-        if exact and rest.strip("/"):
+        from sx.store.locate import locate
+
+        found = locate(self.store_dir, text)
+        if found is None:
+            raise InvalidPath(f"parse store path {text!r}: not under {STORE_DIR}")
+        path, rest = found
+        if exact and rest:
             raise InvalidPath(f"parse store path {text!r}: names a file inside {path}, "
                               "not a store path")
         return path

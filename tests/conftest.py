@@ -8,12 +8,17 @@ here). Type hints for the ``sx`` fixture: ``from sx_runner import Sx``.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sx.derivations.examples import busybox_tree
+from sx.derivations.model import Source
 from sx.store.local import LocalStore
 from sx_runner import Sx
+
+BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 
 
 @pytest.fixture
@@ -34,3 +39,9 @@ def store(root: str) -> Iterator[LocalStore]:
 def sx(root: str) -> Sx:
     """The sx command line on ``root``: ``sx("store", "add", p)``, ``sx.raw(..)``, ``sx.ok(..)``."""
     return Sx(root)
+
+
+@pytest.fixture(scope="session")
+def busybox(tmp_path_factory: pytest.TempPathFactory) -> Source:
+    """A static busybox as a source tree ``bin/{busybox,sh}`` (sandboxed builders use it)."""
+    return busybox_tree(str(tmp_path_factory.mktemp("busybox")), BUSYBOX)

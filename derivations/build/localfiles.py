@@ -73,10 +73,8 @@ class AllowedFiles:
 
 
 def configured(root: str) -> AllowedFiles:
-    """The ``allowed-files`` of the configuration of the store at ``root``."""
-    from sx.store.cache.config import parse_table, read_config, str_list
+    """The ``allowed-files`` setting in force for the store at ``root`` (file or environment)."""
+    from sx.store.config import load_settings
 
-    text, where = read_config(root)
-    if text is None:
-        return AllowedFiles()
-    return AllowedFiles.of(str_list(parse_table(text, where), CONFIG_KEY, where), where)
+    s = load_settings(root)
+    return AllowedFiles.of(s.allowed_files, s.origin(CONFIG_KEY))

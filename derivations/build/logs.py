@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 import zstandard
-from sx.store.errors import StorageError
+from sx.store.errors import StorageError, StoreError
 from sx.store.path import StorePath
 
 TAIL_BYTES = 8192
@@ -225,3 +225,23 @@ class LineEcho:
 def tail_lines(data: bytes, n: int = 20) -> list[str]:
     """The last ``n`` lines of ``data``, decoded leniently."""
     return data.decode(errors="replace").rstrip("\n").splitlines()[-n:]
+
+
+def list_logs(logs_dir: str) -> list[tuple[StorePath, int, int]]:
+    """Every stored log: (derivation, compressed size, modification time), by derivation name."""
+    out = []
+    try:
+        entries = list(os.scandir(logs_dir))
+    except FileNotFoundError:
+        return []
+    for e in entries:
+        base = e.name.removesuffix(".log.zst")
+        if base == e.name or not e.is_file(follow_symlinks=False):
+            continue
+        try:
+            path = StorePath.from_base(base)
+            st = e.stat(follow_symlinks=False)
+        except (StoreError, OSError):
+            continue  # a temp file being renamed, or something that is no log of ours
+        out.append((path, st.st_size, int(st.st_mtime)))
+    return sorted(out, key=lambda t: (t[0].name, t[0].digest))

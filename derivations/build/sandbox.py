@@ -142,8 +142,12 @@ class Sandbox(Protocol):
         """The builder's exit status; :class:`SandboxError` if it never started."""
 
 
-def default_sandbox() -> Sandbox:
-    """The engine for this machine (bubblewrap on Linux)."""
+def default_sandbox(mode: str = "auto") -> Sandbox:
+    """The engine for this machine (bubblewrap on Linux).
+
+    ``mode`` is the ``sandbox`` setting: ``auto`` (mapped ids when running
+    as root, else plain), ``mapped`` or ``plain`` (see :mod:`.linux`).
+    """
     from sx.derivations.build.linux import BwrapSandbox
 
-    return BwrapSandbox()
+    return BwrapSandbox(mapped={"auto": None, "mapped": True, "plain": False}[mode])

@@ -177,6 +177,7 @@ class _Run:
             async with trio.open_nursery() as outer:
                 outer.start_soon(self.scratch.reaper)
                 outer.start_soon(self._flusher)
+                outer.start_soon(self.progress.tick)
                 try:
                     async with trio.open_nursery() as nursery:
                         self._cancel = nursery.cancel_scope.cancel
@@ -184,6 +185,7 @@ class _Run:
                         for drv in self.plan.needed:
                             nursery.start_soon(self._task, drv, name=drv.name)
                 finally:
+                    self.progress.stop()
                     self._signals.cancel()
                     self.scratch.close()
                     self._done = True
@@ -336,11 +338,14 @@ class _Run:
         label = what or ("fetching" if drv.is_fixed_output else "building")
         if remote:
             label += " remotely"
-        self.progress.started(str(drv_path), label, drv.name)
         ok = False
         work = self.scratch.new()
         log = BuildLog(self.store.logs, drv_path, os.path.join(work, "log"),
                        self.opts.max_log_size)
+        growing = None
+        if drv.is_fixed_output:  # a download: its size shows as it grows
+            growing = os.path.join(work, "store", scratch[drv.output_names[0]].base)
+        self.progress.started(str(drv_path), label, drv.name, log.raw, growing)
         try:
             try:
                 objs = await self._run_builder(drv, rhash, work, full, scratch, closure, log,
@@ -361,6 +366,8 @@ class _Run:
             self.progress.finished(str(drv_path), ok)
         for info in infos.values():
             self._remember_closure(info)
+        if drv.is_fixed_output:
+            self.progress.add_fetched(sum(i.nar_size for i in infos.values()))
         outs = {o: i.path for o, i in infos.items()}
         modulo = self.plan.modulo
         deps = realisation_deps(drv, modulo, self.known) if drv in modulo else None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+# The limits are settings (flag, environment, configuration file): their
+# defaults are defined once, with the other settings.
+from sx.store.config import DEFAULT_MAX_LOG, DEFAULT_MAX_PIDS
+
+__all__ = ["DEFAULT_APT_DIR", "DEFAULT_MAX_LOG", "DEFAULT_MAX_PIDS"]
+
 DEFAULT_APT_DIR = "/etc/apt"
 """Where the apt configuration naming the Debian mirrors is read from."""
-
-DEFAULT_MAX_LOG = 1 << 30
-"""Bytes of builder output after which a build is killed."""
-
-DEFAULT_MAX_PIDS = 2048
-"""Processes and threads one build may have at once: stops a fork bomb, not make -j."""

@@ -1,8 +1,8 @@
-"""The cache settings of the configuration file (TOML), and per-command overrides.
+"""The cache part of the settings: substituters and the trust policy.
 
-The file is ``$SX_CONFIG`` if set, else ``<root>/etc/sx.conf``; a missing
-file means "no substituters". Keys read here (others are left to the parts
-of sx that own them, through :func:`read_config`)::
+The keys (``substituters``, ``trusted-public-keys``, ``required-signatures``,
+``stalled-download-timeout``) are read like every other setting (:mod:`sx.store.config`: flags, then
+``SX_*`` variables, then the configuration file)::
 
     substituters = ["file:///srv/sx-cache", "http://127.0.0.1:8080"]
     trusted-public-keys = ["alice:BASE64...", "bob:BASE64..."]
@@ -16,23 +16,24 @@ file's value of the same key, and are validated the same way.
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sx.store.cache.signing import PublicKey, TrustPolicy
+from sx.store.config import (
+    DEFAULT_STALL_TIMEOUT,
+    Settings,
+    config_path,
+    load_settings,
+    parse_settings,
+    parse_value,
+    setting,
+)
 from sx.store.errors import InvalidInput
 
-DEFAULT_TIMEOUT = 60.0
-# Each setting and the type its value has (command-line text is converted to it).
-SETTINGS: dict[str, type] = {
-    "substituters": list,
-    "trusted-public-keys": list,
-    "required-signatures": int,
-    "stalled-download-timeout": float,
-}
+__all__ = ["DEFAULT_TIMEOUT", "CacheConfig", "cache_config", "config_path", "load_config",
+           "option_value", "parse_config"]
+DEFAULT_TIMEOUT = DEFAULT_STALL_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -54,88 +55,44 @@ class CacheConfig:
             raise InvalidInput(f"load config {self.source}: {e}") from None
 
 
-def config_path(root: str) -> str:
-    """Where the configuration file of the store at ``root`` is read from."""
-    return os.environ.get("SX_CONFIG") or os.path.join(root, "etc", "sx.conf")
-
-
-def read_config(root: str) -> tuple[str | None, str]:
-    """The text of the configuration file of the store at ``root`` (None when there is
-    none) and where it was looked for. The one place the file is read."""
-    path = config_path(root)
+def cache_config(settings: Settings) -> CacheConfig:
+    """The cache settings, with the trusted keys parsed."""
+    origin = settings.origin("trusted-public-keys")
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read(), path
-    except FileNotFoundError:
-        return None, path
-    except (OSError, UnicodeDecodeError) as e:
-        raise InvalidInput(f"load config {path}: {e}") from e
-
-
-def parse_table(text: str, where: str) -> dict[str, Any]:
-    """The configuration text as a TOML table (bad TOML is :class:`InvalidInput`)."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InvalidInput(f"load config {where}: {e}") from e
-
-
-def str_list(data: Mapping[str, Any], key: str, where: str) -> list[str]:
-    """A key holding a list of strings (``[]`` when absent)."""
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"load config {where}: {key} must be a list of strings")
-    return value
-
-
-def _number(data: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InvalidInput(f"load config {where}: {key} must be a positive number of seconds")
-    return float(value)
-
-
-def option_value(name: str, text: str) -> object:
-    """The typed value of ``--option NAME TEXT`` (lists: whitespace-separated)."""
-    kind = SETTINGS.get(name)
-    if kind is None:
-        raise InvalidInput(f"option {name!r}: unknown setting (known: {', '.join(SETTINGS)})")
-    if kind is list:
-        return text.split()
-    try:
-        return kind(text)
-    except ValueError:
-        raise InvalidInput(f"option {name}: {text!r} is not a {kind.__name__}") from None
-
-
-def _settings(data: Mapping[str, Any], where: str) -> CacheConfig:
-    subs = str_list(data, "substituters", where)
-    try:
-        keys = tuple(PublicKey.parse(k) for k in str_list(data, "trusted-public-keys", where))
+        keys = tuple(PublicKey.parse(k) for k in settings.trusted_public_keys)
     except InvalidInput as e:
+        where = settings.source if origin.startswith("file") else origin
         raise InvalidInput(f"load config {where}: {e}") from None
-    required = data.get("required-signatures", 1)
-    if not isinstance(required, int) or isinstance(required, bool):
-        raise InvalidInput(f"load config {where}: required-signatures must be an integer")
-    timeout = _number(data, "stalled-download-timeout", DEFAULT_TIMEOUT, where)
-    return CacheConfig(tuple(subs), keys, required, where, timeout)
+    where = settings.source
+    if any(settings.origin(k) == "flag" for k in ("substituters", "trusted-public-keys",
+                                                   "required-signatures")):
+        where = f"{where} (with command-line options)"
+    return CacheConfig(settings.substituters, keys, settings.required_signatures,
+                       where, settings.stalled_download_timeout)
 
 
 def parse_config(text: str, where: str, overrides: Mapping[str, object] | None = None
                  ) -> CacheConfig:
-    """Parse and validate the cache keys of a configuration text, then ``overrides``."""
-    data = parse_table(text, where)
+    """Parse and validate a configuration text (then ``overrides``); its cache part."""
+    settings = parse_settings(text, where)
     if overrides:
-        unknown = sorted(set(overrides) - set(SETTINGS))
-        if unknown:
-            raise InvalidInput(f"option {unknown[0]!r}: unknown setting "
-                               f"(known: {', '.join(SETTINGS)})")
-        data.update(overrides)
-        where = f"{where} (with command-line options)"
-    return _settings(data, where)
+        settings = settings.override(overrides, "flag", "option")
+    return cache_config(settings)
 
 
 def load_config(root: str, overrides: Mapping[str, object] | None = None) -> CacheConfig:
-    """Read the configuration of the store at ``root`` (empty when there is no file)."""
-    text, path = read_config(root)
-    return parse_config(text or "", path, overrides)
+    """The cache settings in force for the store at ``root`` (empty when nothing is set).
+
+    ``overrides`` are one command's ``--option``/cache flags (they count as flags).
+    """
+    return cache_config(load_settings(root, overrides=overrides))
+
+
+def option_value(name: str, text: str) -> str:
+    """``--option NAME TEXT`` checked as the setting ``name`` is everywhere; the text is kept.
+
+    The settings read it again, so a value meaning "none" (``max-pids 0``)
+    still counts as given.
+    """
+    parse_value(setting(name, "option"), text, "option")
+    return text

@@ -32,7 +32,7 @@ from sx.store.errors import Corrupt, InvalidInput, NotFound, StorageError, Store
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
-from sx.store.registration import Prepared
+from sx.store.registration import Prepared, check
 
 DEFAULT_JOBS = 4
 
@@ -172,7 +172,14 @@ class _Counted:
 
 def download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir,
              meter: Meter | None = None) -> Prepared:
-    """Download and unpack one record's archive into ``tmp``: the object, ready to register."""
+    """Download and unpack one record's archive into ``tmp``: the object, ready to register.
+
+    The object is checked here as registration will check it (archive hash,
+    content address, references), so that bytes that are not what the
+    record claims count as a failed download of this path from this cache
+    (the substituter then tries the next cache, or builds), not as a
+    failure of the whole install.
+    """
     # The record says how large the file is: never read more than one byte past it.
     try:
         stream = cache.get(rec.archive_key, rec.file_size)
@@ -183,7 +190,9 @@ def download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir,
                       f"its archive {rec.archive_key} is missing from the cache")
     with stream:
         src = stream if meter is None else cast(BinaryIO, _Counted(stream, meter))
-        return unpack_archive(store, tmp, src, rec, cache.url)
+        got = unpack_archive(store, tmp, src, rec, cache.url)
+    check(got, f"fetch from {cache.url}:")
+    return got
 
 
 def complete(store: LocalStore, infos: Mapping[StorePath, PathInfo]

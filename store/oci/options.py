@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
+from sx.store.locate import locate
 from sx.store.oci.compress import COMPRESSIONS
 from sx.store.oci.layers import Link
 from sx.store.path import STORE_DIR, StorePath
@@ -154,14 +155,10 @@ def parse_link(store: LocalStore, spec: str) -> Link:
 
 
 def _split_target(store: LocalStore, target: str, spec: str) -> tuple[StorePath, str]:
-    if target.startswith(store.store_dir + "/"):
-        target = store.to_logical(target)
-    elif not target.startswith(STORE_DIR + "/"):
-        real = os.path.realpath(target)
-        if not real.startswith(store.store_dir + "/"):
-            raise InvalidInput(f"export-oci: --link {spec!r}: target is not in the store")
-        target = store.to_logical(real)
-    return StorePath.split(target)
+    found = locate(store.store_dir, target)
+    if found is None:
+        raise InvalidInput(f"export-oci: --link {spec!r}: target is not in the store")
+    return found
 
 
 def parse_command(text: str, what: str) -> tuple[str, ...]:

@@ -1,27 +1,17 @@
-"""Fixtures for the builder tests: a fresh store per test, a static busybox, helpers."""
+"""Fixtures for the builder tests: a fresh store per test, helpers (busybox: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from build_helpers import Shell
-from sx.derivations.examples import busybox_tree
 from sx.derivations.model import Source
 from sx.store.fsutil import remove_tree
 from sx.store.local import LocalStore
-
-BUSYBOX = shutil.which("busybox") or "/bin/busybox"
-
-
-@pytest.fixture(scope="session")
-def busybox(tmp_path_factory: pytest.TempPathFactory) -> Source:
-    """A static busybox as a source tree ``bin/{busybox,sh}``."""
-    return busybox_tree(str(tmp_path_factory.mktemp("busybox")), BUSYBOX)
 
 
 @pytest.fixture

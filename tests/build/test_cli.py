@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from procscan import with_marker
-from sx.cli.common import resolve_installables
+from sx.cli.installables import resolve_paths
 from sx.derivations.installable import parse_installable
 from sx.derivations.model import Source
 from sx.store.errors import InvalidInput, NotFound
@@ -133,10 +133,10 @@ def test_dry_run_builds_nothing(env: dict[str, str], recipe: str) -> None:
 
 
 @pytest.mark.parametrize("installable,message", [
-    ("nonexistent-name", "not a store path, FILE.py:attr"),
+    ("nonexistent-name", "not a store path, an out-link, a .drv path, FILE.py:attr"),
     ("{recipe}:not_a_drv", "expected a Derivation"),
     ("{recipe}:missing", "no attribute 'missing'"),
-    ("/nonexistent/dir/x.py:a", "No such file"),
+    ("/nonexistent/dir/x.py:a", "no such file"),
     ("no.such.module:a", "no module named 'no'"),
     ("/sx/store/00000000000000000000000000000000-x", "not a valid path"),
 ])
@@ -156,7 +156,7 @@ def test_recipe_that_raises(env: dict[str, str], tmp_path: Path) -> None:
 
 def test_negative_jobs(env: dict[str, str]) -> None:
     r = sx(env, "realize", "-j", "-1", "hello")
-    assert r.returncode == 1 and "-j -1" in r.stderr
+    assert r.returncode == 2 and "argument -j/--jobs: '-1': expected a whole number" in r.stderr
 
 
 def test_registry_and_module_installables(env: dict[str, str]) -> None:
@@ -188,11 +188,11 @@ def test_ctrl_c_kills_the_sandbox_and_leaves_nothing(env: dict[str, str], recipe
 def test_resolve_installables(tmp_path: Path, recipe: str) -> None:
     store = LocalStore(str(tmp_path / "api"))
     with pytest.raises(NotFound, match="not realized"):
-        resolve_installables(store, [f"{recipe}:greeting"], realize=False)
-    (p,) = resolve_installables(store, [f"{recipe}:greeting"])
+        resolve_paths(store, [f"{recipe}:greeting"], lookup=True)
+    (p,) = resolve_paths(store, [f"{recipe}:greeting"])
     assert store.is_valid(p)
-    assert resolve_installables(store, [f"{recipe}:greeting", str(p)], realize=False) == [p, p]
-    assert resolve_installables(store, [f"{recipe}:multi^lib"])[0].name == "multi-lib"
+    assert resolve_paths(store, [f"{recipe}:greeting", str(p)], lookup=True) == [p]
+    assert resolve_paths(store, [f"{recipe}:multi^lib"])[0].name == "multi-lib"
 
 
 def test_parse_installable_forms(tmp_path: Path, recipe: str) -> None:

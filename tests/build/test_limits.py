@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from build_helpers import Shell, build, out, read
 from procscan import with_marker
+from sx.cli.installables import build_options
 from sx.cli.main import build_parser
 from sx.derivations.build.errors import BuildError, LimitExceeded
 from sx.derivations.build.linux import BwrapSandbox
 from sx.derivations.build.logs import read_log
 from sx.derivations.build.scheduler import BuildOptions
 from sx.derivations.build.settings import DEFAULT_MAX_PIDS
+from sx.store.config import Settings
 from sx.store.local import LocalStore
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -89,8 +91,10 @@ def test_there_is_a_process_limit_by_default() -> None:
     # A real bomb at the default limit would take thousands of processes of
     # a shared machine; the tests above show the mechanism at a small limit.
     assert BuildOptions().max_pids == DEFAULT_MAX_PIDS == 2048
+    # sx realize without --max-pids: the setting's default, unless configured.
     args = build_parser("realize").parse_args(["realize", "x"])
-    assert args.max_pids == DEFAULT_MAX_PIDS
+    assert args.max_pids is None and Settings().max_pids == DEFAULT_MAX_PIDS
+    assert build_options(Settings()).max_pids == DEFAULT_MAX_PIDS
 
 
 def test_memory_limit_names_the_limit(store: LocalStore, sh: Shell) -> None:

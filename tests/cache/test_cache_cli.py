@@ -191,7 +191,7 @@ def test_cli_input_errors(sx: RunSx, tmp_path: Path, store: LocalStore,
     root = store.root
     nowhere = "/sx/store/" + "0" * 32 + "-nowhere"
     cases = [
-        (("copy", "--to", f"file://{tmp_path / 'c'}", nowhere), "is not a valid path"),
+        (("copy", "--to", f"file://{tmp_path / 'c'}", nowhere), "not a valid path"),
         (("copy", "--to", "ftp://x/y", str(closure.top)), "unknown scheme"),
         (("copy", "--to", "file://relative", str(closure.top)), "expected file:///absolute"),
         (("copy", "--to", "oci://127.0.0.1:1/UPPER", str(closure.top)), "lower-case"),

@@ -32,8 +32,8 @@ def test_full_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     a, b = SecretKey.generate("alice"), SecretKey.generate("bob")
     store = LocalStore(str(tmp_path / "r"))
     _write(tmp_path / "r", f"""
-# other parts of sx may keep their own settings here
-max-jobs = 2
+# every other setting lives in the same file
+jobs = 2
 substituters = ["file:///srv/a", "http://127.0.0.1:1"]
 trusted-public-keys = ["{a.public()}", "{b.public()}"]
 required-signatures = 2
@@ -62,11 +62,14 @@ def test_required_defaults_to_one() -> None:
 
 @pytest.mark.parametrize("text,cause", [
     ("substituters = [", "load config t: "),
-    ('substituters = "file:///x"', "substituters must be a list of strings"),
-    ("trusted-public-keys = [1]", "trusted-public-keys must be a list of strings"),
+    ('substituters = "file:///x"', "load config t: substituters: expected a list of strings"),
+    ("trusted-public-keys = [1]", "load config t: trusted-public-keys: expected a list of strings"),
     ('trusted-public-keys = ["nocolon"]', "expected '<name>:<base64>'"),
-    ('required-signatures = "2"', "required-signatures must be an integer"),
-    ("required-signatures = true", "required-signatures must be an integer"),
+    ('required-signatures = "2"', "load config t: required-signatures: expected a whole number"),
+    ("required-signatures = true", "required-signatures: expected a whole number >= 1"),
+    ("required-signatures = 0", "required-signatures: expected a whole number >= 1"),
+    ('substituter = ["file:///x"]', "load config t: unknown key 'substituter' "
+                                    "\\(did you mean 'substituters'\\?\\)"),
 ])
 def test_bad_config_is_refused(text: str, cause: str) -> None:
     with pytest.raises(InvalidInput, match=cause):

@@ -88,8 +88,9 @@ def test_flags_override_the_configuration(sx: RunSx, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--option", "no-such-thing", "1"], "option 'no-such-thing': unknown setting"),
-    (["--option", "required-signatures", "two"], "option required-signatures: 'two' is not"),
+    (["--option", "no-such-thing", "1"], "option: unknown key 'no-such-thing'"),
+    (["--option", "required-signatures", "two"],
+     "option: required-signatures: expected a whole number"),
     (["--trusted-public-keys", "x"], "parse public key 'x'"),
     (["--option", "required-signatures", "3", "--trusted-public-keys",
       "k:" + "A" * 43 + "="], "required-signatures = 3 but only 1"),

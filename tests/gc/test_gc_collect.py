@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from gc_support import add, bulk, chain, registered_and_on_disk, root_link, sx_env
 from sx.store import gc
-from sx.store.errors import InvalidInput
-from sx.store.gc import GCOptions, collect_garbage, parse_size
+from sx.store.gc import GCOptions, collect_garbage
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore
@@ -249,29 +248,6 @@ def test_many_paths_in_several_batches(store: LocalStore) -> None:
         p.base for p in live}
     assert os.listdir(store.tmp) == []
 
-
-def test_parse_size() -> None:
-    assert parse_size("0") == 0
-    assert parse_size("123") == 123
-    assert parse_size("10K") == 10 << 10
-    assert parse_size("10m") == 10 << 20
-    assert parse_size("1G") == 1 << 30
-    assert parse_size("2T") == 2 << 40
-    assert parse_size("5MiB") == 5 << 20
-    assert parse_size("5MB") == 5 << 20
-    assert parse_size(" 7 K ") == 7 << 10
-
-
-@pytest.mark.parametrize("bad", ["", "K", "-1", "1.5G", "10X", "ten"])
-def test_parse_size_refuses_nonsense(bad: str) -> None:
-    with pytest.raises(InvalidInput, match="parse size"):
-        parse_size(bad)
-
-
-def test_format_size() -> None:
-    assert gc.format_size(512) == "512 B"
-    assert gc.format_size(1536) == "1.5 KiB"
-    assert gc.format_size(3 << 30) == "3.0 GiB"
 
 
 def test_a_collection_waits_for_a_running_one(root: str, store: LocalStore,

@@ -176,4 +176,4 @@ def test_cli_roots_errors(store: LocalStore, sx: RunSx, args: list[str], message
 
 def test_cli_roots_add_an_invalid_path(sx: RunSx) -> None:
     r = sx("gc", "roots", "add", "n", "/sx/store/" + "6" * 32 + "-ghost")
-    assert r.returncode == 1 and "is not a valid path" in r.stderr
+    assert r.returncode == 1 and "not a valid path" in r.stderr

@@ -144,6 +144,16 @@ def _big_closure(closure: Closure, tmp_path: Path) -> str:
     return str(closure.store.add_tree(str(src), "big").path)
 
 
+def _early_in_layer(tmp_path: Path) -> bool:
+    for tmp in tmp_path.glob(".img.sx-tmp-*/layout/blobs/sha256/.tmp-*"):
+        try:
+            if 1 << 20 < tmp.stat().st_size < 24 << 20:  # the layer, not a JSON blob
+                return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_stopped_export_leaves_nothing_and_keeps_the_old_image(
         closure: Closure, tmp_path: Path, sig: signal.Signals) -> None:
@@ -156,7 +166,10 @@ def test_a_stopped_export_leaves_nothing_and_keeps_the_old_image(
                                     "--compression", "gzip"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".img.sx-tmp-*/layout/blobs/sha256/.tmp-*")):
+    # Signal early in the big layer (most of its 96 MiB still to write), so
+    # that the export cannot finish before the signal arrives, even on a
+    # loaded machine.
+    while not _early_in_layer(tmp_path):
         assert proc.poll() is None and time.monotonic() < deadline, "the export never started"
         time.sleep(0.01)
     proc.send_signal(sig)

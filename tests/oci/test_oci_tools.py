@@ -114,9 +114,14 @@ def _podman_run(podman: list[str], image_id: str) -> str:
 
 
 def test_podman_loads_and_runs_a_static_binary(sx: RunSx, closure: Closure, busybox: tuple,
-                                               tmp_path: Path, podman: list[str]) -> None:
+                                               podman: list[str],
+                                               request: pytest.FixtureRequest) -> None:
     bb, greeting = busybox
-    out = tmp_path / "image"  # podman names the image after the directory: lower case
+    # podman names the image after its whole path, which must be lower case
+    # (pytest's temp dirs need not be; Python's own temp names are).
+    base = Path(tempfile.mkdtemp(prefix="sx-podman-"))
+    request.addfinalizer(lambda: remove_tree(str(base)))
+    out = base / "image"
     _export(sx, closure, [bb, greeting], out, "--entrypoint", f"{bb}/bin/busybox",
             "--cmd", f"cat {greeting}/greeting", "--link", f"/bin={bb}/bin")
     config_digest = image(str(out))[1]["config"]["digest"]

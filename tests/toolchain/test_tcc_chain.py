@@ -85,8 +85,8 @@ def test_ddc_command_reports_convergence(tstore: LocalStore,
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     assert report["ok"] is True
-    assert report["first_divergence"] == "tcc-1"
-    assert report["converged_from"] == "tcc-2"
+    assert report["firstDivergence"] == "tcc-1"
+    assert report["convergedFrom"] == "tcc-2"
     assert len(set(report["stages"][1]["paths"].values())) == 1
     code = main(["--root", tstore.root, "ddc", "tcc", "-q", "--seed", "gcc-12",
                  "--seed", "clang-14"])
