@@ -69,8 +69,10 @@ DEMO_OUT ?= demo-out
 demo: install
 	SX_ROOT="$(DEMO_ROOT)" DEMO_OUT="$(DEMO_OUT)" bash scripts/demo.sh "$(SX)"
 
+# BENCH_ARGS: benchmark names (store gc ...) and --load [N] (CPU-bound neighbours).
+BENCH_ARGS ?=
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 # Every benchmark end to end at small sizes (make test runs it, so none breaks unseen).
 bench-quick: install

@@ -22,13 +22,11 @@ import argparse
 import os
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 
-from common import print_header, require_tools, scratch_dir
+from common import Sample, Stopwatch, medians, print_header, print_ratio, require_tools, scratch_dir
 from sx.derivations.examples import busybox_tree
 
 SIZES = (200, 2000)
@@ -81,11 +79,11 @@ def nix_expr(shape: str, n: int, salt: str, busybox_path: str) -> str:
     return head + "\n".join(lines) + f'\nin d "fanin" "echo root > $out" [ {deps} ]\n'
 
 
-def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> float:
-    """Wall time of a command; exits loudly if it fails."""
-    t0 = time.perf_counter()
+def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> Sample:
+    """Wall and CPU time of a command; exits loudly if it fails."""
+    watch = Stopwatch()
     proc = subprocess.run(list(cmd), env=env, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - t0
+    took = watch.stop()
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[:4])}... failed ({proc.returncode}): "
                          f"{proc.stderr.strip()[-800:]}")
@@ -109,7 +107,7 @@ class Bench:
         self.env["SX_ROOT"] = self.root
         self.run_sx("chain", 2, f"warm-up-{self.nonce}")
 
-    def run_sx(self, shape: str, n: int, salt: str) -> float:
+    def run_sx(self, shape: str, n: int, salt: str) -> Sample:
         path = os.path.join(self.work, f"{shape}-{n}-{salt}.py")
         with open(path, "w") as f:
             f.write(sx_recipe(shape, n, salt, self.bb_dir))
@@ -117,7 +115,7 @@ class Bench:
                f"{path}:root"]
         return timed(cmd, self.env)
 
-    def run_nix(self, shape: str, n: int, salt: str) -> float:
+    def run_nix(self, shape: str, n: int, salt: str) -> Sample:
         path = os.path.join(self.work, f"{shape}-{n}-{salt}.nix")
         with open(path, "w") as f:
             f.write(nix_expr(shape, n, salt, self.nix_bb))
@@ -125,14 +123,14 @@ class Bench:
                "--cores", "1", *NIX_OPTIONS]
         return timed(cmd)
 
-    def measure(self, shape: str, n: int, runs: int) -> tuple[float, float]:
-        """Median seconds per derivation for sx and for Nix (alternating runs)."""
+    def measure(self, shape: str, n: int, runs: int) -> tuple[Sample, Sample]:
+        """Median times per derivation for sx and for Nix (alternating runs)."""
         sx_times, nix_times = [], []
         for r in range(runs):
             salt = f"{self.nonce}-{r}"
             sx_times.append(self.run_sx(shape, n, salt))
             nix_times.append(self.run_nix(shape, n, salt))
-        return statistics.median(sx_times) / n, statistics.median(nix_times) / n
+        return medians(sx_times).scaled(1 / n), medians(nix_times).scaled(1 / n)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -155,10 +153,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for shape in args.shapes:
         for n in args.sizes:
             sx, nix = bench.measure(shape, n, args.runs)
-            results[(shape, n)] = (sx, nix)
-            print(f"{shape:<6} {n:>5}   sx {sx * 1000:6.2f} ms   nix {nix * 1000:6.2f} ms   "
-                  f"ratio sx/nix {sx / nix:5.2f}  (target <= 1.00: "
-                  f"{'met' if sx <= nix else 'NOT met'})", flush=True)
+            results[(shape, n)] = (sx.wall, nix.wall)
+            print_ratio(f"{shape} {n}, per derivation", sx, nix, "nix", target=1.0)
     lo, hi = min(args.sizes), max(args.sizes)
     if lo != hi:
         for shape in args.shapes:

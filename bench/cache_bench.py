@@ -25,11 +25,13 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 
 from common import (
+    Sample,
+    Stopwatch,
     make_tree,
+    medians,
     print_header,
     print_ratio,
     remove_tree,
@@ -45,10 +47,10 @@ NIX_CONFIG = ("build-users-group =\nexperimental-features = nix-command\nsubstit
 NIX_ENV = {**os.environ, "NIX_CONFIG": NIX_CONFIG}
 
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Sample:
+    watch = Stopwatch()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - start
+    took = watch.stop()
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[:6])}... failed: {proc.stderr.strip()[-500:]}")
     return took
@@ -93,37 +95,31 @@ class Setup:
         return root
 
 
-def _sx_up(s: Setup, cache: str) -> float:
+def _sx_up(s: Setup, cache: str) -> Sample:
     return _timed([*sx_command(), "--root", s.sx_root, "copy", "--to", f"file://{cache}",
                    s.sx_top])
 
 
-def _sx_down(s: Setup, cache: str, tag: str) -> float:
+def _sx_down(s: Setup, cache: str, tag: str) -> Sample:
     root = s.fresh_sx_root(tag)
     return _timed([*sx_command(), "--root", root, "copy", "--from", f"file://{cache}",
                    s.sx_top])
 
 
-def _nix_up(s: Setup, cache: str, query: str) -> float:
+def _nix_up(s: Setup, cache: str, query: str) -> Sample:
     return _timed(["nix", "copy", "--to", f"file://{cache}{query}", *s.nix_paths], NIX_ENV)
 
 
-def _nix_down(s: Setup, cache: str, tag: str) -> float:
+def _nix_down(s: Setup, cache: str, tag: str) -> Sample:
     dest = os.path.join(s.base, f"nix-dst-{tag}")
     return _timed(["nix", "copy", "--from", f"file://{cache}", "--to", dest, "--no-check-sigs",
                    *s.nix_paths], NIX_ENV)
 
 
-def _median(xs: list[float]) -> float:
-    xs = sorted(xs)
-    mid = len(xs) // 2
-    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
-
-
-def _alternate(runs: int, ours: Callable[[int], float], peer: Callable[[int], float]
-               ) -> tuple[float, float]:
-    a: list[float] = []
-    b: list[float] = []
+def _alternate(runs: int, ours: Callable[[int], Sample], peer: Callable[[int], Sample]
+               ) -> tuple[Sample, Sample]:
+    a: list[Sample] = []
+    b: list[Sample] = []
     for i in range(runs):
         if i % 2 == 0:
             a.append(ours(i))
@@ -131,7 +127,7 @@ def _alternate(runs: int, ours: Callable[[int], float], peer: Callable[[int], fl
         else:
             b.append(peer(i))
             a.append(ours(i))
-    return _median(a), _median(b)
+    return medians(a), medians(b)
 
 
 def _check(s: Setup, tag: str) -> None:

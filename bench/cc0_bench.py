@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from common import (
-    median_time,
+    Sample,
+    median_sample,
     print_header,
     print_ratio,
     remove_tree,
@@ -77,14 +78,15 @@ def run_sizes(work: Path, sizes: list[int], runs: int) -> None:
         print_header(f"{lines:,} lines ({src.stat().st_size:,} bytes of C0): "
                      f"M0 text {m0_text.stat().st_size:,} bytes, hex2 text "
                      f"{body.stat().st_size:,} bytes")
-        times = {name: median_time(lambda a=argv: step(a), runs=runs)
+        times = {name: median_sample(lambda a=argv: step(a), runs=runs)
                  for name, argv in steps.items()}
         gcc_argv: list[str | Path] = ["gcc", "-m32", "-O0", "-w", "-std=c99", "-funsigned-char",
                                       "-I", CORPUS, "-c", "-o", work / "gcc.o", src]
-        gcc = median_time(lambda a=gcc_argv: step(a), runs=min(runs, 3))
+        gcc = median_sample(lambda a=gcc_argv: step(a), runs=min(runs, 3))
         for name, t in times.items():
-            print(f"{name:<6} {t * 1000:8.1f} ms")
-        print_ratio("cc0+M0+hex2 vs gcc -O0 -c", sum(times.values()), gcc, "gcc")
+            print(f"{name:<6} {t.wall * 1000:8.1f} ms   cpu {t.cpu * 1000:8.1f} ms")
+        total = Sample(sum(t.wall for t in times.values()), sum(t.cpu for t in times.values()))
+        print_ratio("cc0+M0+hex2 vs gcc -O0 -c", total, gcc, "gcc")
         print(f"executable {exe.stat().st_size:,} bytes")
 
 

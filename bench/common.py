@@ -1,13 +1,19 @@
 """Helpers shared by the benchmark scripts: timing, test trees, peers, printing.
 
 Every benchmark measures sx and its peer in the same run, on the same
-machine, and prints medians and the ratio sx/peer. Nothing here asserts on
-time: the numbers are for people to read.
+machine, and prints medians and the ratio sx/peer of wall time and of CPU
+time (user + system, of the benchmark process and the commands it waited
+for). The CPU ratio moves much less than the wall ratio when other work
+shares the machine (``run_all.py --load``). Nothing here asserts on time:
+the numbers are for people to read.
 """
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -17,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import blake3
 
@@ -39,17 +46,59 @@ class TreeStats:
                 f"{self.size / MIB:,.0f} MiB")
 
 
-def median_time(fn: Callable[[], object], runs: int = 3,
-                before: Callable[[], object] | None = None) -> float:
-    """Median wall time of ``fn`` over ``runs`` runs; ``before`` runs untimed first."""
-    times = []
+class Sample(NamedTuple):
+    """One measurement: wall seconds and CPU seconds (user + system)."""
+
+    wall: float
+    cpu: float
+
+    def scaled(self, k: float) -> Sample:
+        """Both times multiplied by ``k`` (per item, per path...)."""
+        return Sample(self.wall * k, self.cpu * k)
+
+
+def cpu_seconds() -> float:
+    """CPU used so far by this process (all threads) and the children it has waited for."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Stopwatch:
+    """Started when made; :meth:`stop` gives the wall and CPU time since."""
+
+    def __init__(self) -> None:
+        self.cpu0 = cpu_seconds()
+        self.wall0 = time.perf_counter()
+
+    def stop(self) -> Sample:
+        """The time since the stopwatch was made."""
+        wall = time.perf_counter() - self.wall0
+        return Sample(wall, cpu_seconds() - self.cpu0)
+
+
+def measure(fn: Callable[[], object]) -> Sample:
+    """Run ``fn`` once and return its wall and CPU time."""
+    watch = Stopwatch()
+    fn()
+    return watch.stop()
+
+
+def medians(samples: Sequence[Sample]) -> Sample:
+    """The median wall time and the median CPU time (each on its own)."""
+    return Sample(statistics.median(s.wall for s in samples),
+                  statistics.median(s.cpu for s in samples))
+
+
+def median_sample(fn: Callable[[], object], runs: int = 3,
+                  before: Callable[[], object] | None = None) -> Sample:
+    """Medians of ``fn``'s wall and CPU time over ``runs`` runs; ``before`` runs untimed."""
+    samples = []
     for _ in range(runs):
         if before is not None:
             before()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        samples.append(measure(fn))
+    return medians(samples)
 
 
 def run(cmd: Sequence[str], *, shell: bool = False, env: dict[str, str] | None = None) -> str:
@@ -79,8 +128,27 @@ def scratch_dir(tag: str) -> str:
     return tempfile.mkdtemp(prefix=f"sx-bench-{tag}-", dir=base)
 
 
+def compile_sx() -> None:
+    """Write sx's bytecode once per run, as installing a package does.
+
+    So no measured command pays for compiling (``PYTHONDONTWRITEBYTECODE``
+    in the environment would otherwise make every run compile every module).
+    """
+    if _COMPILED:
+        return
+    for pkg in ("sx.store", "sx.derivations", "sx.cli"):
+        spec = importlib.util.find_spec(pkg)
+        for where in (spec.submodule_search_locations or []) if spec else []:
+            compileall.compile_dir(where, quiet=1)
+    _COMPILED.append(True)
+
+
+_COMPILED: list[bool] = []
+
+
 def sx_command() -> list[str]:
-    """How to run the sx CLI with this interpreter."""
+    """How to run the sx CLI with this interpreter (its bytecode written first)."""
+    compile_sx()
     return [sys.executable, "-m", "sx.cli.main"]
 
 
@@ -89,15 +157,25 @@ def print_header(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
 
-def print_ratio(label: str, ours: float, peer: float, peer_name: str,
+def print_ratio(label: str, ours: float | Sample, peer: float | Sample, peer_name: str,
                 target: float | None = None) -> float:
-    """Print sx's and the peer's medians and the ratio; return the ratio."""
-    ratio = ours / peer if peer > 0 else float("inf")
+    """Print sx's and the peer's medians and the ratios; return the wall-time ratio.
+
+    Given :class:`Sample` values, the CPU-time ratio is printed beside the
+    wall-time one.
+    """
+    wall_ours = ours.wall if isinstance(ours, Sample) else ours
+    wall_peer = peer.wall if isinstance(peer, Sample) else peer
+    ratio = wall_ours / wall_peer if wall_peer > 0 else float("inf")
     goal = ""
     if target is not None:
         goal = f"  (target <= {target:.2f}: {'met' if ratio <= target else 'NOT met'})"
-    print(f"{label:<28} sx {ours * 1000:8.1f} ms   {peer_name} {peer * 1000:8.1f} ms   "
-          f"ratio {ratio:5.2f}{goal}", flush=True)
+    cpu = ""
+    if isinstance(ours, Sample) and isinstance(peer, Sample):
+        cpu_ratio = ours.cpu / peer.cpu if peer.cpu > 0 else float("inf")
+        cpu = f"   cpu {ours.cpu * 1000:8.1f} / {peer.cpu * 1000:8.1f} ms ratio {cpu_ratio:5.2f}"
+    print(f"{label:<28} sx {wall_ours * 1000:8.1f} ms   {peer_name} {wall_peer * 1000:8.1f} ms   "
+          f"ratio {ratio:5.2f}{cpu}{goal}", flush=True)
     return ratio
 
 

@@ -19,14 +19,23 @@ import hashlib
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from common import print_header, print_ratio, remove_tree, require_tools, scratch_dir, sx_command
+from common import (
+    Sample,
+    Stopwatch,
+    medians,
+    print_header,
+    print_ratio,
+    remove_tree,
+    require_tools,
+    scratch_dir,
+    sx_command,
+)
 from sx.store import nar
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo
@@ -201,12 +210,12 @@ def nix(root: str, args: Sequence[str], stdin: str | None = None) -> str:
 # ---- timing ------------------------------------------------------------------------------
 
 
-def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> float:
-    """Wall time of a command (its output discarded); fails loudly on error."""
-    t0 = time.perf_counter()
+def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> Sample:
+    """Wall and CPU time of a command (its output discarded); fails loudly on error."""
+    watch = Stopwatch()
     proc = subprocess.run(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           env=env, check=False)
-    elapsed = time.perf_counter() - t0
+    elapsed = watch.stop()
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed: {proc.stderr.decode()[-400:]}")
     return elapsed
@@ -222,7 +231,7 @@ def count_sx(root: str) -> int:
     return len(LocalStore(root).all_paths())
 
 
-def one_round(base: str, shape: Shape, k: int) -> tuple[float, float]:
+def one_round(base: str, shape: Shape, k: int) -> tuple[Sample, Sample]:
     """Build a fresh pair of stores and collect both; seconds per path freed (sx, nix)."""
     sx_root, nix_root = os.path.join(base, f"sx{k}"), os.path.join(base, f"nix{k}")
     build_sx(sx_root, shape)
@@ -241,7 +250,7 @@ def one_round(base: str, shape: Shape, k: int) -> tuple[float, float]:
                          f"expected {want}")
     remove_tree(sx_root)
     remove_tree(nix_root)
-    return took["sx"] / shape.dead, took["nix"] / shape.dead
+    return took["sx"].scaled(1 / shape.dead), took["nix"].scaled(1 / shape.dead)
 
 
 def _entries(store_dir: str) -> int:
@@ -249,8 +258,8 @@ def _entries(store_dir: str) -> int:
     return sum(1 for n in os.listdir(store_dir) if not n.startswith("."))
 
 
-def closure_times(base: str, shape: Shape) -> tuple[float, float, float]:
-    """Median seconds: sx library closure, sx CLI closure, nix-store -qR."""
+def closure_times(base: str, shape: Shape) -> tuple[Sample, Sample, Sample]:
+    """Medians: sx library closure, sx CLI closure, nix-store -qR."""
     sx_root, nix_root = os.path.join(base, "sxq"), os.path.join(base, "nixq")
     paths = build_sx(sx_root, shape)
     npaths = build_nix(nix_root, shape)
@@ -258,15 +267,21 @@ def closure_times(base: str, shape: Shape) -> tuple[float, float, float]:
     store = LocalStore(sx_root)
     lib = []
     for _ in range(7):
-        t0 = time.perf_counter()
+        watch = Stopwatch()
         got = store.closure([target])
-        lib.append(time.perf_counter() - t0)
+        lib.append(watch.stop())
     assert len(got) == shape.closure_len, (len(got), shape.closure_len)
-    cli = [timed([*sx_command(), "path-info", "-r", str(target)], sx_env(sx_root))
-           for _ in range(5)]
-    peer = [timed(["nix-store", "--store", nix_root, "-qR", npaths[shape.closure_node]])
-            for _ in range(5)]
-    return statistics.median(lib), statistics.median(cli), statistics.median(peer)
+    sx_cmd = [*sx_command(), "path-info", "-r", str(target)]
+    nix_cmd = ["nix-store", "--store", nix_root, "-qR", npaths[shape.closure_node]]
+    cli: list[Sample] = []
+    peer: list[Sample] = []
+    for k in range(7):  # alternating, so that both meet the same load
+        if k % 2:
+            peer.append(timed(nix_cmd))
+        cli.append(timed(sx_cmd, sx_env(sx_root)))
+        if not k % 2:
+            peer.append(timed(nix_cmd))
+    return medians(lib), medians(cli), medians(peer)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -284,16 +299,17 @@ def main(argv: list[str] | None = None) -> None:
         print_header(f"gc: {args.paths:,} tiny paths, {len(shape.roots)} roots, "
                      f"{shape.dead:,} dead ({shape.dead / args.paths:.0%})")
         per = [one_round(base, shape, k) for k in range(args.rounds)]
-        ours = statistics.median(p[0] for p in per)
-        peer = statistics.median(p[1] for p in per)
-        print(f"per path freed: sx {ours * 1e6:.1f} us, nix-store --gc {peer * 1e6:.1f} us "
-              f"(medians of {args.rounds} rounds)")
-        print_ratio(f"gc of {shape.dead:,} paths", ours * shape.dead, peer * shape.dead,
-                    "nix-store --gc", target=1.0)
+        ours = medians([p[0] for p in per])
+        peer = medians([p[1] for p in per])
+        print(f"per path freed: sx {ours.wall * 1e6:.1f} us, nix-store --gc "
+              f"{peer.wall * 1e6:.1f} us (medians of {args.rounds} rounds)")
+        print_ratio(f"gc of {shape.dead:,} paths", ours.scaled(shape.dead),
+                    peer.scaled(shape.dead), "nix-store --gc", target=1.0)
         lib, cli, nixq = closure_times(base, shape)
-        print(f"closure of {shape.closure_len:,} paths: sx library {lib * 1000:.1f} ms "
-              f"(target < 50 ms: {'met' if lib < 0.05 else 'NOT met'})")
-        print_ratio("closure, command line", cli, nixq, "nix-store -qR")
+        print(f"closure of {shape.closure_len:,} paths: sx library {lib.wall * 1000:.1f} ms, "
+              f"cpu {lib.cpu * 1000:.1f} ms (target < 50 ms: "
+              f"{'met' if lib.wall < 0.05 else 'NOT met'})")
+        print_ratio("closure, command line", cli, nixq, "nix-store -qR", target=1.0)
     finally:
         remove_tree(base)
         shutil.rmtree(base, ignore_errors=True)

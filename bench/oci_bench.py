@@ -16,12 +16,11 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
+from common import Sample, Stopwatch, compile_sx, medians, print_ratio
 from sx.store.fsutil import remove_tree
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -67,11 +66,11 @@ def _make_tree(rng: random.Random, root: str, budget: int) -> None:
         n += 1
 
 
-def _time(cmd: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def _time(cmd: list[str], env: dict[str, str]) -> Sample:
+    watch = Stopwatch()
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return watch.stop()
 
 
 def _tree_size(root: str) -> int:
@@ -86,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, default=220, help="closure size in MB (>= 200)")
     args = ap.parse_args(argv or [])  # run_all.py calls main() with its own argv in sys
     sx = os.path.join(os.path.dirname(sys.executable), "sx")
+    compile_sx()
     work = tempfile.mkdtemp(prefix="sx-oci-bench-")
     try:
         store = LocalStore(os.path.join(work, "root"))
@@ -101,14 +101,14 @@ def main(argv: list[str] | None = None) -> int:
             sx_times.append(_time([sx, "export-oci", str(root), "-o", f"{out}/sx-{i}"], env))
             peer_times.append(_time(["skopeo", "copy", "-q", "--preserve-digests",
                                      f"oci:{first}:latest", f"oci:{out}/skopeo-{i}:latest"], env))
-        sx_med, peer_med = statistics.median(sx_times), statistics.median(peer_times)
-        ratio = sx_med / peer_med
+        ours, peer = medians(sx_times), medians(peer_times)
         print(f"oci export: closure of {len(store.closure([root]))} paths, "
               f"image {size / 1e6:.0f} MB, {args.reps} runs each")
-        print(f"  sx export-oci          median {sx_med:.3f} s  ({size / 1e6 / sx_med:.0f} MB/s)")
-        print(f"  skopeo copy (the floor) median {peer_med:.3f} s  "
-              f"({size / 1e6 / peer_med:.0f} MB/s)")
-        print(f"  ratio sx/skopeo {ratio:.2f} (target <= {TARGET_RATIO})")
+        print(f"  sx export-oci          median {ours.wall:.3f} s  "
+              f"({size / 1e6 / ours.wall:.0f} MB/s)")
+        print(f"  skopeo copy (the floor) median {peer.wall:.3f} s  "
+              f"({size / 1e6 / peer.wall:.0f} MB/s)")
+        print_ratio("export-oci vs skopeo copy", ours, peer, "skopeo", target=TARGET_RATIO)
         return 0
     finally:
         remove_tree(work)

@@ -5,7 +5,9 @@ peer in the same run and prints medians and ratios. ``make bench`` runs
 this file; ``python bench/run_all.py store gc`` runs a subset; ``--quick``
 (``make bench-quick``, part of ``make test``) runs every benchmark end to
 end at small sizes, so a benchmark cannot break unseen. Quick numbers are
-not meaningful measurements.
+not meaningful measurements. With ``--load [N]`` (``make bench
+BENCH_ARGS=--load``), N CPU-bound neighbour processes (one by default) spin
+for the whole run; every row prints the CPU-time ratio beside the wall one.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import pathlib
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 ORDER = ["cli", "store", "build", "oci", "gc", "cache", "subst", "remote", "cc0", "mescc"]
 QUICK: dict[str, list[str]] = {
@@ -51,16 +56,42 @@ def load(name: str, path: pathlib.Path) -> object:
     return module
 
 
+# A neighbour that only computes: no I/O, no memory traffic to speak of.
+_SPIN = "while True:\n    pass\n"
+
+
+@contextmanager
+def neighbours(count: int) -> Iterator[None]:
+    """``count`` CPU-bound processes running until the block ends."""
+    procs = [subprocess.Popen([sys.executable, "-c", _SPIN]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
 def main(argv: list[str]) -> int:
     """Run the named benchmarks (all by default); returns non-zero if one failed."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("names", nargs="*", metavar="NAME", help=f"of: {', '.join(ORDER)}")
     ap.add_argument("--quick", action="store_true", help="small sizes, one run each")
+    ap.add_argument("--load", type=int, nargs="?", const=1, default=0, metavar="N",
+                    help="run N CPU-bound neighbours (1 if N is left out) during the run")
     args = ap.parse_args(argv)
     here = pathlib.Path(__file__).resolve().parent
     sys.path.insert(0, str(here))
+    if args.load:
+        print(f"== with {args.load} CPU-bound neighbour(s) running ==", flush=True)
+    with neighbours(args.load):
+        return _run(here, args.names or ORDER, args.quick)
+
+
+def _run(here: pathlib.Path, names: list[str], quick: bool) -> int:
     failed = []
-    for name in args.names or ORDER:
+    for name in names:
         path = here / f"{name}_bench.py"
         if not path.exists():
             print(f"!! {name}: no benchmark {path.name}")
@@ -70,7 +101,7 @@ def main(argv: list[str]) -> int:
         start = time.monotonic()
         try:
             module = load(name, path)
-            module.main(QUICK[name] if args.quick else [])  # type: ignore[attr-defined]
+            module.main(QUICK[name] if quick else [])  # type: ignore[attr-defined]
         except KeyboardInterrupt:
             raise
         except BaseException as e:  # report (SystemExit too) and go on with the next one

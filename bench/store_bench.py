@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from statistics import median
 
 from common import (
     MIB,
+    Sample,
     make_tree,
-    median_time,
+    measure,
+    median_sample,
+    medians,
     print_header,
     print_ratio,
     remove_tree,
@@ -70,18 +71,20 @@ def prepare(tree: str) -> Callable[[], None]:
 
 
 def rounds(runs: int, contenders: list[Callable[[], object]], before: Callable[[], None],
-           ) -> list[list[float]]:
-    """Time every contender once per round, ``runs`` rounds, rotating who goes first.
+           ) -> list[Sample]:
+    """Time every contender once per round, ``runs`` rounds, rotating who goes first;
+    the medians of each.
 
     All contenders meet the same conditions (this machine's load drifts), and
     none always runs right after the same other one.
     """
-    times: list[list[float]] = [[] for _ in contenders]
+    times: list[list[Sample]] = [[] for _ in contenders]
     for r in range(runs):
         for k in range(len(contenders)):
             i = (r + k) % len(contenders)
-            times[i].append(median_time(contenders[i], runs=1, before=before))
-    return times
+            before()
+            times[i].append(measure(contenders[i]))
+    return [medians(t) for t in times]
 
 
 def bench_hash(tree: str, runs: int) -> dict[str, float]:
@@ -100,9 +103,9 @@ def bench_hash(tree: str, runs: int) -> dict[str, float]:
     lib, cli_times, peer = rounds(runs, [lambda: nar.hash_path(tree), lambda: run(cli), nix],
                                   prepare(tree))
     return {
-        "hash (library)": print_ratio("hash, nar.hash_path", median(lib), median(peer),
+        "hash (library)": print_ratio("hash, nar.hash_path", lib, peer,
                                       "nix-store|b3sum", target=1.0),
-        "hash (cli)": print_ratio("hash, sx hash path", median(cli_times), median(peer),
+        "hash (cli)": print_ratio("hash, sx hash path", cli_times, peer,
                                   "nix-store|b3sum", target=1.0),
     }
 
@@ -120,33 +123,21 @@ class _Fresh:
         return os.path.join(self.base, f"{self.tag}{self.n}")
 
 
-def _child_cpu() -> float:
-    """CPU seconds (user + system) used so far by this process's finished children."""
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def bench_add(tree: str, runs: int, work: str) -> dict[str, float]:
     """Adding the tree to an empty store: sx CLI and library against nix-store --add.
 
-    Besides the wall times (the target), the CPU time of the two commands is
-    reported: on a shared machine it moves much less with the load than wall
-    time does, and sx spreads its work over several threads where Nix uses one.
+    sx spreads its work over several threads where Nix uses one, so the CPU
+    ratio shows what the wall ratio costs the machine.
     """
     print_header("adding the tree to a fresh store")
     sx_root, nix_root, lib_root = (_Fresh(work, t) for t in ("sx", "nix", "lib"))
     results: dict[str, str] = {}
-    cpu: dict[str, list[float]] = {"sx": [], "nix": []}
 
     def sx_add() -> None:
-        c0 = _child_cpu()
         results["sx"] = run([*sx_command(), "--root", sx_root(), "store", "add", tree]).strip()
-        cpu["sx"].append(_child_cpu() - c0)
 
     def nix_add() -> None:
-        c0 = _child_cpu()
         out = run(["nix-store", "--store", nix_root(), *NIX_OPTIONS, "--add", tree])
-        cpu["nix"].append(_child_cpu() - c0)
         results["nix"] = out.strip()
 
     def lib_add() -> None:
@@ -157,15 +148,11 @@ def bench_add(tree: str, runs: int, work: str) -> dict[str, float]:
     ours, lib, peer = rounds(runs, [sx_add, lib_add, nix_add], prepare(tree))
     if not results["sx"].startswith("/sx/store/") or not results["nix"].startswith("/nix/store/"):
         raise SystemExit(f"bench: unexpected add output {results}")
-    ratios = {
-        "add (cli)": print_ratio("add, sx store add", median(ours), median(peer),
-                                 "nix-store --add", target=0.6),
-        "add (library)": print_ratio("add, LocalStore.add_tree", median(lib), median(peer),
+    return {
+        "add (cli)": print_ratio("add, sx store add", ours, peer, "nix-store --add", target=0.6),
+        "add (library)": print_ratio("add, LocalStore.add_tree", lib, peer,
                                      "nix-store --add", target=0.6),
     }
-    ratios["add (cli, cpu)"] = print_ratio("add, CPU time of the command", median(cpu["sx"]),
-                                           median(cpu["nix"]), "nix-store --add")
-    return ratios
 
 
 def startup(work: str) -> None:
@@ -174,9 +161,10 @@ def startup(work: str) -> None:
     tiny = os.path.join(work, "tiny")
     with open(tiny, "wb") as f:
         f.write(b"x")
-    t = median_time(lambda: subprocess.run([*sx_command(), "hash", "file", tiny],
-                                           capture_output=True, check=True), runs=5)
-    print(f"{'sx start-up (hash file)':<28} sx {t * 1000:8.1f} ms", flush=True)
+    t = median_sample(lambda: subprocess.run([*sx_command(), "hash", "file", tiny],
+                                             capture_output=True, check=True), runs=5)
+    print(f"{'sx start-up (hash file)':<28} sx {t.wall * 1000:8.1f} ms   "
+          f"cpu {t.cpu * 1000:8.1f} ms", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:

@@ -27,12 +27,20 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 
-from common import print_header, print_ratio, remove_tree, require_tools, run, scratch_dir
+from common import (
+    Sample,
+    Stopwatch,
+    medians,
+    print_header,
+    print_ratio,
+    remove_tree,
+    require_tools,
+    run,
+    scratch_dir,
+)
 
 NIX_CONFIG = ("build-users-group =\nexperimental-features = nix-command\nsubstituters =\n"
               "sandbox = false\n")
@@ -84,10 +92,10 @@ def _sx(*args: str) -> list[str]:
     return [*sx_command(), *args]
 
 
-def _timed(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[float, str]:
-    start = time.perf_counter()
+def _timed(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[Sample, str]:
+    watch = Stopwatch()
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - start
+    took = watch.stop()
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[:6])}... failed: {proc.stderr.strip()[-800:]}")
     return took, proc.stdout
@@ -128,7 +136,7 @@ class SxSide:
             total += rec.file_size
         return total
 
-    def realize(self, i: int) -> tuple[float, int]:
+    def realize(self, i: int) -> tuple[Sample, int]:
         root = os.path.join(self.base, f"sx-dst-{i}")
         os.makedirs(os.path.join(root, "etc"))
         with open(os.path.join(root, "etc", "sx.conf"), "w") as f:
@@ -171,7 +179,7 @@ class NixSide:
         closure = run(["nix-store", "-qR", self.outputs["app"]], env=NIX_ENV).split()
         return sum(self.file_size(p) for p in closure)
 
-    def realize(self, i: int) -> tuple[float, int]:
+    def realize(self, i: int) -> tuple[Sample, int]:
         dest = os.path.join(self.base, f"nix-dst-{i}")
         took, _ = _timed(["nix", "build", "-f", os.path.join(self.base, "shape.nix"), "app",
                           "--store", dest, "--substituters", f"file://{self.cache}",
@@ -200,14 +208,14 @@ def main(argv: list[str] | None = None) -> None:
         print_header(f"fresh-store realize of a cached result (build-time inputs "
                      f"{args.noise_lines * 32 / 1e6:.0f} MB, "
                      f"runtime closure 2 paths), medians of {runs}")
-        ours: list[tuple[float, int]] = []
-        peer: list[tuple[float, int]] = []
+        ours: list[tuple[Sample, int]] = []
+        peer: list[tuple[Sample, int]] = []
         for i in range(runs):
             sides = [(sx, ours), (nix, peer)]
             for side, out in sides if i % 2 == 0 else reversed(sides):
                 out.append(side.realize(i))
-        print_ratio("realize from file:// cache", statistics.median(t for t, _ in ours),
-                    statistics.median(t for t, _ in peer), "nix", 1.0)
+        print_ratio("realize from file:// cache", medians([t for t, _ in ours]),
+                    medians([t for t, _ in peer]), "nix", 1.0)
         for name, side, got in (("sx", sx, ours), ("nix", nix, peer)):
             want = side.runtime_bytes()
             fetched = {b for _, b in got}

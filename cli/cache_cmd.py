@@ -286,9 +286,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         infos = _infos_from(args.source, parse_remote_paths(store, args.paths, "verify"))
     else:
         paths = resolve_paths(store, args.paths, no_build=args.no_build)
-        if args.closure:
-            paths = store.topo_sort(store.closure(paths))
-        infos = [store.require(p) for p in paths]
+        infos = (store.closure_infos(paths) if args.closure
+                 else [store.require(p) for p in paths])
     changed = untrusted = False
     docs: list[dict[str, Any]] = []
     for info in infos:

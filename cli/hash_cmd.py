@@ -6,7 +6,6 @@ import argparse
 import os
 
 from sx.cli.commands import add_command
-from sx.store import nar
 from sx.store.errors import InvalidInput
 from sx.store.hashing import hash_file
 
@@ -28,6 +27,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_path(args: argparse.Namespace) -> int:
     """Print each tree's archive hash (and size)."""
+    from sx.store import nar  # here: ``sx hash file`` does not need the archive code
+
     for p in args.paths:
         digest, size = nar.hash_path(p, args.type)
         print(f"{digest}\t{size}" if args.size else digest)

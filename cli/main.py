@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -126,6 +125,8 @@ def _report(e: StoreError, args: argparse.Namespace) -> None:
         print(line, file=sys.stderr)
     trace = getattr(e, "trace", "")
     if _debugging(args):
+        import traceback  # only here: it costs every command's start-up
+
         print(trace or traceback.format_exc(), end="", file=sys.stderr)
     elif trace:
         print("  (--show-trace prints the whole Python trace)", file=sys.stderr)
@@ -141,9 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return USAGE
-    from sx.store.config import set_flags
-
-    set_flags({})  # flags of an earlier call in this process are not this call's
+    # Flags of an earlier call in this process are not this call's. Only a
+    # module already loaded can hold them: importing it here would cost every
+    # command (``sx hash file`` needs neither) its start-up time.
+    config = sys.modules.get("sx.store.config")
+    if config is not None:
+        config.set_flags({})
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt as e:
@@ -155,9 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     finally:
-        from sx.cli.common import close_stores
-
-        close_stores()
+        common = sys.modules.get("sx.cli.common")
+        if common is not None:
+            common.close_stores()
 
 
 if __name__ == "__main__":

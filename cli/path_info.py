@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
     if args.referrers:
         paths = _referrers(store, paths, args.closure)
     elif args.closure:
-        paths = store.topo_sort(store.closure(paths))
+        paths = store.sorted_closure(paths)
+    if not (args.json or args.size or args.closure_size):
+        # Only the names: no path infos to build (the common ``-r`` query).
+        sys.stdout.write("".join(f"{p}\n" for p in paths))
+        return 0
     infos = [store.require(p) for p in paths]
     sizes = {i.path: i.nar_size for i in infos}
 
@@ -66,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return total
 
     if args.json:
+
         records = []
         for i in infos:
             rec = i.to_json()
@@ -74,11 +80,13 @@ def run(args: argparse.Namespace) -> int:
             records.append(rec)
         print_json(records)
         return 0
+    lines = []
     for i in infos:
         cols = [str(i.path)]
         if args.size:
             cols.append(str(i.nar_size))
         if args.closure_size:
             cols.append(str(closure_size(i.path)))
-        print("\t".join(cols))
+        lines.append("\t".join(cols) + "\n")
+    sys.stdout.write("".join(lines))
     return 0

@@ -26,13 +26,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def chain(store: LocalStore, a: StorePath, b: StorePath) -> list[StorePath] | None:
     """The shortest reference chain from ``a`` to ``b`` (both ends included), or None."""
+    refs = store.closure_references([a])
     prev: dict[StorePath, StorePath | None] = {a: None}
     todo = deque([a])
     while todo:
         p = todo.popleft()
         if p == b:
             break
-        for r in store.require(p).references:
+        for r in refs[p]:
             if r not in prev:
                 prev[r] = p
                 todo.append(r)

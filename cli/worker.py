@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="offer this platform property too (repeatable)")
     p.add_argument("--max-log-size", type=size_arg, default=DEFAULT_MAX_LOG, metavar="SIZE",
                    help="kill an action whose log exceeds SIZE, e.g. 100M (default 1G)")
+    p.add_argument("--cache-size", type=size_arg, default=10 << 30, metavar="SIZE",
+                   help="bound of the input cache, least recently used inputs evicted "
+                        "first (default 10G; 0: unbounded)")
     p.add_argument("-q", "--quiet", action="store_true", help="say nothing while serving")
     p.set_defaults(func=run)
 
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidInput(f"worker: --property {item!r}: expected KEY=VALUE")
         props.setdefault(key, []).append(value)
     opts = WorkerOptions(jobs=args.jobs, properties=props, max_log_size=args.max_log_size,
-                         log=None if args.quiet else _say)
+                         cache_size=args.cache_size or None, log=None if args.quiet else _say)
     if args.name:
         opts.name = args.name
     store = open_store(args)

@@ -22,12 +22,11 @@ import contextlib
 import fcntl
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from sx.store import nar
+from sx.store.closure import closure_infos, closure_records, ordered_closure, topo_order
 from sx.store.db import Database, Txn
 from sx.store.errors import (
     InvalidInput,
@@ -37,24 +36,21 @@ from sx.store.errors import (
     StorageError,
     StoreError,
 )
-from sx.store.fsutil import (
-    canonicalize,
-    early_writeback,
-    fsync_dir,
-    move_in,
-    move_out,
-    remove_tree,
-    syncfs,
-)
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
-from sx.store.nar import Measured
 from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
-from sx.store.registration import Prepared, check
 from sx.store.roots import TempRoots
 from sx.store.tempdir import TempDir
 
-__all__ = ["LocalStore", "Prepared", "TempDir", "default_root"]
+if TYPE_CHECKING:
+    from sx.store.nar import Measured
+    from sx.store.registration import Prepared
+
+# The archive code (sx.store.nar, fsutil, registration) is imported by the
+# methods that write or read objects, not here: read-only commands (queries,
+# closures) open the store without paying for it at start-up.
+
+__all__ = ["LocalStore", "TempDir", "default_root"]
 
 # Suffix of a temp dir's lock file before it is locked and renamed to ``.lock``;
 # one older than this was left by a process that died in between.
@@ -187,6 +183,7 @@ class LocalStore:
         locked, so :meth:`cleanup_leftovers` never mistakes a temp dir being
         born for a dead one.
         """
+        from sx.store.fsutil import remove_tree
         name = os.urandom(8).hex()
         lock_path = os.path.join(self.tmp, name + ".lock")
         new_path = os.path.join(self.tmp, name + _NEW_LOCK)
@@ -237,6 +234,8 @@ class LocalStore:
                 if name.endswith(".lock"):
                     removed += self._cleanup_temp(name)
                 elif name.startswith("trash-"):
+                    from sx.store.fsutil import remove_tree
+
                     remove_tree(full)
                     removed += 1
                 elif name.endswith(_NEW_LOCK) and _older_than(full, _STALE_NEW_LOCK):
@@ -249,6 +248,7 @@ class LocalStore:
         return removed
 
     def _cleanup_temp(self, lock_name: str) -> int:
+        from sx.store.fsutil import remove_tree
         lock_path = os.path.join(self.tmp, lock_name)
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
@@ -272,6 +272,7 @@ class LocalStore:
             os.close(fd)
 
     def _remove_if_unregistered(self, base: str) -> int:
+        from sx.store.fsutil import move_out, remove_tree
         if "/" in base or not base:
             return 0
         with self.db.write() as txn:
@@ -307,7 +308,11 @@ class LocalStore:
 
     def require(self, path: StorePath) -> PathInfo:
         """The path's info; :class:`NotFound` when it is not valid."""
-        info = self.query(path)
+        with self.db.read() as txn:
+            return self._require(txn, path)
+
+    def _require(self, txn: Txn, path: StorePath) -> PathInfo:
+        info = self._query(txn, path)
         if info is None:
             raise NotFound(f"query {path}: not a valid path in store {self.root}")
         return info
@@ -337,46 +342,36 @@ class LocalStore:
 
     def closure(self, paths: Iterable[StorePath]) -> set[StorePath]:
         """All paths reachable from ``paths`` through references (themselves included)."""
-        seen: set[StorePath] = set()
-        todo = deque(paths)
         with self.db.read() as txn:
-            while todo:
-                p = todo.popleft()
-                if p in seen:
-                    continue
-                rec = txn.get("paths", p.base.encode())
-                if rec is None:
-                    raise NotFound(f"compute closure: {p} is not a valid path")
-                seen.add(p)
-                for ref in rec["refs"]:
-                    r = StorePath.from_base(ref)
-                    if r not in seen:
-                        todo.append(r)
-        return seen
+            return {StorePath.from_base(b) for b in closure_records(txn, paths)}
+
+    def closure_infos(self, paths: Iterable[StorePath]) -> list[PathInfo]:
+        """The infos of the closure of ``paths``, references before referrers (one snapshot)."""
+        with self.db.read() as txn:
+            return closure_infos(txn, paths)
+
+    def sorted_closure(self, paths: Iterable[StorePath]) -> list[StorePath]:
+        """The closure of ``paths``, references before referrers (one snapshot).
+
+        The same as ``topo_sort(closure(paths))``, without building path infos.
+        """
+        with self.db.read() as txn:
+            return [p for p, _ in ordered_closure(txn, paths)]
+
+    def closure_references(self, paths: Iterable[StorePath]
+                           ) -> dict[StorePath, tuple[StorePath, ...]]:
+        """Every path of the closure of ``paths`` with its sorted references (one snapshot)."""
+        with self.db.read() as txn:
+            records = closure_records(txn, paths)
+        return {StorePath.from_base(b): tuple(StorePath.from_base(r) for r in sorted(rec["refs"]))
+                for b, rec in records.items()}
 
     def topo_sort(self, paths: Iterable[StorePath]) -> list[StorePath]:
         """``paths`` ordered so that references come before their referrers."""
         pset = set(paths)
-        infos = {p: self.require(p) for p in pset}
-        order: list[StorePath] = []
-        state: dict[StorePath, int] = {}
-        for start in sorted(pset):
-            stack: list[tuple[StorePath, Iterator[StorePath]]] = []
-            if state.get(start):
-                continue
-            state[start] = 1
-            stack.append((start, iter(infos[start].references)))
-            while stack:
-                node, it = stack[-1]
-                nxt = next((r for r in it if r in pset and r != node and not state.get(r)), None)
-                if nxt is None:
-                    stack.pop()
-                    state[node] = 2
-                    order.append(node)
-                else:
-                    state[nxt] = 1
-                    stack.append((nxt, iter(infos[nxt].references)))
-        return order
+        with self.db.read() as txn:
+            refs = {p: self._require(txn, p).references for p in pset}
+        return topo_order(pset, refs.__getitem__)
 
     # ---- adding -----------------------------------------------------------------
 
@@ -391,6 +386,8 @@ class LocalStore:
         Idempotent: the same content, name and references give the same path,
         and adding it again (from any process, at any time) changes nothing.
         """
+        from sx.store import nar
+        from sx.store.fsutil import early_writeback
         if not os.path.lexists(src):
             raise InvalidInput(f"add {src!r}: no such file or directory")
         name = validate_name(name or os.path.basename(os.path.abspath(src)))
@@ -403,11 +400,13 @@ class LocalStore:
             path = make_path("source", nar_hash, name, refs)
             info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
                             ca=f"source:{nar_hash}")
-            return self.install(tmp, obj, info, Measured(nar_hash, size), f"add {src!r}:")
+            return self.install(tmp, obj, info, nar.Measured(nar_hash, size), f"add {src!r}:")
 
     def add_bytes(self, data: bytes, name: str, kind: str = "source",
                   references: Iterable[StorePath] = (), executable: bool = False) -> PathInfo:
         """Add a single file with the given contents (e.g. a ``.drv``)."""
+        from sx.store import nar
+        from sx.store.fsutil import canonicalize
         validate_name(name)
         refs = tuple(references)
         self._require_valid(refs, f"add {name}")
@@ -426,7 +425,7 @@ class LocalStore:
             path = make_path(kind, nar_hash, name, refs)
             info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
                             ca=f"{kind}:{nar_hash}")
-            return self.install(tmp, obj, info, Measured(nar_hash, size), "add")
+            return self.install(tmp, obj, info, nar.Measured(nar_hash, size), "add")
 
     def _require_valid(self, refs: Iterable[StorePath], what: str) -> None:
         refs = list(refs)
@@ -438,6 +437,7 @@ class LocalStore:
                 verb: str = "register") -> PathInfo:
         """Check the object ``obj`` (inside ``tmp``) against ``info``, move it into place
         and register it: :meth:`install_many` for one object."""
+        from sx.store.registration import Prepared
         return self.install_many([Prepared(tmp, obj, info, measured)], verb)[0]
 
     def install_many(self, items: Sequence[Prepared | tuple[TempDir, str, PathInfo]],
@@ -453,6 +453,8 @@ class LocalStore:
         idempotent: returns the infos in the order given (the existing ones
         for paths already valid, whose objects are left alone).
         """
+        from sx.store.fsutil import syncfs
+        from sx.store.registration import Prepared, check
         prepared = [Prepared(*it) for it in items]
         self.temp_roots.add([p.info.path for p in prepared])
         with self.db.read() as txn:
@@ -476,6 +478,7 @@ class LocalStore:
         return [o for o in out if o is not None]
 
     def _commit(self, items: list[Prepared]) -> None:
+        from sx.store.fsutil import fsync_dir, move_in, move_out
         batch = {p.info.path for p in items}
         moved: list[tuple[str, str]] = []
         try:
@@ -574,6 +577,7 @@ class LocalStore:
 
     def dump(self, path: StorePath, out: BinaryIO) -> int:
         """Write the archive of a valid path to ``out``; returns its size."""
+        from sx.store import nar
         self.require(path)
         sink = nar.FileSink(out)
         nar.dump(self.real_path(path), sink)
@@ -586,6 +590,9 @@ class LocalStore:
         At most ``info.nar_size`` bytes are read; the hash, size, references
         and content address are checked when it is installed.
         """
+        from sx.store import nar
+        from sx.store.fsutil import canonicalize, early_writeback
+        from sx.store.registration import Prepared
         obj = os.path.join(tmp.path, "obj")
         digests = [r.digest for r in info.references]
         with early_writeback(self.tmp):
@@ -605,6 +612,7 @@ class LocalStore:
         ``repair``: paths that are missing or whose contents differ are
         unregistered (with their referrers) so they can be rebuilt or fetched.
         """
+        from sx.store import nar
         problems: list[str] = []
         self.cleanup_leftovers()
         problems.extend(self.leftover_problems)
@@ -655,6 +663,7 @@ class LocalStore:
 
     def unregister(self, paths: Iterable[StorePath]) -> None:
         """Unregister paths (then remove them from disk). Callers check liveness."""
+        from sx.store.fsutil import move_out, remove_tree
         paths = list(paths)
         trash: list[str] = []
         with self.db.write() as txn:

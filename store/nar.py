@@ -15,10 +15,9 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from sx.store.errors import Corrupt, InvalidInput, StorageError
-from sx.store.extract import Extractor
 from sx.store.fsutil import CANONICAL_MTIME, remove_tree
 from sx.store.hashing import Digest, Hasher
 from sx.store.narformat import (
@@ -42,7 +41,13 @@ from sx.store.narformat import (
     target_problem,
 )
 from sx.store.narwrite import PathArg, Sink, copy_dump, dump
-from sx.store.refscan import RefScanner
+
+if TYPE_CHECKING:
+    from sx.store.extract import Extractor
+    from sx.store.refscan import RefScanner
+
+# Restoring and scanning import their helpers when called: ``sx hash path``
+# and the other dumping commands start without them.
 
 __all__ = [
     "MAGIC", "ChunkSink", "FileSink", "Measured", "PathArg", "Sink", "copy_dump", "copy_hashed",
@@ -88,6 +93,8 @@ class _MeasureSink(_HashSink):
     """Hashes the archive and looks for store path digests in it, in one pass."""
 
     def __init__(self, scan: frozenset[str]) -> None:
+        from sx.store.refscan import RefScanner
+
         super().__init__()
         self.scanner = RefScanner(scan)
 
@@ -423,6 +430,9 @@ def restore(read: Callable[[int], bytes], dest: str, what: str = "stream",
     Raises :class:`Corrupt` on malformed, truncated or oversized input, after
     removing whatever it had unpacked: nothing is left behind.
     """
+    from sx.store.extract import Extractor
+    from sx.store.refscan import RefScanner
+
     if os.path.lexists(dest):
         raise InvalidInput(f"restore archive {what}: destination {dest!r} already exists")
     src = _Input(read, what, size)

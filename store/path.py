@@ -20,8 +20,13 @@ DIGEST_LEN = 32
 NAME_MAX = 211
 # Nix's base32 alphabet: digits and lower-case letters without e, o, u, t.
 BASE32 = "0123456789abcdfghijklmnpqrsvwxyz"
-_BASE32_SET = frozenset(BASE32)
 _NAME_RE = re.compile(r"[A-Za-z0-9+\-._?=]+")
+_DIGEST_RE = re.compile(f"[{BASE32}]{{{DIGEST_LEN}}}")
+# A whole valid base name in one match (the same rules as is_digest and
+# validate_name): queries parse thousands of them from the database, and the
+# per-character checks dominated their time. Anything it refuses goes the
+# slow way, which names the cause.
+_BASE_RE = re.compile(rf"[{BASE32}]{{{DIGEST_LEN}}}-(?!\.)[A-Za-z0-9+\-._?=]{{1,{NAME_MAX}}}")
 KINDS = ("source", "output", "fixed", "drv")
 
 
@@ -58,7 +63,7 @@ def validate_name(name: str) -> str:
 
 def is_digest(text: str) -> bool:
     """True when ``text`` is 32 Nix-base32 characters."""
-    return len(text) == DIGEST_LEN and all(c in _BASE32_SET for c in text)
+    return _DIGEST_RE.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -97,6 +102,8 @@ class StorePath:
     @classmethod
     def from_base(cls, base: str, original: str | None = None) -> StorePath:
         """Parse ``<digest>-<name>``."""
+        if _BASE_RE.fullmatch(base):
+            return cls._checked(base[:DIGEST_LEN], base[DIGEST_LEN + 1 :])
         shown = original if original is not None else base
         if "/" in base:
             raise InvalidPath(f"parse store path {shown!r}: extra path components")
@@ -107,6 +114,14 @@ class StorePath:
             return cls(digest, name)
         except InvalidName as e:
             raise InvalidName(f"parse store path {shown!r}: {e}") from None
+
+    @classmethod
+    def _checked(cls, digest: str, name: str) -> StorePath:
+        """A path from parts already known valid (skips ``__post_init__``'s second check)."""
+        path = object.__new__(cls)
+        object.__setattr__(path, "digest", digest)
+        object.__setattr__(path, "name", name)
+        return path
 
     @classmethod
     def split(cls, text: str) -> tuple[StorePath, str]:

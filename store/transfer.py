@@ -23,8 +23,9 @@ from typing import BinaryIO
 from sx.store.encoding import pack, unpack
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, Prepared
+from sx.store.local import LocalStore
 from sx.store.path import StorePath
+from sx.store.registration import Prepared
 
 MAGIC = b"sx-export-1\n"
 

@@ -33,10 +33,11 @@ from sx.store.errors import HashMismatch, InvalidInput
 from sx.store.fsutil import canonicalize, make_writable
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, Prepared, TempDir
+from sx.store.local import LocalStore, TempDir
 from sx.store.nar import Measured
 from sx.store.path import StorePath, make_path
 from sx.store.refscan import rewrite_tree, scan_tree
+from sx.store.registration import Prepared
 from sx.store.treewalk import LEAVE, TreeWalk
 
 

@@ -452,7 +452,9 @@ class _Run:
         def on_worker(worker: str) -> None:
             self.progress.started(key, f"building remotely on {worker}", drv.name)
 
-        job = RemoteBuild(drv, rhash, spec, scratch, objs, self.opts.timeout, on_worker, fresh)
+        echo = LineEcho(drv.name, self.progress.output) if self.opts.print_logs else None
+        job = RemoteBuild(drv, rhash, spec, scratch, objs, self.opts.timeout, on_worker, fresh,
+                          echo)
         try:
             await self.remote.build(job, log)
         except RemoteUnavailable as e:
@@ -603,6 +605,9 @@ def _connect_remote(opts: BuildOptions, plan: Plan, progress: Progress
     except BaseException:
         remote.close()
         raise
+    if opts.print_logs:
+        progress.message(f"remote {url}: -L shows a remote build's log when it ends "
+                         "(logs are not streamed live from the engine)")
     return remote
 
 

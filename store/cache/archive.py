@@ -27,7 +27,8 @@ from sx.store.errors import Corrupt, HashMismatch, StorageError
 from sx.store.fsutil import canonicalize, early_writeback
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, Prepared, TempDir
+from sx.store.local import LocalStore, TempDir
+from sx.store.registration import Prepared
 
 _CHUNK = 1 << 20
 _MULTI = 4 << 20

@@ -141,10 +141,10 @@ def _upload_realisations(store: LocalStore, cache: Cache, closure: set[StorePath
 async def upload_closure(store: LocalStore, cache: Cache, paths: Iterable[StorePath],
                          jobs: int = DEFAULT_JOBS) -> UploadReport:
     """Upload the closure of ``paths`` (and realisations that point into it)."""
-    closure = store.closure(paths)
+    infos = {i.path: i for i in store.closure_infos(paths)}
+    closure = set(infos)
     store.temp_roots.add(closure)
-    order = store.topo_sort(closure)
-    infos = {p: store.require(p) for p in order}
+    order = list(infos)
     report = UploadReport()
     limiter = trio.CapacityLimiter(max(1, jobs))
     await trio.to_thread.run_sync(ensure_cache_info, cache)

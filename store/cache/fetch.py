@@ -30,9 +30,9 @@ from sx.store.cache.signing import TrustPolicy, Untrusted
 from sx.store.cache.tasks import nursery
 from sx.store.errors import Corrupt, InvalidInput, NotFound, StorageError, StoreError
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, Prepared, TempDir
+from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
-from sx.store.registration import check
+from sx.store.registration import Prepared, check
 
 DEFAULT_JOBS = 4
 

@@ -48,8 +48,9 @@ from sx.store.cache.tasks import nursery
 from sx.store.errors import InvalidInput, NotFound, StoreError
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
-from sx.store.local import LocalStore, Prepared, TempDir
+from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
+from sx.store.registration import Prepared
 
 log = logging.getLogger("sx.cache")
 # (url, timeout) -> (cache, priority), or why the cache could not be opened.

@@ -25,13 +25,14 @@ from typing import Any
 from sx.store.errors import Corrupt, HashMismatch, InvalidInput, MissingReference
 from sx.store.fsutil import canonicalize
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore, Prepared
+from sx.store.local import LocalStore
 from sx.store.oci import meta
 from sx.store.oci.compress import MEDIA_TYPES
 from sx.store.oci.layout import CONFIG, INDEX, MANIFEST, REF_NAME
 from sx.store.oci.reader import SMALL_LIMIT, ImageSource, open_source, split_reference
 from sx.store.oci.unlayer import Pending, extract, layer_limit, open_layer
 from sx.store.path import StorePath
+from sx.store.registration import Prepared
 
 _CHUNK = 1 << 20
 

@@ -8,6 +8,7 @@ import time
 import pytest
 from build_helpers import Shell, build, leftovers, read
 from sx.derivations.build.errors import (
+    BuilderFailed,
     BuildError,
     BuildTimeout,
     CheckMismatch,
@@ -63,11 +64,12 @@ def test_failing_dependency_cancels_the_rest_and_leaves_nothing(
 
 def test_keep_going_builds_what_does_not_depend_on_the_failure(
         store: LocalStore, sh: Shell) -> None:
-    bad = sh("bad", "exit 1")
+    bad = sh("bad", "exit 3")
     after_bad = sh("after-bad", "echo x > $out", inputs=[bad])
     good = sh("good", "sleep 0.3; echo fine > $out")
-    with pytest.raises(BuildError, match="1 dependents not attempted"):
+    with pytest.raises(BuilderFailed, match="1 dependents not attempted") as e:
         build(store, after_bad, good, jobs=2, keep_going=True)
+    assert e.value.exit_code == 3  # the summary keeps the failure's class and fields
     assert "out" in store.derivation_outputs(good.drv_path)
     assert store.derivation_outputs(after_bad.drv_path) == {}
 

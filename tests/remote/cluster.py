@@ -102,6 +102,9 @@ class Cluster:
     workers: dict[str, WorkerProc] = field(default_factory=dict)
     port: int = 0
     cas_dir: Path = Path()
+    interval: float = 0.02
+    """How often BuildGrid's assigner looks for queued actions (and the timeout of its
+    notifiers, which are woken by PostgreSQL's NOTIFY anyway)."""
 
     @property
     def url(self) -> str:
@@ -119,7 +122,8 @@ class Cluster:
                        capture_output=True, timeout=120)
         conf = self.base / "bgd.yml"
         conf.write_text(CONFIG.format(port=self.port, db=db, cas=self.cas_dir,
-                                      keepalive=KEEPALIVE))
+                                      keepalive=KEEPALIVE, interval=self.interval,
+                                      jitter=self.interval / 2))
         log = self.base / "bgd.log"
         with open(log, "wb") as out:
             proc = subprocess.Popen([*_as(None, None), BGD, "server", "start", str(conf)],
@@ -239,16 +243,16 @@ schedulers:
     action-cache: *ac
     bot-session-keepalive-timeout: {keepalive}
     session-expiry-timer-interval: 1
-    poll-interval: 0.02
-    bot-poll-interval: 0.02
+    poll-interval: {interval}
+    bot-poll-interval: {interval}
     property-set: !dynamic-property-set
       match-property-keys: [OSFamily, ISA, sx-sandbox]
       wildcard-property-keys: []
     assigners:
       - !priority-age-assigner
         count: 1
-        interval: 0.02
-        jitter-factor: 0.01
+        interval: {interval}
+        jitter-factor: {jitter}
 instances:
   - name: ''
     services:

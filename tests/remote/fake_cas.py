@@ -19,6 +19,8 @@ class FakeCas:
         self.batch = 1 << 20
         self.blobs: dict[BlobDigest, bytes] = {}
         self.lie: dict[BlobDigest, bytes] = {}
+        self.reads: list[int] = []
+        """Blobs asked for, per read request."""
 
     def put(self, data: bytes) -> BlobDigest:
         d = digest_bytes(self.fn, data)
@@ -27,6 +29,8 @@ class FakeCas:
 
     def read_blobs(self, digests: Iterable[BlobDigest]) -> dict[BlobDigest, bytes]:
         out = {}
+        digests = list(digests)
+        self.reads.append(len(set(digests)))
         for d in digests:
             if d not in self.blobs:
                 raise RemoteError(f"remote {self.url}: read blob {d}: missing")

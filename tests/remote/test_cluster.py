@@ -149,8 +149,9 @@ def test_worker_killed_mid_action_other_worker_finishes(
     seen: list[str] = []
 
     class Watch(Progress):
-        def started(self, key: str, what: str, name: str) -> None:
-            super().started(key, what, name)
+        def started(self, key: str, what: str, name: str, log: str | None = None,
+                    output: str | None = None) -> None:
+            super().started(key, what, name, log, output)
             if " on " in what:
                 seen.append(what.rsplit(" on ", 1)[1])
                 killed = seen[0]
@@ -211,12 +212,15 @@ def test_output_that_does_not_match_its_digest_is_refused(
 
 
 def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: Source) -> None:
+    # A token of this run in the builder's command line: other test runs on the machine
+    # may sleep in their own sandboxes meanwhile.
+    token = os.urandom(6).hex()
     recipe = roots / "slow.py"
     recipe.write_text(
         "from sx.derivations.model import derivation, Source\n"
         f"bb = Source({str(bb.local)!r}, 'busybox')\n"
-        "slow = derivation('slow-cancel', f'{bb}/bin/sh', ['-c', 'sleep 30; echo x > $out'],"
-        " srcs=[bb])\n")
+        f"slow = derivation('slow-cancel', f'{{bb}}/bin/sh', ['-c', 'sleep 30; echo {token} "
+        "> $out'], srcs=[bb])\n")
     root = str(roots / "c")
     proc = subprocess.Popen(Sx(root).argv("realize", "--remote", cluster.url, f"{recipe}:slow"),
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -237,12 +241,34 @@ def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: 
     deadline = time.monotonic() + 20
     while "withdrawn" not in w.text() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert "withdrawn by the engine" in w.text()
+    bgd = (cluster.base / "bgd.log").read_text(errors="replace")
+    assert "withdrawn by the engine" in w.text(), (w.text()[-2000:], proc.stderr.read()[-2000:],
+                                                   bgd[-3000:])
     # The sandbox on the worker is gone: no sleeping builder survives.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        ps = subprocess.run(["pgrep", "-af", "sleep 30; echo x"], capture_output=True, text=True)
+        ps = subprocess.run(["pgrep", "-af", f"sleep 30; echo {token}"], capture_output=True,
+                            text=True)
         if not ps.stdout.strip():
             break
         time.sleep(0.2)
     assert ps.stdout.strip() == "", (ps.stdout, w.text())
+
+
+def test_print_build_logs_shows_the_remote_log(cluster: Cluster, roots: Path, bb: Source) -> None:
+    recipe = roots / "talk.py"
+    recipe.write_text(
+        "from sx.derivations.model import derivation, Source\n"
+        f"bb = Source({str(bb.local)!r}, 'busybox')\n"
+        "talk = derivation('talker', f'{bb}/bin/sh', ['-c', 'echo first line; echo second >&2;"
+        " printf unterminated; echo x > $out'], srcs=[bb])\n")
+    root = str(roots / "c")
+    r = Sx(root)("realize", "--remote", cluster.url, "-L", f"{recipe}:talk")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert "talker> first line" in lines and "talker> second" in lines
+    assert "talker> unterminated" in lines, "a last line without newline is shown too"
+    assert any("logs are not streamed live" in ln for ln in lines)
+    quiet = Sx(str(roots / "d"))("realize", "--remote", cluster.url, f"{recipe}:talk")
+    assert quiet.returncode == 0 and "talker>" not in quiet.stderr
+    assert quiet.stdout == r.stdout

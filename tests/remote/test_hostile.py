@@ -241,6 +241,48 @@ def test_client_refuses_hostile_output_trees(tmp_path: Path, attack: str) -> Non
     assert not os.path.lexists(tmp_path / "escape")
 
 
+def test_client_fetches_small_files_of_an_output_tree_in_batches(tmp_path: Path) -> None:
+    fake = FakeCas()
+    fake.batch = 1000
+    big = fake.put(b"B" * 1500)  # over the batch size: streamed on its own
+    files = [re_pb.FileNode(name=f"f{i:03}", digest=fake.put(b"%03d" % i * 10).to_proto())
+             for i in range(100)]  # 30 bytes each: 33 fit in a batch
+    files.append(re_pb.FileNode(name="f050-big", digest=big.to_proto()))
+    files.append(re_pb.FileNode(name="f051-again", digest=files[0].digest))
+    sub = re_pb.Directory(files=[re_pb.FileNode(name="x", digest=fake.put(b"x").to_proto())])
+    subd = digest_bytes(SHA256, sub.SerializeToString(deterministic=True))
+    root = re_pb.Directory(files=files, directories=[re_pb.DirectoryNode(
+        name="f020-dir", digest=subd.to_proto())])
+    dest = tmp_path / "out"
+    fetch_outputs(cas(fake), _result_dir(fake, root, [sub]), {OUT: str(dest)})
+    for i in range(100):
+        assert (dest / f"f{i:03}").read_bytes() == b"%03d" % i * 10
+    assert (dest / "f050-big").read_bytes() == b"B" * 1500
+    assert (dest / "f051-again").read_bytes() == b"000" * 10
+    assert (dest / "f020-dir" / "x").read_bytes() == b"x"
+    # The tree; f000-f020; the sub-directory's x; f021-f052 and f051-again (33 blobs of
+    # 30 bytes); the big file, streamed between; f053-f085; f086-f099.
+    assert fake.reads == [1, 21, 1, 33, 1, 33, 14], fake.reads
+    assert max(fake.reads) <= 33
+
+
+def test_client_refuses_a_lie_inside_a_batch_and_a_tree_that_is_not_one(
+        tmp_path: Path) -> None:
+    fake = FakeCas()
+    blobs = [fake.put(b"file %d" % i) for i in range(10)]
+    fake.lie[blobs[7]] = b"FILE 7"
+    root = re_pb.Directory(files=[re_pb.FileNode(name=f"f{i}", digest=b.to_proto())
+                                  for i, b in enumerate(blobs)])
+    with pytest.raises(RemoteError, match="the engine sent"):
+        fetch_outputs(cas(fake), _result_dir(fake, root, []), {OUT: str(tmp_path / "a")})
+    assert not os.path.lexists(tmp_path / "a")
+    garbage = re_pb.ActionResult(output_directories=[re_pb.OutputDirectory(
+        path=OUT, tree_digest=fake.put(b"\x0a\xff\x01").to_proto())])
+    with pytest.raises(RemoteError, match="is not a Tree"):
+        fetch_outputs(cas(fake), garbage, {OUT: str(tmp_path / "b")})
+    assert not os.path.lexists(tmp_path / "b")
+
+
 def test_client_refuses_outputs_it_did_not_ask_for(tmp_path: Path) -> None:
     fake = FakeCas()
     f = fake.put(b"x")

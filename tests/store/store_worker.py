@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from sx.store import local
+from sx.store import fsutil
 from sx.store.local import LocalStore
 from sx.store.transfer import import_paths
 
@@ -51,11 +51,15 @@ def race(root: str, src_base: str, rounds: int, worker: int, workers: int, barri
 
 def crash(root: str, point: str, src: str, name: str) -> None:
     store = LocalStore(root)
-    # The store module's own references are replaced, as a test's monkeypatch would.
+    # The store imports these from fsutil when it writes (not at start-up), so
+    # replacing them there is what a test's monkeypatch would do.
     names = {"after-copy": "syncfs", "after-rename": "fsync_dir", "after-commit": "remove_tree"}
     if point not in names:
         raise SystemExit(f"unknown crash point {point}")
-    setattr(local, names[point], _die)
+    # The background flusher of early_writeback calls syncfs too: keep it
+    # asleep, so that the crash comes from install's own sync, after the copy.
+    fsutil.WRITEBACK_INTERVAL = 3600.0
+    setattr(fsutil, names[point], _die)
     store.add_tree(src, name)
     raise SystemExit("survived the crash point")
 

@@ -115,6 +115,51 @@ def test_queries_on_a_small_closure(store: LocalStore) -> None:
         store.closure([ghost])
 
 
+def _reference_order(store: LocalStore, paths: set[StorePath]) -> list[StorePath]:
+    """The documented order, computed the slow and obvious way: depth first from the
+    sorted paths, each path's references (in sorted order) before the path itself."""
+    order: list[StorePath] = []
+
+    def visit(p: StorePath) -> None:
+        if p in order:
+            return
+        for r in store.require(p).references:
+            if r in paths and r != p:
+                visit(r)
+        order.append(p)
+
+    for p in sorted(paths):
+        visit(p)
+    return order
+
+
+def test_closure_order_and_infos_come_from_one_walk(store: LocalStore) -> None:
+    # A diamond-rich graph: every path refers to up to three older ones.
+    paths: list[StorePath] = []
+    for i in range(60):
+        refs = tuple(sorted({paths[j] for j in (i - 1, i // 2, i * 7 % max(i, 1))
+                             if 0 <= j < i}))
+        paths.append(add_with_refs(store, f"p{i:02d}", refs))
+    for top in (paths[-1], paths[30], paths[0]):
+        closure = store.closure([top])
+        order = store.sorted_closure([top])
+        assert set(order) == closure and len(order) == len(closure)
+        assert order == store.topo_sort(closure) == _reference_order(store, closure)
+        infos = store.closure_infos([top])
+        assert infos == [store.require(p) for p in order]
+        assert store.closure_references([top]) == {
+            p: store.require(p).references for p in closure}
+        seen: set[StorePath] = set()
+        for info in infos:
+            assert all(r in seen or r == info.path for r in info.references)
+            seen.add(info.path)
+    ghost = make_path("source", Digest.b3(b"ghost"), "ghost")
+    for query in (store.sorted_closure, store.closure_infos, store.closure,
+                  store.closure_references):
+        with pytest.raises(NotFound, match=f"compute closure: {ghost} is not a valid path"):
+            query([paths[3], ghost])
+
+
 def test_parse_path_accepts_logical_physical_and_base(store: LocalStore) -> None:
     p = add_with_refs(store, "x")
     for text in (str(p), f"{p}/sub/file", store.real_path(p), p.base,

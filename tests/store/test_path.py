@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sx.store.errors import InvalidInput, InvalidName, InvalidPath
 from sx.store.hashing import Digest
 from sx.store.path import (
@@ -162,3 +164,46 @@ def test_paths_order_and_hash_as_values() -> None:
     b = StorePath.parse(GOLDEN_DRV)
     assert sorted([a, b]) == [b, a]  # by digest
     assert len({a, StorePath.parse(GOLDEN_SOURCE)}) == 1
+
+
+def _checked_slowly(text: str) -> StorePath | None:
+    """The rules spelled out one by one: the constructor validates digest and name."""
+    if len(text) < 34 or text[32] != "-" or "/" in text:
+        return None
+    try:
+        return StorePath(text[:32], text[33:])
+    except InvalidInput:
+        return None
+
+
+_BASE_CHARS = "0123456789abcdfghijklmnpqrsvwxyz" + "eout-._+?=/ A\n\u00e9\u0660\x00"
+
+
+@given(st.one_of(
+    st.text(alphabet=_BASE_CHARS, min_size=30, max_size=250),
+    st.builds(lambda d, n: d + "-" + n,
+              st.text(alphabet="0123456789abcdfghijklmnpqrsvwxyz", min_size=32, max_size=32),
+              st.text(alphabet=_BASE_CHARS, max_size=220)),
+))
+def test_from_base_accepts_exactly_what_the_rules_accept(text: str) -> None:
+    # from_base checks a whole base name in one match; it must agree with the
+    # field-by-field validation of the constructor on every input.
+    want = _checked_slowly(text)
+    try:
+        got: StorePath | None = StorePath.from_base(text)
+    except InvalidInput as e:
+        assert f"parse store path {text!r}" in str(e)
+        got = None
+    assert got == want
+    if got is not None:
+        assert got.base == text and hash(got) == hash(want)
+
+
+def test_from_base_edges_of_the_name() -> None:
+    digest = "8k0mc6kh0v4hijdv817j10mfar3kwwa5"
+    assert StorePath.from_base(f"{digest}-{'a' * NAME_MAX}").name == "a" * NAME_MAX
+    for bad in (f"{digest}-{'a' * (NAME_MAX + 1)}", f"{digest}-", f"{digest}-.a",
+                f"{digest}-a\n", f"{digest}-\u0661"):
+        with pytest.raises(InvalidName):
+            StorePath.from_base(bad)
+    assert is_digest(digest) and not is_digest(digest + "\n") and not is_digest(digest[:-1])

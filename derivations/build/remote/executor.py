@@ -85,6 +85,8 @@ class RemoteBuild:
     """Called (in the trio thread) with the worker's name once it is known."""
     fresh: bool = False
     """Run it again even if the action cache has a result (``--check``)."""
+    echo: Callable[[bytes], object] | None = None
+    """Shown the log's bytes (in the trio thread) as they arrive (``-L``); ``b""`` at the end."""
 
 
 class RemoteExecutor:
@@ -198,7 +200,7 @@ class RemoteExecutor:
         try:
             resp = await trio.to_thread.run_sync(self._follow, action, b, state,
                                                  limiter=self.threads, abandon_on_cancel=True)
-        except trio.Cancelled:
+        except (trio.Cancelled, KeyboardInterrupt):  # Ctrl-C may be raised in this task
             state.cancel()
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(self._cancel_operation, state.name)
@@ -275,7 +277,7 @@ class RemoteExecutor:
         return None
 
     def _finish(self, b: RemoteBuild, result: re_pb.ActionResult, log: BuildLog) -> None:
-        self._log(result, log)
+        self._log(result, log, b.echo)
         if result.exit_code != 0:
             raise BuildError(f"build {b.drv.drv_path}: builder failed with exit code "
                              f"{result.exit_code} (remotely, on "
@@ -283,18 +285,27 @@ class RemoteExecutor:
         dests = {output_path(b.outputs[o].base): b.objs[o] for o in b.outputs}
         fetch_outputs(self.cas, result, dests)
 
-    def _log(self, result: re_pb.ActionResult, log: BuildLog) -> None:
-        """The remote builder's stdout and stderr into the local log, within its limit."""
+    def _log(self, result: re_pb.ActionResult, log: BuildLog,
+             echo: Callable[[bytes], object] | None) -> None:
+        """The remote builder's stdout and stderr into the local log, within its limit
+        (and shown through ``echo``)."""
+        def write(data: bytes) -> None:
+            log.write(data)
+            if echo is not None:
+                trio.from_thread.run_sync(echo, data)
+
         for raw, digest in ((result.stdout_raw, result.stdout_digest),
                             (result.stderr_raw, result.stderr_digest)):
             if raw:
-                log.write(raw)
+                write(raw)
             elif digest.hash:
                 d = BlobDigest.of(digest)
                 if log.limit is not None and d.size > log.limit + (1 << 20):
                     log.note(f"sx: remote log of {d.size} bytes not fetched\n")
                     continue
-                self.cas.read_to(d, log.write)
+                self.cas.read_to(d, write)
+        if echo is not None:
+            trio.from_thread.run_sync(echo, b"")
 
 
 class _Call:

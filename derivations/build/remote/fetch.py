@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 
+from google.protobuf.message import DecodeError
 from sx.derivations.build.remote.cas import Cas
 from sx.derivations.build.remote.digests import BlobDigest, digest_bytes
 from sx.derivations.build.remote.errors import RemoteError
@@ -93,7 +94,11 @@ def _directory(cas: Cas, d: re_pb.OutputDirectory, dest: str) -> None:
     td = BlobDigest.of(d.tree_digest)
     if td.size > MAX_TREE:
         raise RemoteError(f"remote {cas.url}: output {d.path!r}: tree of {td.size} bytes")
-    tree = re_pb.Tree.FromString(cas.read_blob(td))
+    try:
+        tree = re_pb.Tree.FromString(cas.read_blob(td))
+    except DecodeError:
+        raise RemoteError(f"remote {cas.url}: output {d.path!r}: tree {td} is not a Tree "
+                          "message") from None
     children = {}
     for c in tree.children:
         children[digest_bytes(cas.fn, c.SerializeToString(deterministic=True))] = c
@@ -122,24 +127,38 @@ def _archive(cas: Cas, root: re_pb.Directory,
         depth += 1
         if depth > 1 << 20:
             raise RemoteError(f"remote {cas.url}: output tree has too many directories")
-        entries: list[tuple[bytes, list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]]]]
+        entries: list[tuple[bytes, re_pb.FileNode | None,
+                            list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]]]]
         entries = []
         for f in item.files:
-            entries.append((f.name.encode(), _file_node(cas, f)))
+            entries.append((f.name.encode(), f, []))
         for s in item.symlinks:
-            entries.append((s.name.encode(), [_tokens(b"(", b"type", b"symlink", b"target",
-                                                      s.target.encode(), b")")]))
+            entries.append((s.name.encode(), None, [_tokens(b"(", b"type", b"symlink", b"target",
+                                                            s.target.encode(), b")")]))
         for sub in item.directories:
             child = children.get(BlobDigest.of(sub.digest))
             if child is None:
                 raise RemoteError(f"remote {cas.url}: output tree lacks directory "
                                   f"{BlobDigest.of(sub.digest)} ({sub.name!r})")
-            entries.append((sub.name.encode(), [child]))
+            entries.append((sub.name.encode(), None, [child]))
         entries.sort(key=lambda e: e[0])
+        group: _Group | None = None
+        for _, fnode, node in entries:
+            if fnode is None:
+                if node and isinstance(node[0], re_pb.Directory):
+                    group = None  # a group is written with no directory in between
+                continue
+            d = BlobDigest.of(fnode.digest)
+            if d.size <= cas.batch and (group is None or not group.room(d)):
+                group = _Group(cas)
+            node.extend(_file_node(cas, fnode, group if d.size <= cas.batch else None))
+            if d.size <= cas.batch:
+                assert group is not None
+                group.add(d)
         # Pushed in reverse: the stack pops the first entry first.
         pieces: list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]] = [
             _tokens(b"(", b"type", b"directory")]
-        for name, node in entries:
+        for name, _, node in entries:
             pieces.append(_tokens(b"entry", b"(", b"name", name, b"node"))
             pieces.extend(node)
             pieces.append(_tokens(b")"))
@@ -151,15 +170,50 @@ def _tokens(*parts: bytes) -> bytes:
     return b"".join(frame(p) for p in parts)
 
 
-def _file_node(cas: Cas, f: re_pb.FileNode
+class _Group:
+    """Small files that follow each other in the archive, fetched in one batch.
+
+    The batch is read when the first of them is needed and dropped once the
+    last is written: at most one batch is held at a time.
+    """
+
+    def __init__(self, cas: Cas) -> None:
+        self.cas = cas
+        self.digests: list[BlobDigest] = []
+        self.size = 0
+        self.data: dict[BlobDigest, bytes] | None = None
+        self.left = 0
+
+    def room(self, d: BlobDigest) -> bool:
+        """Whether ``d`` still fits in this batch."""
+        return self.size + d.size <= self.cas.batch
+
+    def add(self, d: BlobDigest) -> None:
+        """Add the next file's blob."""
+        self.digests.append(d)
+        self.size += d.size
+        self.left += 1
+
+    def take(self, d: BlobDigest) -> bytes:
+        """The verified bytes of ``d`` (fetching the whole batch the first time)."""
+        if self.data is None:
+            self.data = self.cas.read_blobs(self.digests)
+        got = self.data[d]
+        self.left -= 1
+        if self.left == 0:
+            self.data = {}
+        return got
+
+
+def _file_node(cas: Cas, f: re_pb.FileNode, group: _Group | None
                ) -> list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]]:
     d = BlobDigest.of(f.digest)
     head = [b"(", b"type", b"regular"] + ([b"executable", b""] if f.is_executable else [])
     header = _tokens(*head, b"contents") + d.size.to_bytes(8, "little")
 
     def body() -> Iterator[bytes]:
-        if d.size <= cas.batch:
-            yield cas.read_blob(d)
+        if group is not None:
+            yield group.take(d)
         else:
             yield from cas.stream_blob(d)
         yield b"\0" * ((-d.size) % 8) + _tokens(b")")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from sx.derivations.build.remote.cas import Cas
 from sx.derivations.build.remote.digests import BlobDigest, digest_bytes
 from sx.derivations.build.remote.errors import RemoteError
+from sx.derivations.build.remote.evict import Budget
 from sx.derivations.build.remote.merkle import STORE_PREFIX
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.store.errors import InvalidInput
@@ -72,16 +73,29 @@ class Inputs:
     paths: list[tuple[str, str]]
     fetched: int
     """Blobs downloaded for it (0: everything was cached)."""
+    entries: list[str]
+    """The cache entries it uses, pinned until :meth:`InputCache.release`."""
 
 
 class InputCache:
     """Input trees under ``root`` (see the module docstring)."""
 
-    def __init__(self, root: str, cas: Cas) -> None:
+    def __init__(self, root: str, cas: Cas, limit: int | None = None) -> None:
         self.root = root
         self.cas = cas
         for sub in ("blobs", "trees", "links", "tmp"):
             os.makedirs(os.path.join(root, sub), exist_ok=True)
+        self.budget = Budget(root, limit)
+        """Its size bound (``limit`` bytes of blobs; None: unbounded) and eviction."""
+
+    def release(self, inputs: Inputs) -> None:
+        """The action that used ``inputs`` is over: they may be evicted."""
+        self.budget.unpin(inputs.entries)
+
+    def evict(self) -> int:
+        """Bring the cache under its bound (least recently used first, never what a
+        running action uses); returns the bytes freed."""
+        return self.budget.evict()
 
     def _tmp(self) -> str:
         return os.path.join(self.root, "tmp", secrets.token_hex(8))
@@ -93,9 +107,23 @@ class InputCache:
             memo[d] = got
         return got
 
-    def materialize(self, root: BlobDigest) -> Inputs:
-        """The inputs of the input root ``root`` (fetching what is not cached)."""
+    def materialize(self, root: BlobDigest, root_data: bytes | None = None) -> Inputs:
+        """The inputs of the input root ``root`` (fetching what is not cached), pinned
+        in the cache until :meth:`release`.
+
+        ``root_data``: the root Directory's bytes when the caller has them (verified).
+        """
+        with self.budget.reading():
+            got = self._materialize(root, root_data)
+            self.budget.pin(got.entries)
+            for e in got.entries:
+                self.budget.touch(e)
+        return got
+
+    def _materialize(self, root: BlobDigest, root_data: bytes | None) -> Inputs:
         memo: dict[BlobDigest, re_pb.Directory] = {}
+        if root_data is not None:
+            memo[root] = re_pb.Directory.FromString(root_data)
         d = self._dir(root, memo)
         for part in STORE_PREFIX.split("/"):
             if d.files or d.symlinks or len(d.directories) != 1 or d.directories[0].name != part:
@@ -122,7 +150,9 @@ class InputCache:
             path, new = self._tree(BlobDigest.of(sub.digest), memo, sub.name)
             fetched += new
             paths.append((path, sub.name))
-        return Inputs(sorted(paths, key=lambda p: p[1]), fetched)
+        entries = sorted({os.path.relpath(p, self.root) for p, _ in paths
+                          if not p.startswith(os.path.join(self.root, "links", ""))})
+        return Inputs(sorted(paths, key=lambda p: p[1]), fetched, entries)
 
     # ---- blobs ------------------------------------------------------------------
 
@@ -160,7 +190,9 @@ class InputCache:
             os.close(fd)
             os.chmod(tmp, 0o555 if x else 0o444)
             os.utime(tmp, (1, 1))
-            os.replace(tmp, self.blob_path(d, x))
+            final = self.blob_path(d, x)
+            os.replace(tmp, final)
+            self.budget.added(os.path.relpath(final, self.root), d.size)
 
     def _link(self, target: str) -> str:
         _check_target(target, "symlink")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import os
-import signal
 import socket
 import time
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ from typing import Any
 
 import grpc
 import trio
+from google.protobuf.message import DecodeError
 from sx.derivations.build.errors import (
     BuilderFailed,
     BuildError,
@@ -40,7 +40,12 @@ from sx.derivations.build.errors import (
     LogLimitExceeded,
 )
 from sx.derivations.build.logs import BuildLog
-from sx.derivations.build.remote.action import SANDBOX, SANDBOX_KEY, read_command
+from sx.derivations.build.remote.action import (
+    SANDBOX,
+    SANDBOX_KEY,
+    WorkerCommand,
+    read_command,
+)
 from sx.derivations.build.remote.cas import Blob, Cas, blob_of
 from sx.derivations.build.remote.channel import RemoteUrl, failure, method
 from sx.derivations.build.remote.digests import BlobDigest, digest_file
@@ -68,6 +73,9 @@ FAILED_PRECONDITION, INTERNAL, UNAVAILABLE = 9, 13, 14
 _MAX_POLL = 30.0
 _MIN_POLL = 1.0
 _RETRY = 1.0
+# How often a worker at capacity reports to the engine: how soon it learns of a
+# withdrawn lease (a cancelled client).
+_BUSY_POLL = 0.5
 
 
 def default_properties() -> dict[str, list[str]]:
@@ -85,6 +93,8 @@ class WorkerOptions:
     jobs: int = 1
     properties: Mapping[str, list[str]] = field(default_factory=default_properties)
     max_log_size: int | None = 1 << 30
+    cache_size: int | None = 10 << 30
+    """Bound of the input cache in bytes (None: unbounded)."""
     sandbox: Sandbox | None = None
     log: Any = None
     """Callable taking one line (what the worker did), or None."""
@@ -142,7 +152,16 @@ class Worker:
                     if fresh is not None:
                         session = fresh
                         self._start_new(nursery, session, area.path)
+                    await self._idle_at_capacity()
                     fresh = await self._sync(session)
+
+    async def _idle_at_capacity(self) -> None:
+        """At capacity the engine answers at once (it has nothing to offer): rather than
+        spin, report again when a lease ends, or after a while (the session's keepalive,
+        leases the engine withdrew)."""
+        if len(self.running) >= self.opts.jobs and not self.done:
+            with trio.move_on_after(_BUSY_POLL):
+                await self._changed.wait()
 
     async def _open(self) -> bots_pb.BotSession:
         """Connect and create the bot session, retrying while the engine is unreachable."""
@@ -151,7 +170,7 @@ class Worker:
             try:
                 await trio.to_thread.run_sync(self.cas.connect, abandon_on_cancel=True)
                 self.cache = InputCache(os.path.join(self.store.root, "var", "remote-cache"),
-                                        self.cas)
+                                        self.cas, self.opts.cache_size)
                 req = bots_pb.CreateBotSessionRequest(parent=self.url.instance,
                                                       bot_session=self._session())
                 try:
@@ -240,11 +259,20 @@ class Worker:
     # ---- one lease ------------------------------------------------------------
 
     async def _lease(self, lease: bots_pb.Lease, scope: trio.CancelScope, area: str) -> None:
+        work = os.path.join(area, lease.id.replace("/", "_"))
+        try:
+            await self._lease_in(lease, scope, work)
+        finally:
+            # After the engine may know the lease ended: the client need not wait for this.
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(remove_tree, work)
+
+    async def _lease_in(self, lease: bots_pb.Lease, scope: trio.CancelScope, work: str) -> None:
         with scope:
             self._say(f"lease {lease.id}: started")
             result: re_pb.ActionResult | None
             try:
-                result = await self._execute(lease, area)
+                result = await self._execute(lease, work)
                 status = (OK, "")
             except _LeaseFailure as e:
                 result, status = e.result, (e.code, str(e))
@@ -265,64 +293,74 @@ class Worker:
         self.running.pop(lease.id, None)
         self._changed.set()
 
-    async def _execute(self, lease: bots_pb.Lease, area: str) -> re_pb.ActionResult:
+    async def _execute(self, lease: bots_pb.Lease, work: str) -> re_pb.ActionResult:
         meta = re_pb.ExecutedActionMetadata(worker=self.opts.name)
         meta.worker_start_timestamp.GetCurrentTime()
         action_bytes, action = await self._action(lease)
-        try:
-            cmd = re_pb.Command.FromString(await trio.to_thread.run_sync(
-                self.cas.read_blob, BlobDigest.of(action.command_digest)))
-            wc = read_command(cmd)
-        except RemoteError as e:
-            raise _LeaseFailure(FAILED_PRECONDITION, str(e)) from None
-        self._check_platform(action)
-        self._say(f"lease {lease.id}: running {wc.outputs[0]}")
-        meta.input_fetch_start_timestamp.GetCurrentTime()
         assert self.cache is not None
         try:
+            # The Command and the input root's top in one round trip.
+            cmd_d = BlobDigest.of(action.command_digest)
+            root_d = BlobDigest.of(action.input_root_digest)
+            got = await trio.to_thread.run_sync(self.cas.read_blobs, [cmd_d, root_d],
+                                                abandon_on_cancel=True)
+            wc = read_command(re_pb.Command.FromString(got[cmd_d]))
+            self._check_platform(action)
+            self._say(f"lease {lease.id}: running {wc.outputs[0]}")
+            meta.input_fetch_start_timestamp.GetCurrentTime()
             inputs = await trio.to_thread.run_sync(
-                self.cache.materialize, BlobDigest.of(action.input_root_digest),
+                functools.partial(self.cache.materialize, root_d, got[root_d]),
                 abandon_on_cancel=True)
-        except RemoteError as e:
+        except (RemoteError, DecodeError) as e:
             raise _LeaseFailure(FAILED_PRECONDITION, str(e)) from None
         meta.input_fetch_completed_timestamp.GetCurrentTime()
-        work = os.path.join(area, lease.id.replace("/", "_"))
-        os.mkdir(work, 0o711)
         try:
-            store_dir, build_dir = os.path.join(work, "store"), os.path.join(work, "build")
-            os.mkdir(store_dir)
-            os.mkdir(build_dir, 0o700)
-            spec = SandboxSpec(wc.builder, wc.args, wc.env, inputs.paths, store_dir, build_dir)
-            label = make_path("output", Digest.b3(action_bytes), "remote-action")
-            log = BuildLog(os.path.join(work, "logs"), label, os.path.join(work, "log"),
-                           self.opts.max_log_size)
-            timeout = action.timeout.ToNanoseconds() / 1e9 if action.HasField("timeout") \
-                else None
-            meta.execution_start_timestamp.GetCurrentTime()
-            code, failure_status = await self._sandboxed(spec, work, log, timeout or None)
-            meta.execution_completed_timestamp.GetCurrentTime()
-            meta.output_upload_start_timestamp.GetCurrentTime()
-            result = await trio.to_thread.run_sync(self._outputs, wc.outputs, store_dir,
-                                                   log.raw, code)
-            meta.output_upload_completed_timestamp.GetCurrentTime()
-            meta.worker_completed_timestamp.GetCurrentTime()
-            result.execution_metadata.CopyFrom(meta)
-            if failure_status is not None:
-                raise _LeaseFailure(failure_status[0], failure_status[1], result)
-            return result
+            freed = await trio.to_thread.run_sync(self.cache.evict)
+            if freed:
+                self._say(f"input cache: evicted {freed} bytes")
+            return await self._run(wc, inputs.paths, action, action_bytes, meta, work)
         finally:
-            with trio.CancelScope(shield=True):
-                await trio.to_thread.run_sync(_reap, work)
-                await trio.to_thread.run_sync(remove_tree, work)
+            self.cache.release(inputs)
+
+    async def _run(self, wc: WorkerCommand, inputs: list[tuple[str, str]], action: re_pb.Action,
+                   action_bytes: bytes, meta: re_pb.ExecutedActionMetadata,
+                   work: str) -> re_pb.ActionResult:
+        """Run the checked command in the sandbox under ``work``; the result, uploaded."""
+        os.mkdir(work, 0o711)
+        store_dir, build_dir = os.path.join(work, "store"), os.path.join(work, "build")
+        os.mkdir(store_dir)
+        os.mkdir(build_dir, 0o700)
+        spec = SandboxSpec(wc.builder, wc.args, wc.env, inputs, store_dir, build_dir)
+        label = make_path("output", Digest.b3(action_bytes), "remote-action")
+        log = BuildLog(os.path.join(work, "logs"), label, os.path.join(work, "log"),
+                       self.opts.max_log_size)
+        timeout = action.timeout.ToNanoseconds() / 1e9 if action.HasField("timeout") \
+            else None
+        meta.execution_start_timestamp.GetCurrentTime()
+        code, failure_status = await self._sandboxed(spec, work, log, timeout or None)
+        meta.execution_completed_timestamp.GetCurrentTime()
+        meta.output_upload_start_timestamp.GetCurrentTime()
+        result = await trio.to_thread.run_sync(self._outputs, wc.outputs, store_dir,
+                                               log.raw, code)
+        meta.output_upload_completed_timestamp.GetCurrentTime()
+        meta.worker_completed_timestamp.GetCurrentTime()
+        result.execution_metadata.CopyFrom(meta)
+        if failure_status is not None:
+            raise _LeaseFailure(failure_status[0], failure_status[1], result)
+        return result
 
     async def _action(self, lease: bots_pb.Lease) -> tuple[bytes, re_pb.Action]:
         p = lease.payload
-        if p.type_url == _ACTION:
-            return p.value, re_pb.Action.FromString(p.value)
-        if p.type_url == _DIGEST:
-            data = await trio.to_thread.run_sync(self.cas.read_blob,
-                                                 BlobDigest.of(re_pb.Digest.FromString(p.value)))
-            return data, re_pb.Action.FromString(data)
+        try:
+            if p.type_url == _ACTION:
+                return p.value, re_pb.Action.FromString(p.value)
+            if p.type_url == _DIGEST:
+                d = BlobDigest.of(re_pb.Digest.FromString(p.value))
+                data = await trio.to_thread.run_sync(self.cas.read_blob, d)
+                return data, re_pb.Action.FromString(data)
+        except (RemoteError, DecodeError) as e:
+            raise _LeaseFailure(INVALID_ARGUMENT, f"lease payload: {e or 'not an Action'}"
+                                ) from None
         raise _LeaseFailure(INVALID_ARGUMENT, f"lease payload {p.type_url!r} is not an Action")
 
     def _check_platform(self, action: re_pb.Action) -> None:
@@ -402,31 +440,6 @@ class _LeaseFailure(Exception):
         super().__init__(message)
         self.code = code
         self.result = result
-
-
-def _reap(work: str) -> None:
-    """SIGKILL what is left of the sandbox whose scratch dir is ``work``.
-
-    Killing bwrap when a lease is cancelled does not always take the
-    sandbox's own pid 1 with it (seen with a joined user namespace, mapped
-    mode): that process is found by the scratch path on its command line (unique
-    per lease) and killed, which ends its whole pid namespace.
-    """
-    needle = os.fsencode(work) + b"/"
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmdline = f.read()
-        except OSError:
-            continue  # gone meanwhile, or not ours to read
-        if needle in cmdline:
-            try:
-                os.kill(int(entry), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def _outcome(fut: Any) -> bots_pb.BotSession | grpc.RpcError | None:

@@ -1,0 +1,127 @@
+"""The worker's input cache under a size bound: least recently used first, never in use.
+
+An in-memory CAS (:mod:`fake_cas`) holds the inputs; each input root holds
+one store path (a tree of files or a single file), so the tests choose
+exactly which entries are old, shared or in use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import cast
+
+from fake_cas import FakeCas
+from sx.derivations.build.remote.cas import Cas
+from sx.derivations.build.remote.digests import BlobDigest
+from sx.derivations.build.remote.materialize import InputCache, Inputs
+from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
+from sx.store.hashing import Digest
+from sx.store.path import make_path
+from test_hostile import _root_with
+
+
+def base(name: str) -> str:
+    return make_path("output", Digest.b3(name.encode()), name).base
+
+
+def tree_input(fake: FakeCas, name: str, contents: list[bytes]) -> BlobDigest:
+    """An input root whose one store path ``name`` is a directory of these files."""
+    files = [re_pb.FileNode(name=f"f{i}", digest=fake.put(c).to_proto())
+             for i, c in enumerate(contents)]
+    d = fake.put(re_pb.Directory(files=files).SerializeToString())
+    return _root_with(fake, re_pb.Directory(directories=[re_pb.DirectoryNode(
+        name=base(name), digest=d.to_proto())]))
+
+
+def file_input(fake: FakeCas, name: str, content: bytes) -> BlobDigest:
+    return _root_with(fake, re_pb.Directory(files=[re_pb.FileNode(
+        name=base(name), digest=fake.put(content).to_proto())]))
+
+
+def use(cache: InputCache, root: BlobDigest, keep: bool = False) -> Inputs:
+    """Materialize ``root`` as an action would; release it unless the action still runs."""
+    got = cache.materialize(root)
+    cache.evict()
+    if not keep:
+        cache.release(got)
+    return got
+
+
+def blob_bytes(cache_dir: Path) -> int:
+    return sum(f.stat().st_size for f in (cache_dir / "blobs").iterdir())
+
+
+def present(got: Inputs) -> bool:
+    return all(os.path.lexists(p) for p, _ in got.paths)
+
+
+def test_least_recently_used_go_first_and_come_back_intact(tmp_path: Path) -> None:
+    fake = FakeCas()
+    cache_dir = tmp_path / "cache"
+    cache = InputCache(str(cache_dir), cast(Cas, fake), limit=2500)
+    a = tree_input(fake, "a", [b"a" * 500, b"A" * 500])
+    b = file_input(fake, "b", b"b" * 1000)
+    c = tree_input(fake, "c", [b"c" * 600, b"C" * 400])
+    got_a, got_b = use(cache, a), use(cache, b)
+    use(cache, a)  # a is now more recent than b
+    got_c = use(cache, c)
+    assert blob_bytes(cache_dir) <= 2500 and cache.budget.size == blob_bytes(cache_dir)
+    assert not present(got_b), "b was the least recently used"
+    assert present(got_a) and present(got_c)
+    again = use(cache, b)
+    assert again.fetched == 1 and Path(again.paths[0][0]).read_bytes() == b"b" * 1000
+    assert not present(got_a), "then a"
+    assert blob_bytes(cache_dir) <= 2500
+    assert os.listdir(cache_dir / "tmp") == []
+
+
+def test_inputs_in_use_are_never_evicted(tmp_path: Path) -> None:
+    fake = FakeCas()
+    cache_dir = tmp_path / "cache"
+    cache = InputCache(str(cache_dir), cast(Cas, fake), limit=1000)
+    running = [use(cache, tree_input(fake, f"t{i}", [bytes([65 + i]) * 800]), keep=True)
+               for i in range(3)]
+    assert all(present(r) for r in running), "over the bound, but everything is in use"
+    assert blob_bytes(cache_dir) == 2400
+    for r in running:
+        assert Path(r.paths[0][0], "f0").read_bytes()[:1] in (b"A", b"B", b"C")
+    cache.release(running[1])
+    cache.evict()
+    assert present(running[0]) and present(running[2]) and not present(running[1])
+    # Still over (two actions run), and it stays so until they end.
+    assert blob_bytes(cache_dir) == 1600
+    cache.release(running[0])
+    cache.release(running[2])
+    cache.evict()
+    assert blob_bytes(cache_dir) <= 1000
+
+
+def test_a_blob_shared_with_a_kept_tree_stays(tmp_path: Path) -> None:
+    fake = FakeCas()
+    cache_dir = tmp_path / "cache"
+    cache = InputCache(str(cache_dir), cast(Cas, fake), limit=1500)
+    shared = b"s" * 700
+    old = use(cache, tree_input(fake, "old", [shared, b"o" * 700]))
+    new = use(cache, tree_input(fake, "new", [shared, b"n" * 700]), keep=True)
+    assert not present(old) and present(new)
+    f0 = Path(new.paths[0][0], "f0")
+    assert f0.read_bytes() == shared and f0.stat().st_nlink == 2, "still linked to its blob"
+    assert blob_bytes(cache_dir) == 1400
+
+
+def test_a_restarted_worker_accounts_for_what_is_on_disk(tmp_path: Path) -> None:
+    fake = FakeCas()
+    cache_dir = tmp_path / "cache"
+    first = InputCache(str(cache_dir), cast(Cas, fake))  # unbounded
+    for i in range(5):
+        use(first, file_input(fake, f"x{i}", bytes([48 + i]) * 1000))
+    assert blob_bytes(cache_dir) == 5000
+    again = InputCache(str(cache_dir), cast(Cas, fake), limit=2000)
+    assert again.budget.size == 5000
+    use(again, file_input(fake, "x4", b"4" * 1000))
+    assert blob_bytes(cache_dir) <= 2000
+    assert again.materialize(file_input(fake, "x4", b"4" * 1000)).fetched == 0, \
+        "the one just used was kept"
+    assert again.materialize(file_input(fake, "x0", b"0" * 1000)).fetched == 1, \
+        "the oldest was evicted"
