@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Realize stage1 (cc1, mescc-tools, mes from the hex0 seed) and the native
 # toolchain chain stage by stage; print each stage's wall time and the
-# total, then run the diverse double-compiling check. (MesCC on mes-m2
-# against Debian's mes is a test: pytest -m slow tests/bootstrap/test_mes.py.)
+# total, then run the diverse double-compiling check. (`make bootstrap` then
+# runs the tests marked bootstrap in the same store.)
 #
 # usage: scripts/bootstrap.sh [SX] [SX-OPTIONS...]
 #   SX           the sx command (default: sx on PATH)
