@@ -45,7 +45,9 @@ lint: install
 # Each run gets a fresh temporary base, removed afterwards by rm (which
 # handles the deep trees the hostile-input tests build); pytest's own cleanup
 # of a shared base recurses and fails on them.
-PYTEST  = t=$$(mktemp -d /tmp/sx-test.XXXXXX) && trap 'rm -rf "$$t"' EXIT && \
+# The name is lower-case hex: podman refuses an image path with capitals.
+PYTEST  = t=/tmp/sx-test-$$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n') && \
+	  mkdir -m 700 "$$t" && trap 'rm -rf "$$t"' EXIT && \
 	  $(VENV)/bin/pytest -q --basetemp="$$t/b"
 
 test: install lint

@@ -74,10 +74,15 @@ def view_argv(store_dir: str, argv: Sequence[str]) -> list[str]:
 def exec_in_view(store_dir: str, argv: Sequence[str], env: Mapping[str, str]) -> None:
     """Replace this process with ``argv`` run in the view of ``store_dir`` (never returns)."""
     cmd = view_argv(store_dir, argv)
+    saved = {}
     if cmd[0] != argv[0]:
         for sig in _TERMINAL_SIGNALS:
-            signal.signal(sig, signal.SIG_IGN)  # for bwrap; env restores them
+            saved[sig] = signal.signal(sig, signal.SIG_IGN)  # for bwrap; env restores them
     try:
         os.execve(cmd[0], cmd, dict(env))
     except OSError as e:
+        # Still this process: its own handlers come back (an ignored SIGINT
+        # would be inherited by everything it starts later).
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
         raise NotFound(f"run {argv[0]}: {e.strerror}") from e

@@ -42,11 +42,15 @@ if command -v skopeo >/dev/null; then
 fi
 if command -v podman >/dev/null && [ "$(id -u)" = 0 ]; then
   step "run the image: its entrypoint is the hello program assembled by M0"
-  state=$(mktemp -d /tmp/sxdemo.XXXXXX)
+  # podman names an oci: image after its path, which must be lower case: run
+  # it through a link in a lower-case temp dir (hex), wherever OUT is.
+  state=/tmp/sxdemo-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+  mkdir -m 700 "$state"
   trap 'rm -rf "$state"' EXIT
+  ln -s "$OUT/stage0-image" "$state/image"
   podman --root "$state/root" --runroot "$state/run" --tmpdir "$state/tmp" --storage-driver vfs \
     run --rm --runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
-    "oci:$OUT/stage0-image:stage0"
+    "oci:$state/image:stage0"
 fi
 echo
 echo "image: $OUT/stage0-image (tag stage0)"

@@ -9,6 +9,7 @@ here). Type hints for the ``sx`` fixture: ``from sx_runner import Sx``.
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,3 +46,32 @@ def sx(root: str) -> Sx:
 def busybox(tmp_path_factory: pytest.TempPathFactory) -> Source:
     """A static busybox as a source tree ``bin/{busybox,sh}`` (sandboxed builders use it)."""
     return busybox_tree(str(tmp_path_factory.mktemp("busybox")), BUSYBOX)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _reset() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+@pytest.fixture(autouse=True)
+def _signals_as_a_user_has_them() -> Iterator[None]:
+    """Each test starts with SIGINT and SIGTERM delivered and handled as in a terminal.
+
+    A test run started in the background by a non-interactive shell (as CI
+    may start it) inherits SIGINT ignored, and so would every sx it starts:
+    the Ctrl-C tests would wait for an sx that, rightly, keeps ignoring it.
+    A test that leaves them ignored or blocked fails.
+    """
+    _reset()
+    yield
+    blocked = _STOP_SIGNALS & signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    ignored = signal.SIG_IGN in (signal.getsignal(signal.SIGINT),
+                                 signal.getsignal(signal.SIGTERM))
+    _reset()
+    assert not blocked and not ignored, (
+        f"the test left SIGINT/SIGTERM {'blocked' if blocked else 'ignored'}")
