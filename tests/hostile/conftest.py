@@ -9,14 +9,11 @@ selects the ``fuzz`` profile: random seeds and as many inputs as
 from __future__ import annotations
 
 import os
-from collections import Counter
 from datetime import timedelta
 
 import pytest
+from hostile_helpers import TRIED
 from hypothesis import HealthCheck, settings
-
-TRIED: Counter[str] = Counter()
-"""Inputs each fuzz target ran (incremented by the targets themselves)."""
 
 _EXAMPLES = int(os.environ.get("SX_FUZZ_EXAMPLES", "200"))
 _COMMON = {

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections import Counter
+
+TRIED: Counter[str] = Counter()
+"""Inputs each fuzz target ran (incremented by the targets, printed by conftest)."""
 
 
 def one_line(r: subprocess.CompletedProcess[str], code: int = 1) -> str:

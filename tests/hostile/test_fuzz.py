@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import trio
-from conftest import TRIED
+from hostile_helpers import TRIED
 from hypothesis import given
 from hypothesis import strategies as st
 from layout_tools import replace_layer
