@@ -17,7 +17,15 @@ import os
 import subprocess
 from pathlib import Path
 
-from common import median_time, print_header, print_ratio, remove_tree, require_tools, scratch_dir
+from common import (
+    Sample,
+    median_sample,
+    print_header,
+    print_ratio,
+    remove_tree,
+    require_tools,
+    scratch_dir,
+)
 from sx.derivations.bootstrap.stage1 import mes, mes_libc, mescc, sources, tcc_boot
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import Derivation
@@ -62,7 +70,7 @@ def run_cases(work: Path, which: list[str], runs: int | None) -> None:
             continue
         path = realized(store, drv)
         outs: dict[str, bytes] = {}
-        times: dict[str, float] = {}
+        times: dict[str, Sample] = {}
         for label, exe in (("mes-m2", str(mes_m2)), ("mes", "mes")):
             out_dir = work / label
             out_dir.mkdir(exist_ok=True)
@@ -73,7 +81,7 @@ def run_cases(work: Path, which: list[str], runs: int | None) -> None:
                    "GUILE_LOAD_PATH": f"{mes_src}/module:{nyacc}",
                    "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
             argv = [exe, "--no-auto-compile", "-L", str(nyacc), str(host)]
-            times[label] = median_time(
+            times[label] = median_sample(
                 lambda argv=argv, env=env: subprocess.run(argv, cwd=mes_src, env=env,
                                                           check=True, capture_output=True),
                 runs=runs or RUNS[name])
