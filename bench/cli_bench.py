@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from common import median_time, print_header, print_ratio, remove_tree, require_tools, scratch_dir
+from common import median_sample, print_header, print_ratio, remove_tree, require_tools, scratch_dir
 
 HELP_TARGET = 0.150
 
@@ -26,8 +26,9 @@ def _sx() -> list[str]:
 
 
 def _timed(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> float:
-    return median_time(lambda: subprocess.run(cmd, capture_output=True, check=True, env=env),
-                       runs=runs)
+    """The median wall time of ``cmd`` over ``runs`` runs."""
+    return median_sample(lambda: subprocess.run(cmd, capture_output=True, check=True,
+                                                env=env), runs=runs).wall
 
 
 def main(argv: list[str] | None = None) -> None:
