@@ -147,6 +147,34 @@ def mes_on_host(store: LocalStore, driver: Derivation, work: Path) -> None:
     assert p.returncode == 0, p.stderr[-2000:]
 
 
+FUNCTION_ARGUMENTS = """int g;
+void set(void) { g = 42; }
+char *name(int i) { return "abc" + i; }
+void call(void (*fn)(void)) { fn(); }
+int first(int k, char *(*fn)(int)) { char *p = fn(k); return *p; }
+int main() { call(set); if (first(1, name) != 'b') return 1; return g; }
+"""
+
+
+@pytest.mark.slow
+def test_patched_mescc_passes_a_function_as_an_argument(stage1_store: LocalStore,
+                                                         tmp_path: Path) -> None:
+    """Stock MesCC gives a ``void (*fn)(void)`` parameter its return type's size and loads
+    one byte of the address (tcc-boot's ``expr_type(&type, unary)``: every sizeof crashed).
+    sx's MesCC, on Debian's mes, loads the whole pointer; Debian's mescc links and runs it."""
+    (tmp_path / "fn.c").write_text(FUNCTION_ARGUMENTS)
+    drv = mescc.driver("fn-args.scm", [(str(tmp_path / "fn.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    text = (tmp_path / "fn.s").read_text()
+    start = text.index("\n:call\n")
+    call = text[start:text.index("\tret\n", start)]
+    assert "call___*%rax" in call and "movzbq" not in call
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "fn"), str(tmp_path / "fn.s")])
+    p = subprocess.run([str(tmp_path / "fn")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_mescc_on_mes_m2_compiles_a_tcc_unit_as_debian_mes(stage1_store: LocalStore,
