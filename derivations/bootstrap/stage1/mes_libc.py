@@ -3,9 +3,11 @@
 The files and flags are those of mes's own build (``build-aux/configure-lib.sh``
 with ``mes_cpu=x86_64``, ``mes_kernel=linux``, ``compiler=mescc``): the
 ``libc+tcc`` library (``libc`` and what tcc needs on top) and ``crt1``. They
-are compiled by MesCC as mes ships it (no sx patch), which is what lets
-the result be checked against Debian's prebuilt ``libc+tcc.s`` and
-``crt1.s``. MesCC's memory grows with each file it compiles in one process,
+are compiled by MesCC as mes ships it (no sx patch to MesCC), which is what
+lets the result be checked against Debian's prebuilt ``libc+tcc.s`` and
+``crt1.s``. One header is fixed, ``stdarg.h`` (``tcc/mes-libc.patch``): its
+``va_start`` was wrong after an ``int`` argument on x86_64, so ``open``
+and ``fcntl`` differ from Debian's. MesCC's memory grows with each file it compiles in one process,
 so the library is compiled in batches of ``BATCH`` files, each batch a
 derivation, then joined by ``catm``.
 """
@@ -16,13 +18,16 @@ from functools import cache
 
 from sx.derivations.bootstrap.stage0 import recipes as stage0
 from sx.derivations.bootstrap.stage1 import mescc, sources
-from sx.derivations.bootstrap.stage1.tcc_boot import tree
+from sx.derivations.bootstrap.stage1.tcc_boot import patched, tree
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 
 BATCH = 20
 """Files per mes process."""
 
 CRT1 = "lib/linux/x86_64-mes-mescc/crt1.c"
+
+PATCHED = ("include/stdarg.h",)
+"""mes's headers that mes-libc.patch changes (paths in its source)."""
 
 LIBC_TCC = (
     "lib/mes/eputs.c", "lib/mes/oputs.c", "lib/mes/globals.c", "lib/stdlib/exit.c",
@@ -67,15 +72,19 @@ LIBC_TCC = (
 
 @cache
 def include_tree() -> Derivation:
-    """What mes's configure adds to its include path: ``mes/config.h`` and ``arch/``."""
+    """What mes's configure adds to its include path (``mes/config.h`` and ``arch/``),
+    and the headers sx fixes (``stdarg.h``): searched before mes's own."""
     src = sources.mes_source()
     config = derivation("mes-config.h", BUILTIN_WRITE, system="builtin",
                         env={"text": '#undef SYSTEM_LIBC\n#define MES_VERSION "0.24.2"\n'})
+    fixed = [(p[len("include/"):], patched("mes-libc.patch", p, f"{src.out}/{p}", src))
+             for p in PATCHED]
     arch = f"{src.out}/include/linux/x86_64"
     return tree("mes-include-x86_64", [
         ("mes/config.h", config),
         ("arch/kernel-stat.h", f"{arch}/kernel-stat.h"),
-        ("arch/syscall.h", f"{arch}/syscall.h")], extra=[src, config])
+        ("arch/syscall.h", f"{arch}/syscall.h"), *fixed],
+        extra=[src, config, *(d for _, d in fixed)])
 
 
 def flags() -> list[str]:
@@ -89,7 +98,8 @@ def driver(name: str, files: tuple[str, ...]) -> Derivation:
     """The MesCC driver that compiles mes's ``files`` (paths in its source)."""
     src = sources.mes_source()
     paths = [f"{src.out}/{f}" for f in files]
-    return mescc.driver(f"{name}.scm", [(p, flags()) for p in paths], [src, include_tree()])
+    return mescc.driver(f"{name}.scm", [(p, flags()) for p in paths], [src, include_tree()],
+                        includedir=include_tree().out)
 
 
 def compiled(name: str, files: tuple[str, ...]) -> Derivation:

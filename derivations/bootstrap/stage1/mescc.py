@@ -32,7 +32,7 @@ MES_ENV = {"MES_ARENA": "20000000", "MES_MAX_ARENA": "20000000", "MES_STACK": "6
 
 PRELUDE = """(define %prefix (getenv "MES_PREFIX"))
 (setenv "%prefix" %prefix)
-(setenv "%includedir" (string-append %prefix "/include"))
+(setenv "%includedir" {includedir})
 (setenv "%libdir" (string-append %prefix "/lib"))
 (setenv "%version" "0.24.2")
 (setenv "%arch" "x86_64")
@@ -54,17 +54,22 @@ def scheme_string(text: str) -> str:
 
 
 def driver(name: str, files: list[tuple[str, list[str]]], inputs: list[Derivation],
-           modules: list[Derivation] | None = None) -> Derivation:
+           modules: list[Derivation] | None = None, includedir: str | None = None
+           ) -> Derivation:
     """A MesCC driver: for each (C file, flags) of ``files``, MesCC ``-S`` to ``s_path``.
 
     ``inputs``: the derivations whose outputs the files and flags name;
-    ``modules``: patched MesCC files to load over the pinned ones.
+    ``modules``: patched MesCC files to load over the pinned ones;
+    ``includedir``: the directory MesCC searches first, before the ``-I``
+    ones (mes's ``include`` by default; ``#include`` finds a header there
+    even when an ``-I`` directory holds a fixed copy).
 
     Each output file is made empty first: MesCC writes none for a file whose
     code is all in ``#if`` branches of other targets, and ``catm`` needs it.
     """
     mods = modules or []
-    lines = [PRELUDE, *(f'(load "{m.out}")\n' for m in mods)]
+    where = scheme_string(includedir) if includedir else '(string-append %prefix "/include")'
+    lines = [PRELUDE.format(includedir=where), *(f'(load "{m.out}")\n' for m in mods)]
     for c_file, flags in files:
         out = scheme_string(s_path(c_file))
         args = " ".join(scheme_string(a) for a in ["mescc", "-m", "64", "-S", *flags,
