@@ -19,10 +19,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sx.derivations.bootstrap.stage1 import mes_libc, sources, tcc_boot_link
-from sx.derivations.bootstrap.stage1.tcc_boot import tcc_source
+from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
 from sx.derivations.build.scheduler import BuildOptions, realize
-from sx.derivations.model import Derivation
+from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.store.local import LocalStore
 
 pytestmark = pytest.mark.bootstrap
@@ -33,12 +32,6 @@ HELLO = '#include <stdio.h>\nint main() { puts("hello from tcc-boot"); return 3;
 def realized(store: LocalStore, drv: Derivation) -> Path:
     outcome = realize(store, [drv], BuildOptions(jobs=2))
     return Path(store.real_path(outcome.outputs[0]["out"]))
-
-
-def libc_files() -> list[str]:
-    """crt1 and libc+tcc's files (paths in mes's source), in their gcc flavour."""
-    files = (mes_libc.CRT1, *mes_libc.LIBC_TCC)
-    return [f.replace("x86_64-mes-mescc", "x86_64-mes-gcc") for f in files]
 
 
 @pytest.fixture(scope="module")
@@ -67,19 +60,23 @@ def test_tcc_boot_compiles_a_function_to_an_object(tcc_boot: Path, tmp_path: Pat
 
 
 @pytest.mark.timeout(3600)
-def test_tcc_boot_compiles_a_hello_against_mes_libc(stage1_store: LocalStore, tcc_boot: Path,
-                                                    tmp_path: Path) -> None:
+def test_tcc_boot_compiles_a_hello_against_mes_libc(stage1_store: LocalStore) -> None:
     """tcc-boot compiles hello.c and mes libc's files (and tcc's ``__va_arg``) and links
     them; the program runs."""
-    src = realized(stage1_store, sources.mes_source())
-    inc = realized(stage1_store, mes_libc.include_tree())
-    tcc_src = realized(stage1_store, tcc_source())
-    (tmp_path / "hello.c").write_text(HELLO)
-    argv = [str(tcc_boot), "-static", "-nostdlib", "-nostdinc", "-D", "HAVE_CONFIG_H=1",
-            "-I", str(inc), "-I", f"{src}/include", "-I", f"{src}/include/linux/x86_64",
-            "-o", str(tmp_path / "hello"), str(tmp_path / "hello.c"),
-            *(f"{src}/{f}" for f in libc_files()), f"{tcc_src}/lib/va_list.c"]
-    p = subprocess.run(argv, capture_output=True, timeout=600, check=False)
-    assert p.returncode == 0, p.stderr[-2000:]
-    p = subprocess.run([str(tmp_path / "hello")], capture_output=True, timeout=60, check=False)
+    hello_c = derivation("hello.c", BUILTIN_WRITE, env={"text": HELLO}, system="builtin")
+    hello = realized(stage1_store, tcc_boot_self.program(
+        "tcc-boot-hello", tcc_boot_link.tcc_boot(), [hello_c]))
+    p = subprocess.run([str(hello)], capture_output=True, timeout=60, check=False)
     assert (p.returncode, p.stdout) == (3, b"hello from tcc-boot\n")
+
+
+@pytest.mark.timeout(3600)
+def test_tcc_boot_rebuilds_itself_to_a_fixpoint(stage1_store: LocalStore) -> None:
+    """tcc-boot-1 (tcc-boot compiling tcc and mes libc) and tcc-boot-2 (tcc-boot-1 doing
+    the same) are one store path, and it runs."""
+    outcome = realize(stage1_store, tcc_boot_self.tcc_boot_fixpoint(), BuildOptions(jobs=2))
+    one, two = (o["out"] for o in outcome.outputs)
+    assert one == two
+    p = subprocess.run([stage1_store.real_path(one), "-v"], capture_output=True, timeout=60,
+                       check=False)
+    assert (p.returncode, p.stdout) == (0, b"tcc version 0.9.27 (x86_64 Linux)\n")
