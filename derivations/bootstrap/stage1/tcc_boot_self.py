@@ -4,12 +4,15 @@
 one step of the previous one, in the sandbox, with no shell::
 
     tcc-boot-N = tcc-boot-(N-1) -static -nostdlib -nostdinc (mes's headers, sx's stdarg.h)
-                 -o $out  crt1.c, libc+tcc's files  tcc's va_list.c  tcc's ten units
+                 -o $out  crt1.c, libc+tcc's files, abort.c  libtcc1.c va_list.c
+                 tcc's ten units
 
 mes libc's files are taken in their gcc flavour (``x86_64-mes-gcc``: crt1,
 syscall, ``_exit``, ``_write``, setjmp are gcc inline assembly, which tcc
-reads; MesCC's flavour is its own assembly). tcc's ``lib/va_list.c``
-gives the ``__va_arg`` that tcc's ``va_arg`` builtin calls. Every
+reads; MesCC's flavour is its own assembly). tcc's ``lib/libtcc1.c`` and
+``lib/va_list.c`` (what its ``libtcc1.a`` holds for x86_64 but for
+alloca) give the helpers tcc's code calls: ``__va_arg`` for ``va_arg``,
+and the ``long double`` conversions tcc itself uses. Every
 generation has the same name, so two generations that write the same
 bytes are one store path: ``tcc-boot-1`` and ``tcc-boot-2`` agreeing is
 the fixpoint (boot0 differs: MesCC laid it out).
@@ -28,10 +31,18 @@ NAME = "tcc-boot-self"
 """The store name of every self-built generation (equal bytes, one path)."""
 
 
+TCC_RUNTIME = ("lib/libtcc1.c", "lib/va_list.c")
+"""tcc's run-time helpers its x86_64 code calls (long double conversions, ``__va_arg``)."""
+
+LIBC_EXTRA = ("lib/stdlib/abort.c",)
+"""mes libc files outside libc+tcc that the run-time helpers need (``va_list.c``'s abort)."""
+
+
 def libc_files() -> list[str]:
-    """crt1 and libc+tcc's files (paths in mes's source), in their gcc flavour."""
+    """crt1, libc+tcc's files and ``LIBC_EXTRA`` (paths in mes's source), in their gcc
+    flavour."""
     return [f.replace("x86_64-mes-mescc", "x86_64-mes-gcc")
-            for f in (mes_libc.CRT1, *mes_libc.LIBC_TCC)]
+            for f in (mes_libc.CRT1, *mes_libc.LIBC_TCC, *LIBC_EXTRA)]
 
 
 def include_flags() -> list[str]:
@@ -45,13 +56,13 @@ def program(name: str, cc: Derivation, c_files: list[str | Derivation],
             extra: list[Derivation] | None = None, meta: dict[str, str] | None = None
             ) -> Derivation:
     """``$out``: a static program, ``c_files`` compiled by tcc ``cc`` against mes libc
-    (its files and tcc's ``va_list.c`` compiled in the same run)."""
+    (its files and tcc's run-time helpers compiled in the same run)."""
     src = sources.mes_source()
     tcc_src = boot.tcc_source()
     args: list[str | Source | Derivation] = [
         "-static", "-nostdlib", "-nostdinc", "-D", "HAVE_CONFIG_H=1", *include_flags(),
         "-o", stage0.OUT, *(f"{src.out}/{f}" for f in libc_files()),
-        f"{tcc_src.out}/lib/va_list.c", *c_files]
+        *(f"{tcc_src.out}/{f}" for f in TCC_RUNTIME), *c_files]
     return stage0.run(name, cc, args, extra=[src, mes_libc.include_tree(), tcc_src,
                                              *(extra or [])], meta=meta)
 
