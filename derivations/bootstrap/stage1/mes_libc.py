@@ -7,7 +7,9 @@ are compiled by MesCC as mes ships it (no sx patch to MesCC), which is what
 lets the result be checked against Debian's prebuilt ``libc+tcc.s`` and
 ``crt1.s``. One header is fixed, ``stdarg.h`` (``tcc/mes-libc.patch``): its
 ``va_start`` was wrong after an ``int`` argument on x86_64, so ``open``
-and ``fcntl`` differ from Debian's. MesCC's memory grows with each file it compiles in one process,
+differs from Debian's (and the five functions of ``printf`` and ``scanf``
+that call ``va_start`` after a pointer compute the same address with
+other instructions). MesCC's memory grows with each file it compiles in one process,
 so the library is compiled in batches of ``BATCH`` files, each batch a
 derivation, then joined by ``catm``.
 """
