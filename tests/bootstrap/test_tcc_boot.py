@@ -227,6 +227,40 @@ def debian_labels(text: bytes) -> bytes:
     return text.replace(f"_string_{mescc.BUILD}/".encode(), b"_string_")
 
 
+NESTED_LABELS = """static unsigned char prec[4] = {0, 9, 10, 0};
+int pick(int t, int p2) { if ((t < 4 ? prec[t] : 0) > p2) return 1; return 0; }
+int nested(int a, int b) {
+    switch (a) { case 1: switch (b) { case 2: return 20; default: return 21; }
+                 default: return 3; } }
+int main() { return pick(2, 9) * 100 + nested(1, 2) + nested(1, 5) - 100; }
+"""
+
+
+def code_labels(text: str) -> list[str]:
+    """The labels MesCC defines in M1 ``text``, but for string literals (MesCC writes an
+    identical string's data again under its label)."""
+    return [ln for ln in text.splitlines() if ln.startswith(":") and
+            not ln.startswith(":_string_")]
+
+
+@pytest.mark.slow
+def test_patched_mescc_labels_nested_constructs_apart(stage1_store: LocalStore,
+                                                       tmp_path: Path) -> None:
+    """Stock MesCC numbers a construct's labels by the code before it, so an if testing a
+    ?: (tcc's expr_infix) and a switch right at a case both define ``_F_N_break`` or
+    ``_F_N_body0`` twice: the seed's hex2 resolved jumps to the other one (tcc-boot
+    compiled ``a + 2 * 3`` as ``(a + 2) * 3``). sx's MesCC writes each label once."""
+    (tmp_path / "n.c").write_text(NESTED_LABELS)
+    drv = mescc.driver("nested.scm", [(str(tmp_path / "n.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    labels = code_labels((tmp_path / "n.s").read_text())
+    assert ":pick" in labels and len(labels) == len(set(labels))
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "n"), str(tmp_path / "n.s")])
+    p = subprocess.run([str(tmp_path / "n")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 41
+
+
 VA_AFTER_INT = """#include <stdarg.h>
 int third(int a, ...) { va_list ap; va_start(ap, a); int m = va_arg(ap, int); va_end(ap);
                         return m; }

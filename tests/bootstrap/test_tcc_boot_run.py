@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sx.derivations.bootstrap.stage1 import tcc_boot as units
 from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
@@ -37,6 +38,16 @@ def realized(store: LocalStore, drv: Derivation) -> Path:
 @pytest.fixture(scope="module")
 def tcc_boot(stage1_store: LocalStore) -> Path:
     return realized(stage1_store, tcc_boot_link.tcc_boot())
+
+
+@pytest.mark.timeout(3600)
+def test_no_unit_defines_a_code_label_twice(stage1_store: LocalStore) -> None:
+    """hex2 takes one of two equal labels: a jump meant for the other goes astray."""
+    for unit in units.UNITS:
+        text = realized(stage1_store, units.mescc_unit(unit)).read_text()
+        labels = [ln for ln in text.splitlines()
+                  if ln.startswith(":") and not ln.startswith(":_string_")]
+        assert len(labels) == len(set(labels)), unit
 
 
 @pytest.mark.timeout(3600)
