@@ -81,11 +81,10 @@ def driver(name: str, files: list[tuple[str, list[str]]], inputs: list[Derivatio
 
 
 def step(name: str, drv: Derivation, c_files: list[str], inputs: list[Derivation],
-         meta: dict[str, str] | None = None, max_arena: int | None = None) -> Derivation:
+         meta: dict[str, str] | None = None) -> Derivation:
     """``$out``: the M1 text of ``c_files``, in order, from MesCC running ``drv`` on mes-m2.
 
-    ``inputs``: the derivations whose outputs the C files and flags name;
-    ``max_arena``: the cells mes may grow its arena to (``MES_ARENA`` by default).
+    ``inputs``: the derivations whose outputs the C files and flags name.
     """
     mes_src = sources.mes_source()
     nyacc = sources.nyacc_source()
@@ -98,8 +97,7 @@ def step(name: str, drv: Derivation, c_files: list[str], inputs: list[Derivation
               f"{catm.out} ${{out}} {' '.join(s_path(f) for f in c_files)}\n")
     kaem_file = derivation(f"{name}.kaem", BUILTIN_WRITE, env={"text": script},
                            inputs=script_inputs, system="builtin")
-    arena = {"MES_MAX_ARENA": str(max_arena)} if max_arena else {}
-    env = {**MES_ENV, **arena, "MES_PREFIX": mes_src.out,
+    env = {**MES_ENV, "MES_PREFIX": mes_src.out,
            "GUILE_LOAD_PATH": f"{mes_src.out}/module:{nyacc.out}/{NYACC_DIR}"}
     return derivation(name, kaem.out, args=["--strict", "--file", kaem_file.out], env=env,
                       inputs=[kaem, kaem_file, *script_inputs, *inputs],

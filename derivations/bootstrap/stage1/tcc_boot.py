@@ -47,10 +47,6 @@ HEADERS = ("tcc.h", "libtcc.h", "elf.h", "stab.h", "stab.def", "tcctok.h", "i386
 
 DEFINES = ("TCC_TARGET_X86_64=1", "ONE_SOURCE=0")
 
-UNIT_MAX_ARENA = 40000000
-"""mes's arena limit (cells) for a unit: tccpp.c ran out of the 20,000,000 that mes's
-own scripts set."""
-
 MESCC_PATCHED = ("module/mescc/compile.scm", "module/mescc/x86_64/as.scm")
 """MesCC's files that mescc.patch changes (paths in mes's source)."""
 
@@ -169,8 +165,7 @@ def unit_driver(unit: str) -> Derivation:
 def mescc_unit(unit: str) -> Derivation:
     """``UNIT.c`` of tcc-boot compiled by MesCC on mes-m2 to M1 assembly (``UNIT.s``)."""
     return mescc.step(f"tcc-boot-{unit}.s", unit_driver(unit), [unit_c(unit)],
-                      [sources.mes_source(), tcc_tree()], meta={"stage": "tcc-boot"},
-                      max_arena=UNIT_MAX_ARENA)
+                      [sources.mes_source(), tcc_tree()], meta={"stage": "tcc-boot"})
 
 
 @cache
