@@ -41,6 +41,9 @@ def tcc_boot(stage1_store: LocalStore) -> Path:
 
 
 @pytest.mark.timeout(3600)
+@pytest.mark.xfail(strict=True, reason="MesCC still numbers two clause bodies of one switch "
+                   "alike in tccelf, tccasm and x86_64-gen (_F_N_body0 twice): not yet found "
+                   "why (docs/bootstrap.md, 'Miscompiles found')")
 def test_no_unit_defines_a_code_label_twice(stage1_store: LocalStore) -> None:
     """hex2 takes one of two equal labels: a jump meant for the other goes astray."""
     for unit in units.UNITS:
@@ -82,6 +85,9 @@ def test_tcc_boot_compiles_a_hello_against_mes_libc(stage1_store: LocalStore) ->
 
 
 @pytest.mark.timeout(3600)
+@pytest.mark.xfail(strict=True, reason="tcc-boot crashes on a global initializer holding two "
+                   "string addresses, char *o[] = {\"a\", \"b\"}; (all ten units of tcc crash it; "
+                   "docs/bootstrap.md, 'Miscompiles found')")
 def test_tcc_boot_rebuilds_itself_to_a_fixpoint(stage1_store: LocalStore) -> None:
     """tcc-boot-1 (tcc-boot compiling tcc and mes libc) and tcc-boot-2 (tcc-boot-1 doing
     the same) are one store path, and it runs."""
