@@ -261,6 +261,30 @@ def test_patched_mescc_labels_nested_constructs_apart(stage1_store: LocalStore,
     assert p.returncode == 41
 
 
+CAST_OF_A_SUM = """struct R { long v; long w; };
+struct S { long x; unsigned char *data; };
+long buf[4];
+int main() { struct S s; struct S *p = &s; long a = 8; void *q = buf;
+    buf[1] = 42; s.x = 0; s.data = (unsigned char *) buf;
+    return ((struct R *)(p->data + a))->v - ((struct R *) q)->w + 42; }
+"""
+
+
+@pytest.mark.slow
+def test_patched_mescc_selects_a_field_through_a_cast_sum(stage1_store: LocalStore,
+                                                           tmp_path: Path) -> None:
+    """Stock MesCC loads the pointer of ``((T *) E)->f`` from E's address: for ``p->data +
+    a`` that is ``&p->data + a`` (tcc-boot crashed in squeeze_multi_relocs on every unit
+    of tcc). sx's MesCC takes E's value; a cast of a variable still works."""
+    (tmp_path / "c.c").write_text(CAST_OF_A_SUM)
+    drv = mescc.driver("cast-sum.scm", [(str(tmp_path / "c.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "c"), str(tmp_path / "c.s")])
+    p = subprocess.run([str(tmp_path / "c")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
 VA_AFTER_INT = """#include <stdarg.h>
 int third(int a, ...) { va_list ap; va_start(ap, a); int m = va_arg(ap, int); va_end(ap);
                         return m; }
