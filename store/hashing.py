@@ -9,8 +9,6 @@ pinned upstream tarballs).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Protocol
 
 import blake3
 from sx.store.errors import InvalidInput
@@ -21,21 +19,48 @@ _THREADED_UPDATE = 1 << 20
 _READ_CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
 class Digest:
-    """A hash value: the algorithm name and the raw digest bytes."""
+    """A hash value: the algorithm name and the raw digest bytes.
 
+    Frozen, compared and hashed by value. Written out rather than a frozen
+    dataclass: ``dataclasses`` imports ``inspect``, several milliseconds of
+    the start of every command that hashes (``sx hash file`` among them).
+    """
+
+    __slots__ = ("algo", "raw")
     algo: str
     raw: bytes
 
-    def __post_init__(self) -> None:
-        want = _LENGTHS.get(self.algo)
+    def __init__(self, algo: str, raw: bytes) -> None:
+        want = _LENGTHS.get(algo)
         if want is None:
-            raise InvalidInput(f"parse digest: unknown algorithm {self.algo!r}")
-        if len(self.raw) != want:
+            raise InvalidInput(f"parse digest: unknown algorithm {algo!r}")
+        if len(raw) != want:
             raise InvalidInput(
-                f"parse digest: {self.algo} digest must be {want} bytes, got {len(self.raw)}"
+                f"parse digest: {algo} digest must be {want} bytes, got {len(raw)}"
             )
+        object.__setattr__(self, "algo", algo)
+        object.__setattr__(self, "raw", bytes(raw))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Digest is frozen")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Digest is frozen")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Digest) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.algo == other.algo and self.raw == other.raw
+
+    def __hash__(self) -> int:
+        return hash((self.algo, self.raw))
+
+    def __repr__(self) -> str:
+        return f"Digest(algo={self.algo!r}, raw={self.raw!r})"
+
+    def __reduce__(self) -> tuple[type[Digest], tuple[str, bytes]]:
+        return (Digest, (self.algo, self.raw))
 
     @property
     def hex(self) -> str:
@@ -72,13 +97,6 @@ class Digest:
         import hashlib  # here, not at the top: loading OpenSSL adds ~10 ms to every command
 
         return cls("sha256", hashlib.sha256(data).digest())
-
-
-class Sink(Protocol):
-    """Anything archive bytes can be streamed into."""
-
-    def update(self, data: bytes | bytearray | memoryview, /) -> object:
-        """Take more bytes."""
 
 
 class Hasher:
