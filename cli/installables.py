@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
 from sx.derivations.installable import Installable, parse_installable
-from sx.store.config import Settings, load_settings
 from sx.store.errors import InvalidInput, NotFound
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sx.derivations.build.scheduler import BuildOptions, Outcome
     from sx.derivations.model import Derivation
+    from sx.store.config import Settings
 
 INSTALLABLE_HELP = ("a store path or out-link, a .drv path, FILE.py:attr, module:attr or a "
                     "recipe name (sx list); ^out,lib selects outputs")
@@ -95,6 +97,7 @@ def _options(store: LocalStore, no_build: bool, lookup: bool, quiet: bool
              ) -> Callable[[], BuildOptions]:
     def make() -> BuildOptions:
         from sx.derivations.build.progress import Progress
+        from sx.store.config import load_settings
 
         # A look-up writes nothing and asks no cache: only this store's records count.
         return build_options(load_settings(store.root), dry_run=lookup, no_build=no_build,

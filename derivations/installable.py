@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sx.derivations.registry import REGISTRY
 from sx.store.errors import InvalidInput
@@ -31,6 +30,7 @@ from sx.store.path import STORE_DIR, StorePath
 # Recipes, .drv loading and the graph check are imported where a recipe or a
 # derivation is parsed: a store path argument (``sx path-info -r PATH``, the
 # common query) needs none of them, and they cost a third of its start-up.
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
     from sx.derivations.model import Derivation
     from sx.store.local import LocalStore

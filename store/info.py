@@ -8,11 +8,14 @@ fingerprints defined here; the signing itself lives in store/cache/signing.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
 from sx.store.path import StorePath
+
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True, slots=True)

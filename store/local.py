@@ -24,7 +24,6 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, BinaryIO
 
 from sx.store.closure import closure_infos, closure_records, ordered_closure, topo_order
 from sx.store.db import Database, Txn
@@ -42,7 +41,10 @@ from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
 from sx.store.roots import TempRoots
 from sx.store.tempdir import TempDir
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from sx.store.nar import Measured
     from sx.store.registration import Prepared
 
