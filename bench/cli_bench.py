@@ -14,15 +14,17 @@ import os
 import subprocess
 import sys
 
-from common import median_sample, print_header, print_ratio, remove_tree, require_tools, scratch_dir
+from common import (
+    median_sample,
+    print_header,
+    print_ratio,
+    remove_tree,
+    require_tools,
+    scratch_dir,
+    sx_command,
+)
 
 HELP_TARGET = 0.150
-
-
-def _sx() -> list[str]:
-    """The console script users run (not ``python -m``: that adds runpy's cost)."""
-    script = os.path.join(os.path.dirname(sys.executable), "sx")
-    return [script] if os.path.exists(script) else [sys.executable, "-m", "sx.cli.main"]
 
 
 def _timed(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> float:
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=11)
     args = ap.parse_args(argv if argv is not None else [])
     require_tools("nix")
-    sx = _sx()
+    sx = sx_command()
     _timed([*sx, "--version"], 2)  # warm the page cache and .pyc files
     print_header(f"command line start-up, median of {args.runs} runs")
     floor = _timed([sys.executable, "-c", "pass"], args.runs)
