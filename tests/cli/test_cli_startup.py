@@ -49,6 +49,14 @@ def test_the_installed_sx_finds_its_modules_without_an_import_hook() -> None:
     assert "pathlib" not in names
 
 
+def test_version_reads_the_metadata_without_importlib_metadata() -> None:
+    from importlib.metadata import version
+
+    names, out = _imported(["--version"], dict(os.environ))
+    assert out == f"sx {version('sx')}\n"
+    assert not names & {"importlib.metadata", "email", "zipfile", "pathlib", "typing"}
+
+
 def test_hash_file_imports_no_more_than_it_uses(tmp_path: Path) -> None:
     f = tmp_path / "one"
     f.write_bytes(b"x")
