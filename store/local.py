@@ -447,8 +447,9 @@ class LocalStore:
         """The one way paths enter the store: check each, then install all in one transaction.
 
         Each object is checked against its info first (archive hash and size,
-        content address, references: :func:`sx.store.registration.check`);
-        any failure raises before anything moves, naming ``verb``. Then one
+        content address, references: :func:`sx.store.registration.check`;
+        an item carrying that function's proof for its tree and record is not
+        hashed again); any failure raises before anything moves, naming ``verb``. Then one
         ``syncfs`` makes every object durable before the renames; each temp
         dir's lock names the entries it is about to create, so a crash
         between rename and commit is cleaned up by the next open. Atomic and
@@ -461,8 +462,7 @@ class LocalStore:
         self.temp_roots.add([p.info.path for p in prepared])
         with self.db.read() as txn:
             todo = [p for p in prepared if not txn.has("paths", p.info.path.base.encode())]
-        for p in todo:
-            check(p, verb)
+        todo = [check(p, verb) for p in todo]
         if todo:
             syncfs(self.tmp)
             targets: dict[int, tuple[TempDir, list[str]]] = {}
@@ -485,7 +485,7 @@ class LocalStore:
         moved: list[tuple[str, str]] = []
         try:
             with self.db.write() as txn:
-                for tmp, obj, info, _ in items:
+                for tmp, obj, info, *_ in items:
                     if txn.has("paths", info.path.base.encode()):
                         continue
                     for ref in info.references:

@@ -191,8 +191,8 @@ def download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir,
     with stream:
         src = stream if meter is None else cast(BinaryIO, _Counted(stream, meter))
         got = unpack_archive(store, tmp, src, rec, cache.url)
-    check(got, f"fetch from {cache.url}:")
-    return got
+    # The proof travels with the item: install_many does not hash the tree again.
+    return check(got, f"fetch from {cache.url}:")
 
 
 def complete(store: LocalStore, infos: Mapping[StorePath, PathInfo]
