@@ -20,12 +20,12 @@ command line does it in ``sx.cli.installables``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from sx.derivations.registry import REGISTRY
 from sx.store.errors import InvalidInput
 from sx.store.locate import locate
 from sx.store.path import STORE_DIR, StorePath
+from sx.store.value import Value
 
 # Recipes, .drv loading and the graph check are imported where a recipe or a
 # derivation is parsed: a store path argument (``sx path-info -r PATH``, the
@@ -38,17 +38,26 @@ if TYPE_CHECKING:
 FORMS = "a store path, an out-link, a .drv path, FILE.py:attr, module:attr or a recipe name"
 """The forms of an installable, for error messages."""
 
-@dataclass(frozen=True)
-class Installable:
+class Installable(Value):
     """A parsed installable: derivations to realize, or a store object that just is."""
 
+    __slots__ = _fields = ("text", "derivations", "path", "outputs", "sub")
     text: str
-    derivations: tuple[Derivation, ...] = ()
-    path: StorePath | None = None
-    outputs: tuple[str, ...] | None = None
+    derivations: tuple[Derivation, ...]
+    path: StorePath | None
+    outputs: tuple[str, ...] | None
     """The selected outputs (``^out,lib``), or None for all."""
-    sub: str = ""
+    sub: str
     """A path inside ``path`` (``result/bin/greet``), without leading slash."""
+
+    def __init__(self, text: str, derivations: tuple[Derivation, ...] = (),
+                 path: StorePath | None = None, outputs: tuple[str, ...] | None = None,
+                 sub: str = "") -> None:
+        self._set("text", text)
+        self._set("derivations", derivations)
+        self._set("path", path)
+        self._set("outputs", outputs)
+        self._set("sub", sub)
 
     def selected(self, drv: Derivation) -> tuple[str, ...]:
         """The outputs of ``drv`` this installable asks for."""

@@ -12,6 +12,7 @@ import os
 
 import blake3
 from sx.store.errors import InvalidInput
+from sx.store.value import Value
 
 _LENGTHS = {"b3": 32, "sha256": 32, "sha512": 64}
 # Above this size BLAKE3 splits the input over several threads (it releases the GIL).
@@ -19,15 +20,11 @@ _THREADED_UPDATE = 1 << 20
 _READ_CHUNK = 1 << 20
 
 
-class Digest:
-    """A hash value: the algorithm name and the raw digest bytes.
-
-    Frozen, compared and hashed by value. Written out rather than a frozen
-    dataclass: ``dataclasses`` imports ``inspect``, several milliseconds of
-    the start of every command that hashes (``sx hash file`` among them).
-    """
+class Digest(Value):
+    """A hash value: the algorithm name and the raw digest bytes (frozen, compared by value)."""
 
     __slots__ = ("algo", "raw")
+    _fields = ("algo", "raw")
     algo: str
     raw: bytes
 
@@ -39,28 +36,8 @@ class Digest:
             raise InvalidInput(
                 f"parse digest: {algo} digest must be {want} bytes, got {len(raw)}"
             )
-        object.__setattr__(self, "algo", algo)
-        object.__setattr__(self, "raw", bytes(raw))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Digest is frozen")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Digest is frozen")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Digest) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.algo == other.algo and self.raw == other.raw
-
-    def __hash__(self) -> int:
-        return hash((self.algo, self.raw))
-
-    def __repr__(self) -> str:
-        return f"Digest(algo={self.algo!r}, raw={self.raw!r})"
-
-    def __reduce__(self) -> tuple[type[Digest], tuple[str, bytes]]:
-        return (Digest, (self.algo, self.raw))
+        self._set("algo", algo)
+        self._set("raw", bytes(raw))
 
     @property
     def hex(self) -> str:

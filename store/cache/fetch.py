@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
 import trio
@@ -251,7 +251,7 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
         async def one(rec: CachedPath, tmp: TempDir) -> None:
             got = await trio.to_thread.run_sync(download, store, cache, rec, tmp,
                                                 limiter=limiter)
-            items.append(got._replace(info=replace(rec.info, registered=now)))
+            items.append(got._replace(info=rec.info.replace(registered=now)))
 
         async with nursery() as tasks:
             for rec in needed:

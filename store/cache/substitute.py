@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import trio
 from sx.store.cache import open_cache
@@ -336,7 +336,7 @@ class Substituters:
                 if isinstance(got, str):
                     result.failed[loc.path] = got
                 else:
-                    ready[loc.path] = got._replace(info=replace(got.info, registered=now))
+                    ready[loc.path] = got._replace(info=got.info.replace(registered=now))
 
             async with nursery() as tasks:
                 for p in sorted(wanted):

@@ -125,9 +125,7 @@ def test_signatures_do_not_carry_over_to_changed_records(
     _upload(store, cache, closure, keys["alice"], keys["bob"])
     rec = record(cache, closure, "lib")
     # Claim other contents under the same, validly made signatures.
-    from dataclasses import replace
-
-    bad = CachedPath(replace(rec.info, nar_hash=Digest.b3(b"evil")), rec.file_hash,
+    bad = CachedPath(rec.info.replace(nar_hash=Digest.b3(b"evil")), rec.file_hash,
                      rec.file_size)
     tamper(cache_url, cache, tmp_path, info_key(closure.lib), bad.encode())
     with pytest.raises(Untrusted, match="0 of 2 required"):

@@ -25,7 +25,8 @@ SX = os.path.join(os.path.dirname(sys.executable), "sx")
 NOT_FOR_HASH_FILE = {"dataclasses", "inspect", "typing", "shutil", "pathlib", "sx.store.local",
                      "sx.store.nar", "sx.store.config", "hashlib"}
 # A store path argument is parsed without the recipe machinery.
-NOT_FOR_PATH_INFO = {"pathlib", "shutil", "typing", "json", "tomllib", "difflib",
+NOT_FOR_PATH_INFO = {"pathlib", "shutil", "typing", "dataclasses", "inspect", "json", "tomllib",
+                     "difflib",
                      "sx.store.config", "sx.derivations.recipes", "sx.derivations.instantiate",
                      "sx.derivations.model", "sx.derivations.graph", "sx.store.gc",
                      "sx.derivations.build.scheduler"}

@@ -8,7 +8,6 @@ the proof was made for.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Iterator
@@ -56,7 +55,7 @@ def test_a_checked_item_is_installed_without_a_second_check(store: LocalStore,
         item = check(_prepared(store, stack, b"once"), "test:")
         assert item.checked is not None and counted == [str(item.info.path)]
         # A new registration time (as a download sets it) keeps the proof.
-        later = item._replace(info=dataclasses.replace(item.info, registered=1))
+        later = item._replace(info=item.info.replace(registered=1))
         (info,) = store.install_many([later], "test:")
     assert counted == [str(item.info.path)] and info.path == item.info.path
     assert store.is_valid(info.path)
@@ -76,8 +75,7 @@ def test_a_proof_does_not_cover_a_changed_record(store: LocalStore, counted: lis
     with ExitStack() as stack:
         good = check(_prepared(store, stack, b"genuine"), "test:")
         other = _prepared(store, stack, b"something else entirely")
-        forged = good._replace(info=dataclasses.replace(
-            good.info, **{field: getattr(other.info, field)}))
+        forged = good._replace(info=good.info.replace(**{field: getattr(other.info, field)}))
         with pytest.raises((HashMismatch, Corrupt)):
             store.install_many([forged], "test:")
     assert len(counted) == 2  # checked again, and refused
@@ -99,7 +97,7 @@ def test_a_proof_does_not_cover_added_references(store: LocalStore, counted: lis
     dep = store.add_bytes(b"dep", "dep")
     with ExitStack() as stack:
         good = check(_prepared(store, stack, b"no references here"), "test:")
-        claims = good._replace(info=dataclasses.replace(good.info, references=(dep.path,)))
+        claims = good._replace(info=good.info.replace(references=(dep.path,)))
         with pytest.raises(HashMismatch):
             store.install_many([claims], "test:")
     assert counted[1:] == [str(good.info.path)] * 2  # after the dependency's own add
