@@ -13,11 +13,14 @@ import os
 import stat
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.narwrite import copy_dump
 from sx.store.treewalk import ENTER, LEAVE, TreeWalk, walk
+
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 CANONICAL_MTIME = 1
 _IS_ROOT = os.geteuid() == 0
