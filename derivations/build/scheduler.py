@@ -291,7 +291,7 @@ class _Run:
             self.outcome.cached.append(drv)
             return
         if not checking and self.substituter is not None:
-            subst = await self.substituter.try_realize(drv, rhash)
+            subst = await trio.to_thread.run_sync(self.substituter.try_realize, drv, rhash)
             if subst is not None:
                 self._record(drv, subst)
                 self.outcome.substituted.append(drv)
@@ -642,7 +642,7 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     if opts.dry_run:
         plan = make_plan(store, roots, checked)
         if subst is not None:
-            trio.run(subst.prepare, plan, roots, checked, True)
+            subst.prepare(plan, roots, checked, True)
         outs = [_promised(plan, r) for r in roots]
         return Outcome(outs, plan=plan)
     instantiate(store, roots)
@@ -655,7 +655,7 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     try:
         if plan.needed and subst is not None:
             subst.load()  # a bad configuration is an error before anything is fetched
-            trio.run(subst.prepare, plan, roots, checked)
+            subst.prepare(plan, roots, checked)
             run.outcome.substituted += [d for d in plan.substitute if plan.outputs_of(d)]
         if plan.needed and opts.no_build:
             raise NotSubstitutable(f"realize {plan.needed[0].drv_path}: not substitutable "
