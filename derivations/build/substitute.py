@@ -20,9 +20,9 @@ from sx.derivations.build.topdown import Decision, decide
 from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import Derivation
 from sx.store.cache.fetch import Meter
-from sx.store.cache.substitute import Located, Substituters, load_substituters
+from sx.store.cache.substitute import Downloaded, Located, Substituters, load_substituters
 from sx.store.hashing import Digest
-from sx.store.info import PathInfo
+from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
@@ -52,7 +52,7 @@ class Substituter:
         return self.subs is not None
 
     def prepare(self, plan: Plan, roots: Sequence[Derivation],
-                      force: Sequence[Derivation] = (), dry_run: bool = False) -> None:
+                force: Sequence[Derivation] = (), dry_run: bool = False) -> None:
         """Decide what to fetch and build (``plan`` is updated); unless ``dry_run``, fetch it."""
         if not plan.needed or not self.load():
             return
@@ -61,27 +61,31 @@ class Substituter:
             decide(self.store, plan, roots, self.subs, self.decision, force)
             if dry_run:
                 return
-            ok = self._fetch(plan) if plan.fetch else True
-            self._record(plan)
-            if ok:
+            got = self._fetch(plan) if plan.fetch else Downloaded()
+            self._record(plan, got.recorded)
+            if not got.failed:
                 return
 
-    def _fetch(self, plan: Plan) -> bool:
-        """Download ``plan.fetch``; True when all of it arrived."""
+    def _fetch(self, plan: Plan) -> Downloaded:
+        """Download ``plan.fetch``, recording ``plan.realisations`` of what arrives."""
         assert self.subs is not None
         located = {f.path: self.decision.located[f.path] for f in plan.fetch}
         self.progress.fetch_begin(len(plan.fetch), plan.download_size)
         try:
-            got = self.subs.download(self.store, located, self.meter, self._arrived,
-                                     self._tick if self.progress.live else None)
+            return self.subs.download(self.store, located, self.meter, self._arrived,
+                                      self._tick if self.progress.live else None,
+                                      plan.realisations)
         finally:
             self.progress.fetch_end(self.meter.received)
-        return not got.failed
 
-    def _record(self, plan: Plan) -> None:
-        """The substituted outputs that are valid now: realisations recorded, known to ``plan``."""
+    def _record(self, plan: Plan, recorded: Sequence[tuple[Realisation, StorePath | None]]
+                ) -> None:
+        """The substituted outputs that are valid now: realisations recorded (those the
+        download did not record with its paths), known to ``plan``."""
         valid = self.store.valid_subset(plan.promised.values())
-        items = [(r, d) for r, d in plan.realisations if r.path in valid]
+        done = {(r.key, d) for r, d in recorded}
+        items = [(r, d) for r, d in plan.realisations
+                 if r.path in valid and (r.key, d) not in done]
         if items:
             self.store.register_realisations(items)
         plan.known.update({k: p for k, p in plan.promised.items() if p in valid})

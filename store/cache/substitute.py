@@ -125,6 +125,8 @@ class Downloaded:
 
     fetched: list[PathInfo] = field(default_factory=list)
     failed: dict[StorePath, str] = field(default_factory=dict)
+    recorded: list[tuple[Realisation, StorePath | None]] = field(default_factory=list)
+    """The realisations recorded with the paths (those whose path arrived)."""
 
 
 # A record look-up: the decoded answer, None (absent), or why it is unusable.
@@ -301,7 +303,9 @@ class Substituters:
 
     def download(self, store: LocalStore, wanted: Mapping[StorePath, Located],
                  meter: Meter | None = None, on_path: Callable[[Located], None] | None = None,
-                 tick: Callable[[], None] | None = None) -> Downloaded:
+                 tick: Callable[[], None] | None = None,
+                 realisations: Sequence[tuple[Realisation, StorePath | None]] = ()
+                 ) -> Downloaded:
         """Download ``wanted`` (a set closed under references, up to valid paths), register.
 
         Each archive is fetched concurrently into its own temp dir and checked;
@@ -310,6 +314,8 @@ class Substituters:
         registered in one transaction; the rest is removed, and reported in
         ``failed``. ``on_path`` is called as each path arrives (one call at a
         time, from the worker threads); ``tick`` in this thread while they run.
+        Those of ``realisations`` whose path arrives are recorded in the same
+        transaction as the paths (one durable commit for both).
         """
         result = Downloaded()
         ready: dict[StorePath, Prepared] = {}
@@ -336,8 +342,9 @@ class Substituters:
             for p, gap in gaps.items():
                 result.failed.setdefault(p, f"its reference {gap} could not be fetched")
             items = [ready[p] for p in wanted if p in ok]  # in the caller's order
+            result.recorded = [(r, d) for r, d in realisations if r.path in ok]
             if items:
-                result.fetched = store.install_many(items)
+                result.fetched = store.install_many(items, realisations=result.recorded)
                 self.registered += result.fetched
         finally:
             for holder in holders:
