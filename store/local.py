@@ -461,7 +461,8 @@ class LocalStore:
         Each object is checked against its info first (archive hash and size,
         content address, references: :func:`sx.store.registration.check`);
         any failure raises before anything moves, naming ``verb``. Then one
-        ``syncfs`` makes every object durable before the renames; each temp
+        sync makes every object durable before the renames (fsyncs of each
+        entry for a few, one ``syncfs`` for many: :func:`sync_trees`); each temp
         dir's lock names the entries it is about to create, so a crash
         between rename and commit is cleaned up by the next open. Atomic and
         idempotent: returns the infos in the order given (the existing ones
@@ -469,7 +470,7 @@ class LocalStore:
         ``realisations`` (of these paths or valid ones) are recorded in the
         same transaction, as :meth:`register_realisations` would.
         """
-        from sx.store.fsutil import syncfs
+        from sx.store.fsutil import sync_trees
         from sx.store.registration import Prepared, check
         prepared = [Prepared(*it) for it in items]
         self.temp_roots.add([p.info.path for p in prepared])
@@ -478,7 +479,7 @@ class LocalStore:
         for p in todo:
             check(p, verb)
         if todo:
-            syncfs(self.tmp)
+            sync_trees([p.obj for p in todo], self.tmp)
             targets: dict[int, tuple[TempDir, list[str]]] = {}
             for p in todo:
                 targets.setdefault(id(p.tmp), (p.tmp, []))[1].append(p.info.path.base)
