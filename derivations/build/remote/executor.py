@@ -6,7 +6,7 @@ For each build (all of this off the trio thread, in worker threads):
    Command and Action (:mod:`.action`);
 2. ``GetActionResult``, and while it is on its way the blobs the engine
    may lack: a few (those not uploaded or fetched before in this run, up to
-   ``_SEND_UNASKED`` bytes) are sent at once, more are asked about with
+   ``SEND_UNASKED`` bytes) are sent at once, more are asked about with
    ``FindMissingBlobs``; a successful cached result is used as is;
 3. otherwise the missing blobs are uploaded (when they were asked about),
    then ``Execute``, following the operation until it is done; the worker
@@ -34,7 +34,7 @@ from google.protobuf import empty_pb2
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.logs import BuildLog
 from sx.derivations.build.remote.action import make_action
-from sx.derivations.build.remote.cas import CALL_TIMEOUT, Blob, Cas
+from sx.derivations.build.remote.cas import CALL_TIMEOUT, SEND_UNASKED, Blob, Cas
 from sx.derivations.build.remote.channel import RemoteUrl, failure, method, stream_method
 from sx.derivations.build.remote.digests import BlobDigest
 from sx.derivations.build.remote.errors import RemoteError, RemoteUnavailable
@@ -54,9 +54,6 @@ _CANCEL_TIMEOUT = 5.0
 # An engine at its concurrency limit answers RESOURCE_EXHAUSTED: back off, up to ~2 min.
 _BACKOFF = 0.05
 _MAX_BACKOFF = 60.0
-# Up to this many bytes of blobs not known to be in the engine are sent without asking
-# FindMissingBlobs first: resending a few KiB costs less than a round trip.
-_SEND_UNASKED = 1 << 20
 
 
 def _busy(delay: float) -> float:
@@ -177,7 +174,7 @@ class RemoteExecutor:
         """
         with self._known_lock:
             todo = [b for b in blobs if b.digest not in self.known]
-        unasked = sum(b.digest.size for b in todo) <= _SEND_UNASKED
+        unasked = sum(b.digest.size for b in todo) <= SEND_UNASKED
         req = re_pb.GetActionResultRequest(instance_name=self.url.instance,
                                            action_digest=action.to_proto(),
                                            digest_function=self.cas.fn.value)
