@@ -51,6 +51,9 @@ _EXECUTE_RESPONSE = "type.googleapis.com/build.bazel.remote.execution.v2.Execute
 _METADATA = "type.googleapis.com/build.bazel.remote.execution.v2.ExecuteOperationMetadata"
 _REATTACH = 3
 _CANCEL_TIMEOUT = 5.0
+# How long a cancelled build waits for the engine to name its operation (the first
+# message of the Execute stream): without the name it cannot be cancelled.
+_NAME_WAIT = 2.0
 # An engine at its concurrency limit answers RESOURCE_EXHAUSTED: back off, up to ~2 min.
 _BACKOFF = 0.05
 _MAX_BACKOFF = 60.0
@@ -229,9 +232,9 @@ class RemoteExecutor:
             resp = await trio.to_thread.run_sync(self._follow, action, b, state,
                                                  limiter=self.threads, abandon_on_cancel=True)
         except (trio.Cancelled, KeyboardInterrupt):  # Ctrl-C may be raised in this task
-            state.cancel()
             with trio.CancelScope(shield=True):
-                await trio.to_thread.run_sync(self._cancel_operation, state.name)
+                name = await trio.to_thread.run_sync(state.cancel, _NAME_WAIT)
+                await trio.to_thread.run_sync(self._cancel_operation, name)
             raise
         if resp.status.code != 0:
             raise RemoteError(f"remote {self.url}: execute {b.drv.drv_path}: status "
@@ -258,7 +261,7 @@ class RemoteExecutor:
                 call = self._execute(req)
             else:
                 call = self._wait(re_pb.WaitExecutionRequest(name=state.name))
-            state.call = call
+            state.attach(call)
             try:
                 done = self._watch(call, b, state)
             except grpc.RpcError as e:
@@ -283,7 +286,7 @@ class RemoteExecutor:
                state: _Call) -> re_pb.ExecuteResponse | None:
         shown = ""
         for op in ops:
-            state.name = state.name or op.name
+            state.named(op.name)
             if op.metadata.type_url == _METADATA:
                 meta = re_pb.ExecuteOperationMetadata.FromString(op.metadata.value)
                 worker = meta.partial_execution_metadata.worker
@@ -341,14 +344,41 @@ class RemoteExecutor:
 
 
 class _Call:
-    """The state of one Execute: the operation's name and the live gRPC call."""
+    """The state of one Execute, shared by the thread that follows the operation and the
+    task that may cancel it: the operation's name and the live gRPC call."""
 
     def __init__(self) -> None:
         self.name: str | None = None
         self.call: Any = None
         self.cancelled = False
+        self._lock = threading.Lock()
+        self._named = threading.Event()
 
-    def cancel(self) -> None:
-        self.cancelled = True
-        if self.call is not None:
-            self.call.cancel()
+    def attach(self, call: Any) -> None:
+        """``call`` follows the operation now (cancelled at once if the build was)."""
+        with self._lock:
+            self.call = call
+            if self.cancelled:
+                call.cancel()
+
+    def named(self, name: str) -> None:
+        """The engine named the operation."""
+        if self.name is None and name:
+            self.name = name
+            self._named.set()
+
+    def cancel(self, wait: float) -> str | None:
+        """Stop following; the operation's name for CancelOperation, or None.
+
+        A call the engine has not named its operation in yet is given up to ``wait``
+        seconds to do so: cancelled unnamed, the operation would run on unseen.
+        """
+        with self._lock:
+            live = self.call is not None and self.call.is_active()
+        if self.name is None and live:
+            self._named.wait(wait)
+        with self._lock:
+            self.cancelled = True
+            if self.call is not None:
+                self.call.cancel()
+        return self.name
