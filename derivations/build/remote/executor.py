@@ -4,10 +4,11 @@ For each build (all of this off the trio thread, in worker threads):
 
 1. the input root: the Merkle tree of the closure (:mod:`.merkle`), the
    Command and Action (:mod:`.action`);
-2. ``GetActionResult``, and while it is on its way the blobs the engine
-   may lack: a few (those not uploaded or fetched before in this run, up to
-   ``SEND_UNASKED`` bytes) are sent at once, more are asked about with
-   ``FindMissingBlobs``; a successful cached result is used as is;
+2. ``GetActionResult``, and while it is on its way (unless the last lookup
+   hit) the blobs the engine may lack: a few (those not uploaded or fetched
+   before in this run, up to ``SEND_UNASKED`` bytes) are sent at once, more
+   are asked about with ``FindMissingBlobs``; a successful cached result is
+   used as is;
 3. otherwise the missing blobs are uploaded (when they were asked about),
    then ``Execute``, following the operation until it is done; the worker
    that runs it is shown in the progress;
@@ -110,6 +111,8 @@ class RemoteExecutor:
         self.trees: InputTrees | None = None
         self.known: set[BlobDigest] = set()
         self._known_lock = threading.Lock()
+        self._expect_hit = False
+        """Whether the last action cache lookup found a result (see :meth:`_lookup`)."""
         self.stats = RemoteStats()
         self.threads = trio.CapacityLimiter(jobs + 2)
         self.jobs = trio.CapacityLimiter(jobs)
@@ -172,30 +175,42 @@ class RemoteExecutor:
         """The action cache's successful result (None: the action must run, and every
         blob of it is in the engine's CAS).
 
-        GetActionResult and the blobs' upload (or FindMissingBlobs, for many bytes) are
-        on the wire at the same time: one round trip instead of three.
+        While the last lookup missed, the blobs go on the wire together with
+        GetActionResult (sent, or asked about when many bytes): one round trip
+        instead of three. While lookups hit (a fresh client realizing what was built
+        before), nothing is sent before the answer, since nothing needs to be.
         """
         with self._known_lock:
             todo = [b for b in blobs if b.digest not in self.known]
-        unasked = sum(b.digest.size for b in todo) <= SEND_UNASKED
         req = re_pb.GetActionResultRequest(instance_name=self.url.instance,
                                            action_digest=action.to_proto(),
                                            digest_function=self.cas.fn.value)
         pending = None if fresh else self._get_result.future(req, timeout=CALL_TIMEOUT)
+        ahead = pending is None or not self._expect_hit
+        later: list[Blob] = []
         try:
-            if unasked:
-                self._send(todo)
-            else:
-                missing = self.cas.find_missing(b.digest for b in todo)
-                with self._known_lock:
-                    self.known.update(b.digest for b in todo if b.digest not in missing)
+            if ahead:
+                later = self._offer(todo)
             result = self._cached(action, req, pending) if pending is not None else None
         finally:
             if pending is not None:
                 pending.cancel()  # a no-op once it is done
-        if result is None and not unasked:
-            self._send([b for b in todo if b.digest in missing])
+        if pending is not None:
+            self._expect_hit = result is not None
+        if result is None:
+            self._send(later if ahead else self._offer(todo))
         return result
+
+    def _offer(self, todo: Sequence[Blob]) -> list[Blob]:
+        """Send ``todo`` now when it is small (returns nothing left), else ask which of
+        it the engine lacks (returns those, to send if the action must run)."""
+        if sum(b.digest.size for b in todo) <= SEND_UNASKED:
+            self._send(todo)
+            return []
+        missing = self.cas.find_missing(b.digest for b in todo)
+        with self._known_lock:
+            self.known.update(b.digest for b in todo if b.digest not in missing)
+        return [b for b in todo if b.digest in missing]
 
     def _send(self, blobs: Sequence[Blob]) -> None:
         if not blobs:
