@@ -150,10 +150,12 @@ PHASES = ["Execute sent -> queued (engine)", "queued -> assigned (engine's assig
           "client: log + outputs fetched", "client: rest of build()"]
 
 
-def overhead(base: Path, bb: Source, interval: float, length: int, phases: Phases) -> None:
-    """The per-action overhead against a BuildGrid with the given assigner interval."""
+def overhead(base: Path, bb: Source, interval: float, notify: float | None, length: int,
+             phases: Phases) -> None:
+    """The per-action overhead against a BuildGrid with the given assigner interval (and
+    notifier timeout)."""
     (base / f"cluster-{interval}").mkdir()
-    cluster = Cluster(base / f"cluster-{interval}", interval=interval)
+    cluster = Cluster(base / f"cluster-{interval}", interval=interval, notify_timeout=notify)
     try:
         cluster.start()
         cluster.add_worker("bench-1")
@@ -165,7 +167,8 @@ def overhead(base: Path, bb: Source, interval: float, length: int, phases: Phase
         rem = timed(base, [chain(bb, salt, length)], remote=cluster.url)
         report = phases.report()
         hit = timed(base, [chain(bb, salt, length)], remote=cluster.url)
-        print(f"chain of {length}, BuildGrid assigner every {interval * 1000:.0f} ms: local "
+        print(f"chain of {length}, BuildGrid assigner every {interval * 1000:.0f} ms, "
+              f"notifiers' timeout {(notify or interval) * 1000:.0f} ms: local "
               f"{loc / length * 1000:6.1f} ms/action, remote {rem / length * 1000:6.1f} "
               f"ms/action: overhead {(rem - loc) / length * 1000:6.1f} ms/action (target "
               f"< 50); action cache hit {hit / length * 1000:6.1f} ms/action; load "
@@ -206,6 +209,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--intervals", type=float, nargs="+", default=[0.02, 0.005],
                     help="BuildGrid assigner intervals (s) to measure the chain with")
+    ap.add_argument("--notify-timeout", type=float, default=None,
+                    help="BuildGrid's poll-interval and bot-poll-interval (s); default: the "
+                    "assigner interval")
     ap.add_argument("--overhead", action="store_true", help="only the chain parts")
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     base = Path(tempfile.mkdtemp(prefix="sx-remote-bench-"))
@@ -214,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     phases = Phases()
     try:
         for interval in args.intervals:
-            overhead(base, bb, interval, args.chain, phases)
+            overhead(base, bb, interval, args.notify_timeout, args.chain, phases)
         if not args.overhead:
             scale_out(base, bb, args.wide, args.workers)
     finally:
