@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sx.store.errors import Corrupt, HashMismatch, InvalidInput
+from sx.store.fsutil import stream_file
 from sx.store.hashing import Digest, Hasher
 from sx.store.narwrite import dump
 from sx.store.path import StorePath, make_path
@@ -35,7 +36,6 @@ MASK = "e" * 32
 """What a self-reference is replaced by for hashing ('e' is not in the base32
 alphabet, so the mask is never a real digest)."""
 
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -87,14 +87,7 @@ class _MaskingHasher:
 
     def update_file(self, path: str, size: int) -> None:
         """Take a whole file's contents."""
-        with open(path, "rb") as f:
-            left = size
-            while left:
-                chunk = f.read(min(_CHUNK, left))
-                if not chunk:
-                    raise InvalidInput(f"hash {path!r}: file shrank while hashing")
-                self.update(chunk)
-                left -= len(chunk)
+        stream_file(path, size, self.update, "hash")
 
     def digest(self) -> Digest:
         """The hash of everything taken."""

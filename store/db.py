@@ -162,33 +162,27 @@ class Txn:
         """Remove a key; False when it was absent."""
         return bool(self.txn.delete(key, db=self.t[table]))
 
+    def _scan(self, table: str, prefix: bytes, values: bool) -> Iterator[Any]:
+        """Raw entries in key order from the first key >= ``prefix`` while it matches."""
+        with self.txn.cursor(db=self.t[table]) as cur:
+            if not (cur.set_range(prefix) if prefix else cur.first()):
+                return
+            entries: Iterator[Any] = (cur.iternext(keys=True, values=True) if values
+                                      else cur.iternext(keys=True, values=False))
+            for entry in entries:
+                if prefix and not bytes(entry[0] if values else entry).startswith(prefix):
+                    return
+                yield entry
+
     def keys(self, table: str, prefix: bytes = b"") -> Iterator[bytes]:
         """Keys in order, optionally only those starting with ``prefix``."""
-        with self.txn.cursor(db=self.t[table]) as cur:
-            if prefix:
-                if not cur.set_range(prefix):
-                    return
-            elif not cur.first():
-                return
-            for raw_key in cur.iternext(keys=True, values=False):
-                key = bytes(raw_key)
-                if prefix and not key.startswith(prefix):
-                    return
-                yield key
+        for raw_key in self._scan(table, prefix, values=False):
+            yield bytes(raw_key)
 
     def items(self, table: str, prefix: bytes = b"") -> Iterator[tuple[bytes, Any]]:
         """Decoded items in key order, optionally under ``prefix``."""
-        with self.txn.cursor(db=self.t[table]) as cur:
-            if prefix:
-                if not cur.set_range(prefix):
-                    return
-            elif not cur.first():
-                return
-            for raw_key, raw in cur.iternext(keys=True, values=True):
-                key = bytes(raw_key)
-                if prefix and not key.startswith(prefix):
-                    return
-                yield key, unpack_fast(bytes(raw))
+        for raw_key, raw in self._scan(table, prefix, values=True):
+            yield bytes(raw_key), unpack_fast(bytes(raw))
 
     def count(self, table: str) -> int:
         """Number of entries in a table."""

@@ -12,7 +12,7 @@ import functools
 import os
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sx.store.errors import InvalidInput, StorageError
@@ -21,6 +21,7 @@ from sx.store.treewalk import ENTER, LEAVE, TreeWalk, walk
 
 CANONICAL_MTIME = 1
 _IS_ROOT = os.geteuid() == 0
+_STREAM_CHUNK = 1 << 20
 
 
 @functools.cache
@@ -217,3 +218,19 @@ def remove_tree(path: str) -> None:
                 os.rmdir(name, dir_fd=fd)
             else:
                 os.unlink(name, dir_fd=fd)
+
+
+def stream_file(path: str, size: int, emit: Callable[[bytes], object], verb: str) -> None:
+    """Feed exactly ``size`` bytes of the file at ``path`` to ``emit``, in chunks.
+
+    Archives are written from sizes measured before the bytes are read: a file
+    that shrinks in between is :class:`InvalidInput` (``verb`` names the work).
+    """
+    with open(path, "rb") as src:
+        left = size
+        while left:
+            chunk = src.read(min(_STREAM_CHUNK, left))
+            if not chunk:
+                raise InvalidInput(f"{verb} {path!r}: file shrank while reading")
+            emit(chunk)
+            left -= len(chunk)

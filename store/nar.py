@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from sx.store.errors import Corrupt, InvalidInput, StorageError
-from sx.store.fsutil import CANONICAL_MTIME, remove_tree
+from sx.store.fsutil import CANONICAL_MTIME, remove_tree, stream_file
 from sx.store.hashing import Digest, Hasher
 from sx.store.narformat import (
     CLOSE,
@@ -138,7 +138,7 @@ class FileSink:
 
     def update_file(self, path: str, size: int) -> None:
         """Copy a whole file's contents into the output."""
-        _stream_file(path, size, self.f.write)
+        stream_file(path, size, self.f.write, "dump")
         self.size += size
 
 
@@ -154,19 +154,7 @@ class ChunkSink:
 
     def update_file(self, path: str, size: int) -> None:
         """Emit a whole file's contents in chunks."""
-        _stream_file(path, size, self.emit)
-
-
-def _stream_file(path: str, size: int, emit: Callable[[bytes], object]) -> None:
-    """Feed exactly ``size`` bytes of ``path`` to ``emit`` in chunks."""
-    with open(path, "rb") as src:
-        left = size
-        while left:
-            chunk = src.read(min(_CHUNK, left))
-            if not chunk:
-                raise InvalidInput(f"dump {path!r}: file shrank while archiving")
-            emit(chunk)
-            left -= len(chunk)
+        stream_file(path, size, self.emit, "dump")
 
 
 def dump_bytes(path: PathArg) -> bytes:

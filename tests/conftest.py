@@ -8,6 +8,7 @@ here). Type hints for the ``sx`` fixture: ``from sx_runner import Sx``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from sx.derivations.examples import busybox_tree
 from sx.derivations.model import Source
+from sx.store import db as store_db
 from sx.store.local import LocalStore
 from sx_runner import Sx
 
@@ -75,3 +77,26 @@ def _signals_as_a_user_has_them() -> Iterator[None]:
     _reset()
     assert not blocked and not ignored, (
         f"the test left SIGINT/SIGTERM {'blocked' if blocked else 'ignored'}")
+
+
+@pytest.fixture(autouse=True)
+def _databases_closed_after_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Close the LMDB environments a test opened in its own ``tmp_path``.
+
+    The store keeps one environment per database per process until its last
+    user closes it, and most tests drop their stores without closing them: a
+    whole run kept about 2,000 descriptors and as many maps open. Stores that
+    module- or session-scoped fixtures opened live elsewhere and stay open.
+    """
+    if "tmp_path" not in request.fixturenames:
+        yield
+        return
+    mine = str(request.getfixturevalue("tmp_path")) + os.sep
+    before = set(store_db._envs)
+    yield
+    with store_db._envs_lock:
+        for real in set(store_db._envs) - before:
+            if real.startswith(mine):
+                env, _ = store_db._envs.pop(real)
+                store_db._users.pop(real, None)
+                env.close()

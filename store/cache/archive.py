@@ -24,7 +24,7 @@ import zstandard
 from sx.store import nar
 from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
 from sx.store.errors import Corrupt, HashMismatch, StorageError
-from sx.store.fsutil import canonicalize, early_writeback
+from sx.store.fsutil import canonicalize, early_writeback, stream_file
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
@@ -67,14 +67,7 @@ class _PackSink:
         self.compressor.write(data)
 
     def update_file(self, path: str, size: int) -> None:
-        with open(path, "rb") as f:
-            left = size
-            while left:
-                chunk = f.read(min(_CHUNK, left))
-                if not chunk:
-                    raise Corrupt(f"read {path}: file shrank while archiving")
-                self.update(chunk)
-                left -= len(chunk)
+        stream_file(path, size, self.update, "pack")
 
 
 def compressor(size: int) -> zstandard.ZstdCompressor:

@@ -43,7 +43,28 @@ def blob_name(digest: str, what: str) -> str:
     return "blobs/sha256/" + digest.split(":", 1)[1]
 
 
-class DirSource:
+class _Source:
+    """What both sources share: bounded small files and blobs by digest, over ``_open``."""
+
+    name: str
+
+    def _open(self, rel: str, what: str) -> IO[bytes]:
+        raise NotImplementedError
+
+    def read_file(self, rel: str, limit: int = SMALL_LIMIT) -> bytes:
+        """Read ``rel`` (at most ``limit`` bytes)."""
+        with self._open(rel, rel) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise Corrupt(f"import-oci {self.name}: {rel} is larger than {limit} bytes")
+        return data
+
+    def open_blob(self, digest: str) -> IO[bytes]:
+        """Open the blob named by ``digest``."""
+        return self._open(blob_name(digest, self.name), f"blob {digest}")
+
+
+class DirSource(_Source):
     """An image layout directory. Its files are opened without following symlinks
     (a layout is someone else's directory: ``blobs/sha256/<hex> -> /etc/shadow``
     must not be read)."""
@@ -73,18 +94,6 @@ class DirSource:
             raise Corrupt(f"import-oci {self.name}: {what} is not a regular file")
         return os.fdopen(out, "rb")
 
-    def read_file(self, rel: str, limit: int = SMALL_LIMIT) -> bytes:
-        """Read ``rel`` (at most ``limit`` bytes)."""
-        with self._open(rel, rel) as f:
-            data = f.read(limit + 1)
-        if len(data) > limit:
-            raise Corrupt(f"import-oci {self.name}: {rel} is larger than {limit} bytes")
-        return data
-
-    def open_blob(self, digest: str) -> IO[bytes]:
-        """Open a blob file."""
-        return self._open(blob_name(digest, self.name), f"blob {digest}")
-
 
 class _Member:
     """A member's bytes read in place; a read error of the archive is :class:`Corrupt`."""
@@ -106,7 +115,7 @@ class _Member:
         self.f.close()
 
 
-class ArchiveSource:
+class ArchiveSource(_Source):
     """An oci-archive: the layout packed in a tar file (members read in place).
 
     Every member must lie within the file: an archive cut inside a member is
@@ -130,17 +139,6 @@ class ArchiveSource:
             raise Corrupt(f"import-oci {self.name}: {what} is missing")
         return cast(IO[bytes], _Member(f, self.name))
 
-    def read_file(self, rel: str, limit: int = SMALL_LIMIT) -> bytes:
-        """Read a member (at most ``limit`` bytes)."""
-        with self._open(rel, rel) as f:
-            data = f.read(limit + 1)
-        if len(data) > limit:
-            raise Corrupt(f"import-oci {self.name}: {rel} is larger than {limit} bytes")
-        return data
-
-    def open_blob(self, digest: str) -> IO[bytes]:
-        """Open a blob member."""
-        return self._open(blob_name(digest, self.name), f"blob {digest}")
 
 
 @contextmanager

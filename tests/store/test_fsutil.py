@@ -19,6 +19,7 @@ from sx.store.fsutil import (
     fsync_dir,
     make_writable,
     remove_tree,
+    stream_file,
     syncfs,
 )
 from sx.store.local import LocalStore
@@ -252,3 +253,19 @@ def test_removal_never_follows_a_symlink(tmp_path: Path) -> None:
     remove_tree(str(top))
     (tmp_path / "outside").chmod(0o755)
     assert outside.read_text() == "mine" and not os.path.lexists(top)
+
+
+def test_stream_file_feeds_exactly_the_measured_size(tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_bytes(b"x" * 3_000_000)
+    chunks: list[bytes] = []
+    stream_file(str(f), 2_500_000, chunks.append, "dump")
+    assert b"".join(chunks) == b"x" * 2_500_000
+    assert max(len(c) for c in chunks) <= 1 << 20
+
+
+def test_stream_file_refuses_a_file_that_shrank(tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_bytes(b"abc")
+    with pytest.raises(InvalidInput, match=r"^pack '.*/f': file shrank while reading$"):
+        stream_file(str(f), 4, lambda _: None, "pack")
