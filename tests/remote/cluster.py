@@ -256,6 +256,10 @@ schedulers:
         count: 1
         interval: {interval}
         jitter-factor: {jitter}
+        # A job that finds no free bot waits this long before it is tried again
+        # (BuildGrid: 5 s). A bot whose own UpdateBotSession holds its row locked
+        # counts as not free, so without this about one action in 24 waited 5 s.
+        failure-backoff: {interval}
 instances:
   - name: ''
     services:
