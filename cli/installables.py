@@ -20,7 +20,7 @@ from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
 if TYPE_CHECKING:
-    from sx.derivations.build.scheduler import BuildOptions, Outcome
+    from sx.derivations.build.realize import BuildOptions, Outcome
     from sx.derivations.model import Derivation
 
 INSTALLABLE_HELP = ("a store path or out-link, a .drv path, FILE.py:attr, module:attr or a "
@@ -61,7 +61,7 @@ def realize_items(store: LocalStore, items: Sequence[Installable],
     drvs = [d for i in items for d in i.derivations]
     outcome = None
     if drvs:
-        from sx.derivations.build.scheduler import realize
+        from sx.derivations.build.realize import realize
 
         outcome = realize(store, drvs, opts())
     roots: list[Root] = []
@@ -80,15 +80,14 @@ def realize_items(store: LocalStore, items: Sequence[Installable],
 
 def build_options(s: Settings, **kw: Any) -> BuildOptions:
     """Builder options from the settings in force (``kw`` sets the rest)."""
-    from sx.derivations.build.sandbox import default_sandbox
-    from sx.derivations.build.scheduler import BuildOptions
+    from sx.derivations.build.realize import BuildOptions
 
     return BuildOptions(jobs=s.jobs, keep_going=s.keep_going, timeout=s.timeout,
                         max_log_size=s.max_log_size, max_pids=s.max_pids,
                         max_memory=s.max_memory, max_cpu_time=s.max_cpu_time,
                         print_logs=s.print_build_logs, keep_failed=s.keep_failed,
                         remote=s.remote, remote_fallback=s.remote_fallback,
-                        remote_jobs=s.remote_jobs, sandbox=default_sandbox(s.sandbox), **kw)
+                        remote_jobs=s.remote_jobs, sandbox_mode=s.sandbox, **kw)
 
 
 def _options(store: LocalStore, no_build: bool, lookup: bool, quiet: bool

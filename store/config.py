@@ -16,7 +16,6 @@ key: a mistyped setting is never silently ignored.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import tomllib
@@ -251,6 +250,8 @@ def setting(key: str, what: str) -> Setting:
     """The setting called ``key``; unknown keys are an error naming the closest known one."""
     s = _BY_KEY.get(key)
     if s is None:
+        import difflib  # only for the error message
+
         close = difflib.get_close_matches(key, _BY_KEY, n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InvalidInput(f"{what}: unknown key {key!r}{hint}; known keys: "
