@@ -147,9 +147,14 @@ _COMPILED: list[bool] = []
 
 
 def sx_command() -> list[str]:
-    """How to run the sx CLI with this interpreter (its bytecode written first)."""
+    """How to run the sx CLI with this interpreter (its bytecode written first).
+
+    The console script users run, beside the interpreter; ``python -m``
+    only where there is none (it adds runpy's imports to every start).
+    """
     compile_sx()
-    return [sys.executable, "-m", "sx.cli.main"]
+    script = os.path.join(os.path.dirname(sys.executable), "sx")
+    return [script] if os.path.exists(script) else [sys.executable, "-m", "sx.cli.main"]
 
 
 def print_header(title: str) -> None:

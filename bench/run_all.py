@@ -30,7 +30,7 @@ QUICK: dict[str, list[str]] = {
     "gc": ["--paths", "400", "--rounds", "1"],
     "cache": ["--mb", "6", "--files", "300", "--runs", "1", "--xz-runs", "0"],
     "subst": ["--runs", "1", "--noise-lines", "20000"],
-    "remote": ["--wide", "2", "--chain", "2", "--workers", "1"],
+    "remote": ["--wide", "2", "--chain", "2", "--workers", "1", "--intervals", "0.02"],
     "cc0": ["--sizes", "500", "--runs", "1"],
     "mescc": ["--cases", "crt1.c", "--runs", "1"],
 }

@@ -19,8 +19,8 @@ from sx.store.cache import Cache, open_cache
 from sx.store.cache.base import CacheError
 from sx.store.cache.challenge import Verdict, challenge
 from sx.store.cache.config import load_config
-from sx.store.cache.copy import copy_from, copy_to, read_cache_info
-from sx.store.cache.layout import CachedPath, CacheInfo, info_key
+from sx.store.cache.copy import copy_from, copy_to
+from sx.store.cache.layout import CachedPath, CacheInfo, info_key, read_cache_info
 from sx.store.cache.signing import (
     SecretKey,
     TrustPolicy,

@@ -10,7 +10,10 @@ that every registered command is in the table and vice versa.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+TYPE_CHECKING = False  # as in cli/main.py: typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "realize": ("realize", "build installables; print their output paths"),

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
-from sx.store.config import Settings, load_settings, parse_value, set_flags, setting
 from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
 from sx.store.sizes import SIZE_FORMS, parse_size
+
+# The settings table is loaded by the commands that read settings: a query
+# such as ``sx path-info -r`` reads none, and loading it costs its start-up.
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from sx.store.config import Settings
 
 _opened: list[LocalStore] = []
 
@@ -43,6 +48,8 @@ def close_stores() -> None:
 
 def settings(store: LocalStore, flags: Mapping[str, Any] | None = None) -> Settings:
     """The settings in force: ``flags`` (by key; None = not given) > env > file > default."""
+    from sx.store.config import load_settings, set_flags
+
     if flags is not None:
         set_flags(flags)
     return load_settings(store.root)
@@ -65,6 +72,8 @@ def setting_arg(key: str) -> Callable[[str], str]:
     The flag's text is kept (only checked here): :func:`settings` reads it
     again, so a value meaning "none" (``--timeout 0``) still counts as given.
     """
+    from sx.store.config import parse_value, setting
+
     s = setting(key, "flag")
 
     def parse(text: str) -> str:
@@ -87,6 +96,8 @@ def add_json(p: argparse.ArgumentParser) -> None:
 
 def print_json(value: Any) -> None:
     """Print one JSON document on stdout (indented, keys in the order given)."""
+    import json  # here: most commands print text
+
     json.dump(value, sys.stdout, indent=2)
     sys.stdout.write("\n")
     sys.stdout.flush()

@@ -15,7 +15,7 @@ from sx.derivations.bootstrap.toolchain.ddc import (
     target_stages,
 )
 from sx.derivations.build.progress import Progress
-from sx.derivations.build.scheduler import realize
+from sx.derivations.build.realize import realize
 
 DIVERGED = 6
 """Exit code when the final stage still depends on the seed."""

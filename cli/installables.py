@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
 from sx.derivations.installable import Installable, parse_installable
-from sx.store.config import Settings, load_settings
 from sx.store.errors import InvalidInput, NotFound
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
-    from sx.derivations.build.scheduler import BuildOptions, Outcome
+    from typing import Any
+
+    from sx.derivations.build.realize import BuildOptions, Outcome
     from sx.derivations.model import Derivation
+    from sx.store.config import Settings
 
 INSTALLABLE_HELP = ("a store path or out-link, a .drv path, FILE.py:attr, module:attr or a "
                     "recipe name (sx list); ^out,lib selects outputs")
@@ -61,7 +63,7 @@ def realize_items(store: LocalStore, items: Sequence[Installable],
     drvs = [d for i in items for d in i.derivations]
     outcome = None
     if drvs:
-        from sx.derivations.build.scheduler import realize
+        from sx.derivations.build.realize import realize
 
         outcome = realize(store, drvs, opts())
     roots: list[Root] = []
@@ -80,21 +82,21 @@ def realize_items(store: LocalStore, items: Sequence[Installable],
 
 def build_options(s: Settings, **kw: Any) -> BuildOptions:
     """Builder options from the settings in force (``kw`` sets the rest)."""
-    from sx.derivations.build.sandbox import default_sandbox
-    from sx.derivations.build.scheduler import BuildOptions
+    from sx.derivations.build.realize import BuildOptions
 
     return BuildOptions(jobs=s.jobs, keep_going=s.keep_going, timeout=s.timeout,
                         max_log_size=s.max_log_size, max_pids=s.max_pids,
                         max_memory=s.max_memory, max_cpu_time=s.max_cpu_time,
                         print_logs=s.print_build_logs, keep_failed=s.keep_failed,
                         remote=s.remote, remote_fallback=s.remote_fallback,
-                        remote_jobs=s.remote_jobs, sandbox=default_sandbox(s.sandbox), **kw)
+                        remote_jobs=s.remote_jobs, sandbox_mode=s.sandbox, **kw)
 
 
 def _options(store: LocalStore, no_build: bool, lookup: bool, quiet: bool
              ) -> Callable[[], BuildOptions]:
     def make() -> BuildOptions:
         from sx.derivations.build.progress import Progress
+        from sx.store.config import load_settings
 
         # A look-up writes nothing and asks no cache: only this store's records count.
         return build_options(load_settings(store.root), dry_run=lookup, no_build=no_build,

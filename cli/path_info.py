@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import deque
-from typing import TYPE_CHECKING
 
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json
 from sx.cli.installables import add_installables, resolve_paths
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
     from sx.store.local import LocalStore
     from sx.store.path import StorePath

@@ -16,7 +16,7 @@ from sx.store.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sx.derivations.build.plan import Plan
-    from sx.derivations.build.scheduler import Outcome
+    from sx.derivations.build.realize import Outcome
     from sx.derivations.installable import Installable
     from sx.store.local import LocalStore
 

@@ -19,34 +19,45 @@ command line does it in ``sx.cli.installables``.
 
 from __future__ import annotations
 
-import difflib
 import os
-from dataclasses import dataclass
 
-from sx.derivations.graph import check_acyclic
-from sx.derivations.instantiate import load_derivation
-from sx.derivations.model import Derivation
-from sx.derivations.recipes import evaluate
 from sx.derivations.registry import REGISTRY
 from sx.store.errors import InvalidInput
-from sx.store.local import LocalStore
 from sx.store.locate import locate
 from sx.store.path import STORE_DIR, StorePath
+from sx.store.value import Value
+
+# Recipes, .drv loading and the graph check are imported where a recipe or a
+# derivation is parsed: a store path argument (``sx path-info -r PATH``, the
+# common query) needs none of them, and they cost a third of its start-up.
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from sx.derivations.model import Derivation
+    from sx.store.local import LocalStore
 
 FORMS = "a store path, an out-link, a .drv path, FILE.py:attr, module:attr or a recipe name"
 """The forms of an installable, for error messages."""
 
-@dataclass(frozen=True)
-class Installable:
+class Installable(Value):
     """A parsed installable: derivations to realize, or a store object that just is."""
 
+    __slots__ = _fields = ("text", "derivations", "path", "outputs", "sub")
     text: str
-    derivations: tuple[Derivation, ...] = ()
-    path: StorePath | None = None
-    outputs: tuple[str, ...] | None = None
+    derivations: tuple[Derivation, ...]
+    path: StorePath | None
+    outputs: tuple[str, ...] | None
     """The selected outputs (``^out,lib``), or None for all."""
-    sub: str = ""
+    sub: str
     """A path inside ``path`` (``result/bin/greet``), without leading slash."""
+
+    def __init__(self, text: str, derivations: tuple[Derivation, ...] = (),
+                 path: StorePath | None = None, outputs: tuple[str, ...] | None = None,
+                 sub: str = "") -> None:
+        self._set("text", text)
+        self._set("derivations", derivations)
+        self._set("path", path)
+        self._set("outputs", outputs)
+        self._set("sub", sub)
 
     def selected(self, drv: Derivation) -> tuple[str, ...]:
         """The outputs of ``drv`` this installable asks for."""
@@ -91,12 +102,16 @@ def parse_installable(store: LocalStore, text: str, *, drv_object: bool = False,
     if found is not None:
         return _from_path(store, text, found, outs, caret, drv_object, must_exist, sub_ok)
     if ":" in body:
+        from sx.derivations.recipes import evaluate
+
         return _selecting(Installable(text, _checked(evaluate(body), body), outputs=outs))
     if "/" in body:
         gone = "" if os.path.lexists(body) else " (no such file)"
         raise InvalidInput(f"parse installable {text!r}: not under {STORE_DIR} and not a "
                            f"symlink into the store{gone}")
     if body in REGISTRY:
+        from sx.derivations.recipes import evaluate
+
         return _selecting(Installable(text, _checked(evaluate(REGISTRY[body], body), body),
                                       outputs=outs))
     raise InvalidInput(f"parse installable {text!r}: not {FORMS}{_suggest(body)}")
@@ -110,6 +125,8 @@ def _from_path(store: LocalStore, text: str, found: tuple[StorePath, str],
         raise InvalidInput(f"parse installable {text!r}: names a file inside {path} ({sub!r}); "
                            "give the store path itself")
     if path.is_derivation and not sub and (caret or not drv_object):
+        from sx.derivations.instantiate import load_derivation
+
         return _selecting(Installable(text, (load_derivation(store, path),), outputs=outs))
     if caret:
         raise InvalidInput(f"parse installable {text!r}: {path} is not a derivation, "
@@ -127,11 +144,15 @@ def _selecting(item: Installable) -> Installable:
 
 
 def _checked(drvs: tuple[Derivation, ...], text: str) -> tuple[Derivation, ...]:
+    from sx.derivations.graph import check_acyclic
+
     check_acyclic(drvs, f"evaluate {text}")
     return drvs
 
 
 def _suggest(word: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, REGISTRY, n=3, cutoff=0.6)
     if close:
         return f" (did you mean {', '.join(close)}? `sx list` shows every recipe name)"

@@ -4,7 +4,7 @@ A ``.drv`` object holds exactly the derivation's canonical record
 (:func:`sx.derivations.hashing.record`), so its path follows from its bytes
 (kind ``drv``; references: its input sources and input ``.drv`` paths).
 :func:`instantiate` writes every missing ``.drv`` of a graph in one store
-transaction (after adding the local sources); :func:`load_derivation`
+transaction (with the local sources they use); :func:`load_derivation`
 rebuilds the frozen :class:`Derivation` graph from a ``.drv`` path and checks
 that it hashes back to that path.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sx.derivations.graph import build_order
 from sx.derivations.hashing import _nar_of_file, file_nar_hash
@@ -25,8 +25,11 @@ from sx.store.fsutil import CANONICAL_MTIME
 from sx.store.gc import protect
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo
-from sx.store.local import LocalStore
+from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
+
+if TYPE_CHECKING:
+    from sx.store.registration import Prepared
 
 
 def drv_references(drv: Derivation) -> list[StorePath]:
@@ -36,8 +39,12 @@ def drv_references(drv: Derivation) -> list[StorePath]:
     return refs
 
 
-def add_sources(store: LocalStore, drvs: Iterable[Derivation]) -> None:
-    """Add every local :class:`Source` the derivations use; check plain store paths exist."""
+def missing_sources(store: LocalStore, drvs: Iterable[Derivation]) -> dict[StorePath, Source]:
+    """The local :class:`Source` objects the derivations use that the store lacks.
+
+    Every source and plain input path is protected by a temp root first;
+    a plain store path (not a local source) that is not valid raises.
+    """
     sources: dict[StorePath, Source] = {}
     plain: set[StorePath] = set()
     for drv in drvs:
@@ -49,50 +56,57 @@ def add_sources(store: LocalStore, drvs: Iterable[Derivation]) -> None:
     # Protect before checking: a collection running meanwhile must not take
     # a source between this check and the .drv objects that refer to it.
     invalid = protect(store, [*sources, *plain])
-    valid = set(sources) | plain
-    valid -= invalid
-    missing = sorted(plain - valid)
+    missing = sorted(plain & invalid)
     if missing:
         raise MissingReference(f"instantiate: input source {missing[0]} is not a valid path")
-    for path, src in sorted(sources.items()):
-        if path in valid:
-            continue
-        got = store.add_tree(src.local, src.name).path
-        if got != path:
-            raise InvalidInput(f"add source {src.local}: it changed while being added "
-                               f"(got {got}, expected {path})")
+    return {p: s for p, s in sorted(sources.items()) if p in invalid}
+
+
+def _prepare_source(store: LocalStore, tmp: TempDir, entry: str, src: Source) -> Prepared:
+    got = store.prepare_tree(tmp, entry, src.local, src.name)
+    if got.info.path != src.path:
+        raise InvalidInput(f"add source {src.local}: it changed while being added "
+                           f"(got {got.info.path}, expected {src.path})")
+    return got
+
+
+def _prepare_drv(tmp: TempDir, entry: str, drv: Derivation, now: int) -> Prepared:
+    from sx.store.registration import Prepared  # here: reading .drv files does not need it
+
+    obj = os.path.join(tmp.path, entry)
+    data = drv.hashes.encoded
+    fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+    try:
+        os.write(fd, data)
+        os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
+    finally:
+        os.close(fd)
+    nar_hash = file_nar_hash(data)
+    info = PathInfo(drv.drv_path, nar_hash, len(_nar_of_file(data)),
+                    tuple(drv_references(drv)), registered=now, ca=f"drv:{nar_hash}")
+    return Prepared(tmp, obj, info)
 
 
 def instantiate(store: LocalStore, roots: Sequence[Derivation]) -> list[Derivation]:
     """Write the ``.drv`` objects of ``roots`` and all their inputs; returns the build order.
 
-    Idempotent: objects already present are left alone. The new ones are
-    installed in one transaction, so either all of them appear or none.
+    Idempotent: objects already present are left alone. The missing local
+    sources and the new ``.drv`` objects are installed in one transaction
+    (one sync), so either all of them appear or none.
     """
     order = build_order(list(roots))
-    add_sources(store, order)
+    sources = missing_sources(store, order)
     absent = protect(store, [d.drv_path for d in order])
     todo = [d for d in order if d.drv_path in absent]
-    if not todo:
+    if not todo and not sources:
         return order
     now = int(time.time())
     with store.temp_dir() as tmp:
-        items = []
-        for i, drv in enumerate(todo):
-            obj = os.path.join(tmp.path, f"drv{i}")
-            data = drv.hashes.encoded
-            fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-            try:
-                os.write(fd, data)
-                os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
-            finally:
-                os.close(fd)
-            nar_hash = file_nar_hash(data)
-            info = PathInfo(drv.drv_path, nar_hash, len(_nar_of_file(data)),
-                            tuple(drv_references(drv)), registered=now, ca=f"drv:{nar_hash}")
-            items.append((tmp, obj, info))
+        items = [_prepare_source(store, tmp, f"src{i}", src)
+                 for i, src in enumerate(sources.values())]
+        items += [_prepare_drv(tmp, f"drv{i}", drv, now) for i, drv in enumerate(todo)]
         done = store.install_many(items)
-    for drv, info in zip(todo, done, strict=True):
+    for drv, info in zip(todo, done[len(sources):], strict=True):
         assert info.path == drv.drv_path, f"{info.path} != {drv.drv_path}"
     return order
 

@@ -10,13 +10,12 @@ where in *their* code it happened; the whole Python trace is kept for
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.util
 import os
 import sys
-import sysconfig
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -31,8 +30,17 @@ _STORE = os.path.dirname(os.path.abspath(sys.modules[StoreError.__module__].__fi
 _MACHINERY = (os.path.join(_HERE, ""), os.path.join(_STORE, ""))
 # ...except the recipes shipped with sx.
 _SHIPPED = (os.path.join(_HERE, "bootstrap", ""), os.path.join(_HERE, "examples.py"))
-_LIBRARY = tuple(os.path.join(p, "") for p in {
-    sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+@functools.cache
+def _library() -> tuple[str, ...]:
+    """Python's own library directories (computed on the first error: sysconfig is slow)."""
+    import sysconfig
+
+    return tuple(os.path.join(p, "") for p in {
+        sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
 MAX_FRAMES = 8
 """Recipe frames shown with an error (innermost ones); ``--show-trace`` shows all."""
 
@@ -85,11 +93,13 @@ def _is_recipe_file(path: str) -> bool:
     path = os.path.abspath(path)
     if path.startswith(_SHIPPED):
         return True
-    return not path.startswith(_MACHINERY + _LIBRARY)
+    return not path.startswith(_MACHINERY + _library())
 
 
 def recipe_frames(tb: Any) -> tuple[Frame, ...]:
     """The frames of a traceback that belong to recipe code (not sx, not the stdlib)."""
+    import traceback  # here: only an error needs it, and it costs every start-up
+
     return tuple(Frame(f.filename, f.lineno or 0, f.name, (f.line or "").strip())
                  for f in traceback.extract_tb(tb) if _is_recipe_file(f.filename))
 
@@ -191,5 +201,7 @@ def _wrap(e: BaseException, label: str, frames: tuple[Frame, ...]) -> RecipeErro
     cause = _cause(e)
     prefix = f"evaluate {label}: "
     message = cause if cause.startswith(prefix) else prefix + cause
+    import traceback
+
     trace = "".join(traceback.format_exception(e))
     return RecipeError(message, frames, trace)

@@ -9,7 +9,10 @@ tests/cli/test_list.py checks that every entry has one.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 REGISTRY: dict[str, str] = {
     "hello": "sx.derivations.examples:hello",

@@ -9,14 +9,18 @@ a reference each time it is seen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
 
-from sx.store.db import Txn
 from sx.store.errors import NotFound
 from sx.store.info import PathInfo
 from sx.store.path import StorePath
 
-K = TypeVar("K", str, StorePath)
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    from sx.store.db import Txn
+
+    K = TypeVar("K", str, StorePath)
 
 
 def closure_records(txn: Txn, paths: Iterable[StorePath]) -> dict[str, Any]:

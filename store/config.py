@@ -16,10 +16,8 @@ key: a mistyped setting is never silently ignored.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -251,6 +249,8 @@ def setting(key: str, what: str) -> Setting:
     """The setting called ``key``; unknown keys are an error naming the closest known one."""
     s = _BY_KEY.get(key)
     if s is None:
+        import difflib  # here: only a mistyped key needs it
+
         close = difflib.get_close_matches(key, _BY_KEY, n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InvalidInput(f"{what}: unknown key {key!r}{hint}; known keys: "
@@ -273,6 +273,8 @@ def config_path(root: str) -> str:
 
 def parse_settings(text: str, where: str, base: Settings | None = None) -> Settings:
     """Settings from a configuration text (on top of ``base``, default: the defaults)."""
+    import tomllib  # here: most commands read no configuration file (and it imports datetime)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -20,11 +20,14 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import lmdb
 from sx.store.encoding import pack, unpack_fast
 from sx.store.errors import StorageError
+
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_VERSION = 1
 TABLES = ("paths", "referrers", "realisations", "drvoutputs", "meta")

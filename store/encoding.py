@@ -8,12 +8,14 @@ refuses anything that would not re-encode to the same bytes.
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgpack
 from sx.store.errors import Corrupt, InvalidInput
 
-Value = Any  # None | bool | int | str | bytes | list[Value] | dict[str, Value]
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Value = Any  # None | bool | int | str | bytes | list[Value] | dict[str, Value]
 
 
 def _canon(value: Value) -> Value:

@@ -12,12 +12,15 @@ import functools
 import os
 import stat
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.narwrite import copy_dump
 from sx.store.treewalk import ENTER, LEAVE, TreeWalk, walk
+
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 CANONICAL_MTIME = 1
 _IS_ROOT = os.geteuid() == 0
@@ -89,6 +92,54 @@ def early_writeback(path: str) -> Iterator[None]:
                 stop.set()
             else:
                 _flushers[path] = (stop, thread, users - 1)
+
+
+SMALL_SYNC = 64
+"""Entries up to which :func:`sync_trees` fsyncs each one rather than the whole file system."""
+
+
+def _entries(paths: Sequence[str], limit: int) -> list[str] | None:
+    """The files and directories of the trees at ``paths``, and their parents (None: too many)."""
+    out = list(dict.fromkeys(os.path.dirname(p) for p in paths))
+    todo = list(paths)
+    while todo:
+        p = todo.pop()
+        st = os.lstat(p)
+        if stat.S_ISLNK(st.st_mode):
+            continue  # a symlink is made durable by its directory
+        out.append(p)
+        if stat.S_ISDIR(st.st_mode):
+            with os.scandir(p) as it:
+                todo.extend(e.path for e in it)
+        if len(out) + len(todo) > limit:
+            return None
+    return out
+
+
+def sync_trees(paths: Sequence[str], fs_path: str, limit: int = SMALL_SYNC) -> None:
+    """Make the trees at ``paths`` durable (data, and the entries of their directories).
+
+    A few entries are fsynced one by one, which waits only for these bytes;
+    more than ``limit`` take one ``syncfs`` of the file system holding
+    ``fs_path``, which is cheaper than thousands of fsyncs but also waits
+    for whatever else is being written there (other builds, other stores).
+    """
+    try:
+        entries = _entries(paths, limit)
+    except OSError as e:
+        raise StorageError(f"sync {e.filename}: {e.strerror}") from e
+    if entries is None:
+        syncfs(fs_path)
+        return
+    for p in entries:
+        try:
+            fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise StorageError(f"sync {p}: {e.strerror}") from e
 
 
 def fsync_dir(path: str) -> None:

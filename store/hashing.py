@@ -9,11 +9,10 @@ pinned upstream tarballs).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Protocol
 
 import blake3
 from sx.store.errors import InvalidInput
+from sx.store.value import Value
 
 _LENGTHS = {"b3": 32, "sha256": 32, "sha512": 64}
 # Above this size BLAKE3 splits the input over several threads (it releases the GIL).
@@ -21,21 +20,24 @@ _THREADED_UPDATE = 1 << 20
 _READ_CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """A hash value: the algorithm name and the raw digest bytes."""
+class Digest(Value):
+    """A hash value: the algorithm name and the raw digest bytes (frozen, compared by value)."""
 
+    __slots__ = ("algo", "raw")
+    _fields = ("algo", "raw")
     algo: str
     raw: bytes
 
-    def __post_init__(self) -> None:
-        want = _LENGTHS.get(self.algo)
+    def __init__(self, algo: str, raw: bytes) -> None:
+        want = _LENGTHS.get(algo)
         if want is None:
-            raise InvalidInput(f"parse digest: unknown algorithm {self.algo!r}")
-        if len(self.raw) != want:
+            raise InvalidInput(f"parse digest: unknown algorithm {algo!r}")
+        if len(raw) != want:
             raise InvalidInput(
-                f"parse digest: {self.algo} digest must be {want} bytes, got {len(self.raw)}"
+                f"parse digest: {algo} digest must be {want} bytes, got {len(raw)}"
             )
+        self._set("algo", algo)
+        self._set("raw", bytes(raw))
 
     @property
     def hex(self) -> str:
@@ -72,13 +74,6 @@ class Digest:
         import hashlib  # here, not at the top: loading OpenSSL adds ~10 ms to every command
 
         return cls("sha256", hashlib.sha256(data).digest())
-
-
-class Sink(Protocol):
-    """Anything archive bytes can be streamed into."""
-
-    def update(self, data: bytes | bytearray | memoryview, /) -> object:
-        """Take more bytes."""
 
 
 class Hasher:

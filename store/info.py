@@ -7,30 +7,42 @@ fingerprints defined here; the signing itself lives in store/cache/signing.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
-
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
 from sx.store.path import StorePath
+from sx.store.value import Value
+
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
-class PathInfo:
-    """What the store knows about one valid path."""
+class PathInfo(Value):
+    """What the store knows about one valid path (frozen; references and signatures sorted)."""
 
+    __slots__ = _fields = ("path", "nar_hash", "nar_size", "references", "deriver",
+                           "registered", "signatures", "ca")
     path: StorePath
     nar_hash: Digest
     nar_size: int
-    references: tuple[StorePath, ...] = ()
-    deriver: StorePath | None = None
-    registered: int = 0
-    signatures: tuple[str, ...] = ()
-    ca: str | None = None
+    references: tuple[StorePath, ...]
+    deriver: StorePath | None
+    registered: int
+    signatures: tuple[str, ...]
+    ca: str | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "references", tuple(sorted(set(self.references))))
-        object.__setattr__(self, "signatures", tuple(sorted(set(self.signatures))))
+    def __init__(self, path: StorePath, nar_hash: Digest, nar_size: int,
+                 references: tuple[StorePath, ...] = (), deriver: StorePath | None = None,
+                 registered: int = 0, signatures: tuple[str, ...] = (),
+                 ca: str | None = None) -> None:
+        self._set("path", path)
+        self._set("nar_hash", nar_hash)
+        self._set("nar_size", nar_size)
+        self._set("references", tuple(sorted(set(references))))
+        self._set("deriver", deriver)
+        self._set("registered", registered)
+        self._set("signatures", tuple(sorted(set(signatures))))
+        self._set("ca", ca)
 
     def fingerprint(self) -> bytes:
         """What a signature over this path covers: path, archive hash, size, sorted refs."""
@@ -39,7 +51,7 @@ class PathInfo:
 
     def with_signatures(self, sigs: tuple[str, ...]) -> PathInfo:
         """A copy with ``sigs`` merged into the signatures."""
-        return replace(self, signatures=tuple(set(self.signatures) | set(sigs)))
+        return self.replace(signatures=tuple(set(self.signatures) | set(sigs)))
 
     def to_record(self) -> dict[str, Any]:
         """The canonical msgpack-ready record (store paths as base names)."""
@@ -153,8 +165,7 @@ def _path_or_none(value: object) -> StorePath | None:
 Deps = tuple[tuple[str, StorePath], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Realisation:
+class Realisation(Value):
     """A derivation output realized to a store path.
 
     Two kinds share the table and the cache namespace (their keys are hashes
@@ -171,15 +182,20 @@ class Realisation:
       be realized to find it, and its signature covers the inputs it claims.
     """
 
+    __slots__ = _fields = ("drv_hash", "output", "path", "signatures", "deps")
     drv_hash: Digest
     output: str
     path: StorePath
-    signatures: tuple[str, ...] = field(default=())
-    deps: Deps | None = None
+    signatures: tuple[str, ...]
+    deps: Deps | None
 
-    def __post_init__(self) -> None:
-        if self.deps is not None:
-            object.__setattr__(self, "deps", tuple(sorted(set(self.deps))))
+    def __init__(self, drv_hash: Digest, output: str, path: StorePath,
+                 signatures: tuple[str, ...] = (), deps: Deps | None = None) -> None:
+        self._set("drv_hash", drv_hash)
+        self._set("output", output)
+        self._set("path", path)
+        self._set("signatures", signatures)
+        self._set("deps", None if deps is None else tuple(sorted(set(deps))))
 
     @property
     def key(self) -> str:
@@ -205,7 +221,7 @@ class Realisation:
 
     def with_signatures(self, sigs: tuple[str, ...]) -> Realisation:
         """A copy with ``sigs`` merged into the signatures."""
-        return replace(self, signatures=tuple(sorted(set(self.signatures) | set(sigs))))
+        return self.replace(signatures=tuple(sorted(set(self.signatures) | set(sigs))))
 
     def to_record(self) -> dict[str, Any]:
         """The canonical record."""

@@ -24,7 +24,6 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, BinaryIO
 
 from sx.store.closure import closure_infos, closure_records, ordered_closure, topo_order
 from sx.store.db import Database, Txn
@@ -42,7 +41,10 @@ from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
 from sx.store.roots import TempRoots
 from sx.store.tempdir import TempDir
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from sx.store.nar import Measured
     from sx.store.registration import Prepared
 
@@ -386,21 +388,33 @@ class LocalStore:
         Idempotent: the same content, name and references give the same path,
         and adding it again (from any process, at any time) changes nothing.
         """
+        with self.temp_dir() as tmp:
+            prepared = self.prepare_tree(tmp, "obj", src, name, references)
+            return self.install_many([prepared], f"add {src!r}:")[0]
+
+    def prepare_tree(self, tmp: TempDir, entry: str, src: str, name: str | None = None,
+                     references: Iterable[StorePath] = ()) -> Prepared:
+        """Copy ``src`` to ``entry`` in ``tmp`` as a ``source`` object, ready to install.
+
+        What :meth:`add_tree` installs alone; a caller adding more objects at
+        once (a source and the ``.drv`` files that use it) passes it to
+        :meth:`install_many` with the others, so all share one sync.
+        """
         from sx.store import nar
         from sx.store.fsutil import early_writeback
+        from sx.store.registration import Prepared
         if not os.path.lexists(src):
             raise InvalidInput(f"add {src!r}: no such file or directory")
         name = validate_name(name or os.path.basename(os.path.abspath(src)))
         refs = tuple(references)
         self._require_valid(refs, f"add {src!r}")
-        with self.temp_dir() as tmp:
-            obj = os.path.join(tmp.path, "obj")
-            with early_writeback(self.tmp):
-                nar_hash, size = nar.copy_hashed(src, obj, "add")
-            path = make_path("source", nar_hash, name, refs)
-            info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
-                            ca=f"source:{nar_hash}")
-            return self.install(tmp, obj, info, nar.Measured(nar_hash, size), f"add {src!r}:")
+        obj = os.path.join(tmp.path, entry)
+        with early_writeback(self.tmp):
+            nar_hash, size = nar.copy_hashed(src, obj, "add")
+        path = make_path("source", nar_hash, name, refs)
+        info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),
+                        ca=f"source:{nar_hash}")
+        return Prepared(tmp, obj, info, nar.Measured(nar_hash, size))
 
     def add_bytes(self, data: bytes, name: str, kind: str = "source",
                   references: Iterable[StorePath] = (), executable: bool = False) -> PathInfo:
@@ -441,34 +455,41 @@ class LocalStore:
         return self.install_many([Prepared(tmp, obj, info, measured)], verb)[0]
 
     def install_many(self, items: Sequence[Prepared | tuple[TempDir, str, PathInfo]],
-                     verb: str = "register") -> list[PathInfo]:
+                     verb: str = "register",
+                     realisations: Sequence[tuple[Realisation, StorePath | None]] = ()
+                     ) -> list[PathInfo]:
         """The one way paths enter the store: check each, then install all in one transaction.
 
         Each object is checked against its info first (archive hash and size,
-        content address, references: :func:`sx.store.registration.check`);
-        any failure raises before anything moves, naming ``verb``. Then one
-        ``syncfs`` makes every object durable before the renames; each temp
+        content address, references: :func:`sx.store.registration.check`;
+        an item carrying that function's proof for its tree and record is not
+        hashed again); any failure raises before anything moves, naming ``verb``.
+        Then one sync makes every object durable before the renames (fsyncs of
+        each entry for a few, one ``syncfs`` for many: :func:`sync_trees`); each temp
         dir's lock names the entries it is about to create, so a crash
         between rename and commit is cleaned up by the next open. Atomic and
         idempotent: returns the infos in the order given (the existing ones
         for paths already valid, whose objects are left alone).
+        ``realisations`` (of these paths or valid ones) are recorded in the
+        same transaction, as :meth:`register_realisations` would.
         """
-        from sx.store.fsutil import syncfs
+        from sx.store.fsutil import sync_trees
         from sx.store.registration import Prepared, check
         prepared = [Prepared(*it) for it in items]
         self.temp_roots.add([p.info.path for p in prepared])
         with self.db.read() as txn:
             todo = [p for p in prepared if not txn.has("paths", p.info.path.base.encode())]
-        for p in todo:
-            check(p, verb)
+        todo = [check(p, verb) for p in todo]
         if todo:
-            syncfs(self.tmp)
+            sync_trees([p.obj for p in todo], self.tmp)
             targets: dict[int, tuple[TempDir, list[str]]] = {}
             for p in todo:
                 targets.setdefault(id(p.tmp), (p.tmp, []))[1].append(p.info.path.base)
             for tmp, bases in targets.values():
                 tmp.mark_targets(bases)
-            self._commit(todo)
+            self._commit(todo, realisations)
+        elif realisations:
+            self.register_realisations(realisations)
         with self.db.read() as txn:
             out = [self._query(txn, p.info.path) for p in prepared]
         missing = [p.info.path for p, o in zip(prepared, out, strict=True) if o is None]
@@ -477,13 +498,14 @@ class LocalStore:
             raise StorageError(f"register {missing[0]}: deleted concurrently")
         return [o for o in out if o is not None]
 
-    def _commit(self, items: list[Prepared]) -> None:
+    def _commit(self, items: list[Prepared],
+                realisations: Sequence[tuple[Realisation, StorePath | None]] = ()) -> None:
         from sx.store.fsutil import fsync_dir, move_in, move_out
         batch = {p.info.path for p in items}
         moved: list[tuple[str, str]] = []
         try:
             with self.db.write() as txn:
-                for tmp, obj, info, _ in items:
+                for tmp, obj, info, *_ in items:
                     if txn.has("paths", info.path.base.encode()):
                         continue
                     for ref in info.references:
@@ -497,6 +519,7 @@ class LocalStore:
                     move_in(obj, dest)
                     moved.append((dest, obj))
                     self._register(txn, info)
+                self._put_realisations(txn, realisations)
                 if moved:
                     fsync_dir(self.store_dir)
         except BaseException:
@@ -546,20 +569,23 @@ class LocalStore:
         Signatures on the same result are merged.
         """
         with self.db.write() as txn:
-            for r, drv_path in items:
-                if not txn.has("paths", r.path.base.encode()):
-                    raise MissingReference(
-                        f"register realisation {r.key}: {r.path} is not valid")
-                old = txn.get("realisations", r.key.encode())
-                if old is not None:
-                    prev = Realisation.from_record(r.key, old)
-                    if prev.fingerprint() != r.fingerprint():
-                        continue  # another result (or other inputs): the first one stays
-                    r = prev.with_signatures(r.signatures)
-                txn.put("realisations", r.key.encode(), r.to_record())
-                if drv_path is not None:
-                    txn.put("drvoutputs", f"{drv_path.base}!{r.output}".encode(),
-                            r.path.base)
+            self._put_realisations(txn, items)
+
+    @staticmethod
+    def _put_realisations(txn: Txn, items: Iterable[tuple[Realisation, StorePath | None]]
+                          ) -> None:
+        for r, drv_path in items:
+            if not txn.has("paths", r.path.base.encode()):
+                raise MissingReference(f"register realisation {r.key}: {r.path} is not valid")
+            old = txn.get("realisations", r.key.encode())
+            if old is not None:
+                prev = Realisation.from_record(r.key, old)
+                if prev.fingerprint() != r.fingerprint():
+                    continue  # another result (or other inputs): the first one stays
+                r = prev.with_signatures(r.signatures)
+            txn.put("realisations", r.key.encode(), r.to_record())
+            if drv_path is not None:
+                txn.put("drvoutputs", f"{drv_path.base}!{r.output}".encode(), r.path.base)
 
     def all_realisations(self) -> list[Realisation]:
         """Every realisation in the database."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from sx.store.errors import Corrupt, InvalidInput, StorageError
 from sx.store.fsutil import CANONICAL_MTIME, remove_tree, stream_file
@@ -40,10 +39,15 @@ from sx.store.narformat import (
     padding,
     target_problem,
 )
-from sx.store.narwrite import PathArg, Sink, copy_dump, dump
+from sx.store.narwrite import copy_dump, dump
+from sx.store.value import Value
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from sx.store.extract import Extractor
+    from sx.store.narwrite import PathArg, Sink
     from sx.store.refscan import RefScanner
 
 # Restoring and scanning import their helpers when called: ``sx hash path``
@@ -171,7 +175,7 @@ def iter_dump(path: PathArg) -> Iterator[bytes]:
     return iter(parts)
 
 
-class Measured(NamedTuple):
+class Measured(Value):
     """What sx measured on a tree while it wrote the bytes itself.
 
     The archive hash and size, and which of the ``scanned`` digests occur in
@@ -179,10 +183,18 @@ class Measured(NamedTuple):
     instead of hashing the tree again (see ``LocalStore.register``).
     """
 
+    __slots__ = _fields = ("nar_hash", "nar_size", "found", "scanned")
     nar_hash: Digest
     nar_size: int
-    found: frozenset[str] = frozenset()
-    scanned: frozenset[str] = frozenset()
+    found: frozenset[str]
+    scanned: frozenset[str]
+
+    def __init__(self, nar_hash: Digest, nar_size: int, found: frozenset[str] = frozenset(),
+                 scanned: frozenset[str] = frozenset()) -> None:
+        self._set("nar_hash", nar_hash)
+        self._set("nar_size", nar_size)
+        self._set("found", found)
+        self._set("scanned", scanned)
 
 
 class _Input:

@@ -25,11 +25,9 @@ import queue
 import stat
 import struct
 import threading
-from collections import deque
+from collections import deque, namedtuple
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import ModuleType
-from typing import NamedTuple, Protocol, TypeAlias
 
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.narformat import (
@@ -86,42 +84,50 @@ _SYMLINK = SYMLINK + TARGET
 _CLOSE2 = CLOSE + CLOSE
 
 
-class Sink(Protocol):
-    """Where archive bytes go, in order. ``update_file`` takes a whole file by path.
+# typing (and dataclasses) only for the checker: an archive hash on the
+# command line (``sx hash path``) would pay for importing them on every run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple, Protocol, TypeAlias
 
-    The memoryview given to ``update`` is only valid during the call (its
-    buffer is reused): copy it to keep it.
-    """
+    PathArg: TypeAlias = "str | bytes | os.PathLike[str] | os.PathLike[bytes]"
 
-    def update(self, data: bytes | memoryview, /) -> None:
-        """Take the next archive bytes."""
+    class Sink(Protocol):
+        """Where archive bytes go, in order. ``update_file`` takes a whole file by path.
 
-    def update_file(self, path: str, size: int, /) -> None:
-        """Take the next ``size`` archive bytes: the contents of the file at ``path``."""
+        The memoryview given to ``update`` is only valid during the call (its
+        buffer is reused): copy it to keep it.
+        """
+
+        def update(self, data: bytes | memoryview, /) -> None:
+            """Take the next archive bytes."""
+
+        def update_file(self, path: str, size: int, /) -> None:
+            """Take the next ``size`` archive bytes: the contents of the file at ``path``."""
+
+    class _File(NamedTuple):
+        """A regular file to read from ``src`` (and copy to ``dst``)."""
+
+        src: bytes
+        dst: bytes | None
+        size: int
+        executable: bool
+else:
+    # A plain tuple underneath, which is what the C filler takes.
+    _File = namedtuple("_File", "src dst size executable")
 
 
-class _File(NamedTuple):
-    """A regular file to read from ``src`` (and copy to ``dst``).
-
-    A plain tuple underneath, which is what the C filler takes.
-    """
-
-    src: bytes
-    dst: bytes | None
-    size: int
-    executable: bool
-
-
-@dataclass(slots=True)
 class _Segment:
     """Consecutive archive pieces and the number of bytes they make."""
 
-    pieces: list[bytes | _File]
-    size: int
+    __slots__ = ("pieces", "size")
+
+    def __init__(self, pieces: list[bytes | _File], size: int) -> None:
+        self.pieces = pieces
+        self.size = size
 
 
 _Entries = Iterator[tuple[bytes, "os.DirEntry[bytes]"]]
-PathArg: TypeAlias = "str | bytes | os.PathLike[str] | os.PathLike[bytes]"
 
 
 def _shown(path: bytes | str) -> str:
@@ -395,12 +401,14 @@ class _Buffers:
         self._free.put(buf)
 
 
-@dataclass(slots=True)
 class _Built:
     """A segment's archive bytes: the first ``size`` bytes of a pooled buffer."""
 
-    buf: bytearray
-    size: int
+    __slots__ = ("buf", "size")
+
+    def __init__(self, buf: bytearray, size: int) -> None:
+        self.buf = buf
+        self.size = size
 
 
 def _build(seg: _Segment, buffers: _Buffers, fix_mode: bool, verb: str) -> _Built | _File:

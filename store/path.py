@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sx.store.errors import InvalidInput, InvalidName, InvalidPath
 from sx.store.hashing import Digest
+from sx.store.value import Value
 
 STORE_DIR = "/sx/store"
 DIGEST_LEN = 32
@@ -66,17 +66,44 @@ def is_digest(text: str) -> bool:
     return _DIGEST_RE.fullmatch(text) is not None
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class StorePath:
-    """A validated store path. ``str(p)`` is the full logical path."""
+class StorePath(Value):
+    """A validated store path. ``str(p)`` is the full logical path.
 
+    Frozen; equal, hashed and ordered by (digest, name). The comparisons are
+    written out: store paths fill the sets and sorts of every closure.
+    """
+
+    __slots__ = ("digest", "name")
+    _fields = ("digest", "name")
     digest: str
     name: str
 
-    def __post_init__(self) -> None:
-        if not is_digest(self.digest):
-            raise InvalidPath(f"parse store path digest {self.digest!r}: not 32 base32 characters")
-        validate_name(self.name)
+    def __init__(self, digest: str, name: str) -> None:
+        if not is_digest(digest):
+            raise InvalidPath(f"parse store path digest {digest!r}: not 32 base32 characters")
+        validate_name(name)
+        self._set("digest", digest)
+        self._set("name", name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StorePath):
+            return self.digest == other.digest and self.name == other.name
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.digest, self.name))
+
+    def __lt__(self, other: StorePath) -> bool:
+        return (self.digest, self.name) < (other.digest, other.name)
+
+    def __le__(self, other: StorePath) -> bool:
+        return (self.digest, self.name) <= (other.digest, other.name)
+
+    def __gt__(self, other: StorePath) -> bool:
+        return (self.digest, self.name) > (other.digest, other.name)
+
+    def __ge__(self, other: StorePath) -> bool:
+        return (self.digest, self.name) >= (other.digest, other.name)
 
     @property
     def base(self) -> str:
@@ -117,7 +144,7 @@ class StorePath:
 
     @classmethod
     def _checked(cls, digest: str, name: str) -> StorePath:
-        """A path from parts already known valid (skips ``__post_init__``'s second check)."""
+        """A path from parts already known valid (skips ``__init__``'s second check)."""
         path = object.__new__(cls)
         object.__setattr__(path, "digest", digest)
         object.__setattr__(path, "name", name)

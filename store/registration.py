@@ -17,6 +17,13 @@ the record:
 
 That every reference is a valid path (or part of the same install) is
 checked inside the write transaction, where it cannot change.
+
+:func:`check` returns the item with a :class:`Checked` proof. Called again
+on an item whose proof covers its tree and the content fields of its record
+(path, archive hash and size, references, ``ca``), it returns at once: a
+download checks a path as it arrives (so a bad archive fails that download,
+not the whole install), and ``install_many`` does not hash it a second time.
+Any other change to the record, or another tree, is checked again in full.
 """
 
 from __future__ import annotations
@@ -29,6 +36,33 @@ from sx.store.info import PathInfo
 from sx.store.nar import Measured, measure
 from sx.store.tempdir import TempDir
 
+_MINT = object()
+
+
+class Checked:
+    """Proof that :func:`check` passed for one tree and one record's content fields.
+
+    Only :func:`check` makes one (the constructor refuses anyone else). It
+    is not a signature: it stands for a check this process made on a tree in
+    its own locked temp dir, which nothing else writes to.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: tuple[object, ...], mint: object) -> None:
+        if mint is not _MINT:
+            raise TypeError("a Checked proof is made by sx.store.registration.check only")
+        self._key = key
+
+    def covers(self, item: Prepared) -> bool:
+        """True when this proof was made for exactly ``item``'s tree and content fields."""
+        return self._key == _key(item)
+
+
+def _key(item: Prepared) -> tuple[object, ...]:
+    i = item.info
+    return (item.tmp.path, item.obj, i.path, i.nar_hash, i.nar_size, i.references, i.ca)
+
 
 class Prepared(NamedTuple):
     """A tree ready to be installed: where it is, what it claims to be, what sx measured."""
@@ -37,14 +71,23 @@ class Prepared(NamedTuple):
     obj: str
     info: PathInfo
     measured: Measured | None = None
+    checked: Checked | None = None
+    """Set by :func:`check`; nothing else sets it."""
 
 
-def check(item: Prepared, verb: str) -> None:
+def check(item: Prepared, verb: str) -> Prepared:
     """Raise unless ``item.obj`` is exactly what ``item.info`` says (see the module docstring).
 
-    :class:`HashMismatch` or :class:`Corrupt` (both bad input) name
-    ``verb``, the path and the cause.
+    Returns ``item`` with its :class:`Checked` proof. :class:`HashMismatch`
+    or :class:`Corrupt` (both bad input) name ``verb``, the path and the cause.
     """
+    if item.checked is not None and item.checked.covers(item):
+        return item
+    _check(item, verb)
+    return item._replace(checked=Checked(_key(item), _MINT))
+
+
+def _check(item: Prepared, verb: str) -> None:
     info = item.info
     what = f"{verb} {info.path}"
     digests = frozenset(r.digest for r in info.references)

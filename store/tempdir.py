@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sx.store.errors import StorageError
 
 
-@dataclass
 class TempDir:
-    """A locked scratch directory; its lock file names the store entries it is about to create."""
+    """A locked scratch directory; its lock file names the store entries it is about to create.
 
-    path: str
-    lock_fd: int
+    A plain class (not a dataclass: see store/value.py for why), compared by
+    identity: each one is its own directory and lock.
+    """
+
+    __slots__ = ("lock_fd", "path")
+
+    def __init__(self, path: str, lock_fd: int) -> None:
+        self.path = path
+        self.lock_fd = lock_fd
+
+    def __repr__(self) -> str:
+        return f"TempDir(path={self.path!r}, lock_fd={self.lock_fd})"
 
     def mark_target(self, base: str) -> None:
         """Record which store entry this temp dir is about to create (for crash cleanup).

@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from sx.store.errors import StorageError
 
@@ -37,12 +36,17 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _OPEN_LEVELS = 32
 
 
-@dataclass
 class _Level:
-    name: str
-    st: os.stat_result
-    fd: int | None
-    todo: list[str] = field(default_factory=list)
+    """One directory on the current branch: its name, stat, descriptor, entries left."""
+
+    __slots__ = ("fd", "name", "st", "todo")
+
+    def __init__(self, name: str, st: os.stat_result, fd: int | None,
+                 todo: list[str] | None = None) -> None:
+        self.name = name
+        self.st = st
+        self.fd = fd
+        self.todo = [] if todo is None else todo
 
 
 class TreeWalk:

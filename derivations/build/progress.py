@@ -2,7 +2,8 @@
 
 Everything goes to stderr (stdout carries the output paths). On a terminal
 a block at the bottom is redrawn on a timer (:meth:`Progress.tick`, a task
-of the scheduler's nursery) and on every event: a summary line (done /
+of the scheduler's nursery; :meth:`Progress.redraw`, called by a download
+while it waits) and on every event: a summary line (done /
 total, failures, bytes fetched) and one line per running build with its
 elapsed time and the last line of its log, each cut to the terminal's
 width. Lines that stay (errors, notes) are printed above the block.
@@ -26,10 +27,12 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import trio
 from sx.store.sizes import format_size
+
+if TYPE_CHECKING:
+    import trio
 
 REDRAW_EVERY = 0.25
 """Seconds between redraws of the live view."""
@@ -228,6 +231,8 @@ class Progress:
         """Redraw every ``interval`` seconds until :meth:`stop` (returns at once if not live)."""
         if not self.live:
             return
+        import trio  # here: a run that only fetches never starts trio
+
         self._stop = trio.Event()
         while not self._stop.is_set():
             self._redraw()
@@ -277,6 +282,11 @@ class Progress:
         if len(shown) < len(running):
             lines.append(f"  ... and {len(running) - len(shown)} more")
         return [_cut(line, width - 1) for line in lines]
+
+    def redraw(self) -> None:
+        """Draw the live view now (nothing unless live): a timer of a download."""
+        if self.live:
+            self._redraw()
 
     def _redraw(self) -> None:
         with self._lock:

@@ -47,7 +47,9 @@ def _package_dirs() -> set[str]:
     import sx.derivations
     import sx.store
 
-    return {*sx.store.__path__, *sx.derivations.__path__}
+    # Real paths: a development install reaches the source folders through
+    # symlinks (scripts/link-source.sh), and the sandbox must see their targets.
+    return {os.path.realpath(p) for p in (*sx.store.__path__, *sx.derivations.__path__)}
 
 
 def _outermost(paths: set[str]) -> list[str]:

@@ -20,8 +20,7 @@ import os
 import secrets
 import signal
 import stat
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import trio
@@ -43,15 +42,14 @@ from sx.derivations.build.outputs import (
     finalize_floating,
     scratch_path,
 )
-from sx.derivations.build.plan import Plan, Realized, lookup, make_plan
+from sx.derivations.build.plan import Plan, Realized, lookup
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.realisations import write_realisations
+from sx.derivations.build.realize import BuildOptions, Outcome, realize
 from sx.derivations.build.runner import run_sandboxed
-from sx.derivations.build.sandbox import Sandbox, SandboxSpec, default_sandbox
+from sx.derivations.build.sandbox import SandboxSpec, default_sandbox
 from sx.derivations.build.scratch import ScratchArea
-from sx.derivations.build.settings import DEFAULT_APT_DIR, DEFAULT_MAX_LOG, DEFAULT_MAX_PIDS
 from sx.derivations.build.substitute import Substituter
-from sx.derivations.graph import build_order
 from sx.derivations.hashing import (
     own_output_placeholder,
     realisation_deps,
@@ -59,7 +57,6 @@ from sx.derivations.hashing import (
     resolved_hash,
     substitute,
 )
-from sx.derivations.instantiate import instantiate
 from sx.derivations.model import BUILTIN_FETCHURL, Derivation
 from sx.store.errors import StorageError, StoreError
 from sx.store.gc import protect
@@ -71,89 +68,33 @@ from sx.store.path import StorePath
 if TYPE_CHECKING:
     from sx.derivations.build.remote.executor import RemoteExecutor
 
+# realize and its options are defined in realize.py; importable here as they always were.
+__all__ = ["BuildOptions", "Outcome", "build", "realize"]
+
 # Outputs up to this size (single files) are registered without a thread hop.
 SMALL_OUTPUT = 1 << 20
 # How long finished builds' realisations wait to be written together.
 FLUSH_DELAY = 0.05
 
 
-@dataclass
-class BuildOptions:
-    """How to realize."""
-
-    jobs: int = 0
-    """Builds at once; 0 means the number of CPUs."""
-    keep_going: bool = False
-    dry_run: bool = False
-    check: bool = False
-    """Rebuild the roots even when realized, and compare."""
-    check_closure: bool = False
-    """With ``check``: rebuild and compare every derivation of the roots' closure."""
-    no_build: bool = False
-    """Only substitute; a missing output is an error."""
-    timeout: float | None = None
-    max_log_size: int | None = DEFAULT_MAX_LOG
-    """Bytes of builder output before the build is killed (None: no limit)."""
-    max_pids: int | None = DEFAULT_MAX_PIDS
-    """Processes and threads one build may have (None: no limit)."""
-    max_memory: int | None = None
-    """Bytes of memory one build may use (None: no limit)."""
-    max_cpu_time: float | None = None
-    """Seconds of CPU time one build may use (None: no limit)."""
-    print_logs: bool = False
-    """Echo every build's output, each line prefixed by its name (``-L``)."""
-    keep_failed: bool = False
-    """Keep a failed build's ``/build`` directory and say where (``-K``)."""
-    apt_dir: str = DEFAULT_APT_DIR
-    allowed_files: tuple[str, ...] = ()
-    """Files (or directories) ``file://`` fetches may read besides the configured ones."""
-    progress: Progress | None = None
-    sandbox: Sandbox | None = None
-    substitute: bool = True
-    """Ask the configured caches (off: only this store counts)."""
-    config: Mapping[str, object] | None = None
-    """Cache settings overriding the configuration file for this run."""
-    remote: str | None = None
-    """A remote execution engine (``grpc[s]://host:port[/instance]``) for sandboxed builds."""
-    remote_fallback: bool = False
-    """Build locally when the remote engine cannot be reached."""
-    remote_jobs: int = 64
-    """Remote actions in flight at once."""
-
-
-@dataclass
-class Outcome:
-    """What a realization did."""
-
-    outputs: list[dict[str, StorePath]]
-    """Per root, its output paths."""
-    built: list[Derivation] = field(default_factory=list)
-    substituted: list[Derivation] = field(default_factory=list)
-    cached: list[Derivation] = field(default_factory=list)
-    plan: Plan | None = None
-    fetched: list[PathInfo] = field(default_factory=list)
-    """Paths downloaded from caches and registered."""
-    downloaded: int = 0
-    """Compressed bytes received from caches (failed attempts included)."""
-
-
 class _Run:
     """One realization: shared state of the tasks."""
 
     def __init__(self, store: LocalStore, opts: BuildOptions, plan: Plan,
-                 checked: Sequence[Derivation], substituter: Substituter | None) -> None:
+                 checked: Sequence[Derivation], substituter: Substituter | None,
+                 outcome: Outcome) -> None:
         self.store = store
         self.opts = opts
         self.plan = plan
         self.known: Realized = plan.known
         self.progress = opts.progress or Progress(quiet=True)
-        self.sandbox = opts.sandbox or default_sandbox()
+        self.sandbox = opts.sandbox or default_sandbox(opts.sandbox_mode)
         self.limiter = trio.CapacityLimiter(opts.jobs or os.cpu_count() or 1)
         self.events: dict[Derivation, trio.Event] = {}
         self.failed: dict[Derivation, BuildError | StorageError] = {}
         self.check_roots = set(checked)
         self.closures: dict[StorePath, frozenset[StorePath]] = {}
-        self.outcome = Outcome([])
+        self.outcome = outcome
         self.substituter = substituter
         self.remote: RemoteExecutor | None = None
         self.allowed = AllowedFiles()
@@ -291,7 +232,7 @@ class _Run:
             self.outcome.cached.append(drv)
             return
         if not checking and self.substituter is not None:
-            subst = await self.substituter.try_realize(drv, rhash)
+            subst = await trio.to_thread.run_sync(self.substituter.try_realize, drv, rhash)
             if subst is not None:
                 self._record(drv, subst)
                 self.outcome.substituted.append(drv)
@@ -566,20 +507,6 @@ def _summary(failed: dict[Derivation, BuildError | StorageError]) -> StoreError:
     return summary
 
 
-def _protected_plan(store: LocalStore, roots: list[Derivation],
-                    force: Sequence[Derivation]) -> Plan:
-    """A plan whose known outputs are temp roots of this process (so stay valid).
-
-    A path collected between planning and protecting makes its derivation
-    needed again: plan once more (a collection can only remove so much).
-    """
-    for _ in range(3):
-        plan = make_plan(store, roots, force)
-        if not protect(store, plan.known.values()):
-            return plan
-    return make_plan(store, roots, force)
-
-
 def _connect_remote(opts: BuildOptions, plan: Plan, progress: Progress
                     ) -> RemoteExecutor | None:
     """The remote executor for this run, connected; None without ``--remote``, when
@@ -611,84 +538,26 @@ def _connect_remote(opts: BuildOptions, plan: Plan, progress: Progress
     return remote
 
 
-def to_check(roots: list[Derivation], opts: BuildOptions) -> list[Derivation]:
-    """The derivations ``--check`` rebuilds: the roots, or their whole closure.
+def build(store: LocalStore, opts: BuildOptions, plan: Plan, checked: Sequence[Derivation],
+          substituter: Substituter | None, outcome: Outcome) -> None:
+    """Build ``plan.needed`` (after substitution) in a trio nursery; results into ``outcome``.
 
-    With ``check_closure`` fixed outputs are included: they are fetched (or
-    written) again and their declared hashes verified.
+    Raises what :func:`sx.derivations.build.realize.realize` documents.
     """
-    if not opts.check:
-        return []
-    return build_order(roots) if opts.check_closure else roots
-
-
-def realize(store: LocalStore, roots: Sequence[Derivation],
-            opts: BuildOptions | None = None) -> Outcome:
-    """Realize ``roots``: write their ``.drv`` files, fetch what caches provide, build the rest.
-
-    Returns the output paths per root. Raises :class:`BuildError` when a
-    build failed (after the others were cancelled, or finished with
-    ``keep_going``), or the :class:`StorageError` of a store that failed
-    while building, substituting or registering (never disguised as a
-    build failure); with ``dry_run`` nothing is written, fetched or built
-    and the outcome's ``plan`` says what would be (the caches are asked,
-    records only).
-    """
-    opts = opts or BuildOptions()
-    roots = list(roots)
-    checked = to_check(roots, opts)
-    progress = opts.progress or Progress(quiet=True)
-    subst = Substituter(store, progress, opts.config) if opts.substitute else None
-    if opts.dry_run:
-        plan = make_plan(store, roots, checked)
-        if subst is not None:
-            trio.run(subst.prepare, plan, roots, checked, True)
-        outs = [_promised(plan, r) for r in roots]
-        return Outcome(outs, plan=plan)
-    instantiate(store, roots)
-    plan = _protected_plan(store, roots, checked)
-    run = _Run(store, opts, plan, checked, subst)
-    run.remote = _connect_remote(opts, plan, run.progress)
-    if plan.needed:
+    run = _Run(store, opts, plan, checked, substituter, outcome)
+    try:
+        run.remote = _connect_remote(opts, plan, run.progress)
         run.allowed = configured(store.root) + AllowedFiles.of(opts.allowed_files,
                                                                "--allow-file")
-    try:
-        if plan.needed and subst is not None:
-            subst.load()  # a bad configuration is an error before anything is fetched
-            trio.run(subst.prepare, plan, roots, checked)
-            run.outcome.substituted += [d for d in plan.substitute if plan.outputs_of(d)]
-        if plan.needed and opts.no_build:
-            raise NotSubstitutable(f"realize {plan.needed[0].drv_path}: not substitutable "
-                                   "and --no-build was given")
-        run.progress.set_total(len(plan.needed))
-        if plan.needed:
-            with store.temp_dir() as area:
-                trio.run(run.run, area.path)
+        with store.temp_dir() as area:
+            trio.run(run.run, area.path)
     except BaseExceptionGroup as eg:
         raise _unwrap(eg) from None
     finally:
         run.sandbox.close()
-        run.progress.close()
-        if subst is not None:
-            run.outcome.fetched = subst.fetched
-            run.outcome.downloaded = subst.meter.received
         if run.remote is not None:
             run.remote.close()
     if run.terminated:
         raise Terminated("realize: terminated by SIGTERM; every running build was killed")
     if run.failed:
         raise _summary(run.failed)
-    run.outcome.outputs = [run.plan.outputs_of(r) or {} for r in roots]
-    run.outcome.plan = plan
-    return run.outcome
-
-
-def _promised(plan: Plan, drv: Derivation) -> dict[str, StorePath]:
-    """The outputs ``drv`` has, or will have once the planned paths are fetched."""
-    out = {}
-    for o in drv.output_names:
-        p = plan.known.get((drv.drv_path, o)) or plan.promised.get((drv.drv_path, o))
-        if p is None:
-            return {}
-        out[o] = p
-    return out

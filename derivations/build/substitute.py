@@ -14,20 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 
-import trio
 from sx.derivations.build.plan import Plan, misnamed
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.topdown import Decision, decide
 from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import Derivation
 from sx.store.cache.fetch import Meter
-from sx.store.cache.substitute import Located, Substituters, load_substituters
+from sx.store.cache.substitute import Downloaded, Located, Substituters, load_substituters
 from sx.store.hashing import Digest
-from sx.store.info import PathInfo
+from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
-_TICK = 0.1
 # Each failed round marks at least one path unavailable; this only bounds a
 # pathological cache.
 _MAX_ROUNDS = 64
@@ -53,41 +51,43 @@ class Substituter:
             self.subs = load_substituters(self.store, self.overrides, self.progress.message)
         return self.subs is not None
 
-    async def prepare(self, plan: Plan, roots: Sequence[Derivation],
-                      force: Sequence[Derivation] = (), dry_run: bool = False) -> None:
+    def prepare(self, plan: Plan, roots: Sequence[Derivation],
+                force: Sequence[Derivation] = (), dry_run: bool = False) -> None:
         """Decide what to fetch and build (``plan`` is updated); unless ``dry_run``, fetch it."""
         if not plan.needed or not self.load():
             return
         assert self.subs is not None
         for _ in range(_MAX_ROUNDS):
-            await decide(self.store, plan, roots, self.subs, self.decision, force)
+            decide(self.store, plan, roots, self.subs, self.decision, force)
             if dry_run:
                 return
-            ok = await self._fetch(plan) if plan.fetch else True
-            await self._record(plan)
-            if ok:
+            got = self._fetch(plan) if plan.fetch else Downloaded()
+            self._record(plan, got.recorded)
+            if not got.failed:
                 return
 
-    async def _fetch(self, plan: Plan) -> bool:
-        """Download ``plan.fetch``; True when all of it arrived."""
+    def _fetch(self, plan: Plan) -> Downloaded:
+        """Download ``plan.fetch``, recording ``plan.realisations`` of what arrives."""
         assert self.subs is not None
         located = {f.path: self.decision.located[f.path] for f in plan.fetch}
         self.progress.fetch_begin(len(plan.fetch), plan.download_size)
         try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._tick)
-                got = await self.subs.download(self.store, located, self.meter, self._arrived)
-                nursery.cancel_scope.cancel()
+            return self.subs.download(self.store, located, self.meter, self._arrived,
+                                      self._tick if self.progress.live else None,
+                                      plan.realisations)
         finally:
             self.progress.fetch_end(self.meter.received)
-        return not got.failed
 
-    async def _record(self, plan: Plan) -> None:
-        """The substituted outputs that are valid now: realisations recorded, known to ``plan``."""
+    def _record(self, plan: Plan, recorded: Sequence[tuple[Realisation, StorePath | None]]
+                ) -> None:
+        """The substituted outputs that are valid now: realisations recorded (those the
+        download did not record with its paths), known to ``plan``."""
         valid = self.store.valid_subset(plan.promised.values())
-        items = [(r, d) for r, d in plan.realisations if r.path in valid]
+        done = {(r.key, d) for r, d in recorded}
+        items = [(r, d) for r, d in plan.realisations
+                 if r.path in valid and (r.key, d) not in done]
         if items:
-            await trio.to_thread.run_sync(self.store.register_realisations, items)
+            self.store.register_realisations(items)
         plan.known.update({k: p for k, p in plan.promised.items() if p in valid})
 
     @property
@@ -98,12 +98,11 @@ class Substituter:
     def _arrived(self, loc: Located) -> None:
         self.progress.fetched(str(loc.path), loc.rec.file_size, loc.cache.url)
 
-    async def _tick(self) -> None:
-        while True:
-            self.progress.fetch_advance(self.meter.received)
-            await trio.sleep(_TICK)
+    def _tick(self) -> None:
+        self.progress.fetch_advance(self.meter.received)
+        self.progress.redraw()
 
-    async def try_realize(self, drv: Derivation, rhash: Digest) -> dict[str, StorePath] | None:
+    def try_realize(self, drv: Derivation, rhash: Digest) -> dict[str, StorePath] | None:
         """The outputs of ``drv`` fetched (verified, registered) from a cache, or None.
 
         For a derivation whose inputs were built in this run: its resolved hash
@@ -115,11 +114,11 @@ class Substituter:
         assert self.subs is not None
         if drv.is_fixed_output:
             path = fixed_output_path(drv)
-            valid = await self.subs.fetch_paths(self.store, [path], self.meter, self._arrived)
+            valid = self.subs.fetch_paths(self.store, [path], self.meter, self._arrived)
             return {drv.output_names[0]: path} if path in valid else None
         out: dict[str, StorePath] = {}
         for o in drv.output_names:
-            got = await self.subs.fetch_realisation(self.store, rhash, o, self.meter,
+            got = self.subs.fetch_realisation(self.store, rhash, o, self.meter,
                                                     self._arrived, drv.drv_path,
                                                     partial(misnamed, drv=drv))
             if got is None:

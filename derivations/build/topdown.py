@@ -84,7 +84,7 @@ class _Round:
                 self.paths[(drv.drv_path, o)] = found[k].path
                 self.via[(drv.drv_path, o)] = found[k]
 
-    async def derivation_realisations(self) -> set[Derivation]:
+    def derivation_realisations(self) -> set[Derivation]:
         """Step 1; returns every derivation demanded (looked at) on the way down."""
         modulo = self.plan.modulo
         frontier = [r for r in dict.fromkeys(self.roots) if not self.done(r)]
@@ -94,7 +94,7 @@ class _Round:
                    and d not in self.force]
             if ask:
                 by_key = {f"{modulo[d]}!{o}": d for d in ask for o in d.output_names}
-                found = await self.subs.realisations(
+                found = self.subs.realisations(
                     [(modulo[d], o) for d in ask for o in d.output_names], True,
                     partial(self._disagreement, by_key))
                 for d in ask:
@@ -110,7 +110,7 @@ class _Round:
             frontier = list(nxt)
         return seen
 
-    async def resolved_realisations(self, demanded: set[Derivation]) -> None:
+    def resolved_realisations(self, demanded: set[Derivation]) -> None:
         """Step 2: resolve what step 1 left unknown, bottom-up, wave by wave.
 
         A wave asks about every candidate whose inputs' paths are known; the
@@ -128,7 +128,7 @@ class _Round:
                    if self._resolvable(d, tried)}
             tried.update(ask)
             by_key = {f"{h}!{o}": d for d, h in ask.items() for o in d.output_names}
-            found = await self.subs.realisations(
+            found = self.subs.realisations(
                 [(h, o) for d, h in ask.items() for o in d.output_names], False,
                 partial(self._misnamed, by_key)) if ask else {}
             candidates = set()
@@ -174,9 +174,9 @@ def _realisations(rnd: _Round, subst: Sequence[Derivation]) -> list[tuple[Realis
             if (r := rnd.via.get((d.drv_path, o))) is not None]
 
 
-async def decide(store: LocalStore, plan: Plan, roots: Sequence[Derivation],
-                 subs: Substituters, decision: Decision | None = None,
-                 force: Sequence[Derivation] = ()) -> Decision:
+def decide(store: LocalStore, plan: Plan, roots: Sequence[Derivation],
+           subs: Substituters, decision: Decision | None = None,
+           force: Sequence[Derivation] = ()) -> Decision:
     """Fill in ``plan.fetch``, ``plan.substitute``, ``plan.realisations`` and ``plan.needed``.
 
     Derivations in ``force`` are built whatever the caches hold (``--check``).
@@ -186,11 +186,11 @@ async def decide(store: LocalStore, plan: Plan, roots: Sequence[Derivation],
     forced = set(force)
     while True:
         rnd = _Round(plan, roots, subs, decision, forced)
-        demanded = await rnd.derivation_realisations()
-        await rnd.resolved_realisations(demanded)
+        demanded = rnd.derivation_realisations()
+        rnd.resolved_realisations(demanded)
         subst, build = rnd.actions()
         wanted = rnd.outputs(subst)
-        found, errors = await subs.locate(store, wanted)
+        found, errors = subs.locate(store, wanted)
         bad = [d for d in subst
                if any(first_error(rnd.paths[(d.drv_path, o)], found, errors) is not None
                       for o in d.output_names)]

@@ -25,11 +25,10 @@ from sx.store.cache.archive import pack_path
 from sx.store.cache.base import Cache
 from sx.store.cache.fetch import FetchResult, fetch_closure
 from sx.store.cache.layout import (
-    CACHE_INFO,
     CachedPath,
-    CacheInfo,
     decode_realisation,
     encode_realisation,
+    ensure_cache_info,
     info_key,
     realisation_key,
 )
@@ -51,25 +50,6 @@ class UploadReport:
     signatures_merged: list[StorePath] = field(default_factory=list)
     realisations: int = 0
     conflicts: list[str] = field(default_factory=list)
-
-
-def read_cache_info(cache: Cache) -> CacheInfo | None:
-    """The cache's info (None for a new, empty cache); refuses caches of another store."""
-    data = cache.get_bytes(CACHE_INFO)
-    if data is None:
-        return None
-    info = CacheInfo.decode(data, cache.url)
-    info.check(cache.url)
-    return info
-
-
-def ensure_cache_info(cache: Cache) -> CacheInfo:
-    """The cache's info, written with defaults when the cache is new."""
-    info = read_cache_info(cache)
-    if info is None:
-        info = CacheInfo()
-        cache.put(CACHE_INFO, info.encode())
-    return info
 
 
 async def _upload_archive(store: LocalStore, cache: Cache, info: PathInfo, scratch: str,

@@ -19,10 +19,9 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
-from typing import BinaryIO, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO, cast
 
-import trio
 from sx.store.cache.archive import unpack_archive
 from sx.store.cache.base import Cache
 from sx.store.cache.layout import CachedPath, info_key
@@ -33,6 +32,9 @@ from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
 from sx.store.registration import Prepared, check
+
+if TYPE_CHECKING:
+    import trio
 
 DEFAULT_JOBS = 4
 
@@ -63,6 +65,8 @@ async def plan(store: LocalStore, cache: Cache, roots: list[StorePath],
                policy: TrustPolicy | None, limiter: trio.CapacityLimiter
                ) -> tuple[dict[StorePath, CachedPath], dict[StorePath, StoreError]]:
     """Records of every missing path reachable from ``roots``, and the rejected ones."""
+    import trio  # here: substitution (``substitute.py``) uses this module without trio
+
     records: dict[StorePath, CachedPath] = {}
     errors: dict[StorePath, StoreError] = {}
     store.temp_roots.add(roots)
@@ -191,8 +195,8 @@ def download(store: LocalStore, cache: Cache, rec: CachedPath, tmp: TempDir,
     with stream:
         src = stream if meter is None else cast(BinaryIO, _Counted(stream, meter))
         got = unpack_archive(store, tmp, src, rec, cache.url)
-    check(got, f"fetch from {cache.url}:")
-    return got
+    # The proof travels with the item: install_many does not hash the tree again.
+    return check(got, f"fetch from {cache.url}:")
 
 
 def complete(store: LocalStore, infos: Mapping[StorePath, PathInfo]
@@ -227,6 +231,8 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
     With ``strict``, any unavailable root raises its reason before anything is
     downloaded. A failing download raises, and nothing is registered.
     """
+    import trio
+
     limiter = trio.CapacityLimiter(max(1, jobs))
     records, errors = await plan(store, cache, roots, policy, limiter)
     refs = {p: r.info.references for p, r in records.items()}
@@ -251,7 +257,7 @@ async def fetch_closure(store: LocalStore, cache: Cache, roots: list[StorePath],
         async def one(rec: CachedPath, tmp: TempDir) -> None:
             got = await trio.to_thread.run_sync(download, store, cache, rec, tmp,
                                                 limiter=limiter)
-            items.append(got._replace(info=replace(rec.info, registered=now)))
+            items.append(got._replace(info=rec.info.replace(registered=now)))
 
         async with nursery() as tasks:
             for rec in needed:

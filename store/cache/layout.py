@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sx.store.encoding import pack, unpack
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation, parse_deps
 from sx.store.path import STORE_DIR, StorePath
+
+if TYPE_CHECKING:
+    from sx.store.cache.base import Cache
 
 CACHE_INFO = "sx-cache-info"
 FORMAT = 1
@@ -124,6 +127,25 @@ class CacheInfo:
                 f"open cache {where}: it holds paths of {self.store_dir!r}, not {STORE_DIR}")
         if self.format > FORMAT:
             raise InvalidInput(f"open cache {where}: format {self.format} is newer than {FORMAT}")
+
+
+def read_cache_info(cache: Cache) -> CacheInfo | None:
+    """The cache's info (None for a new, empty cache); refuses caches of another store."""
+    data = cache.get_bytes(CACHE_INFO)
+    if data is None:
+        return None
+    info = CacheInfo.decode(data, cache.url)
+    info.check(cache.url)
+    return info
+
+
+def ensure_cache_info(cache: Cache) -> CacheInfo:
+    """The cache's info, written with defaults when the cache is new."""
+    info = read_cache_info(cache)
+    if info is None:
+        info = CacheInfo()
+        cache.put(CACHE_INFO, info.encode())
+    return info
 
 
 # ---- path records -------------------------------------------------------------------

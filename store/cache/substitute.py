@@ -18,16 +18,15 @@ trusted record of the path; nothing half-fetched is ever registered.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-import trio
 from sx.store.cache import open_cache
 from sx.store.cache.base import Cache, CacheError
 from sx.store.cache.config import load_config
-from sx.store.cache.copy import read_cache_info
 from sx.store.cache.fetch import (
     Meter,
     closure_error,
@@ -41,10 +40,11 @@ from sx.store.cache.layout import (
     CachedPath,
     decode_realisation,
     info_key,
+    read_cache_info,
     realisation_key,
 )
+from sx.store.cache.parallel import each
 from sx.store.cache.signing import TrustPolicy, Untrusted
-from sx.store.cache.tasks import nursery
 from sx.store.errors import InvalidInput, NotFound, StoreError
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
@@ -93,12 +93,12 @@ def _open(url: str, timeout: float | None) -> tuple[Cache, int] | StoreError:
     return _opened[url, timeout]
 
 
-async def substituters(policy: TrustPolicy, timeout: float | None = None,
-                       warn: Callable[[str], None] | None = None) -> list[Cache]:
+def substituters(policy: TrustPolicy, timeout: float | None = None,
+                 warn: Callable[[str], None] | None = None) -> list[Cache]:
     """The usable caches of ``policy``, best priority first; ``warn`` hears of the others."""
     found = []
     for i, url in enumerate(policy.substituters):
-        got = await trio.to_thread.run_sync(_open, url, timeout)
+        got = _open(url, timeout)
         if isinstance(got, StoreError):
             (warn or log.warning)(f"sx: warning: substituter {url} disabled: {got}")
         else:
@@ -125,6 +125,8 @@ class Downloaded:
 
     fetched: list[PathInfo] = field(default_factory=list)
     failed: dict[StorePath, str] = field(default_factory=dict)
+    recorded: list[tuple[Realisation, StorePath | None]] = field(default_factory=list)
+    """The realisations recorded with the paths (those whose path arrived)."""
 
 
 # A record look-up: the decoded answer, None (absent), or why it is unusable.
@@ -151,10 +153,10 @@ class Substituters:
 
     # ---- caches ------------------------------------------------------------------------
 
-    async def caches(self) -> list[Cache]:
+    def caches(self) -> list[Cache]:
         """The usable caches, best first (opened on first use)."""
         if self._caches is None:
-            self._caches = await substituters(self.policy, self.timeout, self._note)
+            self._caches = substituters(self.policy, self.timeout, self._note)
         return [c for c in self._caches if c.url not in self._dead]
 
     def _note(self, line: str) -> None:
@@ -185,14 +187,12 @@ class Substituters:
                 self._answers[memo] = e
         return self._answers[memo]
 
-    async def _realisation(self, drv_hash: Digest, output: str, derivation: bool,
-                           accept: Accept | None, limiter: trio.CapacityLimiter
-                           ) -> Realisation | None:
-        for cache in await self.caches():
+    def _realisation(self, drv_hash: Digest, output: str, derivation: bool,
+                     accept: Accept | None) -> Realisation | None:
+        for cache in self.caches():
             if cache.url in self._dead:
                 continue
-            got = await trio.to_thread.run_sync(self._get_realisation, cache, drv_hash, output,
-                                                derivation, limiter=limiter)
+            got = self._get_realisation(cache, drv_hash, output, derivation)
             if got is None:
                 continue
             if isinstance(got, CacheError):
@@ -214,27 +214,18 @@ class Substituters:
             return got
         return None
 
-    async def realisations(self, wanted: Iterable[tuple[Digest, str]], derivation: bool,
-                           accept: Accept | None = None) -> dict[str, Realisation]:
+    def realisations(self, wanted: Iterable[tuple[Digest, str]], derivation: bool,
+                     accept: Accept | None = None) -> dict[str, Realisation]:
         """Trusted realisations of ``wanted`` (drv hash, output), by ``<hash>!<output>``.
 
         ``derivation`` says which kind is asked for (keyed by the hash modulo,
         or resolved); ``accept`` may refuse an answer with a reason (then the
         next cache is asked). One concurrent look-up per key; caches in order.
         """
+        self.caches()  # opened once, before the look-ups run at once
         keys = sorted(set(wanted), key=lambda t: (str(t[0]), t[1]))
-        found: dict[str, Realisation] = {}
-        limiter = trio.CapacityLimiter(self.jobs)
-
-        async def one(h: Digest, o: str) -> None:
-            r = await self._realisation(h, o, derivation, accept, limiter)
-            if r is not None:
-                found[r.key] = r
-
-        async with nursery() as tasks:
-            for h, o in keys:
-                tasks.start_soon(one, h, o)
-        return found
+        got = each(lambda k: self._realisation(k[0], k[1], derivation, accept), keys, self.jobs)
+        return {r.key: r for r in got if r is not None}
 
     # ---- path records (records only) ---------------------------------------------------
 
@@ -251,9 +242,8 @@ class Substituters:
         except (CacheError, InvalidInput, Untrusted) as e:
             return e
 
-    async def _locate_one(self, path: StorePath, limiter: trio.CapacityLimiter,
-                          after: Cache | None = None) -> Located | StoreError:
-        caches = await self.caches()
+    def _locate_one(self, path: StorePath, after: Cache | None = None) -> Located | StoreError:
+        caches = self.caches()
         if after is not None:
             ranked = self._caches or []
             later = set(ranked[ranked.index(after) + 1:]) if after in ranked else set()
@@ -262,7 +252,7 @@ class Substituters:
         for cache in caches:
             if (path, cache.url) in self._failed or cache.url in self._dead:
                 continue
-            got = await trio.to_thread.run_sync(self._get_record, cache, path, limiter=limiter)
+            got = self._get_record(cache, path)
             if isinstance(got, CachedPath):
                 return Located(got, cache)
             if isinstance(got, CacheError):
@@ -273,8 +263,8 @@ class Substituters:
                 why = why or got
         return why or NotFound(f"substitute {path}: no substituter has it")
 
-    async def locate(self, store: LocalStore, roots: Iterable[StorePath]
-                     ) -> tuple[dict[StorePath, Located], dict[StorePath, StoreError]]:
+    def locate(self, store: LocalStore, roots: Iterable[StorePath]
+               ) -> tuple[dict[StorePath, Located], dict[StorePath, StoreError]]:
         """Trusted records of every path of the closures of ``roots`` that ``store`` lacks.
 
         Level by level from the roots, concurrently; each path from the best
@@ -285,19 +275,17 @@ class Substituters:
         roots = sorted(set(roots))
         found: dict[StorePath, Located] = {}
         errors: dict[StorePath, StoreError] = {}
-        limiter = trio.CapacityLimiter(self.jobs)
         store.temp_roots.add(roots)
         frontier = sorted(set(roots) - store.valid_subset(roots))
         seen = set(frontier)
+        self.caches()  # opened once, before the look-ups run at once
 
-        async def one(p: StorePath) -> None:
+        def one(p: StorePath) -> None:
             if p not in self._located:
-                self._located[p] = await self._locate_one(p, limiter)
+                self._located[p] = self._locate_one(p)
 
         while frontier:
-            async with nursery() as tasks:
-                for p in frontier:
-                    tasks.start_soon(one, p)
+            each(one, frontier, self.jobs)
             refs: set[StorePath] = set()
             for p in frontier:
                 got = self._located[p]
@@ -313,63 +301,70 @@ class Substituters:
 
     # ---- downloads -----------------------------------------------------------------------
 
-    async def download(self, store: LocalStore, wanted: Mapping[StorePath, Located],
-                       meter: Meter | None = None,
-                       on_path: Callable[[Located], None] | None = None) -> Downloaded:
+    def download(self, store: LocalStore, wanted: Mapping[StorePath, Located],
+                 meter: Meter | None = None, on_path: Callable[[Located], None] | None = None,
+                 tick: Callable[[], None] | None = None,
+                 realisations: Sequence[tuple[Realisation, StorePath | None]] = ()
+                 ) -> Downloaded:
         """Download ``wanted`` (a set closed under references, up to valid paths), register.
 
         Each archive is fetched concurrently into its own temp dir and checked;
         one that fails is tried from the next cache with a trusted record
         (one warning line each). Then every path whose closure arrived is
         registered in one transaction; the rest is removed, and reported in
-        ``failed``. ``on_path`` is called (in trio) as each path arrives.
+        ``failed``. ``on_path`` is called as each path arrives (one call at a
+        time, from the worker threads); ``tick`` in this thread while they run.
+        Those of ``realisations`` whose path arrives are recorded in the same
+        transaction as the paths (one durable commit for both).
         """
         result = Downloaded()
         ready: dict[StorePath, Prepared] = {}
-        limiter = trio.CapacityLimiter(max(self.jobs // 2, 1))
         ensure_descriptors(len(wanted))
         now = int(time.time())
         holders: list[AbstractContextManager[TempDir]] = []
-        try:
-            async def one(loc: Located) -> None:
-                got = await self._download_one(store, loc, meter, limiter, holders, on_path)
-                if isinstance(got, str):
-                    result.failed[loc.path] = got
-                else:
-                    ready[loc.path] = got._replace(info=replace(got.info, registered=now))
+        lock = threading.Lock()
 
-            async with nursery() as tasks:
-                for p in sorted(wanted):
-                    tasks.start_soon(one, wanted[p])
+        def arrived(loc: Located) -> None:
+            if on_path is not None:
+                with lock:
+                    on_path(loc)
+
+        def one(loc: Located) -> None:
+            got = self._download_one(store, loc, meter, holders, arrived)
+            if isinstance(got, str):
+                result.failed[loc.path] = got
+            else:
+                ready[loc.path] = got._replace(info=got.info.replace(registered=now))
+
+        try:
+            each(one, [wanted[p] for p in sorted(wanted)], max(self.jobs // 2, 1), tick)
             ok, gaps = complete(store, {p: t.info for p, t in ready.items()})
             for p, gap in gaps.items():
                 result.failed.setdefault(p, f"its reference {gap} could not be fetched")
             items = [ready[p] for p in wanted if p in ok]  # in the caller's order
+            result.recorded = [(r, d) for r, d in realisations if r.path in ok]
             if items:
-                result.fetched = await trio.to_thread.run_sync(store.install_many, items)
+                result.fetched = store.install_many(items, realisations=result.recorded)
                 self.registered += result.fetched
         finally:
             for holder in holders:
                 holder.__exit__(None, None, None)
         return result
 
-    async def _download_one(self, store: LocalStore, loc: Located, meter: Meter | None,
-                            limiter: trio.CapacityLimiter,
-                            holders: list[AbstractContextManager[TempDir]],
-                            on_path: Callable[[Located], None] | None
-                            ) -> Prepared | str:
+    def _download_one(self, store: LocalStore, loc: Located, meter: Meter | None,
+                      holders: list[AbstractContextManager[TempDir]],
+                      on_path: Callable[[Located], None]) -> Prepared | str:
         """One path, from each cache holding it in turn: the unpacked object, or why not."""
         current: Located | StoreError = loc
         while isinstance(current, Located):
             holder = store.temp_dir()
             tmp = holder.__enter__()
             try:
-                got = await trio.to_thread.run_sync(download, store, current.cache, current.rec,
-                                                    tmp, meter, limiter=limiter)
+                got = download(store, current.cache, current.rec, tmp, meter)
             except REMOTE as e:
                 holder.__exit__(None, None, None)  # nothing half-fetched stays
                 self._failed.add((current.path, current.cache.url))
-                nxt = await self._locate_one(current.path, limiter, after=current.cache)
+                nxt = self._locate_one(current.path, after=current.cache)
                 then = ("trying " + nxt.cache.url) if isinstance(nxt, Located) else "giving up"
                 what = str(e) if str(current.path) in str(e) else (
                     f"fetch {current.path} from {current.cache.url}: {e}")
@@ -383,33 +378,32 @@ class Substituters:
                 holder.__exit__(None, None, None)
                 raise
             holders.append(holder)
-            if on_path is not None:
-                on_path(current)
+            on_path(current)
             return got._replace(info=current.rec.info)
         return str(current)
 
     # ---- whole operations ------------------------------------------------------------------
 
-    async def fetch_paths(self, store: LocalStore, paths: Iterable[StorePath],
-                          meter: Meter | None = None,
-                          on_path: Callable[[Located], None] | None = None) -> set[StorePath]:
+    def fetch_paths(self, store: LocalStore, paths: Iterable[StorePath],
+                    meter: Meter | None = None,
+                    on_path: Callable[[Located], None] | None = None) -> set[StorePath]:
         """Fetch the trusted closures of ``paths``; returns those of ``paths`` now valid."""
         wanted = set(paths)
-        found, errors = await self.locate(store, wanted)
+        found, errors = self.locate(store, wanted)
         usable = closure_without(wanted, found, errors)
         if usable:
-            await self.download(store, usable, meter, on_path)
+            self.download(store, usable, meter, on_path)
         return store.valid_subset(wanted)
 
-    async def fetch_realisation(self, store: LocalStore, drv_hash: Digest, output: str,
-                                meter: Meter | None = None,
-                                on_path: Callable[[Located], None] | None = None,
-                                drv_path: StorePath | None = None,
-                                accept: Accept | None = None) -> StorePath | None:
+    def fetch_realisation(self, store: LocalStore, drv_hash: Digest, output: str,
+                          meter: Meter | None = None,
+                          on_path: Callable[[Located], None] | None = None,
+                          drv_path: StorePath | None = None,
+                          accept: Accept | None = None) -> StorePath | None:
         """A trusted resolved realisation and its closure, fetched and registered; or None."""
-        got = await self.realisations([(drv_hash, output)], False, accept)
+        got = self.realisations([(drv_hash, output)], False, accept)
         r = got.get(f"{drv_hash}!{output}")
-        if r is None or r.path not in await self.fetch_paths(store, [r.path], meter, on_path):
+        if r is None or r.path not in self.fetch_paths(store, [r.path], meter, on_path):
             return None
         store.register_realisation(r, drv_path)
         return r.path
@@ -429,21 +423,21 @@ def first_error(root: StorePath, found: Mapping[StorePath, Located],
     return closure_error(root, {p: loc.rec.info.references for p, loc in found.items()}, errors)
 
 
-async def substitute_realisation(store: LocalStore, drv_hash: Digest, output: str,
-                                 policy: TrustPolicy) -> StorePath | None:
+def substitute_realisation(store: LocalStore, drv_hash: Digest, output: str,
+                           policy: TrustPolicy) -> StorePath | None:
     """Fetch a trusted resolved realisation of ``(drv_hash, output)`` and its closure.
 
     The realisation must be signed by ``policy.required`` distinct trusted
     keys, and so must every path of the closure. Paths and realisation are
     registered only after every archive is verified.
     """
-    return await Substituters(policy).fetch_realisation(store, drv_hash, output)
+    return Substituters(policy).fetch_realisation(store, drv_hash, output)
 
 
-async def substitute_paths(store: LocalStore, paths: Sequence[StorePath] | set[StorePath],
-                           policy: TrustPolicy) -> set[StorePath]:
+def substitute_paths(store: LocalStore, paths: Sequence[StorePath] | set[StorePath],
+                     policy: TrustPolicy) -> set[StorePath]:
     """Fetch the trusted closures of ``paths`` from the caches; returns those now valid."""
-    return await Substituters(policy).fetch_paths(store, paths)
+    return Substituters(policy).fetch_paths(store, paths)
 
 
 def reset() -> None:

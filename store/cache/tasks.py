@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import trio
 from sx.store.errors import StoreError
+
+if TYPE_CHECKING:
+    import trio
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
@@ -24,6 +27,8 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 @asynccontextmanager
 async def nursery() -> AsyncIterator[trio.Nursery]:
     """``trio.open_nursery()``, re-raising the first task error itself instead of a group."""
+    import trio  # here: importing this module must not cost trio's start-up
+
     try:
         async with trio.open_nursery() as n:
             yield n

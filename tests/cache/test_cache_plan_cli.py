@@ -124,3 +124,37 @@ def test_cache_info_of_an_unreachable_cache(sx: RunSx) -> None:
 
     r = sx("cache", "info", f"http://127.0.0.1:{free_port()}")
     assert r.returncode == 3 and r.stderr.startswith("sx: ") and len(r.stderr.splitlines()) == 1
+
+
+def _imported(stderr: str) -> set[str]:
+    """The modules a run imported, from its ``PYTHONPROFILEIMPORTTIME`` lines."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2}
+
+
+BUILDER = {"trio", "sx.derivations.build.scheduler", "sx.derivations.build.linux"}
+"""Modules only a build needs: a realize that only fetches must not load them."""
+
+
+@pytest.mark.parametrize("cache_url", ["file"], indirect=True)
+def test_a_run_that_only_fetches_never_loads_the_builder(sx: RunSx, tmp_path: Path,
+                                                         cache_url: str) -> None:
+    recipe, pub, outs = _publish(sx, tmp_path, cache_url)
+    flags = ["--substituters", cache_url, "--trusted-public-keys", pub]
+    profile = {"PYTHONPROFILEIMPORTTIME": "1"}
+    done = sx("--root", str(tmp_path / "b"), "realize", "--json", *flags, f"{recipe}:app",
+              env=profile)
+    assert done.returncode == 0, done.stderr[-2000:]
+    r = json.loads(done.stdout)
+    assert r["built"] == [] and {f["path"] for f in r["fetched"]} == {outs["app"], outs["lib"]}
+    assert not BUILDER & _imported(done.stderr)
+    # The realisation was recorded with the paths: the next run knows the output.
+    again = sx("--root", str(tmp_path / "b"), "realize", "-n", "--json", f"{recipe}:app")
+    assert json.loads(again.stdout)["fetch"] == [] and json.loads(again.stdout)["build"] == []
+    # The same root asked for a level the cache lacks builds it, so loads the builder.
+    (tmp_path / "more.py").write_text(RECIPE + 'extra = w("extra", "not cached", [lib])\n')
+    built = sx("--root", str(tmp_path / "b"), "realize", "--json", *flags,
+               f"{tmp_path / 'more.py'}:extra", env=profile)
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert len(json.loads(built.stdout)["built"]) == 1
+    assert _imported(built.stderr) >= BUILDER

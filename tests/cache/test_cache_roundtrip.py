@@ -59,7 +59,7 @@ def test_substitute_realisation(cache_url: str, cache: Cache, store: LocalStore,
     _signed(store, closure, keys)
     copy_to(store, cache, [closure.top])
     pol = TrustPolicy(policy.keys, 2, (cache_url,))
-    got = trio.run(substitute_realisation, store2, r.drv_hash, "out", pol)
+    got = substitute_realisation(store2, r.drv_hash, "out", pol)
     assert got == closure.top
     assert store2.valid_subset(closure.all) == set(closure.all)
     local = store2.query_realisation(r.drv_hash, "out")
@@ -72,9 +72,9 @@ def test_substitute_paths(cache_url: str, cache: Cache, store: LocalStore, store
     _signed(store, closure, keys)
     copy_to(store, cache, [closure.top])
     pol = TrustPolicy(policy.keys, 2, (cache_url,))
-    assert trio.run(substitute_paths, store2, [closure.mid], pol) == {closure.mid}
+    assert substitute_paths(store2, [closure.mid], pol) == {closure.mid}
     assert store2.valid_subset(closure.all) == {closure.lib, closure.mid}
-    assert trio.run(substitute_paths, store2, {closure.top, closure.lib}, pol) == {
+    assert substitute_paths(store2, {closure.top, closure.lib}, pol) == {
         closure.top, closure.lib}
 
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trio
 from cache_helpers import TOKEN, Served, sign
 from fake_cache import FakeServer
 from sx.derivations.build.progress import Progress
@@ -124,7 +123,7 @@ def test_sx_serve_killed_mid_download(tmp_path: Path, store: LocalStore, store2:
         warned: list[str] = []
         subs = Substituters(TrustPolicy((keys["alice"].public(),), 1, (served.url, good)),
                             warned.append, timeout=5)
-        got = trio.run(subs.fetch_paths, store2, [path], Meter())
+        got = subs.fetch_paths(store2, [path], Meter())
     finally:
         served.stop()
     assert got == {path} and store2.is_valid(path)

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-import trio
 from cache_helpers import Closure, add_realisation, free_port, sign
 from sx.store import nar
 from sx.store.cache import open_cache
@@ -36,7 +35,7 @@ def test_falls_back_to_the_next_cache(tmp_path: Path, store: LocalStore, store2:
     dead = f"http://127.0.0.1:{free_port()}"
     empty = f"file://{tmp_path / 'empty'}"
     pol = _pol(policy, dead, empty, weak, good)
-    assert trio.run(substitute_realisation, store2, r.drv_hash, "out", pol) == closure.top
+    assert substitute_realisation(store2, r.drv_hash, "out", pol) == closure.top
     assert store2.valid_subset(closure.all) == set(closure.all)
 
 
@@ -49,9 +48,9 @@ def test_nothing_trusted_anywhere_gives_none(tmp_path: Path, store: LocalStore,
     url = f"file://{tmp_path / 'c'}"
     copy_to(store, open_cache(url), [closure.top])
     pol = _pol(policy, url, f"http://127.0.0.1:{free_port()}")
-    assert trio.run(substitute_realisation, store2, r.drv_hash, "out", pol) is None
-    assert trio.run(substitute_realisation, store2, r.drv_hash, "dev", pol) is None
-    assert trio.run(substitute_paths, store2, closure.all, pol) == set()
+    assert substitute_realisation(store2, r.drv_hash, "out", pol) is None
+    assert substitute_realisation(store2, r.drv_hash, "dev", pol) is None
+    assert substitute_paths(store2, closure.all, pol) == set()
     assert store2.all_paths() == []
 
 
@@ -61,14 +60,14 @@ def test_priority_orders_caches(tmp_path: Path) -> None:
     open_cache(b).put(CACHE_INFO, CacheInfo(priority=10).encode())
     key = SecretKey.generate("k")
     pol = TrustPolicy((key.public(),), 1, (a, b))
-    assert [c.url for c in trio.run(substituters, pol)] == [b, a]
+    assert [c.url for c in substituters(pol)] == [b, a]
 
 
 def test_foreign_cache_is_skipped(tmp_path: Path) -> None:
     a = f"file://{tmp_path / 'a'}"
     open_cache(a).put(CACHE_INFO, CacheInfo(store_dir="/nix/store").encode())
     key = SecretKey.generate("k")
-    assert trio.run(substituters, TrustPolicy((key.public(),), 1, (a,))) == []
+    assert substituters(TrustPolicy((key.public(),), 1, (a,))) == []
 
 
 def test_one_bad_path_does_not_spoil_the_others(tmp_path: Path, store: LocalStore,
@@ -80,7 +79,7 @@ def test_one_bad_path_does_not_spoil_the_others(tmp_path: Path, store: LocalStor
     url = f"file://{tmp_path / 'c'}"
     copy_to(store, open_cache(url), [closure.top])
     pol = _pol(policy, url)
-    got = trio.run(substitute_paths, store2, [closure.top, closure.mid], pol)
+    got = substitute_paths(store2, [closure.top, closure.mid], pol)
     assert got == {closure.mid}
     assert store2.valid_subset(closure.all) == {closure.lib, closure.mid}
 
@@ -88,7 +87,7 @@ def test_one_bad_path_does_not_spoil_the_others(tmp_path: Path, store: LocalStor
 def test_already_valid_paths_need_no_cache(store: LocalStore, closure: Closure,
                                            policy: TrustPolicy) -> None:
     pol = _pol(policy, f"http://127.0.0.1:{free_port()}")
-    assert trio.run(substitute_paths, store, closure.all, pol) == set(closure.all)
+    assert substitute_paths(store, closure.all, pol) == set(closure.all)
 
 
 def test_local_storage_failure_is_raised_not_skipped(
@@ -105,5 +104,5 @@ def test_local_storage_failure_is_raised_not_skipped(
 
     monkeypatch.setattr(nar, "_write", full)  # the disk fills up while unpacking
     with pytest.raises(StorageError, match="No space left on device"):
-        trio.run(substitute_paths, store2, [closure.top], _pol(policy, url))
+        substitute_paths(store2, [closure.top], _pol(policy, url))
     assert store2.all_paths() == [] and os.listdir(store2.tmp) == []

@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-import trio
 from cache_helpers import BACKENDS, Closure, add_realisation, sign
 from sx.store.cache.base import Cache
 from sx.store.cache.copy import copy_from, copy_to
@@ -69,8 +68,8 @@ def test_k_minus_one_signatures_are_not_substituted(
     _upload(store, cache, closure, keys["alice"])
     pol = _with_subs(policy, cache_url)
     drv = store.all_realisations()[0].drv_hash
-    assert trio.run(substitute_realisation, store2, drv, "out", pol) is None
-    assert trio.run(substitute_paths, store2, closure.all, pol) == set()
+    assert substitute_realisation(store2, drv, "out", pol) is None
+    assert substitute_paths(store2, closure.all, pol) == set()
     with pytest.raises(Untrusted, match=r"1 of 2 required trusted signatures \(valid: alice\)"):
         copy_from(store2, cache, [closure.top], policy)
     assert_nothing_registered(store2)
@@ -84,7 +83,7 @@ def test_trusted_realisation_of_untrusted_paths_is_not_substituted(
     sign(store, keys["bob"], [closure.top])  # bob skipped lib and mid
     copy_to(store, cache, [closure.top])
     pol = _with_subs(policy, cache_url)
-    assert trio.run(substitute_realisation, store2, r.drv_hash, "out", pol) is None
+    assert substitute_realisation(store2, r.drv_hash, "out", pol) is None
     assert_nothing_registered(store2)
 
 
@@ -98,10 +97,10 @@ def test_untrusted_realisation_is_not_substituted(
         store.add_signatures(p, [keys["bob"].sign(store.require(p).fingerprint())])
     copy_to(store, cache, [closure.top])
     pol = _with_subs(policy, cache_url)
-    assert trio.run(substitute_realisation, store2, r.drv_hash, "out", pol) is None
+    assert substitute_realisation(store2, r.drv_hash, "out", pol) is None
     assert_nothing_registered(store2)
     # The paths themselves are trusted.
-    assert trio.run(substitute_paths, store2, [closure.top], pol) == {closure.top}
+    assert substitute_paths(store2, [closure.top], pol) == {closure.top}
 
 
 def test_forged_signature_is_rejected(
@@ -114,7 +113,7 @@ def test_forged_signature_is_rejected(
     tamper(cache_url, cache, tmp_path, info_key(closure.top), bad.encode())
     with pytest.raises(Untrusted, match="invalid signature by 'bob'"):
         copy_from(store2, cache, [closure.top], policy)
-    assert trio.run(substitute_paths, store2, [closure.top], _with_subs(policy, cache_url)) \
+    assert substitute_paths(store2, [closure.top], _with_subs(policy, cache_url)) \
         == set()
     assert_nothing_registered(store2)
 
@@ -125,9 +124,7 @@ def test_signatures_do_not_carry_over_to_changed_records(
     _upload(store, cache, closure, keys["alice"], keys["bob"])
     rec = record(cache, closure, "lib")
     # Claim other contents under the same, validly made signatures.
-    from dataclasses import replace
-
-    bad = CachedPath(replace(rec.info, nar_hash=Digest.b3(b"evil")), rec.file_hash,
+    bad = CachedPath(rec.info.replace(nar_hash=Digest.b3(b"evil")), rec.file_hash,
                      rec.file_size)
     tamper(cache_url, cache, tmp_path, info_key(closure.lib), bad.encode())
     with pytest.raises(Untrusted, match="0 of 2 required"):
@@ -164,7 +161,7 @@ def test_tampered_archive_is_rejected(
     assert str(closure.mid) in str(e.value) and "\n" not in str(e.value)
     assert_nothing_registered(store2)
     pol = _with_subs(policy, cache_url)
-    assert trio.run(substitute_paths, store2, [closure.top], pol) == set()
+    assert substitute_paths(store2, [closure.top], pol) == set()
     # Substitution keeps what arrived whole (lib), never the tampered path or above it.
     assert store2.valid_subset(closure.all) <= {closure.lib}
     assert os.listdir(store2.tmp) == []
@@ -245,7 +242,7 @@ def test_two_signers_both_appear(
         assert names == ["alice", "bob"]
     pol = _with_subs(policy, cache_url)
     drv = store.all_realisations()[0].drv_hash
-    assert trio.run(substitute_realisation, store2, drv, "out", pol) == closure.top
+    assert substitute_realisation(store2, drv, "out", pol) == closure.top
 
 
 def test_disagreeing_upload_does_not_overwrite(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from cache_helpers import sign
 from sx.derivations.build.plan import make_plan
 from sx.derivations.build.progress import Progress
-from sx.derivations.build.scheduler import BuildOptions, Outcome, realize
+from sx.derivations.build.realize import BuildOptions, Outcome, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.store.cache import open_cache
 from sx.store.cache.copy import copy_to

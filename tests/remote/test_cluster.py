@@ -14,13 +14,15 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 from cluster import Cluster, free_port
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.progress import Progress
+from sx.derivations.build.remote.cas import Blob, Cas
+from sx.derivations.build.remote.digests import SHA256, BlobDigest, digest_bytes
 from sx.derivations.build.remote.errors import RemoteError
 from sx.derivations.build.scheduler import BuildOptions, Outcome, realize
 from sx.derivations.examples import busybox_tree
@@ -103,6 +105,54 @@ def test_diamond_remote_equals_local_and_fresh_client_hits_the_action_cache(
     again = run(fresh, [drv], remote=cluster.url)
     assert again.outputs == want
     assert sum(w.leases_done() for w in cluster.workers.values()) == sum(before.values()) + 4
+
+
+def steps(bb: Source, tag: str, n: int) -> list[Derivation]:
+    """A chain: each step's output (a file) is the next step's input."""
+    out: list[Derivation] = []
+    for i in range(n):
+        prev = out[-1:]
+        out.append(sh(bb, f"step-{tag}-{i}", f"echo {tag} {i} > $out" + (
+            f"; cat {prev[0].out} >> $out" if prev else ""), prev))  # type: ignore[attr-defined]
+    return out
+
+
+def test_a_chain_sends_nothing_back_and_asks_nothing_for_small_inputs(
+        cluster: Cluster, bb: Source, roots: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before Execute: the action cache lookup and the upload of the few blobs the engine
+    may lack travel together (no FindMissingBlobs); an output that came from the engine
+    is never sent back as the next step's input."""
+    asked: list[int] = []
+    sent: list[set[BlobDigest]] = []
+    find, upload = Cas.find_missing, Cas.upload
+
+    def find_missing(cas: Cas, digests: Iterable[BlobDigest]) -> set[BlobDigest]:
+        ds = list(digests)
+        asked.append(len(ds))
+        return find(cas, ds)
+
+    def send(cas: Cas, blobs: Iterable[Blob]) -> None:
+        bs = list(blobs)
+        sent.append({b.digest for b in bs})
+        upload(cas, bs)
+
+    monkeypatch.setattr(Cas, "find_missing", find_missing)
+    monkeypatch.setattr(Cas, "upload", send)
+    chain = steps(bb, os.urandom(4).hex(), 4)
+    store = LocalStore(str(roots / "c"))
+    run(store, [chain[-1]], remote=cluster.url)
+    assert len(asked) <= 1, "only the first action (busybox: over 1 MiB) asks what is missing"
+    outputs = {digest_bytes(SHA256, Path(store.real_path(store.derivation_outputs(
+        d.drv_path)["out"])).read_bytes()) for d in chain}
+    assert len(sent) >= 3 and all(not (s & outputs) for s in sent), \
+        "an output the engine returned is not uploaded again"
+    # Each worker keeps what it built in its input cache (a next step there fetches
+    # nothing): every step's output is a read-only blob on some worker.
+    kept = [Path(w.root, "var", "remote-cache", "blobs", f"{d.hash}-{d.size}")
+            for d in outputs for w in cluster.workers.values()]
+    for d in outputs:
+        held = [p for p in kept if p.name == f"{d.hash}-{d.size}" and p.exists()]
+        assert held and all(p.stat().st_mode & 0o777 == 0o444 for p in held), d
 
 
 def test_both_workers_take_work(cluster: Cluster, bb: Source, roots: Path) -> None:
@@ -226,16 +276,23 @@ def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: 
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             env=sx_env(root), text=True)
     assert proc.stderr is not None
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     line = ""
     while "building remotely on" not in line and time.monotonic() < deadline:
         line = proc.stderr.readline()
-    worker = line.split(" on ", 1)[1].split()[0]
-    w = cluster.workers[worker]
-    # The engine names the worker when it assigns the action; wait until it runs there.
-    while ": running " not in w.text() and time.monotonic() < deadline:
+    assert "building remotely on" in line, "the engine assigned the action to a worker"
+    w = cluster.workers[line.split(" on ", 1)[1].split()[0]]
+
+    def running() -> bool:
+        # This action's line: the worker's log holds earlier tests' leases too, and a
+        # Ctrl-C before the worker has the lease cancels it before it ever runs.
+        return any(": running " in ln and ln.endswith("-slow-cancel")
+                   for ln in w.text().splitlines())
+
+    deadline = time.monotonic() + 60
+    while not running() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert ": running " in w.text()
+    assert running()
     proc.send_signal(signal.SIGINT)
     assert proc.wait(30) == 130
     deadline = time.monotonic() + 20

@@ -54,7 +54,7 @@ def fails(w: Worker, payload_type: str, payload: bytes, tmp_path: Path) -> _Leas
     lease = bots_pb.Lease(id="lease-1", state=bots_pb.PENDING)
     lease.payload.type_url, lease.payload.value = payload_type, payload
     with pytest.raises(_LeaseFailure) as e:
-        trio.run(w._execute, lease, str(tmp_path / "work"))
+        trio.run(w._execute, lease, str(tmp_path / "work"), [])
     assert not (tmp_path / "work").exists(), "nothing was run"
     return e.value
 

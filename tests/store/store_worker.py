@@ -53,7 +53,7 @@ def crash(root: str, point: str, src: str, name: str) -> None:
     store = LocalStore(root)
     # The store imports these from fsutil when it writes (not at start-up), so
     # replacing them there is what a test's monkeypatch would do.
-    names = {"after-copy": "syncfs", "after-rename": "fsync_dir", "after-commit": "remove_tree"}
+    names = {"after-copy": "sync_trees", "after-rename": "fsync_dir", "after-commit": "remove_tree"}
     if point not in names:
         raise SystemExit(f"unknown crash point {point}")
     # The background flusher of early_writeback calls syncfs too: keep it

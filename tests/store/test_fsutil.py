@@ -269,3 +269,62 @@ def test_stream_file_refuses_a_file_that_shrank(tmp_path: Path) -> None:
     f.write_bytes(b"abc")
     with pytest.raises(InvalidInput, match=r"^pack '.*/f': file shrank while reading$"):
         stream_file(str(f), 4, lambda _: None, "pack")
+
+
+# ---- sync_trees ------------------------------------------------------------------------------
+
+
+def _tree(root: Path, files: int) -> Path:
+    top = root / "obj"
+    (top / "sub").mkdir(parents=True)
+    for i in range(files):
+        (top / "sub" / f"f{i}").write_bytes(b"x" * i)
+    (top / "link").symlink_to("sub/f0")
+    return top
+
+
+def test_sync_trees_fsyncs_each_entry_of_a_small_tree(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.store import fsutil
+
+    top = _tree(tmp_path, 3)
+    single = tmp_path / "single"
+    single.write_bytes(b"one file")
+    synced: list[str] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(fsutil, "syncfs", lambda path: synced.append(f"syncfs {path}"))
+    monkeypatch.setattr(fsutil.os, "fsync", lambda fd: (synced.append(os.readlink(
+        f"/proc/self/fd/{fd}")), real_fsync(fd))[1])
+    fsutil.sync_trees([str(top), str(single)], str(tmp_path))
+    # Every file and directory, and the directory holding the objects; not the symlink.
+    want = {str(top), str(top / "sub"), str(single), str(tmp_path),
+            *(str(top / "sub" / f"f{i}") for i in range(3))}
+    assert sorted(synced) == sorted(want)
+
+
+def test_sync_trees_takes_one_syncfs_for_a_large_tree(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.store import fsutil
+
+    top = _tree(tmp_path, 10)
+    calls: list[str] = []
+    monkeypatch.setattr(fsutil, "syncfs", calls.append)
+    monkeypatch.setattr(fsutil.os, "fsync", lambda fd: calls.append("fsync"))
+    fsutil.sync_trees([str(top)], str(tmp_path), limit=5)
+    assert calls == [str(tmp_path)]
+
+
+def test_sync_trees_failures_are_storage_errors(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.store import fsutil
+
+    with pytest.raises(StorageError, match=r"sync .*absent"):
+        fsutil.sync_trees([str(tmp_path / "absent")], str(tmp_path))
+    (tmp_path / "f").write_bytes(b"data")
+
+    def eio(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(fsutil.os, "fsync", eio)
+    with pytest.raises(StorageError, match="Input/output error"):
+        fsutil.sync_trees([str(tmp_path / "f")], str(tmp_path))

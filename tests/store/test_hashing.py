@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import pickle
 from pathlib import Path
 
 import blake3
@@ -19,6 +21,35 @@ def test_text_form_round_trips() -> None:
     assert Digest.parse("blake3:" + d.hex) == d
     s = Digest.sha256(b"abc")
     assert str(s) == "sha256:" + hashlib.sha256(b"abc").hexdigest()
+
+
+def test_digest_is_a_frozen_value() -> None:
+    a, b, other = Digest.b3(b"abc"), Digest.b3(b"abc"), Digest.b3(b"abd")
+    assert a == b and hash(a) == hash(b) and a != other
+    assert a != str(a) and a != ("b3", a.raw)
+    assert Digest("sha256", a.raw) != a  # same bytes, another algorithm
+    assert len({a, b, other}) == 2
+    with pytest.raises(AttributeError, match="frozen"):
+        a.raw = other.raw  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="frozen"):
+        del a.algo  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        a.extra = 1  # type: ignore[attr-defined]
+    assert a == Digest.b3(b"abc")
+    assert repr(a) == f"Digest(algo='b3', raw={a.raw!r})"
+
+
+def test_digest_survives_pickle_and_copy() -> None:
+    d = Digest.sha256(b"abc")
+    for back in (pickle.loads(pickle.dumps(d)), copy.copy(d), copy.deepcopy(d)):
+        assert back == d and type(back) is Digest and str(back) == str(d)
+
+
+def test_digest_checks_its_length_when_built_directly() -> None:
+    with pytest.raises(InvalidInput, match="must be 32 bytes, got 31"):
+        Digest("b3", b"x" * 31)
+    with pytest.raises(InvalidInput, match="unknown algorithm 'md5'"):
+        Digest("md5", b"x" * 16)
 
 
 @pytest.mark.parametrize(("text", "why"), [

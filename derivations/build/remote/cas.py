@@ -42,6 +42,9 @@ _BATCH_SLACK = 64 << 10
 _STREAM_CHUNK = 1 << 20
 _FIND_CHUNK = 10_000
 CONNECT_TIMEOUT = 10.0
+SEND_UNASKED = 1 << 20
+"""Up to this many bytes, blobs the engine may lack are sent without asking
+``FindMissingBlobs`` first: resending a few KiB costs less than a round trip."""
 CALL_TIMEOUT = 300.0
 
 
@@ -154,8 +157,12 @@ class Cas:
             self._update_batch(batch)
 
     def upload_missing(self, blobs: Iterable[Blob]) -> int:
-        """Upload those of ``blobs`` that the engine lacks; returns how many."""
+        """Upload those of ``blobs`` that the engine lacks (all of them, unasked, when
+        they are up to :data:`SEND_UNASKED` bytes); returns how many were sent."""
         by_digest = {b.digest: b for b in blobs}
+        if sum(d.size for d in by_digest) <= SEND_UNASKED:
+            self.upload(by_digest.values())
+            return len(by_digest)
         missing = self.find_missing(by_digest)
         self.upload(by_digest[d] for d in missing)
         return len(missing)

@@ -84,6 +84,9 @@ class Unary(Protocol[R_co]):
 
     def __call__(self, request: Message, timeout: float | None = ...) -> R_co: ...
 
+    def future(self, request: Message, timeout: float | None = ...) -> Any:
+        """Start the call; a ``grpc.Future`` of its answer."""
+
 
 def _path(file: FileDescriptor, service: str, name: str) -> str:
     full = file.services_by_name[service].methods_by_name[name].full_name

@@ -4,11 +4,14 @@ For each build (all of this off the trio thread, in worker threads):
 
 1. the input root: the Merkle tree of the closure (:mod:`.merkle`), the
    Command and Action (:mod:`.action`);
-2. ``GetActionResult``: a successful cached result is used as is, nothing
-   is uploaded or run;
-3. otherwise ``FindMissingBlobs`` and upload of what the engine lacks, then
-   ``Execute``, following the operation until it is done; the worker that
-   runs it is shown in the progress;
+2. ``GetActionResult``, and while it is on its way (unless the last lookup
+   hit) the blobs the engine may lack: a few (those not uploaded or fetched
+   before in this run, up to ``SEND_UNASKED`` bytes) are sent at once, more
+   are asked about with ``FindMissingBlobs``; a successful cached result is
+   used as is;
+3. otherwise the missing blobs are uploaded (when they were asked about),
+   then ``Execute``, following the operation until it is done; the worker
+   that runs it is shown in the progress;
 4. the log (the result's stdout) becomes the build's log; the outputs are
    fetched and verified into the scratch store (:mod:`.fetch`), from where
    the scheduler registers them like local build outputs.
@@ -32,7 +35,7 @@ from google.protobuf import empty_pb2
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.logs import BuildLog
 from sx.derivations.build.remote.action import make_action
-from sx.derivations.build.remote.cas import CALL_TIMEOUT, Cas
+from sx.derivations.build.remote.cas import CALL_TIMEOUT, SEND_UNASKED, Blob, Cas
 from sx.derivations.build.remote.channel import RemoteUrl, failure, method, stream_method
 from sx.derivations.build.remote.digests import BlobDigest
 from sx.derivations.build.remote.errors import RemoteError, RemoteUnavailable
@@ -49,6 +52,9 @@ _EXECUTE_RESPONSE = "type.googleapis.com/build.bazel.remote.execution.v2.Execute
 _METADATA = "type.googleapis.com/build.bazel.remote.execution.v2.ExecuteOperationMetadata"
 _REATTACH = 3
 _CANCEL_TIMEOUT = 5.0
+# How long a cancelled build waits for the engine to name its operation (the first
+# message of the Execute stream): without the name it cannot be cancelled.
+_NAME_WAIT = 2.0
 # An engine at its concurrency limit answers RESOURCE_EXHAUSTED: back off, up to ~2 min.
 _BACKOFF = 0.05
 _MAX_BACKOFF = 60.0
@@ -105,6 +111,8 @@ class RemoteExecutor:
         self.trees: InputTrees | None = None
         self.known: set[BlobDigest] = set()
         self._known_lock = threading.Lock()
+        self._expect_hit = False
+        """Whether the last action cache lookup found a result (see :meth:`_lookup`)."""
         self.stats = RemoteStats()
         self.threads = trio.CapacityLimiter(jobs + 2)
         self.jobs = trio.CapacityLimiter(jobs)
@@ -140,13 +148,9 @@ class RemoteExecutor:
         """
         action, blobs = await trio.to_thread.run_sync(self._prepare, b, limiter=self.threads,
                                                       abandon_on_cancel=True)
-        result = None
-        if not b.fresh:
-            result = await trio.to_thread.run_sync(self._cached, action, limiter=self.threads,
-                                                   abandon_on_cancel=True)
+        result = await trio.to_thread.run_sync(self._lookup, action, blobs, b.fresh,
+                                               limiter=self.threads, abandon_on_cancel=True)
         if result is None:
-            await trio.to_thread.run_sync(self._upload, blobs, limiter=self.threads,
-                                          abandon_on_cancel=True)
             result = await self._run(action, b)
             self.stats.executed += 1
         else:
@@ -156,7 +160,7 @@ class RemoteExecutor:
         await trio.to_thread.run_sync(self._finish, b, result, log, limiter=self.threads,
                                       abandon_on_cancel=True)
 
-    def _prepare(self, b: RemoteBuild) -> tuple[BlobDigest, list[Any]]:
+    def _prepare(self, b: RemoteBuild) -> tuple[BlobDigest, list[Blob]]:
         assert self.trees is not None, "connect() first"
         root = self.trees.root(b.spec.inputs)
         assert root.node.digest is not None
@@ -166,14 +170,65 @@ class RemoteExecutor:
         blobs = [*root.blobs.values(), ab.command, ab.action]
         return ab.action.digest, blobs
 
-    def _cached(self, action: BlobDigest) -> re_pb.ActionResult | None:
+    def _lookup(self, action: BlobDigest, blobs: Sequence[Blob],
+                fresh: bool) -> re_pb.ActionResult | None:
+        """The action cache's successful result (None: the action must run, and every
+        blob of it is in the engine's CAS).
+
+        While the last lookup missed, the blobs go on the wire together with
+        GetActionResult (sent, or asked about when many bytes): one round trip
+        instead of three. While lookups hit (a fresh client realizing what was built
+        before), nothing is sent before the answer, since nothing needs to be.
+        """
+        with self._known_lock:
+            todo = [b for b in blobs if b.digest not in self.known]
         req = re_pb.GetActionResultRequest(instance_name=self.url.instance,
                                            action_digest=action.to_proto(),
                                            digest_function=self.cas.fn.value)
+        pending = None if fresh else self._get_result.future(req, timeout=CALL_TIMEOUT)
+        ahead = pending is None or not self._expect_hit
+        later: list[Blob] = []
+        try:
+            if ahead:
+                later = self._offer(todo)
+            result = self._cached(action, req, pending) if pending is not None else None
+        finally:
+            if pending is not None:
+                pending.cancel()  # a no-op once it is done
+        if pending is not None:
+            self._expect_hit = result is not None
+        if result is None:
+            self._send(later if ahead else self._offer(todo))
+        return result
+
+    def _offer(self, todo: Sequence[Blob]) -> list[Blob]:
+        """Send ``todo`` now when it is small (returns nothing left), else ask which of
+        it the engine lacks (returns those, to send if the action must run)."""
+        if sum(b.digest.size for b in todo) <= SEND_UNASKED:
+            self._send(todo)
+            return []
+        missing = self.cas.find_missing(b.digest for b in todo)
+        with self._known_lock:
+            self.known.update(b.digest for b in todo if b.digest not in missing)
+        return [b for b in todo if b.digest in missing]
+
+    def _send(self, blobs: Sequence[Blob]) -> None:
+        if not blobs:
+            return
+        self.cas.upload(blobs)
+        with self._known_lock:
+            self.known.update(b.digest for b in blobs)
+            self.stats.uploaded += len(blobs)
+
+    def _cached(self, action: BlobDigest, req: re_pb.GetActionResultRequest,
+                pending: Any) -> re_pb.ActionResult | None:
+        """The answer of the GetActionResult call ``pending`` (asked again while the
+        engine is saturated); a failed result counts as none."""
         delay = _BACKOFF
         while True:
             try:
-                result = self._get_result(req, timeout=CALL_TIMEOUT)
+                result: re_pb.ActionResult = pending.result() if pending is not None else \
+                    self._get_result(req, timeout=CALL_TIMEOUT)
                 break
             except grpc.RpcError as e:
                 code = e.code() if isinstance(e, grpc.Call) else None
@@ -181,19 +236,10 @@ class RemoteExecutor:
                     return None
                 if code != grpc.StatusCode.RESOURCE_EXHAUSTED or delay > _MAX_BACKOFF:
                     raise failure(self.url, f"get action result {action}", e) from None
+            pending = None
             delay = _busy(delay)
         # A cached failure is not trusted to be deterministic: run it again.
         return result if result.exit_code == 0 else None
-
-    def _upload(self, blobs: Sequence[Any]) -> None:
-        with self._known_lock:
-            todo = [b for b in blobs if b.digest not in self.known]
-        if not todo:
-            return
-        n = self.cas.upload_missing(todo)
-        with self._known_lock:
-            self.known.update(b.digest for b in todo)
-            self.stats.uploaded += n
 
     async def _run(self, action: BlobDigest, b: RemoteBuild) -> re_pb.ActionResult:
         state = _Call()
@@ -201,9 +247,9 @@ class RemoteExecutor:
             resp = await trio.to_thread.run_sync(self._follow, action, b, state,
                                                  limiter=self.threads, abandon_on_cancel=True)
         except (trio.Cancelled, KeyboardInterrupt):  # Ctrl-C may be raised in this task
-            state.cancel()
             with trio.CancelScope(shield=True):
-                await trio.to_thread.run_sync(self._cancel_operation, state.name)
+                name = await trio.to_thread.run_sync(state.cancel, _NAME_WAIT)
+                await trio.to_thread.run_sync(self._cancel_operation, name)
             raise
         if resp.status.code != 0:
             raise RemoteError(f"remote {self.url}: execute {b.drv.drv_path}: status "
@@ -230,7 +276,7 @@ class RemoteExecutor:
                 call = self._execute(req)
             else:
                 call = self._wait(re_pb.WaitExecutionRequest(name=state.name))
-            state.call = call
+            state.attach(call)
             try:
                 done = self._watch(call, b, state)
             except grpc.RpcError as e:
@@ -255,7 +301,7 @@ class RemoteExecutor:
                state: _Call) -> re_pb.ExecuteResponse | None:
         shown = ""
         for op in ops:
-            state.name = state.name or op.name
+            state.named(op.name)
             if op.metadata.type_url == _METADATA:
                 meta = re_pb.ExecuteOperationMetadata.FromString(op.metadata.value)
                 worker = meta.partial_execution_metadata.worker
@@ -284,6 +330,10 @@ class RemoteExecutor:
                              f"{result.execution_metadata.worker or 'an unnamed worker'})")
         dests = {output_path(b.outputs[o].base): b.objs[o] for o in b.outputs}
         fetch_outputs(self.cas, result, dests)
+        # The engine holds what it just returned: a next action using these outputs as
+        # inputs need not send them (when they registered unchanged, same digests).
+        with self._known_lock:
+            self.known.update(BlobDigest.of(f.digest) for f in result.output_files)
 
     def _log(self, result: re_pb.ActionResult, log: BuildLog,
              echo: Callable[[bytes], object] | None) -> None:
@@ -309,14 +359,41 @@ class RemoteExecutor:
 
 
 class _Call:
-    """The state of one Execute: the operation's name and the live gRPC call."""
+    """The state of one Execute, shared by the thread that follows the operation and the
+    task that may cancel it: the operation's name and the live gRPC call."""
 
     def __init__(self) -> None:
         self.name: str | None = None
         self.call: Any = None
         self.cancelled = False
+        self._lock = threading.Lock()
+        self._named = threading.Event()
 
-    def cancel(self) -> None:
-        self.cancelled = True
-        if self.call is not None:
-            self.call.cancel()
+    def attach(self, call: Any) -> None:
+        """``call`` follows the operation now (cancelled at once if the build was)."""
+        with self._lock:
+            self.call = call
+            if self.cancelled:
+                call.cancel()
+
+    def named(self, name: str) -> None:
+        """The engine named the operation."""
+        if self.name is None and name:
+            self.name = name
+            self._named.set()
+
+    def cancel(self, wait: float) -> str | None:
+        """Stop following; the operation's name for CancelOperation, or None.
+
+        A call the engine has not named its operation in yet is given up to ``wait``
+        seconds to do so: cancelled unnamed, the operation would run on unseen.
+        """
+        with self._lock:
+            live = self.call is not None and self.call.is_active()
+        if self.name is None and live:
+            self._named.wait(wait)
+        with self._lock:
+            self.cancelled = True
+            if self.call is not None:
+                self.call.cancel()
+        return self.name

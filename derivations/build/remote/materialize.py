@@ -10,6 +10,10 @@ Layout under the cache directory:
 * ``links/<hash>``: a symlink per distinct target of a store path that is
   a symlink.
 
+An output the worker uploaded is kept the same way (:meth:`InputCache.keep`):
+its files become blobs by hard link (no copy), its directory a tree, so the
+next action of a chain that takes it as input fetches nothing.
+
 An input root maps to ``(host path, store base)`` pairs, the same inputs a
 local build gives its sandbox: a store path that is a file is its blob, a
 directory its tree, a symlink its link. Everything is created under fresh
@@ -24,6 +28,7 @@ import errno
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,7 +36,7 @@ from sx.derivations.build.remote.cas import Cas
 from sx.derivations.build.remote.digests import BlobDigest, digest_bytes
 from sx.derivations.build.remote.errors import RemoteError
 from sx.derivations.build.remote.evict import Budget
-from sx.derivations.build.remote.merkle import STORE_PREFIX
+from sx.derivations.build.remote.merkle import STORE_PREFIX, Tree
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.store.errors import InvalidInput
 from sx.store.fsutil import remove_tree
@@ -154,6 +159,54 @@ class InputCache:
                           if not p.startswith(os.path.join(self.root, "links", ""))})
         return Inputs(sorted(paths, key=lambda p: p[1]), fetched, entries)
 
+    # ---- outputs kept ------------------------------------------------------------
+
+    def keep(self, out: Tree) -> None:
+        """Keep the output ``out`` (just uploaded, its files in a finished sandbox's
+        scratch store) as if an action had fetched it: its files linked in as blobs,
+        owned by the worker, read-only; a directory as its tree. Counted in the bound."""
+        n = out.node
+        if n.target is not None or n.digest is None:
+            return  # a symlink costs nothing to make when it is an input
+        dirs = {d: re_pb.Directory.FromString(b.data) for d, b in out.blobs.items()
+                if n.is_dir and b.data is not None}
+        wanted = {(BlobDigest.of(f.digest), f.is_executable)
+                  for msg in dirs.values() for f in msg.files} if n.is_dir \
+            else {(n.digest, n.executable)}
+        with self.budget.reading():
+            for d, x in sorted(wanted):
+                src = out.blobs[d].path
+                if src is not None and not os.path.exists(self.blob_path(d, x)):
+                    self._adopt(d, x, src)
+            if n.is_dir:
+                final = os.path.join(self.root, "trees", f"{n.digest.hash}-{n.digest.size}")
+                if not os.path.isdir(final):
+                    self._make_tree(n.digest, dirs, final)
+                self.budget.touch(os.path.relpath(final, self.root))
+
+    def _adopt(self, d: BlobDigest, executable: bool, src: str) -> None:
+        """Make the file ``src`` (of digest ``d``) blob ``d``: a hard link when it can be
+        made the worker's and read-only, else a copy."""
+        tmp = self._tmp()
+        try:
+            os.link(src, tmp, follow_symlinks=False)
+            st = os.lstat(tmp)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != d.size:
+                raise OSError(errno.EINVAL, "not the file that was uploaded")
+            if st.st_nlink > 2:  # linked elsewhere too (another name, the other mode)
+                raise OSError(errno.EMLINK, "linked elsewhere")
+            if st.st_uid != os.geteuid():  # the builder's mapped user: only root may
+                os.chown(tmp, os.geteuid(), os.getegid(), follow_symlinks=False)
+        except OSError:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            _copy_regular(src, tmp, d.size)
+        os.chmod(tmp, 0o555 if executable else 0o444)  # a regular file: checked above
+        os.utime(tmp, (1, 1))
+        final = self.blob_path(d, executable)
+        os.replace(tmp, final)
+        self.budget.added(os.path.relpath(final, self.root), d.size)
+
     # ---- blobs ------------------------------------------------------------------
 
     def blob_path(self, d: BlobDigest, executable: bool) -> str:
@@ -214,6 +267,13 @@ class InputCache:
         files = {(BlobDigest.of(f.digest), f.is_executable)
                  for d in dirs.values() for f in d.files}
         self._fetch_blobs(files)
+        self._make_tree(top, dirs, final)
+        return final, len(files)
+
+    def _make_tree(self, top: BlobDigest, dirs: dict[BlobDigest, re_pb.Directory],
+                   final: str) -> None:
+        """Build the tree ``top`` under a temp name and rename it to ``final`` (or drop
+        it: another action built it meanwhile)."""
         tmp = self._tmp()
         try:
             self._build(tmp, top, dirs)
@@ -230,7 +290,6 @@ class InputCache:
         except BaseException:
             remove_tree(tmp)
             raise
-        return final, len(files)
 
     def _walk(self, top: BlobDigest, memo: dict[BlobDigest, re_pb.Directory],
               where: str) -> dict[BlobDigest, re_pb.Directory]:
@@ -295,3 +354,22 @@ class InputCache:
                                   False))
             finally:
                 os.close(fd)
+
+
+def _copy_regular(src: str, dest: str, size: int) -> None:
+    """Copy the regular file ``src`` (``size`` bytes, never through a symlink) to the new
+    file ``dest``."""
+    fin = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fin)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            raise OSError(errno.EINVAL, f"{src}: not the file that was uploaded")
+        fout = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW |
+                       os.O_CLOEXEC, 0o600)
+        try:
+            while os.sendfile(fout, fin, None, 1 << 20):
+                pass
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)

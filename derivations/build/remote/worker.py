@@ -52,7 +52,7 @@ from sx.derivations.build.remote.digests import BlobDigest, digest_file
 from sx.derivations.build.remote.errors import RemoteError, RemoteUnavailable
 from sx.derivations.build.remote.fetch import output_path
 from sx.derivations.build.remote.materialize import InputCache
-from sx.derivations.build.remote.merkle import tree_of
+from sx.derivations.build.remote.merkle import Tree, tree_of
 from sx.derivations.build.remote.proto import bots_pb2 as bots_pb
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.derivations.build.runner import run_sandboxed
@@ -260,19 +260,37 @@ class Worker:
 
     async def _lease(self, lease: bots_pb.Lease, scope: trio.CancelScope, area: str) -> None:
         work = os.path.join(area, lease.id.replace("/", "_"))
+        kept: list[Tree] = []
         try:
-            await self._lease_in(lease, scope, work)
+            await self._lease_in(lease, scope, work, kept)
         finally:
             # After the engine may know the lease ended: the client need not wait for this.
             with trio.CancelScope(shield=True):
-                await trio.to_thread.run_sync(remove_tree, work)
+                await trio.to_thread.run_sync(self._keep, kept, work)
 
-    async def _lease_in(self, lease: bots_pb.Lease, scope: trio.CancelScope, work: str) -> None:
+    def _keep(self, outputs: list[Tree], work: str) -> None:
+        """The outputs just uploaded into the input cache (the next action of a chain
+        takes them as inputs), the lease's scratch directory removed, and the cache
+        back under its bound (its blobs are no longer linked from the scratch)."""
+        try:
+            if self.cache is not None:
+                for out in outputs:
+                    self.cache.keep(out)
+        except OSError as e:  # the result is reported already: only the cache missed out
+            self._say(f"input cache: outputs not kept: {e}")
+        remove_tree(work)
+        if outputs and self.cache is not None:
+            freed = self.cache.evict()
+            if freed:
+                self._say(f"input cache: evicted {freed} bytes")
+
+    async def _lease_in(self, lease: bots_pb.Lease, scope: trio.CancelScope, work: str,
+                        kept: list[Tree]) -> None:
         with scope:
             self._say(f"lease {lease.id}: started")
             result: re_pb.ActionResult | None
             try:
-                result = await self._execute(lease, work)
+                result = await self._execute(lease, work, kept)
                 status = (OK, "")
             except _LeaseFailure as e:
                 result, status = e.result, (e.code, str(e))
@@ -293,7 +311,8 @@ class Worker:
         self.running.pop(lease.id, None)
         self._changed.set()
 
-    async def _execute(self, lease: bots_pb.Lease, work: str) -> re_pb.ActionResult:
+    async def _execute(self, lease: bots_pb.Lease, work: str,
+                       kept: list[Tree]) -> re_pb.ActionResult:
         meta = re_pb.ExecutedActionMetadata(worker=self.opts.name)
         meta.worker_start_timestamp.GetCurrentTime()
         action_bytes, action = await self._action(lease)
@@ -318,14 +337,15 @@ class Worker:
             freed = await trio.to_thread.run_sync(self.cache.evict)
             if freed:
                 self._say(f"input cache: evicted {freed} bytes")
-            return await self._run(wc, inputs.paths, action, action_bytes, meta, work)
+            return await self._run(wc, inputs.paths, action, action_bytes, meta, work, kept)
         finally:
             self.cache.release(inputs)
 
     async def _run(self, wc: WorkerCommand, inputs: list[tuple[str, str]], action: re_pb.Action,
                    action_bytes: bytes, meta: re_pb.ExecutedActionMetadata,
-                   work: str) -> re_pb.ActionResult:
-        """Run the checked command in the sandbox under ``work``; the result, uploaded."""
+                   work: str, kept: list[Tree]) -> re_pb.ActionResult:
+        """Run the checked command in the sandbox under ``work``; the result, uploaded
+        (the outputs' trees added to ``kept``)."""
         os.mkdir(work, 0o711)
         store_dir, build_dir = os.path.join(work, "store"), os.path.join(work, "build")
         os.mkdir(store_dir)
@@ -341,7 +361,7 @@ class Worker:
         meta.execution_completed_timestamp.GetCurrentTime()
         meta.output_upload_start_timestamp.GetCurrentTime()
         result = await trio.to_thread.run_sync(self._outputs, wc.outputs, store_dir,
-                                               log.raw, code)
+                                               log.raw, code, kept)
         meta.output_upload_completed_timestamp.GetCurrentTime()
         meta.worker_completed_timestamp.GetCurrentTime()
         result.execution_metadata.CopyFrom(meta)
@@ -390,24 +410,29 @@ class Worker:
         return 0, None
 
     def _outputs(self, bases: tuple[str, ...], store_dir: str, log_raw: str,
-                 code: int) -> re_pb.ActionResult:
-        """Upload the outputs and the log; the ActionResult naming them."""
+                 code: int, kept: list[Tree]) -> re_pb.ActionResult:
+        """Upload the outputs and the log; the ActionResult naming them. The outputs'
+        trees are added to ``kept`` once uploaded."""
         result = re_pb.ActionResult(exit_code=code)
         blobs: dict[BlobDigest, Blob] = {}
+        trees = []
         if code == 0:
             for base in bases:
-                self._output(result, blobs, base, os.path.join(store_dir, base))
+                t = self._output(result, blobs, base, os.path.join(store_dir, base))
+                if t is not None:
+                    trees.append(t)
         if os.path.exists(log_raw) and os.path.getsize(log_raw):
             d = digest_file(self.cas.fn, log_raw)
             blobs[d] = Blob(d, path=log_raw)
             result.stdout_digest.CopyFrom(d.to_proto())
         self.cas.upload_missing(blobs.values())
+        kept.extend(trees)
         return result
 
     def _output(self, result: re_pb.ActionResult, blobs: dict[BlobDigest, Blob], base: str,
-                path: str) -> None:
+                path: str) -> Tree | None:
         if not os.path.lexists(path):
-            return  # the client reports the missing output
+            return None  # the client reports the missing output
         rel = output_path(base)
         try:
             t = tree_of(self.cas.fn, path, base)
@@ -431,6 +456,7 @@ class Worker:
             tb = blob_of(self.cas.fn, data)
             blobs[tb.digest] = tb
             result.output_directories.add(path=rel, tree_digest=tb.digest.to_proto())
+        return t
 
 
 class _LeaseFailure(Exception):

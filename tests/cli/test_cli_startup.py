@@ -1,0 +1,91 @@
+"""Start-up: a command imports only what it uses.
+
+Timing belongs to bench/ (cli_bench.py, store_bench.py); these tests pin the
+cause instead. Each runs the console script users run, with
+``PYTHONPROFILEIMPORTTIME`` listing every module the interpreter imported,
+and fails when a command pulls in a module that costs every start (the
+editable install's import hook and its pathlib, ``dataclasses`` and its
+``inspect``, ``typing``, shutil for argparse's terminal width).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sx.cli.main import _Parser
+from sx_runner import sx_env
+
+SX = os.path.join(os.path.dirname(sys.executable), "sx")
+# Nothing on the ``sx hash file`` path needs these.
+NOT_FOR_HASH_FILE = {"dataclasses", "inspect", "typing", "shutil", "pathlib", "sx.store.local",
+                     "sx.store.nar", "sx.store.config", "hashlib"}
+# A store path argument is parsed without the recipe machinery.
+NOT_FOR_PATH_INFO = {"pathlib", "shutil", "typing", "dataclasses", "inspect", "json", "tomllib",
+                     "difflib",
+                     "sx.store.config", "sx.derivations.recipes", "sx.derivations.instantiate",
+                     "sx.derivations.model", "sx.derivations.graph", "sx.store.gc",
+                     "sx.derivations.build.scheduler"}
+
+
+def _imported(argv: list[str], env: dict[str, str]) -> tuple[set[str], str]:
+    """The modules the console script imported for ``argv``, and its stdout."""
+    proc = subprocess.run([SX, *argv], env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}
+    assert "sx.cli.main" in names  # the listing works, so an absence below means something
+    return names, proc.stdout
+
+
+def test_the_installed_sx_finds_its_modules_without_an_import_hook() -> None:
+    names, out = _imported(["--help"], dict(os.environ))
+    assert "realize" in out
+    assert not {n for n in names if n.startswith("__editable__")}
+    assert "pathlib" not in names
+
+
+def test_version_reads_the_metadata_without_importlib_metadata() -> None:
+    from importlib.metadata import version
+
+    names, out = _imported(["--version"], dict(os.environ))
+    assert out == f"sx {version('sx')}\n"
+    assert not names & {"importlib.metadata", "email", "zipfile", "pathlib", "typing"}
+
+
+def test_hash_file_imports_no_more_than_it_uses(tmp_path: Path) -> None:
+    f = tmp_path / "one"
+    f.write_bytes(b"x")
+    names, out = _imported(["hash", "file", str(f)], dict(os.environ))
+    assert out.startswith("b3:")
+    assert not names & NOT_FOR_HASH_FILE, sorted(names & NOT_FOR_HASH_FILE)
+
+
+def test_path_info_of_a_store_path_loads_no_recipes(tmp_path: Path) -> None:
+    root = str(tmp_path / "root")
+    (tmp_path / "one").write_bytes(b"x")
+    added = subprocess.run([SX, "store", "add", str(tmp_path / "one")], env=sx_env(root),
+                           capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    names, out = _imported(["path-info", "-r", added], sx_env(root))
+    assert out == f"{added}\n"
+    assert not names & NOT_FOR_PATH_INFO, sorted(names & NOT_FOR_PATH_INFO)
+
+
+@pytest.mark.parametrize("columns", [None, "40", "120", "0", "junk"])
+def test_help_is_wrapped_as_argparse_wraps_it(monkeypatch: pytest.MonkeyPatch,
+                                               columns: str | None) -> None:
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    texts = []
+    for cls in (argparse.ArgumentParser, _Parser):
+        p = cls(prog="sx", description="words " * 40)
+        p.add_argument("--option-with-a-long-name", metavar="VALUE", help="more words " * 20)
+        texts.append(p.format_help())
+    assert texts[0] == texts[1]
