@@ -41,9 +41,9 @@ def tcc_boot(stage1_store: LocalStore) -> Path:
 
 
 @pytest.mark.timeout(3600)
-@pytest.mark.xfail(strict=True, reason="MesCC numbers the bodies of default: and a case label right after it "
-                   "alike (_F_N_body0 twice) in tccelf, tccasm and x86_64-gen: not fixed "
-                   "yet (docs/bootstrap.md, 'Miscompiles found')")
+@pytest.mark.xfail(strict=True, reason="MesCC numbers the bodies of default: and a case "
+                   "label right after it alike (_F_N_body0 twice) in tccelf, tccasm and "
+                   "x86_64-gen: not fixed yet (docs/bootstrap.md, 'Miscompiles found')")
 def test_no_unit_defines_a_code_label_twice(stage1_store: LocalStore) -> None:
     """hex2 takes one of two equal labels: a jump meant for the other goes astray."""
     for unit in units.UNITS:
