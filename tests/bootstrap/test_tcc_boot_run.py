@@ -85,9 +85,9 @@ def test_tcc_boot_compiles_a_hello_against_mes_libc(stage1_store: LocalStore) ->
 
 
 @pytest.mark.timeout(3600)
-@pytest.mark.xfail(strict=True, reason="tcc-boot crashes on a global initializer holding two "
-                   "string addresses, char *o[] = {\"a\", \"b\"}; (all ten units of tcc crash it; "
-                   "docs/bootstrap.md, 'Miscompiles found')")
+@pytest.mark.xfail(strict=True, reason="tcc-boot crashes compiling 8 of tcc's 10 units "
+                   "(first in libtcc.c's tcc_parse_args): docs/bootstrap.md, 'Miscompiles "
+                   "found'")
 def test_tcc_boot_rebuilds_itself_to_a_fixpoint(stage1_store: LocalStore) -> None:
     """tcc-boot-1 (tcc-boot compiling tcc and mes libc) and tcc-boot-2 (tcc-boot-1 doing
     the same) are one store path, and it runs."""
