@@ -40,7 +40,10 @@ _MAX_SAMPLE = 0.5
 _CHUNK = 1 << 16
 # After the sandbox's pid 1 ended, how long bwrap's outer process may take
 # to report the builder's status before it is taken to have nothing to say.
-_REPORT_GRACE = 1.0
+# Only a sandbox that failed while setting up ever waits this long; on a
+# loaded 2-core machine a finished build's bwrap once took over 1 s, and was
+# killed before it could report a builder that had succeeded.
+_REPORT_GRACE = 10.0
 # After the builder's exit, how long its sandbox's pid 1 may take to end.
 _EMPTY_GRACE = 0.05
 
