@@ -314,6 +314,30 @@ def test_patched_mescc_zeroes_members_an_initializer_leaves_out(stage1_store: Lo
     assert p.returncode == 42
 
 
+COND_UNDER_PRESSURE = """struct value { int r; unsigned long i; };
+int got;
+void g(int c) { got = c; }
+int emit(struct value *v, int ll) { g(v->i & (ll ? 63 : 31)); return got; }
+int main() { struct value v; v.i = 3; return emit(&v, 0) * 10 + emit(&v, 1) + 9; }
+"""
+
+
+@pytest.mark.slow
+def test_patched_mescc_keeps_a_conditional_value_when_registers_run_out(
+        stage1_store: LocalStore, tmp_path: Path) -> None:
+    """With both of MesCC's x86_64 registers taken, a ``?:`` spills one; stock MesCC then
+    freed each branch's register with a pop that overwrote the branch's value, so ``x &
+    (ll ? 63 : 31)`` came out 0 or x. That is tcc's shift count in gen_opi: tcc-boot
+    compiled ``a * 2`` as ``shl $0``. sx's MesCC keeps the value (gcc: exit 42)."""
+    (tmp_path / "q.c").write_text(COND_UNDER_PRESSURE)
+    drv = mescc.driver("cond-spill.scm", [(str(tmp_path / "q.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "q"), str(tmp_path / "q.s")])
+    p = subprocess.run([str(tmp_path / "q")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
 VA_AFTER_INT = """#include <stdarg.h>
 int third(int a, ...) { va_list ap; va_start(ap, a); int m = va_arg(ap, int); va_end(ap);
                         return m; }
