@@ -261,6 +261,31 @@ def test_patched_mescc_labels_nested_constructs_apart(stage1_store: LocalStore,
     assert p.returncode == 41
 
 
+DEFAULT_THEN_CASE = """int f(int op) { switch (op) { default: case 1: return 7;
+                              case 2: return 9; } }
+int g(int op) { int a = 1; switch (op) { case 0: a = 5; break; default: case 3: case 4: a = a + 6;
+                                      break; case 2: a = 9; } return a; }
+int main() { return f(5) + f(1) + f(2) + g(8) + g(4) + g(2) + g(0) - 9; }
+"""
+
+
+@pytest.mark.slow
+def test_patched_mescc_labels_a_default_and_its_case_once(stage1_store: LocalStore,
+                                                          tmp_path: Path) -> None:
+    """``default: case 1: ...`` (tcc's gen_opf): stock MesCC defined the clause's body label
+    for the default and again for the case, so hex2 could send the default's jump to the
+    case's test. sx's MesCC defines it once, at the body (gcc: exit 42)."""
+    (tmp_path / "d.c").write_text(DEFAULT_THEN_CASE)
+    drv = mescc.driver("default-case.scm", [(str(tmp_path / "d.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    labels = code_labels((tmp_path / "d.s").read_text())
+    assert ":f" in labels and len(labels) == len(set(labels))
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "d"), str(tmp_path / "d.s")])
+    p = subprocess.run([str(tmp_path / "d")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
 CAST_OF_A_SUM = """struct R { long v; long w; };
 struct S { long x; unsigned char *data; };
 long buf[4];
