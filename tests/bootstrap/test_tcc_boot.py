@@ -261,6 +261,31 @@ def test_patched_mescc_labels_nested_constructs_apart(stage1_store: LocalStore,
     assert p.returncode == 41
 
 
+DEFAULT_THEN_CASE = """int f(int op) { switch (op) { default: case 1: return 7;
+                              case 2: return 9; } }
+int g(int op) { int a = 1; switch (op) { case 0: a = 5; break; default: case 3: case 4: a = a + 6;
+                                      break; case 2: a = 9; } return a; }
+int main() { return f(5) + f(1) + f(2) + g(8) + g(4) + g(2) + g(0) - 9; }
+"""
+
+
+@pytest.mark.slow
+def test_patched_mescc_labels_a_default_and_its_case_once(stage1_store: LocalStore,
+                                                          tmp_path: Path) -> None:
+    """``default: case 1: ...`` (tcc's gen_opf): stock MesCC defined the clause's body label
+    for the default and again for the case, so hex2 could send the default's jump to the
+    case's test. sx's MesCC defines it once, at the body (gcc: exit 42)."""
+    (tmp_path / "d.c").write_text(DEFAULT_THEN_CASE)
+    drv = mescc.driver("default-case.scm", [(str(tmp_path / "d.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    labels = code_labels((tmp_path / "d.s").read_text())
+    assert ":f" in labels and len(labels) == len(set(labels))
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "d"), str(tmp_path / "d.s")])
+    p = subprocess.run([str(tmp_path / "d")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
 CAST_OF_A_SUM = """struct R { long v; long w; };
 struct S { long x; unsigned char *data; };
 long buf[4];
@@ -282,6 +307,59 @@ def test_patched_mescc_selects_a_field_through_a_cast_sum(stage1_store: LocalSto
     mes_on_host(stage1_store, drv, tmp_path)
     run(["mescc", "-m", "64", "-o", str(tmp_path / "c"), str(tmp_path / "c.s")])
     p = subprocess.run([str(tmp_path / "c")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
+ZERO_FILLED = """struct scope { struct scope *prev; struct { int loc, num; } vla;
+               struct { long *s; int n; } cl; int *bsym; };
+int dirty(void) { long d[8]; int i; for (i = 0; i < 8; i++) d[i] = -1; return d[3]; }
+int fresh(void) { struct scope f = { 0 }; int a[5] = { 3 }; int set = 0;
+    if (f.prev) set = set + 1; if (f.vla.loc) set = set + 2; if (f.vla.num) set = set + 4;
+    if (f.cl.s) set = set + 8; if (f.cl.n) set = set + 16; if (f.bsym) set = set + 32;
+    if (a[0] != 3 || a[1] || a[4]) set = set + 64;
+    return set; }
+int main() { dirty(); return 42 + fresh(); }
+"""
+
+
+@pytest.mark.slow
+def test_patched_mescc_zeroes_members_an_initializer_leaves_out(stage1_store: LocalStore,
+                                                                 tmp_path: Path) -> None:
+    """C zeroes what a local's initializer list leaves out; stock MesCC stores 22 in left-out
+    struct members, at most a word of a member that is a struct, and nothing in left-out
+    array elements. tcc's ``struct scope f = { 0 }`` in gen_function then had ``cl.s ==
+    22``: tcc-boot crashed on any backward goto (try_call_cleanup_goto), so on eight of
+    tcc's units. sx's MesCC clears the local first (gcc: exit 42)."""
+    (tmp_path / "z.c").write_text(ZERO_FILLED)
+    drv = mescc.driver("zero-fill.scm", [(str(tmp_path / "z.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "z"), str(tmp_path / "z.s")])
+    p = subprocess.run([str(tmp_path / "z")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
+COND_UNDER_PRESSURE = """struct value { int r; unsigned long i; };
+int got;
+void g(int c) { got = c; }
+int emit(struct value *v, int ll) { g(v->i & (ll ? 63 : 31)); return got; }
+int main() { struct value v; v.i = 3; return emit(&v, 0) * 10 + emit(&v, 1) + 9; }
+"""
+
+
+@pytest.mark.slow
+def test_patched_mescc_keeps_a_conditional_value_when_registers_run_out(
+        stage1_store: LocalStore, tmp_path: Path) -> None:
+    """With both of MesCC's x86_64 registers taken, a ``?:`` spills one; stock MesCC then
+    freed each branch's register with a pop that overwrote the branch's value, so ``x &
+    (ll ? 63 : 31)`` came out 0 or x. That is tcc's shift count in gen_opi: tcc-boot
+    compiled ``a * 2`` as ``shl $0``. sx's MesCC keeps the value (gcc: exit 42)."""
+    (tmp_path / "q.c").write_text(COND_UNDER_PRESSURE)
+    drv = mescc.driver("cond-spill.scm", [(str(tmp_path / "q.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    run(["mescc", "-m", "64", "-o", str(tmp_path / "q"), str(tmp_path / "q.s")])
+    p = subprocess.run([str(tmp_path / "q")], capture_output=True, timeout=60, check=False)
     assert p.returncode == 42
 
 
