@@ -157,23 +157,34 @@ int main() { call(set); if (first(1, name) != 'b') return 1; return g; }
 """
 
 
+def compile_on_debian_mes(stage1_store: LocalStore, tmp_path: Path, stem: str,
+                          source: str) -> str:
+    """``source`` compiled by sx's patched MesCC on Debian's mes: the M1 text of STEM.s."""
+    (tmp_path / f"{stem}.c").write_text(source)
+    drv = mescc.driver(f"{stem}.scm", [(str(tmp_path / f"{stem}.c"), ["-nostdinc"])], [],
+                       modules=tcc_boot.mescc_modules())
+    mes_on_host(stage1_store, drv, tmp_path)
+    return (tmp_path / f"{stem}.s").read_text()
+
+
+def link_and_run(tmp_path: Path, stem: str) -> int:
+    """Link STEM.s with Debian's mescc and run it: its exit status."""
+    run(["mescc", "-m", "64", "-o", str(tmp_path / stem), str(tmp_path / f"{stem}.s")])
+    p = subprocess.run([str(tmp_path / stem)], capture_output=True, timeout=60, check=False)
+    return p.returncode
+
+
 @pytest.mark.slow
 def test_patched_mescc_passes_a_function_as_an_argument(stage1_store: LocalStore,
                                                          tmp_path: Path) -> None:
     """Stock MesCC gives a ``void (*fn)(void)`` parameter its return type's size and loads
     one byte of the address (tcc-boot's ``expr_type(&type, unary)``: every sizeof crashed).
     sx's MesCC, on Debian's mes, loads the whole pointer; Debian's mescc links and runs it."""
-    (tmp_path / "fn.c").write_text(FUNCTION_ARGUMENTS)
-    drv = mescc.driver("fn-args.scm", [(str(tmp_path / "fn.c"), ["-nostdinc"])], [],
-                       modules=tcc_boot.mescc_modules())
-    mes_on_host(stage1_store, drv, tmp_path)
-    text = (tmp_path / "fn.s").read_text()
+    text = compile_on_debian_mes(stage1_store, tmp_path, "fn", FUNCTION_ARGUMENTS)
     start = text.index("\n:call\n")
     call = text[start:text.index("\tret\n", start)]
     assert "call___*%rax" in call and "movzbq" not in call
-    run(["mescc", "-m", "64", "-o", str(tmp_path / "fn"), str(tmp_path / "fn.s")])
-    p = subprocess.run([str(tmp_path / "fn")], capture_output=True, timeout=60, check=False)
-    assert p.returncode == 42
+    assert link_and_run(tmp_path, "fn") == 42
 
 
 @pytest.mark.slow
@@ -250,15 +261,10 @@ def test_patched_mescc_labels_nested_constructs_apart(stage1_store: LocalStore,
     ?: (tcc's expr_infix) and a switch right at a case both define ``_F_N_break`` or
     ``_F_N_body0`` twice: the seed's hex2 resolved jumps to the other one (tcc-boot
     compiled ``a + 2 * 3`` as ``(a + 2) * 3``). sx's MesCC writes each label once."""
-    (tmp_path / "n.c").write_text(NESTED_LABELS)
-    drv = mescc.driver("nested.scm", [(str(tmp_path / "n.c"), ["-nostdinc"])], [],
-                       modules=tcc_boot.mescc_modules())
-    mes_on_host(stage1_store, drv, tmp_path)
-    labels = code_labels((tmp_path / "n.s").read_text())
+    text = compile_on_debian_mes(stage1_store, tmp_path, "n", NESTED_LABELS)
+    labels = code_labels(text)
     assert ":pick" in labels and len(labels) == len(set(labels))
-    run(["mescc", "-m", "64", "-o", str(tmp_path / "n"), str(tmp_path / "n.s")])
-    p = subprocess.run([str(tmp_path / "n")], capture_output=True, timeout=60, check=False)
-    assert p.returncode == 41
+    assert link_and_run(tmp_path, "n") == 41
 
 
 DEFAULT_THEN_CASE = """int f(int op) { switch (op) { default: case 1: return 7;
@@ -275,15 +281,10 @@ def test_patched_mescc_labels_a_default_and_its_case_once(stage1_store: LocalSto
     """``default: case 1: ...`` (tcc's gen_opf): stock MesCC defined the clause's body label
     for the default and again for the case, so hex2 could send the default's jump to the
     case's test. sx's MesCC defines it once, at the body (gcc: exit 42)."""
-    (tmp_path / "d.c").write_text(DEFAULT_THEN_CASE)
-    drv = mescc.driver("default-case.scm", [(str(tmp_path / "d.c"), ["-nostdinc"])], [],
-                       modules=tcc_boot.mescc_modules())
-    mes_on_host(stage1_store, drv, tmp_path)
-    labels = code_labels((tmp_path / "d.s").read_text())
+    text = compile_on_debian_mes(stage1_store, tmp_path, "d", DEFAULT_THEN_CASE)
+    labels = code_labels(text)
     assert ":f" in labels and len(labels) == len(set(labels))
-    run(["mescc", "-m", "64", "-o", str(tmp_path / "d"), str(tmp_path / "d.s")])
-    p = subprocess.run([str(tmp_path / "d")], capture_output=True, timeout=60, check=False)
-    assert p.returncode == 42
+    assert link_and_run(tmp_path, "d") == 42
 
 
 CAST_OF_A_SUM = """struct R { long v; long w; };
@@ -301,13 +302,8 @@ def test_patched_mescc_selects_a_field_through_a_cast_sum(stage1_store: LocalSto
     """Stock MesCC loads the pointer of ``((T *) E)->f`` from E's address: for ``p->data +
     a`` that is ``&p->data + a`` (tcc-boot crashed in squeeze_multi_relocs on every unit
     of tcc). sx's MesCC takes E's value; a cast of a variable still works."""
-    (tmp_path / "c.c").write_text(CAST_OF_A_SUM)
-    drv = mescc.driver("cast-sum.scm", [(str(tmp_path / "c.c"), ["-nostdinc"])], [],
-                       modules=tcc_boot.mescc_modules())
-    mes_on_host(stage1_store, drv, tmp_path)
-    run(["mescc", "-m", "64", "-o", str(tmp_path / "c"), str(tmp_path / "c.s")])
-    p = subprocess.run([str(tmp_path / "c")], capture_output=True, timeout=60, check=False)
-    assert p.returncode == 42
+    compile_on_debian_mes(stage1_store, tmp_path, "c", CAST_OF_A_SUM)
+    assert link_and_run(tmp_path, "c") == 42
 
 
 ZERO_FILLED = """struct scope { struct scope *prev; struct { int loc, num; } vla;
@@ -330,13 +326,8 @@ def test_patched_mescc_zeroes_members_an_initializer_leaves_out(stage1_store: Lo
     array elements. tcc's ``struct scope f = { 0 }`` in gen_function then had ``cl.s ==
     22``: tcc-boot crashed on any backward goto (try_call_cleanup_goto), so on eight of
     tcc's units. sx's MesCC clears the local first (gcc: exit 42)."""
-    (tmp_path / "z.c").write_text(ZERO_FILLED)
-    drv = mescc.driver("zero-fill.scm", [(str(tmp_path / "z.c"), ["-nostdinc"])], [],
-                       modules=tcc_boot.mescc_modules())
-    mes_on_host(stage1_store, drv, tmp_path)
-    run(["mescc", "-m", "64", "-o", str(tmp_path / "z"), str(tmp_path / "z.s")])
-    p = subprocess.run([str(tmp_path / "z")], capture_output=True, timeout=60, check=False)
-    assert p.returncode == 42
+    compile_on_debian_mes(stage1_store, tmp_path, "z", ZERO_FILLED)
+    assert link_and_run(tmp_path, "z") == 42
 
 
 COND_UNDER_PRESSURE = """struct value { int r; unsigned long i; };
@@ -354,13 +345,8 @@ def test_patched_mescc_keeps_a_conditional_value_when_registers_run_out(
     freed each branch's register with a pop that overwrote the branch's value, so ``x &
     (ll ? 63 : 31)`` came out 0 or x. That is tcc's shift count in gen_opi: tcc-boot
     compiled ``a * 2`` as ``shl $0``. sx's MesCC keeps the value (gcc: exit 42)."""
-    (tmp_path / "q.c").write_text(COND_UNDER_PRESSURE)
-    drv = mescc.driver("cond-spill.scm", [(str(tmp_path / "q.c"), ["-nostdinc"])], [],
-                       modules=tcc_boot.mescc_modules())
-    mes_on_host(stage1_store, drv, tmp_path)
-    run(["mescc", "-m", "64", "-o", str(tmp_path / "q"), str(tmp_path / "q.s")])
-    p = subprocess.run([str(tmp_path / "q")], capture_output=True, timeout=60, check=False)
-    assert p.returncode == 42
+    compile_on_debian_mes(stage1_store, tmp_path, "q", COND_UNDER_PRESSURE)
+    assert link_and_run(tmp_path, "q") == 42
 
 
 VA_AFTER_INT = """#include <stdarg.h>
@@ -382,9 +368,7 @@ def test_mes_libc_va_arg_after_an_int_argument(stage1_store: LocalStore, tmp_pat
     drv = mescc.driver("va.scm", [(str(tmp_path / "va.c"), mes_libc.flags())],
                        [src, mes_libc.include_tree()], includedir=mes_libc.include_tree().out)
     mes_on_host(stage1_store, drv, tmp_path)
-    run(["mescc", "-m", "64", "-o", str(tmp_path / "va"), str(tmp_path / "va.s")])
-    p = subprocess.run([str(tmp_path / "va")], capture_output=True, timeout=60, check=False)
-    assert p.returncode == 42
+    assert link_and_run(tmp_path, "va") == 42
 
 
 def m1_functions(text: bytes) -> list[tuple[bytes, bytes]]:

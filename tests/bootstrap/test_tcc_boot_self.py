@@ -10,7 +10,6 @@ and link a program whose ``printf`` walks its variadic arguments (mes libc's
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -42,8 +41,6 @@ def tcc(cc: Path | str, argv: list[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("tcc") is None, reason="scripts/install-system-deps.sh "
-                    "installs Debian's tcc")
 def test_debian_tcc_runs_the_self_rebuild_to_a_fixpoint(stage1_store: LocalStore,
                                                         tmp_path: Path) -> None:
     gen = tcc_boot_self.generation(1)
