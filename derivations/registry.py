@@ -34,6 +34,7 @@ REGISTRY: dict[str, str] = {
     "mes-libc": "sx.derivations.bootstrap.stage1.mes_libc:libc_tcc",
     "tcc-boot": "sx.derivations.bootstrap.stage1.tcc_boot_link:tcc_boot",
     "tcc-boot-fixpoint": "sx.derivations.bootstrap.stage1.tcc_boot_self:tcc_boot_fixpoint",
+    "tcc-boot-ddc": "sx.derivations.bootstrap.stage1.tcc_boot_self:tcc_boot_ddc",
     "tcc": "sx.derivations.bootstrap.toolchain.tcc:tcc",
     "tcc-ddc": "sx.derivations.bootstrap.toolchain.tcc:tcc_ddc",
     "tcc-1": "sx.derivations.bootstrap.toolchain.tcc:tcc1_all",
