@@ -1,4 +1,4 @@
-"""Running a tcc-boot-self step's command outside the sandbox (for oracles and checks)."""
+"""Running a tcc-boot-self step's command outside the sandbox, and programs that check a tcc."""
 
 from __future__ import annotations
 
@@ -10,6 +10,18 @@ from sx.derivations.bootstrap.stage1 import mes_libc, sources, tcc_boot
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import Derivation
 from sx.store.local import LocalStore
+
+NEGATE = """double neg(double x) { return -x; }
+float negf(float x) { return -x; }
+long double negl(long double x) { return -x; }
+int main() { union { double d; unsigned long u; } z; z.d = neg(0.0);
+    if (neg(2.0) != -2.0) return 1;
+    if (negf(2.0f) != -2.0f) return 2;
+    if (negl(2.0L) != -2.0L) return 3;
+    if (z.u != 0x8000000000000000UL) return 4;
+    return 42; }
+"""
+"""Exit 42 if unary minus works on every floating type (-0.0 included)."""
 
 
 def step_inputs() -> list[Derivation]:

@@ -19,7 +19,7 @@ import pytest
 from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
 from sx.store.errors import NotFound
 from sx.store.local import LocalStore
-from tcc_boot_support import host_args
+from tcc_boot_support import NEGATE, host_args
 
 HELLO = ('#include <stdio.h>\n'
          'int main() { printf("%s %d %ld %c\\n", "hello", 42, 7L, 33); return 3; }\n')
@@ -62,6 +62,19 @@ def test_self_built_tcc_links_a_variadic_printf(stage1_store: LocalStore,
     tcc(generations[-1], host_args(stage1_store, hello.args, tmp_path / "hello"))
     p = subprocess.run([str(tmp_path / "hello")], capture_output=True, timeout=60, check=False)
     assert (p.returncode, p.stdout) == (3, b"hello 42 7 !\n")
+
+
+@pytest.mark.slow
+def test_self_built_tcc_negates_floating_values(stage1_store: LocalStore,
+                                                generations: list[Path],
+                                                tmp_path: Path) -> None:
+    """tccgen's unary minus subtracts from a -0.0 it pushes; MesCC cannot compute that
+    constant, and a wrong one is inherited by every later generation."""
+    (tmp_path / "neg.c").write_text(NEGATE)
+    prog = tcc_boot_self.program("neg", tcc_boot_link.tcc_boot(), [str(tmp_path / "neg.c")])
+    tcc(generations[-1], host_args(stage1_store, prog.args, tmp_path / "neg"))
+    p = subprocess.run([str(tmp_path / "neg")], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
 
 
 @pytest.mark.slow
