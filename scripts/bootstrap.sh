@@ -21,7 +21,9 @@ stages=(
     "mes-libc|mes libc+tcc (137 files) by MesCC on mes-m2"
     "tcc-boot-units|tcc's ten units by MesCC (sx's fixes) on mes-m2"
     "tcc-boot|tcc-boot: M1 and hex2 over crt1, the units and mes libc"
+    "tcc-boot-fixpoint|tcc rebuilt by itself from tcc-boot: generations 2 and 3 (one path)"
     "toolchain-seeds|binary seeds: busybox, glibc, Debian's tcc"
+    "tcc-boot-ddc|generation 3 from tcc-boot and from Debian's tcc (one path)"
     "tcc|tcc-1 by Debian's tcc, tcc-2 by tcc-1"
     "musl|musl 1.2.3 by tcc-2"
     "tcc-musl|static tcc: tcc-musl-1 by tcc-2, tcc-musl-2 by tcc-musl-1"
@@ -60,12 +62,16 @@ for entry in "${stages[@]}"; do
     report+=("$(printf '%-20s %8s s' "$name" "$t")")
 done
 
-# The fixpoint: tcc-musl-2 and tcc-musl-3 are one store path.
-fix=$("$sx" "$@" realize tcc-musl-fixpoint | sort -u | wc -l)
-if [ "$fix" -ne 1 ]; then
-    echo "bootstrap: tcc-musl-2 and tcc-musl-3 differ: no fixpoint" >&2
-    exit 1
-fi
+# Each of these names several derivations that must be one store path.
+one_path() {
+    if [ "$("$sx" "${@:3}" realize "$1" | sort -u | wc -l)" -ne 1 ]; then
+        echo "bootstrap: $2" >&2
+        exit 1
+    fi
+}
+one_path tcc-boot-fixpoint "tcc-boot-2 and tcc-boot-3 differ: no fixpoint" "$@"
+one_path tcc-boot-ddc "tcc-boot-3 from the seed and from Debian's tcc differ" "$@"
+one_path tcc-musl-fixpoint "tcc-musl-2 and tcc-musl-3 differ: no fixpoint" "$@"
 
 printf '[ddc] tcc from three seeds\n'
 t0=$(now)

@@ -24,6 +24,7 @@ from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.store.local import LocalStore
+from tcc_boot_support import NEGATE
 
 pytestmark = pytest.mark.bootstrap
 
@@ -82,16 +83,32 @@ def test_tcc_boot_compiles_a_hello_against_mes_libc(stage1_store: LocalStore) ->
 
 
 @pytest.mark.timeout(3600)
-@pytest.mark.xfail(strict=True, reason="tcc-boot writes tcc's double constants and float "
-                   "folding wrong (libtcc, tccpp and tccgen objects differ from Debian "
-                   "tcc's), so generation 1 is not expected to equal 2 (not run since the "
-                   "fixes): docs/bootstrap.md, 'Miscompiles found'")
 def test_tcc_boot_rebuilds_itself_to_a_fixpoint(stage1_store: LocalStore) -> None:
-    """tcc-boot-1 (tcc-boot compiling tcc and mes libc) and tcc-boot-2 (tcc-boot-1 doing
-    the same) are one store path, and it runs."""
+    """The last two of ``GENERATIONS`` generations from tcc-boot are one store path,
+    and it runs."""
     outcome = realize(stage1_store, tcc_boot_self.tcc_boot_fixpoint(), BuildOptions(jobs=2))
-    one, two = (o["out"] for o in outcome.outputs)
-    assert one == two
-    p = subprocess.run([stage1_store.real_path(one), "-v"], capture_output=True, timeout=60,
+    last, again = (o["out"] for o in outcome.outputs)
+    assert last == again
+    p = subprocess.run([stage1_store.real_path(last), "-v"], capture_output=True, timeout=60,
                        check=False)
     assert (p.returncode, p.stdout) == (0, b"tcc version 0.9.27 (x86_64 Linux)\n")
+
+
+@pytest.mark.timeout(3600)
+def test_tcc_from_the_seed_negates_floating_values(stage1_store: LocalStore) -> None:
+    """The fixpoint's unary minus: tcc-boot once pushed a NaN for its -0.0, and every
+    generation after it inherited the NaN (``-x`` was NaN)."""
+    neg_c = derivation("neg.c", BUILTIN_WRITE, env={"text": NEGATE}, system="builtin")
+    prog = realized(stage1_store, tcc_boot_self.program(
+        "tcc-boot-negate", tcc_boot_self.generation(tcc_boot_self.GENERATIONS), [neg_c]))
+    p = subprocess.run([str(prog)], capture_output=True, timeout=60, check=False)
+    assert p.returncode == 42
+
+
+@pytest.mark.timeout(3600)
+def test_seed_and_debian_tcc_routes_reach_one_tcc(stage1_store: LocalStore) -> None:
+    """Diverse double-compiling: the last generation from tcc-boot (MesCC, from the hex0
+    seed) and from Debian's tcc (gcc-compiled) is one store path."""
+    outcome = realize(stage1_store, tcc_boot_self.tcc_boot_ddc(), BuildOptions(jobs=2))
+    seed, debian = (o["out"] for o in outcome.outputs)
+    assert seed == debian
