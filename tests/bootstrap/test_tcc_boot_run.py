@@ -23,6 +23,7 @@ from sx.derivations.bootstrap.stage1 import tcc_boot as units
 from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
+from sx.derivations.provenance import report_of
 from sx.store.local import LocalStore
 from tcc_boot_support import NEGATE
 
@@ -92,6 +93,20 @@ def test_tcc_boot_rebuilds_itself_to_a_fixpoint(stage1_store: LocalStore) -> Non
     p = subprocess.run([stage1_store.real_path(last), "-v"], capture_output=True, timeout=60,
                        check=False)
     assert (p.returncode, p.stdout) == (0, b"tcc version 0.9.27 (x86_64 Linux)\n")
+
+
+@pytest.mark.timeout(3600)
+def test_tcc_from_the_seed_has_only_the_seed_and_nyacc_as_binaries(
+        stage1_store: LocalStore) -> None:
+    """Debian's tcc checks the fixpoint (the diverse double compile) but is no input of it."""
+    last = tcc_boot_self.generation(tcc_boot_self.GENERATIONS)
+    realize(stage1_store, [last], BuildOptions(jobs=2))
+    rep = report_of(stage1_store, last)
+    assert sorted(b.path.name for b in rep.binaries) == [
+        "hex0-seed", "nyacc-deb", "nyacc_1.00.2-5_amd64.deb"]
+    assert sorted(f.path.name for f in rep.sources) == [
+        "mes_0.24.2.orig.tar.gz", "mescc-tools_1.4.0.orig-M2libc.tar.gz",
+        "mescc-tools_1.4.0.orig.tar.gz", "tcc_0.9.27+git20200814.62c30a4a.orig.tar.bz2"]
 
 
 @pytest.mark.timeout(3600)
