@@ -1,4 +1,4 @@
-"""tcc-boot from the hex0 seed, second part: the linked program runs.
+"""tcc-boot from the hex0 seed, second part: the linked program runs and rebuilds tcc.
 
 tcc-boot is tcc's ten units (MesCC on the seed-built mes-m2) linked with
 mes's crt1 and libc+tcc by M1 and hex2. These tests compile every unit
@@ -11,6 +11,10 @@ inline assembly (``x86_64-mes-gcc``: crt1, syscall, _exit, _write,
 setjmp), as tcc takes gcc's asm syntax and MesCC's is its own. The
 headers are mes's with sx's ``stdarg.h`` (tcc's builtins under tcc on
 x86_64), so tcc's ``lib/va_list.c`` supplies ``__va_arg``.
+
+tcc-boot then rebuilds tcc ``GENERATIONS`` times: the last two are one
+store path, and the same store path as the same steps give from Debian's
+tcc (which needs the toolchain's glibc and Debian tcc seeds).
 """
 
 from __future__ import annotations
