@@ -76,6 +76,18 @@ def test_path_info_of_a_store_path_loads_no_recipes(tmp_path: Path) -> None:
     assert not names & NOT_FOR_PATH_INFO, sorted(names & NOT_FOR_PATH_INFO)
 
 
+def test_store_add_checks_without_typing_or_dataclasses(tmp_path: Path) -> None:
+    # The one registration check (content address, proof) is on every add.
+    (tmp_path / "tree" / "d").mkdir(parents=True)
+    (tmp_path / "tree" / "d" / "f").write_bytes(b"x")
+    names, out = _imported(["store", "add", str(tmp_path / "tree")],
+                           sx_env(str(tmp_path / "root")))
+    assert out.startswith("/sx/store/") and out.endswith("-tree\n")
+    assert "sx.store.registration" in names and "sx.store.ca" in names
+    unwanted = {"typing", "dataclasses", "inspect", "pathlib", "shutil", "json"}
+    assert not names & unwanted, sorted(names & unwanted)
+
+
 @pytest.mark.parametrize("columns", [None, "40", "120", "0", "junk"])
 def test_help_is_wrapped_as_argparse_wraps_it(monkeypatch: pytest.MonkeyPatch,
                                                columns: str | None) -> None:
