@@ -39,7 +39,7 @@ def _imported(argv: list[str], env: dict[str, str]) -> tuple[set[str], str]:
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
              if line.startswith("import time:") and "|" in line}
-    assert "sx.cli.main" in names  # the listing works, so an absence below means something
+    assert "sx.cli.entry" in names  # the listing works, so an absence below means something
     return names, proc.stdout
 
 
@@ -56,6 +56,15 @@ def test_version_reads_the_metadata_without_importlib_metadata() -> None:
     names, out = _imported(["--version"], dict(os.environ))
     assert out == f"sx {version('sx')}\n"
     assert not names & {"importlib.metadata", "email", "zipfile", "pathlib", "typing"}
+    # Answered before argparse (which imports re and enum): the entry point's own check.
+    assert not names & {"argparse", "re", "enum", "sx.cli.main"}, sorted(names)
+
+
+def test_version_among_other_arguments_goes_through_the_parser(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    names, out = _imported(["--root", str(tmp_path), "--version"], dict(os.environ))
+    assert out == f"sx {version('sx')}\n" and "argparse" in names
 
 
 def test_hash_file_imports_no_more_than_it_uses(tmp_path: Path) -> None:
