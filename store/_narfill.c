@@ -12,6 +12,15 @@
  *
  *   fill(pieces, buffer, fix_mode) -> None | (index, what, errno)
  *
+ * The walk's per-entry system calls go through here as well:
+ *
+ *   entries(dir) -> [(name, st_mode, st_size), ...] sorted by name bytes
+ *                   (a directory is (name, S_IFDIR, 0))
+ *
+ * lists a directory and lstat()s each entry relative to the directory's
+ * descriptor, in one call with the GIL released (raises OSError naming the
+ * directory or the entry that failed).
+ *
  * pieces:   list of bytes (framing, copied as is) or tuples
  *           (src: bytes, dst: bytes | None, size: int, executable: bool)
  * buffer:   writable buffer of at least the segment's size
@@ -26,8 +35,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -204,7 +215,142 @@ out:
     return result;
 }
 
+typedef struct {
+    char *name;
+    size_t len;
+    mode_t mode;
+    long long size;
+} entry;
+
+typedef struct {
+    entry *items;
+    size_t n, cap;
+    int err;
+    const char *failed; /* the entry whose lstat failed, or NULL for the directory */
+} listing;
+
+static void free_listing(listing *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].name);
+    free(l->items);
+}
+
+static int by_name(const void *a, const void *b) {
+    const entry *x = a, *y = b;
+    /* Names hold no NUL byte, so strcmp is the byte order that archives sort by. */
+    return strcmp(x->name, y->name);
+}
+
+/* Runs without the GIL. Fills l, or sets l->err (and l->failed) and returns -1. */
+static int list_dir(const char *path, listing *l) {
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        l->err = errno;
+        return -1;
+    }
+    DIR *d = fdopendir(dfd);
+    if (d == NULL) {
+        l->err = errno;
+        close(dfd);
+        return -1;
+    }
+    struct dirent *de;
+    for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
+        const char *nm = de->d_name;
+        if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0)))
+            continue;
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 64;
+            entry *grown = realloc(l->items, cap * sizeof(entry));
+            if (grown == NULL) {
+                l->err = ENOMEM;
+                goto fail;
+            }
+            l->items = grown;
+            l->cap = cap;
+        }
+        entry *e = &l->items[l->n];
+        e->len = strlen(nm);
+        e->name = malloc(e->len + 1);
+        if (e->name == NULL) {
+            l->err = ENOMEM;
+            goto fail;
+        }
+        memcpy(e->name, nm, e->len + 1);
+        l->n++;
+        struct stat st;
+        if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            l->err = errno;
+            l->failed = e->name;
+            goto fail;
+        }
+        /* A directory's mode and size mean nothing to an archive: (S_IFDIR, 0), as
+           narwrite's scandir loop gives without a stat. */
+        e->mode = S_ISDIR(st.st_mode) ? S_IFDIR : st.st_mode;
+        e->size = S_ISDIR(st.st_mode) ? 0 : (long long)st.st_size;
+    }
+    if (errno != 0) {
+        l->err = errno;
+        goto fail;
+    }
+    closedir(d);
+    qsort(l->items, l->n, sizeof(entry), by_name);
+    return 0;
+fail:
+    closedir(d);
+    return -1;
+}
+
+static PyObject *entries(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "entries() takes the directory's path as bytes");
+        return NULL;
+    }
+    const char *path = PyBytes_AS_STRING(arg);
+    if (strlen(path) != (size_t)PyBytes_GET_SIZE(arg)) {
+        PyErr_SetString(PyExc_ValueError, "embedded null byte");
+        return NULL;
+    }
+    listing l = {NULL, 0, 0, 0, NULL};
+    int bad;
+    Py_BEGIN_ALLOW_THREADS
+    bad = list_dir(path, &l);
+    Py_END_ALLOW_THREADS
+    PyObject *out = NULL;
+    if (bad) {
+        PyObject *name = l.failed == NULL
+            ? Py_NewRef(arg)
+            : PyBytes_FromFormat("%s/%s", path, l.failed);
+        if (name != NULL) {
+            errno = l.err;
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name);
+            Py_DECREF(name);
+        }
+        goto done;
+    }
+    out = PyList_New((Py_ssize_t)l.n);
+    if (out == NULL)
+        goto done;
+    for (size_t i = 0; i < l.n; i++) {
+        entry *e = &l.items[i];
+        PyObject *t = Py_BuildValue("(y#IL)", e->name, (Py_ssize_t)e->len,
+                                    (unsigned int)e->mode, e->size);
+        if (t == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, t);
+    }
+done:
+    free_listing(&l);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"entries", entries, METH_O,
+     "entries(dir: bytes) -> [(name, st_mode, st_size)]: a directory's entries, lstat()ed, "
+     "sorted by name"},
     {"fill", fill, METH_VARARGS,
      "fill(pieces, buffer, fix_mode) -> None | (index, what, errno): a segment's archive bytes"},
     {NULL, NULL, 0, NULL},
