@@ -8,7 +8,9 @@
  * several workers the threads spend more time handing the GIL over than in
  * the kernel. This module fills a whole segment in one call with the GIL
  * released. It does exactly what narwrite._fill does, and narwrite falls
- * back to that code when this module is not built.
+ * back to that code when this module is not built. Files are opened relative to
+ * their directory's descriptor, kept open while the next file is in the same
+ * directory, so the kernel does not walk each file's whole path twice.
  *
  *   fill(pieces, buffer, fix_mode) -> None | (index, what, errno)
  *
@@ -38,6 +40,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -79,10 +82,63 @@ static int read_all(int fd, char *out, Py_ssize_t size, failure *f) {
     return 0;
 }
 
-static int write_copy(const piece *p, const char *data, int fix_mode, failure *f) {
+/*
+ * The directory of the last file opened, kept open for the next one: files
+ * of one directory follow each other in a segment, so each is opened by its
+ * name relative to the directory instead of walking its whole path again.
+ */
+typedef struct {
+    int fd;
+    size_t len;      /* of the directory part of path, its final '/' included */
+    const char *path;
+} dircache;
+
+static void dircache_close(dircache *c) {
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->path = NULL;
+}
+
+/* The descriptor of path's directory and, in *base, its last component; -1 with errno. */
+static int dircache_open(dircache *c, const char *path, const char **base) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        *base = path;
+        return AT_FDCWD;
+    }
+    size_t len = (size_t)(slash - path) + 1;
+    *base = slash + 1;
+    if (c->path != NULL && c->len == len && memcmp(c->path, path, len) == 0)
+        return c->fd;
+    dircache_close(c);
+    char dir[PATH_MAX];
+    if (len >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(dir, path, len);
+    dir[len] = 0;
+    /* Symlinks along the directory part resolve as open(path) would resolve them;
+       the last component is opened with O_NOFOLLOW (sources) or created (copies). */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    c->fd = fd;
+    c->len = len;
+    c->path = path;
+    return fd;
+}
+
+static int write_copy(const piece *p, const char *data, int fix_mode, dircache *dirs,
+                      failure *f) {
     static const struct timespec canonical[2] = {{1, 0}, {1, 0}};
     mode_t mode = p->executable ? 0555 : 0444;
-    int fd = open(p->dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    const char *base;
+    int dfd = dircache_open(dirs, p->dst, &base);
+    if (dfd == -1)
+        goto fail;
+    int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
         goto fail;
     if (fix_mode && fchmod(fd, mode) != 0)
@@ -113,9 +169,8 @@ fail:
     return -1;
 }
 
-/* Runs without the GIL: touches only the piece array and the buffer. */
-static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_mode,
-                              failure *f) {
+static Py_ssize_t fill_cached(const piece *ps, Py_ssize_t n, char *out, int fix_mode,
+                              dircache *srcs, dircache *dsts, failure *f) {
     Py_ssize_t pos = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const piece *p = &ps[i];
@@ -126,7 +181,9 @@ static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_
             continue;
         }
         if (p->size > 0) {
-            int fd = open(p->src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            const char *base;
+            int dfd = dircache_open(srcs, p->src, &base);
+            int fd = dfd == -1 ? -1 : openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
             if (fd < 0) {
                 f->what = FAIL_SOURCE;
                 f->err = errno;
@@ -137,11 +194,21 @@ static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_
             if (bad)
                 return -1;
         }
-        if (p->dst != NULL && write_copy(p, out + pos, fix_mode, f) != 0)
+        if (p->dst != NULL && write_copy(p, out + pos, fix_mode, dsts, f) != 0)
             return -1;
         pos += p->size;
     }
     return 0;
+}
+
+/* Runs without the GIL: touches only the piece array and the buffer. */
+static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_mode,
+                              failure *f) {
+    dircache srcs = {-1, 0, NULL}, dsts = {-1, 0, NULL};
+    Py_ssize_t bad = fill_cached(ps, n, out, fix_mode, &srcs, &dsts, f);
+    dircache_close(&srcs);
+    dircache_close(&dsts);
+    return bad;
 }
 
 static int parse_piece(PyObject *item, piece *p) {
