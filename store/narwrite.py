@@ -221,9 +221,9 @@ class _Planner:
             yield from self._node(path, child, mode, size, stack, _CLOSE2)
             if len(stack) > depth:
                 lengths.append(here)
-        seg = self._cut()
-        if seg is not None:
-            yield seg
+        last = self._cut()
+        if last is not None:
+            yield last
 
     def _check_limits(self, root: bytes, path: bytes, depth: int, length: int) -> None:
         """An entry ``depth`` directories below the root, with a path of ``length`` bytes."""
@@ -235,19 +235,23 @@ class _Planner:
 
     def _node(self, src: bytes, dst: bytes | None, mode: int, size: int,
               stack: list[tuple[_Entries, bytes, bytes | None]], end: bytes
-              ) -> Iterator[_Segment]:
+              ) -> tuple[_Segment, ...]:
+        """Lay out one entry; the segments it completed (a tuple, not a generator:
+        most entries complete none, and two generators per entry cost more)."""
+        segs: tuple[_Segment, ...] = ()
         if stat.S_ISDIR(mode):
             stack.append((self._directory(src, dst), _prefix(src),
                           None if dst is None else _prefix(dst)))
-            return
+            return segs
         if stat.S_ISREG(mode):
-            yield from self._file(src, dst, size, bool(mode & stat.S_IXUSR))
+            segs = self._file(src, dst, size, bool(mode & stat.S_IXUSR))
         elif stat.S_ISLNK(mode):
             self._symlink(src, dst)
         else:
             raise InvalidInput(f"{self.verb} {_shown(src)}: unsupported file type "
                                "(only regular files, directories and symlinks)")
         self._frame += end
+        return segs
 
     def _directory(self, src: bytes, dst: bytes | None) -> _Entries:
         self._frame += DIRECTORY
@@ -276,14 +280,13 @@ class _Planner:
                 raise _dest_error(self.verb, src, e) from e
 
     def _file(self, src: bytes, dst: bytes | None, size: int, executable: bool
-              ) -> Iterator[_Segment]:
+              ) -> tuple[_Segment, ...]:
         self._frame += (_EXEC_FILE if executable else _FILE) + _U64(size)
         f = _File(src, dst, size, executable)
+        segs: tuple[_Segment, ...] = ()
         if size >= LARGE:
             seg = self._cut()
-            if seg is not None:
-                yield seg
-            yield _Segment([f], size)
+            segs = (seg, _Segment([f], size)) if seg is not None else (_Segment([f], size),)
         else:
             self._flush_frame()
             self._pieces.append(f)
@@ -293,7 +296,8 @@ class _Planner:
         if self._data >= _SEGMENT_BYTES or len(self._pieces) >= _SEGMENT_PIECES:
             seg = self._cut()
             if seg is not None:
-                yield seg
+                segs = (*segs, seg)
+        return segs
 
     def _flush_frame(self) -> None:
         if self._frame:
