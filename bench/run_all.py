@@ -78,9 +78,14 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("names", nargs="*", metavar="NAME", help=f"of: {', '.join(ORDER)}")
     ap.add_argument("--quick", action="store_true", help="small sizes, one run each")
-    ap.add_argument("--load", type=int, nargs="?", const=1, default=0, metavar="N",
+    ap.add_argument("--load", nargs="?", const="1", default="0", metavar="N",
                     help="run N CPU-bound neighbours (1 if N is left out) during the run")
     args = ap.parse_args(argv)
+    if not args.load.isdigit():
+        # ``--load store``: the word after --load is a benchmark's name, not N.
+        args.names.insert(0, args.load)
+        args.load = "1"
+    args.load = int(args.load)
     here = pathlib.Path(__file__).resolve().parent
     sys.path.insert(0, str(here))
     if args.load:

@@ -8,9 +8,20 @@
  * several workers the threads spend more time handing the GIL over than in
  * the kernel. This module fills a whole segment in one call with the GIL
  * released. It does exactly what narwrite._fill does, and narwrite falls
- * back to that code when this module is not built.
+ * back to that code when this module is not built. Files are opened relative to
+ * their directory's descriptor, kept open while the next file is in the same
+ * directory, so the kernel does not walk each file's whole path twice.
  *
  *   fill(pieces, buffer, fix_mode) -> None | (index, what, errno)
+ *
+ * The walk's per-entry system calls go through here as well:
+ *
+ *   entries(dir) -> [(name, st_mode, st_size), ...] sorted by name bytes
+ *                   (a directory is (name, S_IFDIR, 0))
+ *
+ * lists a directory and lstat()s each entry relative to the directory's
+ * descriptor, in one call with the GIL released (raises OSError naming the
+ * directory or the entry that failed).
  *
  * pieces:   list of bytes (framing, copied as is) or tuples
  *           (src: bytes, dst: bytes | None, size: int, executable: bool)
@@ -26,8 +37,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,10 +82,63 @@ static int read_all(int fd, char *out, Py_ssize_t size, failure *f) {
     return 0;
 }
 
-static int write_copy(const piece *p, const char *data, int fix_mode, failure *f) {
+/*
+ * The directory of the last file opened, kept open for the next one: files
+ * of one directory follow each other in a segment, so each is opened by its
+ * name relative to the directory instead of walking its whole path again.
+ */
+typedef struct {
+    int fd;
+    size_t len;      /* of the directory part of path, its final '/' included */
+    const char *path;
+} dircache;
+
+static void dircache_close(dircache *c) {
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->path = NULL;
+}
+
+/* The descriptor of path's directory and, in *base, its last component; -1 with errno. */
+static int dircache_open(dircache *c, const char *path, const char **base) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        *base = path;
+        return AT_FDCWD;
+    }
+    size_t len = (size_t)(slash - path) + 1;
+    *base = slash + 1;
+    if (c->path != NULL && c->len == len && memcmp(c->path, path, len) == 0)
+        return c->fd;
+    dircache_close(c);
+    char dir[PATH_MAX];
+    if (len >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(dir, path, len);
+    dir[len] = 0;
+    /* Symlinks along the directory part resolve as open(path) would resolve them;
+       the last component is opened with O_NOFOLLOW (sources) or created (copies). */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    c->fd = fd;
+    c->len = len;
+    c->path = path;
+    return fd;
+}
+
+static int write_copy(const piece *p, const char *data, int fix_mode, dircache *dirs,
+                      failure *f) {
     static const struct timespec canonical[2] = {{1, 0}, {1, 0}};
     mode_t mode = p->executable ? 0555 : 0444;
-    int fd = open(p->dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    const char *base;
+    int dfd = dircache_open(dirs, p->dst, &base);
+    if (dfd == -1)
+        goto fail;
+    int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
         goto fail;
     if (fix_mode && fchmod(fd, mode) != 0)
@@ -102,9 +169,8 @@ fail:
     return -1;
 }
 
-/* Runs without the GIL: touches only the piece array and the buffer. */
-static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_mode,
-                              failure *f) {
+static Py_ssize_t fill_cached(const piece *ps, Py_ssize_t n, char *out, int fix_mode,
+                              dircache *srcs, dircache *dsts, failure *f) {
     Py_ssize_t pos = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const piece *p = &ps[i];
@@ -115,7 +181,9 @@ static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_
             continue;
         }
         if (p->size > 0) {
-            int fd = open(p->src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            const char *base;
+            int dfd = dircache_open(srcs, p->src, &base);
+            int fd = dfd == -1 ? -1 : openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
             if (fd < 0) {
                 f->what = FAIL_SOURCE;
                 f->err = errno;
@@ -126,11 +194,21 @@ static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_
             if (bad)
                 return -1;
         }
-        if (p->dst != NULL && write_copy(p, out + pos, fix_mode, f) != 0)
+        if (p->dst != NULL && write_copy(p, out + pos, fix_mode, dsts, f) != 0)
             return -1;
         pos += p->size;
     }
     return 0;
+}
+
+/* Runs without the GIL: touches only the piece array and the buffer. */
+static Py_ssize_t fill_pieces(const piece *ps, Py_ssize_t n, char *out, int fix_mode,
+                              failure *f) {
+    dircache srcs = {-1, 0, NULL}, dsts = {-1, 0, NULL};
+    Py_ssize_t bad = fill_cached(ps, n, out, fix_mode, &srcs, &dsts, f);
+    dircache_close(&srcs);
+    dircache_close(&dsts);
+    return bad;
 }
 
 static int parse_piece(PyObject *item, piece *p) {
@@ -204,7 +282,142 @@ out:
     return result;
 }
 
+typedef struct {
+    char *name;
+    size_t len;
+    mode_t mode;
+    long long size;
+} entry;
+
+typedef struct {
+    entry *items;
+    size_t n, cap;
+    int err;
+    const char *failed; /* the entry whose lstat failed, or NULL for the directory */
+} listing;
+
+static void free_listing(listing *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].name);
+    free(l->items);
+}
+
+static int by_name(const void *a, const void *b) {
+    const entry *x = a, *y = b;
+    /* Names hold no NUL byte, so strcmp is the byte order that archives sort by. */
+    return strcmp(x->name, y->name);
+}
+
+/* Runs without the GIL. Fills l, or sets l->err (and l->failed) and returns -1. */
+static int list_dir(const char *path, listing *l) {
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        l->err = errno;
+        return -1;
+    }
+    DIR *d = fdopendir(dfd);
+    if (d == NULL) {
+        l->err = errno;
+        close(dfd);
+        return -1;
+    }
+    struct dirent *de;
+    for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
+        const char *nm = de->d_name;
+        if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0)))
+            continue;
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 64;
+            entry *grown = realloc(l->items, cap * sizeof(entry));
+            if (grown == NULL) {
+                l->err = ENOMEM;
+                goto fail;
+            }
+            l->items = grown;
+            l->cap = cap;
+        }
+        entry *e = &l->items[l->n];
+        e->len = strlen(nm);
+        e->name = malloc(e->len + 1);
+        if (e->name == NULL) {
+            l->err = ENOMEM;
+            goto fail;
+        }
+        memcpy(e->name, nm, e->len + 1);
+        l->n++;
+        struct stat st;
+        if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            l->err = errno;
+            l->failed = e->name;
+            goto fail;
+        }
+        /* A directory's mode and size mean nothing to an archive: (S_IFDIR, 0), as
+           narwrite's scandir loop gives without a stat. */
+        e->mode = S_ISDIR(st.st_mode) ? S_IFDIR : st.st_mode;
+        e->size = S_ISDIR(st.st_mode) ? 0 : (long long)st.st_size;
+    }
+    if (errno != 0) {
+        l->err = errno;
+        goto fail;
+    }
+    closedir(d);
+    qsort(l->items, l->n, sizeof(entry), by_name);
+    return 0;
+fail:
+    closedir(d);
+    return -1;
+}
+
+static PyObject *entries(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "entries() takes the directory's path as bytes");
+        return NULL;
+    }
+    const char *path = PyBytes_AS_STRING(arg);
+    if (strlen(path) != (size_t)PyBytes_GET_SIZE(arg)) {
+        PyErr_SetString(PyExc_ValueError, "embedded null byte");
+        return NULL;
+    }
+    listing l = {NULL, 0, 0, 0, NULL};
+    int bad;
+    Py_BEGIN_ALLOW_THREADS
+    bad = list_dir(path, &l);
+    Py_END_ALLOW_THREADS
+    PyObject *out = NULL;
+    if (bad) {
+        PyObject *name = l.failed == NULL
+            ? Py_NewRef(arg)
+            : PyBytes_FromFormat("%s/%s", path, l.failed);
+        if (name != NULL) {
+            errno = l.err;
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name);
+            Py_DECREF(name);
+        }
+        goto done;
+    }
+    out = PyList_New((Py_ssize_t)l.n);
+    if (out == NULL)
+        goto done;
+    for (size_t i = 0; i < l.n; i++) {
+        entry *e = &l.items[i];
+        PyObject *t = Py_BuildValue("(y#IL)", e->name, (Py_ssize_t)e->len,
+                                    (unsigned int)e->mode, e->size);
+        if (t == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, t);
+    }
+done:
+    free_listing(&l);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"entries", entries, METH_O,
+     "entries(dir: bytes) -> [(name, st_mode, st_size)]: a directory's entries, lstat()ed, "
+     "sorted by name"},
     {"fill", fill, METH_VARARGS,
      "fill(pieces, buffer, fix_mode) -> None | (index, what, errno): a segment's archive bytes"},
     {NULL, NULL, 0, NULL},

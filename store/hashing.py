@@ -15,8 +15,16 @@ from sx.store.errors import InvalidInput
 from sx.store.value import Value
 
 _LENGTHS = {"b3": 32, "sha256": 32, "sha512": 64}
-# Above this size BLAKE3 splits the input over several threads (it releases the GIL).
-_THREADED_UPDATE = 1 << 20
+THREADED_MIN = 32 << 20
+"""The smallest single input that BLAKE3's thread pool hashes (docs/performance.md).
+
+Below it, waking the pool's threads for each input costs more CPU (futex
+and ``sched_yield`` while they look for work) than it saves wall time: on
+2 busy cores the pool was slower up to 16 MiB and only gained at 64 MiB.
+Trees are hashed on one thread whatever their size, since the archive
+writer's workers already read files beside it."""
+_MMAP_MIN = 1 << 20
+"""Files from this size on are memory-mapped rather than read into buffers."""
 _READ_CHUNK = 1 << 20
 
 
@@ -79,14 +87,17 @@ class Digest(Value):
 class Hasher:
     """A streaming hasher that also counts bytes; BLAKE3 by default.
 
-    Large updates are hashed on several threads (BLAKE3 only).
+    One thread, unless ``threads`` is set: then BLAKE3 spreads each update
+    over its thread pool, which pays only for single inputs of at least
+    :data:`THREADED_MIN` bytes.
     """
 
-    def __init__(self, algo: str = "b3") -> None:
+    def __init__(self, algo: str = "b3", threads: bool = False) -> None:
         self.algo = algo
         self.size = 0
         if algo == "b3":
-            self._b3: blake3.blake3 | None = blake3.blake3(max_threads=blake3.blake3.AUTO)
+            self._b3: blake3.blake3 | None = blake3.blake3(
+                max_threads=blake3.blake3.AUTO if threads else 1)
             self._other = None
         else:
             self._b3 = None
@@ -104,11 +115,11 @@ class Hasher:
             self._other.update(data)
 
     def update_file(self, path: str, size: int) -> None:
-        """Feed a whole file of known size; large files are memory-mapped and hashed on threads.
+        """Feed a whole file of known size; large files are memory-mapped.
 
         Raises :class:`InvalidInput` when the file no longer has ``size`` bytes.
         """
-        if self._b3 is not None and size >= _THREADED_UPDATE:
+        if self._b3 is not None and size >= _MMAP_MIN:
             actual = os.stat(path).st_size
             if actual == size:
                 self._b3.update_mmap(path)
@@ -136,9 +147,14 @@ class Hasher:
 
 
 def hash_file(path: str, algo: str = "b3") -> Digest:
-    """Hash a regular file's bytes (not its archive)."""
-    h = Hasher(algo)
+    """Hash a regular file's bytes (not its archive); on threads when it is large."""
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if algo == "b3" and size >= THREADED_MIN:
+            h = Hasher(algo, threads=True)
+            h.update_file(path, size)
+            return h.digest()
+        h = Hasher(algo)
         while chunk := f.read(_READ_CHUNK):
             h.update(chunk)
     return h.digest()

@@ -13,12 +13,13 @@ into a new directory, refusing anything malformed, and hashes what it read.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from collections.abc import Callable, Iterable, Iterator
 
 from sx.store.errors import Corrupt, InvalidInput, StorageError
 from sx.store.fsutil import CANONICAL_MTIME, remove_tree, stream_file
-from sx.store.hashing import Digest, Hasher
+from sx.store.hashing import THREADED_MIN, Digest, Hasher
 from sx.store.narformat import (
     CLOSE,
     CONTENTS,
@@ -65,10 +66,10 @@ _write = os.write  # one name to look up per call (and to fail on purpose in tes
 
 
 class _HashSink:
-    """Hashes the archive; whole large files are memory-mapped and hashed on threads."""
+    """Hashes the archive (on BLAKE3's threads when ``threads``); large files memory-mapped."""
 
-    def __init__(self, algo: str = "b3") -> None:
-        self.hasher = Hasher(algo)
+    def __init__(self, algo: str = "b3", threads: bool = False) -> None:
+        self.hasher = Hasher(algo, threads)
 
     def update(self, data: bytes | memoryview) -> None:
         """Hash more archive bytes."""
@@ -80,8 +81,12 @@ class _HashSink:
 
 
 def hash_path(path: PathArg, algo: str = "b3", verb: str = "hash") -> tuple[Digest, int]:
-    """The hash (BLAKE3 unless ``algo`` says otherwise) and size of the archive of ``path``."""
-    sink = _HashSink(algo)
+    """The hash (BLAKE3 unless ``algo`` says otherwise) and size of the archive of ``path``.
+
+    One thread hashes, beside the writer's readers, except for a lone large
+    file (:data:`~sx.store.hashing.THREADED_MIN`), where BLAKE3's pool pays.
+    """
+    sink = _HashSink(algo, _one_large_file(path))
     dump(path, sink, verb)
     return sink.hasher.digest(), sink.hasher.size
 
@@ -91,6 +96,14 @@ def copy_hashed(src: PathArg, dst: PathArg, verb: str = "add") -> tuple[Digest, 
     sink = _HashSink()
     copy_dump(src, dst, sink, verb)
     return sink.hasher.digest(), sink.hasher.size
+
+
+def _one_large_file(path: PathArg) -> bool:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False  # dump names the cause
+    return stat.S_ISREG(st.st_mode) and st.st_size >= THREADED_MIN
 
 
 class _MeasureSink(_HashSink):

@@ -127,7 +127,35 @@ class _Segment:
         self.size = size
 
 
-_Entries = Iterator[tuple[bytes, "os.DirEntry[bytes]"]]
+_Entries = Iterator[tuple[bytes, int, int]]
+
+
+def _prefix(path: bytes) -> bytes:
+    return path if path.endswith(b"/") else path + b"/"
+
+
+def _list(path: bytes) -> list[tuple[bytes, int, int]]:
+    """The entries of the directory ``path`` as (name, st_mode, st_size), sorted by name
+    (a subdirectory as (name, S_IFDIR, 0): its mode and size are not archived).
+
+    Entries are not followed (lstat). The C module does it in one call
+    without the GIL (a Python ``DirEntry.stat`` gives the GIL up and takes it
+    back for every entry, while the workers and the hasher want it too).
+    Raises OSError naming the directory or the entry.
+    """
+    if NATIVE is not None:
+        listed: list[tuple[bytes, int, int]] = NATIVE.entries(path)
+        return listed
+    out = []
+    with os.scandir(path) as it:
+        for e in it:
+            if e.is_dir(follow_symlinks=False):
+                out.append((e.name, stat.S_IFDIR, 0))
+            else:
+                st = e.stat(follow_symlinks=False)
+                out.append((e.name, st.st_mode, st.st_size))
+    out.sort()
+    return out
 
 
 def _shown(path: bytes | str) -> str:
@@ -167,37 +195,35 @@ class _Planner:
             raise InvalidInput(f"{self.verb} {_shown(src)}: no such file or directory") from e
         except OSError as e:
             raise _source_error(self.verb, src, e) from e
-        stack: list[tuple[_Entries, bytes | None]] = []
+        # Each open directory: its remaining entries, and its path and its copy's
+        # as prefixes of their entries' paths (ending in "/").
+        stack: list[tuple[_Entries, bytes, bytes | None]] = []
         # Length of each open directory's path inside the tree (the root's is 0).
         lengths: list[int] = []
-        yield from self._node(src, dst, st, stack, CLOSE)
+        yield from self._node(src, dst, st.st_mode, st.st_size, stack, CLOSE)
         if stack:
             lengths.append(0)
         while stack:
-            entries, parent = stack[-1]
+            entries, parent, parent_dst = stack[-1]
             nxt = next(entries, None)
             if nxt is None:
                 stack.pop()
                 lengths.pop()
                 self._frame += CLOSE if not stack else _CLOSE2
                 continue
-            name, entry = nxt
+            name, mode, size = nxt
+            path = parent + name
             here = (lengths[-1] + 1 if lengths[-1] else 0) + len(name)
-            self._check_limits(src, entry.path, len(stack), here)
+            self._check_limits(src, path, len(stack), here)
             self._frame += ENTRY + frame(name) + NODE
-            child = os.path.join(parent, name) if parent is not None else None
-            try:
-                st_child = None if entry.is_dir(follow_symlinks=False) else entry.stat(
-                    follow_symlinks=False)
-            except OSError as e:
-                raise _source_error(self.verb, entry.path, e) from e
+            child = parent_dst + name if parent_dst is not None else None
             depth = len(stack)
-            yield from self._node(entry.path, child, st_child, stack, _CLOSE2)
+            yield from self._node(path, child, mode, size, stack, _CLOSE2)
             if len(stack) > depth:
                 lengths.append(here)
-        seg = self._cut()
-        if seg is not None:
-            yield seg
+        last = self._cut()
+        if last is not None:
+            yield last
 
     def _check_limits(self, root: bytes, path: bytes, depth: int, length: int) -> None:
         """An entry ``depth`` directories below the root, with a path of ``length`` bytes."""
@@ -207,19 +233,25 @@ class _Planner:
             raise InvalidInput(f"{self.verb} {_shown(root)}: {_shown(path[len(root) + 1:])}: "
                                f"{why}")
 
-    def _node(self, src: bytes, dst: bytes | None, st: os.stat_result | None,
-              stack: list[tuple[_Entries, bytes | None]], end: bytes) -> Iterator[_Segment]:
-        if st is None or stat.S_ISDIR(st.st_mode):
-            stack.append((self._directory(src, dst), dst))
-            return
-        if stat.S_ISREG(st.st_mode):
-            yield from self._file(src, dst, st)
-        elif stat.S_ISLNK(st.st_mode):
+    def _node(self, src: bytes, dst: bytes | None, mode: int, size: int,
+              stack: list[tuple[_Entries, bytes, bytes | None]], end: bytes
+              ) -> tuple[_Segment, ...]:
+        """Lay out one entry; the segments it completed (a tuple, not a generator:
+        most entries complete none, and two generators per entry cost more)."""
+        segs: tuple[_Segment, ...] = ()
+        if stat.S_ISDIR(mode):
+            stack.append((self._directory(src, dst), _prefix(src),
+                          None if dst is None else _prefix(dst)))
+            return segs
+        if stat.S_ISREG(mode):
+            segs = self._file(src, dst, size, bool(mode & stat.S_IXUSR))
+        elif stat.S_ISLNK(mode):
             self._symlink(src, dst)
         else:
             raise InvalidInput(f"{self.verb} {_shown(src)}: unsupported file type "
                                "(only regular files, directories and symlinks)")
         self._frame += end
+        return segs
 
     def _directory(self, src: bytes, dst: bytes | None) -> _Entries:
         self._frame += DIRECTORY
@@ -230,11 +262,9 @@ class _Planner:
                 raise _dest_error(self.verb, src, e) from e
             self.dirs.append(dst)
         try:
-            with os.scandir(src) as it:
-                entries = sorted((e.name, e) for e in it)
+            return iter(_list(src))
         except OSError as e:
-            raise _source_error(self.verb, src, e) from e
-        return iter(entries)
+            raise _source_error(self.verb, e.filename or src, e) from e
 
     def _symlink(self, src: bytes, dst: bytes | None) -> None:
         try:
@@ -249,16 +279,14 @@ class _Planner:
             except OSError as e:
                 raise _dest_error(self.verb, src, e) from e
 
-    def _file(self, src: bytes, dst: bytes | None, st: os.stat_result) -> Iterator[_Segment]:
-        size = st.st_size
-        executable = bool(st.st_mode & stat.S_IXUSR)
+    def _file(self, src: bytes, dst: bytes | None, size: int, executable: bool
+              ) -> tuple[_Segment, ...]:
         self._frame += (_EXEC_FILE if executable else _FILE) + _U64(size)
         f = _File(src, dst, size, executable)
+        segs: tuple[_Segment, ...] = ()
         if size >= LARGE:
             seg = self._cut()
-            if seg is not None:
-                yield seg
-            yield _Segment([f], size)
+            segs = (seg, _Segment([f], size)) if seg is not None else (_Segment([f], size),)
         else:
             self._flush_frame()
             self._pieces.append(f)
@@ -268,7 +296,8 @@ class _Planner:
         if self._data >= _SEGMENT_BYTES or len(self._pieces) >= _SEGMENT_PIECES:
             seg = self._cut()
             if seg is not None:
-                yield seg
+                segs = (*segs, seg)
+        return segs
 
     def _flush_frame(self) -> None:
         if self._frame:

@@ -28,7 +28,7 @@ Any other change to the record, or another tree, is checked again in full.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections import namedtuple
 
 from sx.store import ca
 from sx.store.errors import Corrupt, HashMismatch
@@ -64,15 +64,24 @@ def _key(item: Prepared) -> tuple[object, ...]:
     return (item.tmp.path, item.obj, i.path, i.nar_hash, i.nar_size, i.references, i.ca)
 
 
-class Prepared(NamedTuple):
-    """A tree ready to be installed: where it is, what it claims to be, what sx measured."""
+# typing only for the checker: importing it costs every ``sx store add`` (cli/main.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
-    tmp: TempDir
-    obj: str
-    info: PathInfo
-    measured: Measured | None = None
-    checked: Checked | None = None
-    """Set by :func:`check`; nothing else sets it."""
+    class Prepared(NamedTuple):
+        """A tree ready to be installed: where it is, what it claims to be, what sx measured."""
+
+        tmp: TempDir
+        obj: str
+        info: PathInfo
+        measured: Measured | None = None
+        checked: Checked | None = None
+        """Set by :func:`check`; nothing else sets it."""
+else:
+    Prepared = namedtuple("Prepared", "tmp obj info measured checked", defaults=(None, None))
+    Prepared.__doc__ = ("A tree ready to be installed: where it is, what it claims to be, "
+                        "what sx measured.")
 
 
 def check(item: Prepared, verb: str) -> Prepared:

@@ -39,7 +39,7 @@ def _imported(argv: list[str], env: dict[str, str]) -> tuple[set[str], str]:
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
              if line.startswith("import time:") and "|" in line}
-    assert "sx.cli.main" in names  # the listing works, so an absence below means something
+    assert "sx.cli.entry" in names  # the listing works, so an absence below means something
     return names, proc.stdout
 
 
@@ -56,6 +56,15 @@ def test_version_reads_the_metadata_without_importlib_metadata() -> None:
     names, out = _imported(["--version"], dict(os.environ))
     assert out == f"sx {version('sx')}\n"
     assert not names & {"importlib.metadata", "email", "zipfile", "pathlib", "typing"}
+    # Answered before argparse (which imports re and enum): the entry point's own check.
+    assert not names & {"argparse", "re", "enum", "sx.cli.main"}, sorted(names)
+
+
+def test_version_among_other_arguments_goes_through_the_parser(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    names, out = _imported(["--root", str(tmp_path), "--version"], dict(os.environ))
+    assert out == f"sx {version('sx')}\n" and "argparse" in names
 
 
 def test_hash_file_imports_no_more_than_it_uses(tmp_path: Path) -> None:
@@ -74,6 +83,18 @@ def test_path_info_of_a_store_path_loads_no_recipes(tmp_path: Path) -> None:
     names, out = _imported(["path-info", "-r", added], sx_env(root))
     assert out == f"{added}\n"
     assert not names & NOT_FOR_PATH_INFO, sorted(names & NOT_FOR_PATH_INFO)
+
+
+def test_store_add_checks_without_typing_or_dataclasses(tmp_path: Path) -> None:
+    # The one registration check (content address, proof) is on every add.
+    (tmp_path / "tree" / "d").mkdir(parents=True)
+    (tmp_path / "tree" / "d" / "f").write_bytes(b"x")
+    names, out = _imported(["store", "add", str(tmp_path / "tree")],
+                           sx_env(str(tmp_path / "root")))
+    assert out.startswith("/sx/store/") and out.endswith("-tree\n")
+    assert "sx.store.registration" in names and "sx.store.ca" in names
+    unwanted = {"typing", "dataclasses", "inspect", "pathlib", "shutil", "json"}
+    assert not names & unwanted, sorted(names & unwanted)
 
 
 @pytest.mark.parametrize("columns", [None, "40", "120", "0", "junk"])

@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import pickle
+import subprocess
 from pathlib import Path
 
 import blake3
 import pytest
 from store_helpers import MIB, pseudo, write
 from sx.store.errors import InvalidInput
-from sx.store.hashing import Digest, Hasher, hash_file
+from sx.store.hashing import THREADED_MIN, Digest, Hasher, hash_file
 
 
 def test_text_form_round_trips() -> None:
@@ -83,6 +84,18 @@ def test_update_file_equals_update(tmp_path: Path, size: int, algo: str) -> None
     b.update(data)
     assert a.digest() == b.digest() and a.size == b.size == size
     assert hash_file(str(f), algo) == b.digest()
+
+
+def test_a_large_file_hashed_on_the_pool_equals_b3sum(tmp_path: Path) -> None:
+    f = write(tmp_path / "f", pseudo("big", THREADED_MIN + 9))
+    out = subprocess.run(["b3sum", "--no-names", str(f)], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert hash_file(str(f)) == Digest.parse("b3:" + out.strip())
+    one, pool = Hasher(), Hasher(threads=True)
+    for h in (one, pool):
+        for part in (b"a", pseudo("x", 3 * MIB), b"", pseudo("y", 17)):
+            h.update(part)
+    assert one.digest() == pool.digest() and one.size == pool.size
 
 
 @pytest.mark.parametrize("size", [10, 2 * MIB])

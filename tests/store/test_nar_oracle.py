@@ -25,6 +25,7 @@ from store_helpers import (
     write,
 )
 from sx.store import nar
+from sx.store.hashing import THREADED_MIN
 from sx.store.local import LocalStore
 from sx_runner import Sx
 
@@ -69,6 +70,15 @@ def test_hash_equals_nix_dump_piped_to_b3sum(tree: Path) -> None:
     digest, size = nar.hash_path(tree)
     assert digest == nix_dump_b3(tree)
     assert size == len(nix_dump(tree))
+
+
+def test_pool_and_one_thread_agree_with_nix(tmp_path: Path) -> None:
+    # A lone file of THREADED_MIN bytes or more is hashed on BLAKE3's pool; the
+    # same file inside a tree on one thread: both must be Nix's archive hash.
+    big = write(tmp_path / "tree" / "big", os.urandom(THREADED_MIN + 5))
+    write(tmp_path / "tree" / "small", "x")
+    for path in (big, tmp_path / "tree"):
+        assert nar.hash_path(path)[0] == nix_dump_b3(path)
 
 
 def test_dump_bytes_equal_nix_dump(tree: Path) -> None:

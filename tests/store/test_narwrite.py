@@ -7,6 +7,7 @@ the C segment filler (store/_narfill.c) and with the pure-Python loop.
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import stat
@@ -252,19 +253,54 @@ def test_large_file_changing_size_before_hashing(tmp_path: Path,
         nar.hash_path(tmp_path / "tree")
 
 
-def test_unreadable_directory_is_bad_input(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_directory_is_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           impl: str) -> None:
     tree = rich_tree(tmp_path / "tree")
-    real = os.scandir
+    real = narwrite._list
 
-    def denied(path: bytes) -> object:
+    def denied(path: bytes) -> list[tuple[bytes, int, int]]:
         if path.endswith(b"/bin"):
             raise PermissionError(13, "Permission denied", path)
         return real(path)
 
-    monkeypatch.setattr(os, "scandir", denied)
+    monkeypatch.setattr(narwrite, "_list", denied)
     with pytest.raises(InvalidInput, match=r"bin'?: Permission denied"):
         nar.hash_path(tree)
+
+
+def test_native_listing_equals_scandir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = rich_tree(tmp_path / "tree")
+    for name in (b"\xff-high", b"B", b"a", b"a.b", b"a-b", b"\x01"):
+        write(Path(os.fsdecode(os.fsencode(tree) + b"/" + name)), "x")
+    os.symlink("/etc", tree / "another-link-to-dir")
+    assert narwrite.NATIVE is not None
+    for d in [os.fsencode(tree), *(os.fsencode(p) for p in tree.rglob("*")
+                                   if p.is_dir() and not p.is_symlink())]:
+        native = narwrite._list(d)
+        monkeypatch.setattr(narwrite, "NATIVE", None)
+        assert native == narwrite._list(d)
+        monkeypatch.undo()
+        assert [n for n, _, _ in native] == sorted(n for n, _, _ in native)
+
+
+def test_native_listing_never_follows_a_symlink(tmp_path: Path) -> None:
+    native = narwrite.NATIVE
+    assert native is not None
+    os.symlink(tmp_path, tmp_path / "loop")
+    write(tmp_path / "file", "x")
+    with pytest.raises(OSError) as e:
+        native.entries(os.fsencode(tmp_path / "loop"))
+    assert e.value.errno in (errno.ELOOP, errno.ENOTDIR)
+    with pytest.raises(NotADirectoryError):
+        native.entries(os.fsencode(tmp_path / "file"))
+    with pytest.raises(FileNotFoundError) as missing:
+        native.entries(os.fsencode(tmp_path / "absent"))
+    assert missing.value.filename == os.fsencode(tmp_path / "absent")
+    with pytest.raises(ValueError, match="null"):
+        native.entries(b"a\0b")
+    # The link itself is listed as a link (lstat), not as the directory it names.
+    modes = {n: m for n, m, _ in native.entries(os.fsencode(tmp_path))}
+    assert stat.S_ISLNK(modes[b"loop"]) and stat.S_ISREG(modes[b"file"])
 
 
 def test_unwritable_destination_is_a_storage_error(tmp_path: Path, impl: str) -> None:
