@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 
 from sx.store.cache import open_cache
 from sx.store.cache.base import Cache, CacheError
@@ -51,6 +50,7 @@ from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
 from sx.store.registration import Prepared
+from sx.store.value import Value
 
 log = logging.getLogger("sx.cache")
 # (url, timeout) -> (cache, priority), or why the cache could not be opened.
@@ -106,12 +106,16 @@ def substituters(policy: TrustPolicy, timeout: float | None = None,
     return [c for _, _, c in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(Value):
     """A path's trusted record and the cache that holds it."""
 
+    __slots__ = _fields = ("rec", "cache")
     rec: CachedPath
     cache: Cache
+
+    def __init__(self, rec: CachedPath, cache: Cache) -> None:
+        self._set("rec", rec)
+        self._set("cache", cache)
 
     @property
     def path(self) -> StorePath:
@@ -119,14 +123,18 @@ class Located:
         return self.rec.path
 
 
-@dataclass
 class Downloaded:
-    """What a download registered, and the paths it could not get (with why)."""
+    """What a download registered, and the paths it could not get (with why).
 
-    fetched: list[PathInfo] = field(default_factory=list)
-    failed: dict[StorePath, str] = field(default_factory=dict)
-    recorded: list[tuple[Realisation, StorePath | None]] = field(default_factory=list)
-    """The realisations recorded with the paths (those whose path arrived)."""
+    ``recorded``: the realisations recorded with the paths (those whose path arrived).
+    """
+
+    __slots__ = ("failed", "fetched", "recorded")
+
+    def __init__(self) -> None:
+        self.fetched: list[PathInfo] = []
+        self.failed: dict[StorePath, str] = {}
+        self.recorded: list[tuple[Realisation, StorePath | None]] = []
 
 
 # A record look-up: the decoded answer, None (absent), or why it is unusable.
