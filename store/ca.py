@@ -24,13 +24,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sx.store.errors import Corrupt, HashMismatch, InvalidInput
 from sx.store.fsutil import stream_file
 from sx.store.hashing import Digest, Hasher
 from sx.store.narwrite import dump
 from sx.store.path import StorePath, make_path
+from sx.store.value import Value
 
 MASK = "e" * 32
 """What a self-reference is replaced by for hashing ('e' is not in the base32
@@ -38,13 +38,18 @@ alphabet, so the mask is never a real digest)."""
 
 
 
-@dataclass(frozen=True)
-class ContentAddress:
+class ContentAddress(Value):
     """A parsed ``ca`` field."""
 
+    __slots__ = _fields = ("kind", "digest", "mode")
     kind: str  # source, drv, output or fixed
     digest: Digest
-    mode: str = ""  # flat or nar, for fixed
+    mode: str  # flat or nar, for fixed
+
+    def __init__(self, kind: str, digest: Digest, mode: str = "") -> None:
+        self._set("kind", kind)
+        self._set("digest", digest)
+        self._set("mode", mode)
 
     @classmethod
     def parse(cls, text: object, what: str) -> ContentAddress:
