@@ -17,7 +17,7 @@ trusted record of the path; nothing half-fetched is ever registered.
 
 from __future__ import annotations
 
-import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,7 +52,12 @@ from sx.store.path import StorePath
 from sx.store.registration import Prepared
 from sx.store.value import Value
 
-log = logging.getLogger("sx.cache")
+
+def _warn(line: str) -> None:
+    """The default for warnings: one line on stderr (``logging`` would cost every start)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 # (url, timeout) -> (cache, priority), or why the cache could not be opened.
 _opened: dict[tuple[str, float | None], tuple[Cache, int] | StoreError] = {}
 # What can go wrong with a cache's answer: skip it, try the next cache.
@@ -100,7 +105,7 @@ def substituters(policy: TrustPolicy, timeout: float | None = None,
     for i, url in enumerate(policy.substituters):
         got = _open(url, timeout)
         if isinstance(got, StoreError):
-            (warn or log.warning)(f"sx: warning: substituter {url} disabled: {got}")
+            (warn or _warn)(f"sx: warning: substituter {url} disabled: {got}")
         else:
             found.append((got[1], i, got[0]))
     return [c for _, _, c in sorted(found, key=lambda t: (t[0], t[1]))]
@@ -147,7 +152,7 @@ class Substituters:
     def __init__(self, policy: TrustPolicy, warn: Callable[[str], None] | None = None,
                  jobs: int = DEFAULT_JOBS, timeout: float | None = None) -> None:
         self.policy = policy
-        self.warn = warn or (lambda line: log.warning("%s", line))
+        self.warn = warn or _warn
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self._caches: list[Cache] | None = None
