@@ -22,11 +22,11 @@ from sx.derivations.model import SCHEMA, Derivation, Output, Source
 from sx.store.encoding import unpack
 from sx.store.errors import Corrupt, InvalidInput, MissingReference
 from sx.store.fsutil import CANONICAL_MTIME
-from sx.store.gc import protect
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
+from sx.store.roots import protect
 
 if TYPE_CHECKING:
     from sx.store.registration import Prepared

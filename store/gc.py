@@ -41,6 +41,7 @@ from sx.store.fsutil import move_out, remove_tree
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import STORE_DIR, StorePath
 from sx.store.roots import gc_lock_exclusive, gc_lock_shared
+from sx.store.roots import protect as protect  # its home is roots.py; re-exported
 from sx.store.value import Value
 
 # Paths deleted per write transaction: short enough that builders waiting on
@@ -112,22 +113,6 @@ Why = tuple[int, str]
 
 
 # ---- protecting paths in use ----------------------------------------------------------
-
-
-def protect(store: LocalStore, paths: Iterable[StorePath]) -> set[StorePath]:
-    """Make ``paths`` temp roots of this process; return those that are not valid.
-
-    Call it before using store paths (a build's inputs, paths being exported
-    or copied). Once it returns, every returned-as-valid path and its whole
-    closure stays valid until this process exits: either the root was
-    written before a collection started (the collector sees it) or after it
-    finished (the validity check here sees what it removed). A non-empty
-    result means those paths must be built or fetched again. Never call it
-    from inside :func:`collect_garbage` (the collector holds the GC lock).
-    """
-    paths = list(paths)
-    store.temp_roots.add(paths)
-    return set(paths) - store.valid_subset(paths)
 
 
 # ---- indirect roots -------------------------------------------------------------------

@@ -21,10 +21,10 @@ from sx.derivations.build.substitute import Substituter
 from sx.derivations.graph import build_order
 from sx.derivations.instantiate import instantiate
 from sx.derivations.model import Derivation
-from sx.store.gc import protect
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
+from sx.store.roots import protect
 
 TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
