@@ -307,12 +307,16 @@ def config_path(root: str) -> str:
 
 def parse_settings(text: str, where: str, base: Settings | None = None) -> Settings:
     """Settings from a configuration text (on top of ``base``, default: the defaults)."""
-    import tomllib  # here: most commands read no configuration file (and it imports datetime)
+    from sx.store import plaintoml
 
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InvalidInput(f"load config {where}: {e}") from e
+    data = plaintoml.loads(text)
+    if data is None:  # more than plain lines: the real parser (and its error messages)
+        import tomllib  # here: most commands read no configuration file, or a plain one
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise InvalidInput(f"load config {where}: {e}") from e
     out = base or Settings()
     out = out.override(data, f"file {where}", f"load config {where}", text=False)
     return out.replace(source=where)
