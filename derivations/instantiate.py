@@ -63,7 +63,9 @@ def missing_sources(store: LocalStore, drvs: Iterable[Derivation]) -> dict[Store
 
 
 def _prepare_source(store: LocalStore, tmp: TempDir, entry: str, src: Source) -> Prepared:
-    got = store.prepare_tree(tmp, entry, src.local, src.name)
+    # The source was hashed for its path already: its size spares a small
+    # copy the writeback thread (and its syncfs of the whole file system).
+    got = store.prepare_tree(tmp, entry, src.local, src.name, size=src.nar_hash[1])
     if got.info.path != src.path:
         raise InvalidInput(f"add source {src.local}: it changed while being added "
                            f"(got {got.info.path}, expected {src.path})")
