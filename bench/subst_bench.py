@@ -22,7 +22,12 @@ Both end with the source, the ``.drv`` files and exactly ``app`` and
 
 Printed: the median wall times and their ratio (runs alternate which tool
 goes first), and the bytes each fetched next to the compressed size of the
-result's runtime closure in its cache (the target: equal). sx runs with
+result's runtime closure in its cache (the target: equal). Two floors are
+measured in the same runs and printed against Nix: starting the
+interpreter (``python -c pass``), and starting it and importing the
+libraries the fetch path cannot do without (LMDB, msgpack, BLAKE3, zstd,
+ed25519 from ``cryptography``): no Python program that checks these
+answers can be faster than the second. sx runs with
 its bytecode cached, as an installed sx does. ``SX_BENCH_RUNS`` sets the
 number of runs (default 5), as does ``--runs N``.
 
@@ -216,6 +221,21 @@ class NixSide:
         return took, sum(self.file_size(p) for p in fetched)
 
 
+# What any Python program that checks these caches' answers pays before its
+# first line of work: the interpreter, then the libraries the trust checks
+# and the store need (LMDB, msgpack, BLAKE3, zstd, ed25519).
+FLOORS = (
+    ("floor: python -c pass", "pass"),
+    ("floor: + fetch libraries", "import lmdb, msgpack, blake3, zstandard\n"
+     "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey"),
+)
+
+
+def _floor(code: str) -> Sample:
+    took, _ = _timed([sys.executable, "-c", code], SX_ENV)
+    return took
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure and print medians, the ratio and the bytes fetched."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -235,12 +255,18 @@ def main(argv: list[str] | None = None) -> None:
                      f"runtime closure 2 paths), medians of {runs}")
         ours: list[tuple[Sample, int]] = []
         peer: list[tuple[Sample, int]] = []
+        floors: list[list[Sample]] = [[] for _ in FLOORS]
         for i in range(runs):
             sides = [(sx, ours), (nix, peer)]
             for side, out in sides if i % 2 == 0 else reversed(sides):
                 out.append(side.realize(i))
-        print_ratio("realize from file:// cache", medians([t for t, _ in ours]),
-                    medians([t for t, _ in peer]), "nix", 1.0)
+            for (_, code), got in zip(FLOORS, floors, strict=True):
+                got.append(_floor(code))
+        nix_time = medians([t for t, _ in peer])
+        print_ratio("realize from file:// cache", medians([t for t, _ in ours]), nix_time,
+                    "nix", 1.0)
+        for (label, _), got in zip(FLOORS, floors, strict=True):
+            print_ratio(label, medians(got), nix_time, "nix")
         for name, side, got in (("sx", sx, ours), ("nix", nix, peer)):
             want = side.runtime_bytes()
             fetched = {b for _, b in got}
