@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import tomllib
+from pathlib import Path
 
 import pytest
 from sx.store import plaintoml
@@ -121,3 +122,17 @@ def test_settings_read_through_either_path_are_the_same() -> None:
     a, b = parse_settings(plain, "a"), parse_settings(escaped, "b")
     assert a.substituters == b.substituters == ("file:///c",)
     assert a.required_signatures == b.required_signatures == 1
+
+
+def test_reading_a_plain_file_does_not_import_tomllib(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    conf = tmp_path / "sx.conf"
+    conf.write_text('substituters = ["file:///c"]\ntrusted-public-keys = []\n')
+    code = ("import sys; from sx.store.config import load_settings; "
+            f"s = load_settings('/nonexistent', env={{'SX_CONFIG': {str(conf)!r}}}); "
+            "print(s.substituters, 'tomllib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["('file:///c',)", "False"]
