@@ -24,7 +24,7 @@ from sx.store.errors import Untrusted as Untrusted  # its home is the error tree
 from sx.store.value import Value
 
 # cryptography is imported where a key is used, not here: reading the trust
-# settings (every ``sx realize``) needs none of it, and it costs ~10 ms.
+# settings (every ``sx realize``) needs none of it, and it costs about 7 ms.
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 
