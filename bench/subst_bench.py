@@ -3,18 +3,31 @@
 The same four-level shape for both tools: ``noise`` (24 MB of pseudo-random
 text from awk) and ``toolchain`` (24 MB made from it) are needed only to
 build; ``lib`` (4 KiB cut from the toolchain) is referred to by ``app``, a
-small result. Each tool builds all four once, signs them and copies all of
-them to a ``file://`` cache (zstd for both); then, per run, a fresh store
-realizes ``app`` from that cache with signatures checked:
+small result. Every step runs a static busybox that both expressions take
+as the same local source directory (``bb/bin/{busybox,sh}``, 2 MB), so
+each tool's evaluation copies and hashes that source into the fresh store
+(Nix's ``builtins.path``, sx's ``Source``) before it asks the cache. Each
+tool builds all four once, signs them and copies all of them to a
+``file://`` cache (zstd for both); then, per run, a fresh store realizes
+``app`` from that cache with signatures checked:
 
-* sx: ``sx --root FRESH realize --json recipe.py:app`` (sandboxed busybox
-  recipe; the fresh root's config names the cache and the key);
+* sx: ``sx --root FRESH realize --json recipe.py:app`` (sandboxed; the
+  fresh root's config names the cache and the key);
 * Nix: ``nix build -f shape.nix app --store FRESH`` (a chroot store; the
-  builders are the host's ``/bin/sh`` and coreutils, input-addressed).
+  derivations are input-addressed; the substituter and key on the command
+  line).
+
+Both end with the source, the ``.drv`` files and exactly ``app`` and
+``lib`` in the fresh store; the bench checks that.
 
 Printed: the median wall times and their ratio (runs alternate which tool
 goes first), and the bytes each fetched next to the compressed size of the
-result's runtime closure in its cache (the target: equal). sx runs with
+result's runtime closure in its cache (the target: equal). Two floors are
+measured in the same runs and printed against Nix: starting the
+interpreter (``python -c pass``), and starting it and importing the
+libraries the fetch path cannot do without (LMDB, msgpack, BLAKE3, zstd,
+ed25519 from ``cryptography``): no Python program that checks these
+answers can be faster than the second. sx runs with
 its bytecode cached, as an installed sx does. ``SX_BENCH_RUNS`` sets the
 number of runs (default 5), as does ``--runs N``.
 
@@ -41,6 +54,10 @@ from common import (
     run,
     scratch_dir,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sx.derivations.model import Source
 
 NIX_CONFIG = ("build-users-group =\nexperimental-features = nix-command\nsubstituters =\n"
               "sandbox = false\n")
@@ -72,17 +89,19 @@ app = step("app", f"{{B}} mkdir $out && echo 'links {{lib.out}}/lib.a' > $out/ap
 
 NIX_SHAPE = '''
 let
+  bb = builtins.path {{ path = {bb}; name = "busybox"; }};
+  B = "${{bb}}/bin/busybox";
   step = name: script: derivation {{
     inherit name;
     system = builtins.currentSystem;
-    builder = "/bin/sh";
+    builder = "${{bb}}/bin/sh";
     args = [ "-c" script ];
   }};
-  noise = step "noise" "/usr/bin/{noise} > $out";
-  toolchain = step "toolchain" "/usr/bin/tr 0-9a-f a-f0-9 < ${{noise}} > $out";
-  lib = step "lib" "/bin/mkdir $out && /usr/bin/head -c 4096 ${{toolchain}} > $out/lib.a";
-  app = step "app" "/bin/mkdir $out && echo 'links ${{lib}}/lib.a' > $out/app";
-in {{ inherit noise toolchain lib app; }}
+  noise = step "noise" "${{B}} {noise} > $out";
+  toolchain = step "toolchain" "${{B}} tr 0-9a-f a-f0-9 < ${{noise}} > $out";
+  lib = step "lib" "${{B}} mkdir $out && ${{B}} head -c 4096 ${{toolchain}} > $out/lib.a";
+  app = step "app" "${{B}} mkdir $out && echo 'links ${{lib}}/lib.a' > $out/app";
+in {{ inherit bb noise toolchain lib app; }}
 '''
 
 
@@ -101,14 +120,19 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple
     return took, proc.stdout
 
 
+def busybox_source(base: str) -> Source:
+    """The recipe's one local source, the same tree for both tools: a static busybox."""
+    from sx.derivations.examples import busybox_tree
+
+    return busybox_tree(os.path.join(base, "bb"), shutil.which("busybox") or "/bin/busybox")
+
+
 class SxSide:
     """The sx recipe built, signed and cached; fresh roots on demand."""
 
     def __init__(self, base: str, noise: str) -> None:
-        from sx.derivations.examples import busybox_tree
-
         self.base = base
-        bb = busybox_tree(os.path.join(base, "bb"), shutil.which("busybox") or "/bin/busybox")
+        bb = busybox_source(base)
         self.recipe = os.path.join(base, "recipe.py")
         with open(self.recipe, "w") as f:
             f.write(SX_RECIPE.format(bb=bb.local, noise=noise))
@@ -154,11 +178,15 @@ class NixSide:
 
     def __init__(self, base: str, noise: str) -> None:
         self.base = base
-        with open(os.path.join(base, "shape.nix"), "w") as f:
-            f.write(NIX_SHAPE.format(noise=noise.replace("\"", "\\\"")))
-        outs = run(["nix-build", os.path.join(base, "shape.nix"), "--no-out-link",
+        self.shape = os.path.join(base, "shape.nix")
+        with open(self.shape, "w") as f:
+            f.write(NIX_SHAPE.format(bb=busybox_source(base).local,
+                                     noise=noise.replace("\"", "\\\"")))
+        outs = run(["nix-build", self.shape, "--no-out-link",
                     *(a for n in LEVELS for a in ("-A", n))], env=NIX_ENV).split()
         self.outputs = dict(zip(LEVELS, outs, strict=True))
+        # The source's store path: evaluation copies it into every fresh store, as sx does.
+        self.source = run(["nix", "eval", "--raw", "-f", self.shape, "bb"], env=NIX_ENV).strip()
         sec, pub = os.path.join(base, "nix.sec"), os.path.join(base, "nix.pub")
         run(["nix-store", "--generate-binary-cache-key", "bench-1", sec, pub], env=NIX_ENV)
         with open(pub) as f:
@@ -181,14 +209,31 @@ class NixSide:
 
     def realize(self, i: int) -> tuple[Sample, int]:
         dest = os.path.join(self.base, f"nix-dst-{i}")
-        took, _ = _timed(["nix", "build", "-f", os.path.join(self.base, "shape.nix"), "app",
+        took, _ = _timed(["nix", "build", "-f", self.shape, "app",
                           "--store", dest, "--substituters", f"file://{self.cache}",
                           "--trusted-public-keys", self.public, "--no-link"], NIX_ENV)
         got = run(["nix", "path-info", "--store", dest, "--all"], env=NIX_ENV).split()
-        fetched = [p for p in got if not p.endswith(".drv")]
+        if self.source not in got:
+            raise SystemExit(f"bench: nix did not copy the source {self.source}")
+        fetched = [p for p in got if not p.endswith(".drv") and p != self.source]
         if sorted(fetched) != sorted([self.outputs["app"], self.outputs["lib"]]):
             raise SystemExit(f"bench: nix fetched {fetched}")
         return took, sum(self.file_size(p) for p in fetched)
+
+
+# What any Python program that checks these caches' answers pays before its
+# first line of work: the interpreter, then the libraries the trust checks
+# and the store need (LMDB, msgpack, BLAKE3, zstd, ed25519).
+FLOORS = (
+    ("floor: python -c pass", "pass"),
+    ("floor: + fetch libraries", "import lmdb, msgpack, blake3, zstandard\n"
+     "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey"),
+)
+
+
+def _floor(code: str) -> Sample:
+    took, _ = _timed([sys.executable, "-c", code], SX_ENV)
+    return took
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -210,12 +255,18 @@ def main(argv: list[str] | None = None) -> None:
                      f"runtime closure 2 paths), medians of {runs}")
         ours: list[tuple[Sample, int]] = []
         peer: list[tuple[Sample, int]] = []
+        floors: list[list[Sample]] = [[] for _ in FLOORS]
         for i in range(runs):
             sides = [(sx, ours), (nix, peer)]
             for side, out in sides if i % 2 == 0 else reversed(sides):
                 out.append(side.realize(i))
-        print_ratio("realize from file:// cache", medians([t for t, _ in ours]),
-                    medians([t for t, _ in peer]), "nix", 1.0)
+            for (_, code), got in zip(FLOORS, floors, strict=True):
+                got.append(_floor(code))
+        nix_time = medians([t for t, _ in peer])
+        print_ratio("realize from file:// cache", medians([t for t, _ in ours]), nix_time,
+                    "nix", 1.0)
+        for (label, _), got in zip(FLOORS, floors, strict=True):
+            print_ratio(label, medians(got), nix_time, "nix")
         for name, side, got in (("sx", sx, ours), ("nix", nix, peer)):
             want = side.runtime_bytes()
             fetched = {b for _, b in got}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
 from sx.cli.cache_options import add_cache_options, cache_overrides
 from sx.cli.commands import add_command
@@ -14,7 +13,10 @@ from sx.cli.installables import INSTALLABLE_HELP, Root, build_options, parse_all
 from sx.store.config import DEFAULT_MAX_PIDS
 from sx.store.errors import InvalidInput
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sx.derivations.build.plan import Plan
     from sx.derivations.build.realize import Outcome
     from sx.derivations.installable import Installable

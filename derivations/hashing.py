@@ -24,12 +24,12 @@ from __future__ import annotations
 import functools
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sx.store.encoding import pack
 from sx.store.hashing import Digest
 from sx.store.path import StorePath, make_path, nix_base32
+from sx.store.value import Value
 
 if TYPE_CHECKING:
     from sx.derivations.model import Derivation
@@ -102,13 +102,22 @@ def record(drv: Derivation, resolved: Mapping[str, str] | None = None) -> dict[s
     }
 
 
-@dataclass(frozen=True)
-class DrvHashes:
-    """Everything derived from a derivation's record, computed once per value."""
+class DrvHashes(Value):
+    """Everything derived from a derivation's record, computed once per value.
 
+    Equal by the record and path; the placeholders are a cache beside them.
+    """
+
+    __slots__ = ("_placeholders", "drv_path", "encoded")
+    _fields = ("encoded", "drv_path")
     encoded: bytes
     drv_path: StorePath
-    _placeholders: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _placeholders: dict[str, str]
+
+    def __init__(self, encoded: bytes, drv_path: StorePath) -> None:
+        self._set("encoded", encoded)
+        self._set("drv_path", drv_path)
+        self._set("_placeholders", {})
 
     @classmethod
     def of(cls, drv: Derivation) -> DrvHashes:

@@ -22,11 +22,11 @@ from sx.derivations.model import SCHEMA, Derivation, Output, Source
 from sx.store.encoding import unpack
 from sx.store.errors import Corrupt, InvalidInput, MissingReference
 from sx.store.fsutil import CANONICAL_MTIME
-from sx.store.gc import protect
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
+from sx.store.roots import protect
 
 if TYPE_CHECKING:
     from sx.store.registration import Prepared
@@ -63,7 +63,9 @@ def missing_sources(store: LocalStore, drvs: Iterable[Derivation]) -> dict[Store
 
 
 def _prepare_source(store: LocalStore, tmp: TempDir, entry: str, src: Source) -> Prepared:
-    got = store.prepare_tree(tmp, entry, src.local, src.name)
+    # The source was hashed for its path already: its size spares a small
+    # copy the writeback thread (and its syncfs of the whole file system).
+    got = store.prepare_tree(tmp, entry, src.local, src.name, size=src.nar_hash[1])
     if got.info.path != src.path:
         raise InvalidInput(f"add source {src.local}: it changed while being added "
                            f"(got {got.info.path}, expected {src.path})")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from sx.store import nar
 from sx.store.errors import InvalidInput
 from sx.store.hashing import Digest
 from sx.store.path import StorePath, make_path, validate_name
+from sx.store.value import Value
 
 if TYPE_CHECKING:
     from sx.derivations.hashing import DrvHashes
@@ -40,20 +40,25 @@ BUILTIN_WRITE = "builtin:write"
 BUILTINS = (BUILTIN_FETCHURL, BUILTIN_UNPACK, BUILTIN_WRITE)
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(Value):
     """One output. ``hashes`` set means fixed-output (all of them are checked).
 
     ``mode`` says what a fixed hash covers: ``flat`` (the bytes of a single
     file) or ``nar`` (the archive of the tree).
     """
 
-    name: str = "out"
-    hashes: tuple[Digest, ...] = ()
-    mode: str = "flat"
-    executable: bool = False
+    __slots__ = _fields = ("name", "hashes", "mode", "executable")
+    name: str
+    hashes: tuple[Digest, ...]
+    mode: str
+    executable: bool
 
-    def __post_init__(self) -> None:
+    def __init__(self, name: str = "out", hashes: tuple[Digest, ...] = (), mode: str = "flat",
+                 executable: bool = False) -> None:
+        self._set("name", name)
+        self._set("hashes", hashes)
+        self._set("mode", mode)
+        self._set("executable", executable)
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise InvalidInput(f"define output {self.name!r}: output names are identifiers")
         if self.mode not in ("flat", "nar"):
@@ -63,7 +68,7 @@ class Output:
         hashes = _tuple(self.hashes, f"define output {self.name}", "hashes")
         if not all(isinstance(h, Digest) for h in hashes):
             raise InvalidInput(f"define output {self.name}: hashes must be Digest values")
-        object.__setattr__(self, "hashes", hashes)
+        self._set("hashes", hashes)
 
     @property
     def fixed(self) -> bool:
@@ -79,23 +84,24 @@ class Output:
         return self.hashes[0]
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Value):
     """A local file or tree that enters the store as a ``source`` path."""
 
+    # No __slots__: the cached properties below keep their values in __dict__.
+    _fields = ("local", "name")
     local: str
-    name: str = ""
+    name: str
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.local, (str, os.PathLike)) or not isinstance(self.name, str):
-            raise InvalidInput(f"use source {self.local!r}: the path and name must be strings")
-        object.__setattr__(self, "local", os.fspath(self.local))
-        if "\0" in self.local:
-            raise InvalidInput(f"use source {self.local!r}: the path contains a NUL byte")
-        if not os.path.lexists(self.local):
-            raise InvalidInput(f"use source {self.local!r}: no such file or directory")
-        if not self.name:
-            object.__setattr__(self, "name", os.path.basename(os.path.abspath(self.local)))
+    def __init__(self, local: str, name: str = "") -> None:
+        if not isinstance(local, (str, os.PathLike)) or not isinstance(name, str):
+            raise InvalidInput(f"use source {local!r}: the path and name must be strings")
+        local = os.fspath(local)
+        if "\0" in local:
+            raise InvalidInput(f"use source {local!r}: the path contains a NUL byte")
+        if not os.path.lexists(local):
+            raise InvalidInput(f"use source {local!r}: no such file or directory")
+        self._set("local", local)
+        self._set("name", name or os.path.basename(os.path.abspath(local)))
         validate_name(self.name)
 
     @cached_property
@@ -112,10 +118,12 @@ class Source:
         return str(self.path)
 
 
-@dataclass(frozen=True)
-class Derivation:
+class Derivation(Value):
     """A build step. Create with :func:`derivation`; never mutate."""
 
+    # No __slots__: the cached ``hashes`` keeps its value in __dict__.
+    _fields = ("name", "system", "builder", "args", "env", "input_drvs", "input_srcs",
+               "outputs", "meta")
     name: str
     system: str
     builder: str
@@ -124,9 +132,22 @@ class Derivation:
     input_drvs: tuple[tuple[Derivation, tuple[str, ...]], ...]
     input_srcs: tuple[Source | StorePath, ...]
     outputs: tuple[Output, ...]
-    meta: tuple[tuple[str, str], ...] = field(default=())
+    meta: tuple[tuple[str, str], ...]
 
-    def __post_init__(self) -> None:
+    def __init__(self, name: str, system: str, builder: str, args: Sequence[str],
+                 env: Sequence[tuple[str, str]],
+                 input_drvs: Sequence[tuple[Derivation, tuple[str, ...]]],
+                 input_srcs: Sequence[Source | StorePath], outputs: Sequence[Output],
+                 meta: Sequence[tuple[str, str]] = ()) -> None:
+        self._set("name", name)
+        self._set("system", system)
+        self._set("builder", builder)
+        self._set("args", args)
+        self._set("env", env)
+        self._set("input_drvs", input_drvs)
+        self._set("input_srcs", input_srcs)
+        self._set("outputs", outputs)
+        self._set("meta", meta)
         if not isinstance(self.name, str):
             raise InvalidInput(f"define derivation {self.name!r}: the name must be a string")
         validate_name(self.name)
@@ -137,8 +158,7 @@ class Derivation:
         if not self.builder:
             raise InvalidInput(f"{what}: the builder is empty")
         for field_name in ("args", "env", "input_drvs", "input_srcs", "outputs", "meta"):
-            object.__setattr__(self, field_name, _tuple(getattr(self, field_name), what,
-                                                        field_name))
+            self._set(field_name, _tuple(getattr(self, field_name), what, field_name))
         for i, a in enumerate(self.args):
             _text(a, what, f"argument {i + 1}")
         _check_pairs(self.env, what, "environment")

@@ -11,18 +11,18 @@ where in *their* code it happened; the whole Python trace is kept for
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import importlib.util
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from sx.derivations.model import Derivation
 from sx.store.errors import InvalidInput, StoreError
+from sx.store.hashing import Digest
+from sx.store.value import Value
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _STORE = os.path.dirname(os.path.abspath(sys.modules[StoreError.__module__].__file__ or ""))
@@ -45,14 +45,20 @@ MAX_FRAMES = 8
 """Recipe frames shown with an error (innermost ones); ``--show-trace`` shows all."""
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(Value):
     """One frame of recipe code."""
 
+    __slots__ = _fields = ("file", "line", "function", "source")
     file: str
     line: int
     function: str
     source: str
+
+    def __init__(self, file: str, line: int, function: str, source: str) -> None:
+        self._set("file", file)
+        self._set("line", line)
+        self._set("function", function)
+        self._set("source", source)
 
     def __str__(self) -> str:
         where = f"  at {_short(self.file)}:{self.line} in {self.function}"
@@ -106,7 +112,8 @@ def recipe_frames(tb: Any) -> tuple[Frame, ...]:
 
 def _load_file(path: str, text: str) -> ModuleType:
     full = os.path.abspath(path)
-    name = "sx_recipe_" + hashlib.sha256(full.encode()).hexdigest()[:16]
+    # BLAKE3, loaded already by the store: hashlib would load OpenSSL for one name.
+    name = "sx_recipe_" + Digest.b3(full.encode()).hex[:16]
     cached = sys.modules.get(name)
     if cached is not None:
         return cached

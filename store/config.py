@@ -19,11 +19,11 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from sx.store.errors import InvalidInput
 from sx.store.sizes import SIZE_FORMS, parse_size
+from sx.store.value import Value
 
 SANDBOX_MODES = ("auto", "mapped", "plain")
 DEFAULT_MAX_LOG = 1 << 30
@@ -127,15 +127,25 @@ def _sandbox(v: Any, text: bool) -> str:
     return str(v)
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One configurable value: its key, how to read it, its default and what it does."""
+class Setting(Value):
+    """One configurable value: its key, how to read it, its default and what it does.
 
+    ``parse``: (value, from text) -> the value; text (flags, environment)
+    may spell any type.
+    """
+
+    __slots__ = _fields = ("key", "parse", "default", "help")
     key: str
     parse: Callable[[Any, bool], Any]
-    """(value, from text) -> the value; text (flags, environment) may spell any type."""
     default: Any
     help: str
+
+    def __init__(self, key: str, parse: Callable[[Any, bool], Any], default: Any,
+                 help: str) -> None:
+        self._set("key", key)
+        self._set("parse", parse)
+        self._set("default", default)
+        self._set("help", help)
 
     @property
     def env(self) -> str:
@@ -190,34 +200,58 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_KEY = {s.key: s for s in SETTINGS}
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The settings in force, and where each value came from."""
+class Settings(Value):
+    """The settings in force, and where each value came from.
 
-    jobs: int = 0
-    keep_going: bool = False
-    timeout: float | None = None
-    max_log_size: int = DEFAULT_MAX_LOG
-    max_pids: int | None = DEFAULT_MAX_PIDS
-    max_memory: int | None = None
-    max_cpu_time: float | None = None
-    print_build_logs: bool = False
-    keep_failed: bool = False
-    keep_outputs: bool = False
-    keep_derivations: bool = False
-    substituters: tuple[str, ...] = ()
-    trusted_public_keys: tuple[str, ...] = ()
-    required_signatures: int = 1
-    stalled_download_timeout: float = DEFAULT_STALL_TIMEOUT
-    sandbox: str = "auto"
-    allowed_files: tuple[str, ...] = ()
-    remote: str | None = None
-    remote_fallback: bool = False
-    remote_jobs: int = 64
-    source: str | None = None
-    """The configuration file read (or looked for)."""
-    origins: Mapping[str, str] = field(default_factory=dict)
-    """Per key: ``flag``, ``env SX_...``, ``file PATH`` or ``default``."""
+    ``source``: the configuration file read (or looked for); ``origins``:
+    per key, ``flag``, ``env SX_...``, ``file PATH`` or ``default``.
+    """
+
+    __slots__ = _fields = (
+        "jobs", "keep_going", "timeout", "max_log_size", "max_pids", "max_memory",
+        "max_cpu_time", "print_build_logs", "keep_failed", "keep_outputs", "keep_derivations",
+        "substituters", "trusted_public_keys", "required_signatures",
+        "stalled_download_timeout", "sandbox", "allowed_files", "remote", "remote_fallback",
+        "remote_jobs", "source", "origins")
+    jobs: int
+    keep_going: bool
+    timeout: float | None
+    max_log_size: int
+    max_pids: int | None
+    max_memory: int | None
+    max_cpu_time: float | None
+    print_build_logs: bool
+    keep_failed: bool
+    keep_outputs: bool
+    keep_derivations: bool
+    substituters: tuple[str, ...]
+    trusted_public_keys: tuple[str, ...]
+    required_signatures: int
+    stalled_download_timeout: float
+    sandbox: str
+    allowed_files: tuple[str, ...]
+    remote: str | None
+    remote_fallback: bool
+    remote_jobs: int
+    source: str | None
+    origins: Mapping[str, str]
+
+    def __init__(self, *, jobs: int = 0, keep_going: bool = False,
+                 timeout: float | None = None, max_log_size: int = DEFAULT_MAX_LOG,
+                 max_pids: int | None = DEFAULT_MAX_PIDS, max_memory: int | None = None,
+                 max_cpu_time: float | None = None, print_build_logs: bool = False,
+                 keep_failed: bool = False, keep_outputs: bool = False,
+                 keep_derivations: bool = False, substituters: tuple[str, ...] = (),
+                 trusted_public_keys: tuple[str, ...] = (), required_signatures: int = 1,
+                 stalled_download_timeout: float = DEFAULT_STALL_TIMEOUT,
+                 sandbox: str = "auto", allowed_files: tuple[str, ...] = (),
+                 remote: str | None = None, remote_fallback: bool = False,
+                 remote_jobs: int = 64, source: str | None = None,
+                 origins: Mapping[str, str] | None = None) -> None:
+        given = locals()
+        for name in self._fields[:-1]:
+            self._set(name, given[name])
+        self._set("origins", {} if origins is None else origins)
 
     def origin(self, key: str) -> str:
         """Where the value of ``key`` came from."""
@@ -242,7 +276,7 @@ class Settings:
             s = setting(key, what)
             changes[s.attr] = parse_value(s, raw, what, text)
             origins[key] = origin
-        return replace(self, **changes, origins=origins)
+        return self.replace(**changes, origins=origins)
 
 
 def setting(key: str, what: str) -> Setting:
@@ -273,15 +307,19 @@ def config_path(root: str) -> str:
 
 def parse_settings(text: str, where: str, base: Settings | None = None) -> Settings:
     """Settings from a configuration text (on top of ``base``, default: the defaults)."""
-    import tomllib  # here: most commands read no configuration file (and it imports datetime)
+    from sx.store import plaintoml
 
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InvalidInput(f"load config {where}: {e}") from e
+    data = plaintoml.loads(text)
+    if data is None:  # more than plain lines: the real parser (and its error messages)
+        import tomllib  # here: most commands read no configuration file, or a plain one
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise InvalidInput(f"load config {where}: {e}") from e
     out = base or Settings()
     out = out.override(data, f"file {where}", f"load config {where}", text=False)
-    return replace(out, source=where)
+    return out.replace(source=where)
 
 
 def _from_env(settings: Settings, env: Mapping[str, str]) -> Settings:
@@ -328,4 +366,4 @@ def load_settings(root: str, env: Mapping[str, str] | None = None,
 
 def setting_fields() -> list[str]:
     """The attribute names of :class:`Settings` that are settings (for a consistency test)."""
-    return [f.name for f in fields(Settings) if f.name not in ("source", "origins")]
+    return [f for f in Settings._fields if f not in ("source", "origins")]

@@ -36,7 +36,6 @@ import functools
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -49,6 +48,7 @@ from sx.store.narformat import (
     shown_path,
     target_problem,
 )
+from sx.store.value import Value
 
 Parts = Sequence[str | bytes]
 
@@ -64,13 +64,19 @@ _RESOLVE = 0x02 | 0x04 | 0x08  # NO_MAGICLINKS | NO_SYMLINKS | BENEATH
 _IN_THE_WAY = {errno.ENOTDIR, errno.ELOOP, errno.EXDEV}
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Value):
     """What one extraction may create (defaults: the store's limits)."""
 
-    entries: int = MAX_ENTRIES
-    depth: int = MAX_DEPTH
-    path: int = MAX_PATH
+    __slots__ = _fields = ("entries", "depth", "path")
+    entries: int
+    depth: int
+    path: int
+
+    def __init__(self, entries: int = MAX_ENTRIES, depth: int = MAX_DEPTH,
+                 path: int = MAX_PATH) -> None:
+        self._set("entries", entries)
+        self._set("depth", depth)
+        self._set("path", path)
 
 
 @functools.cache

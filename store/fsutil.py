@@ -63,8 +63,12 @@ def _flush_loop(path: str, stop: threading.Event) -> None:
             syncfs(path)
 
 
+WRITEBACK_MIN = 32 << 20
+"""Bytes below which :func:`early_writeback` starts nothing (the final sync is short anyway)."""
+
+
 @contextlib.contextmanager
-def early_writeback(path: str) -> Iterator[None]:
+def early_writeback(path: str, size: int | None = None) -> Iterator[None]:
     """Write dirty data back to disk while the caller is still writing more.
 
     A store install ends with one ``syncfs``, which then waits for every page
@@ -72,7 +76,15 @@ def early_writeback(path: str) -> Iterator[None]:
     background thread lets the disk work while the copy is still being made,
     so the final sync finds little left. Nested and concurrent users of the
     same ``path`` share one thread.
+
+    ``size``, when the caller knows it, is how much it is about to write:
+    under :data:`WRITEBACK_MIN` no thread is started, since a ``syncfs``
+    during a small install gains little and waits for every other writer
+    on the file system (other stores, other builds).
     """
+    if size is not None and size < WRITEBACK_MIN:
+        yield
+        return
     with _flushers_lock:
         entry = _flushers.get(path)
         if entry is None:

@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from typing import Any
 
 from sx.store.db import Txn
@@ -43,6 +41,8 @@ from sx.store.fsutil import move_out, remove_tree
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import STORE_DIR, StorePath
 from sx.store.roots import gc_lock_exclusive, gc_lock_shared
+from sx.store.roots import protect as protect  # its home is roots.py; re-exported
+from sx.store.value import Value
 
 # Paths deleted per write transaction: short enough that builders waiting on
 # the LMDB write lock are not held up, long enough that commits stay cheap.
@@ -55,14 +55,20 @@ _ROOT_NAME_RE = re.compile(r"[A-Za-z0-9+\-._=@]+")
 # ---- values ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Root:
+class Root(Value):
     """One GC root: where it is, what it points at, and the store path it keeps (or None)."""
 
+    __slots__ = _fields = ("link", "target", "path", "kind")
     link: str
     target: str
     path: StorePath | None
     kind: str  # "direct", "indirect" or "temp"
+
+    def __init__(self, link: str, target: str, path: StorePath | None, kind: str) -> None:
+        self._set("link", link)
+        self._set("target", target)
+        self._set("path", path)
+        self._set("kind", kind)
 
     @property
     def stale(self) -> bool:
@@ -70,26 +76,35 @@ class Root:
         return self.path is None
 
 
-@dataclass(frozen=True)
-class GCOptions:
+class GCOptions(Value):
     """What a collection keeps and how far it goes."""
 
-    keep_outputs: bool = False
-    keep_derivations: bool = False
-    max_freed: int | None = None
-    dry_run: bool = False
+    __slots__ = _fields = ("keep_outputs", "keep_derivations", "max_freed", "dry_run")
+    keep_outputs: bool
+    keep_derivations: bool
+    max_freed: int | None
+    dry_run: bool
+
+    def __init__(self, keep_outputs: bool = False, keep_derivations: bool = False,
+                 max_freed: int | None = None, dry_run: bool = False) -> None:
+        self._set("keep_outputs", keep_outputs)
+        self._set("keep_derivations", keep_derivations)
+        self._set("max_freed", max_freed)
+        self._set("dry_run", dry_run)
 
 
-@dataclass
 class GCResult:
     """What a collection did (or, for a dry run, would do)."""
 
-    deleted: list[StorePath] = field(default_factory=list)
-    freed: int = 0
-    live: int = 0
-    kept_by_race: int = 0
-    leftovers: int = 0
-    stopped_early: bool = False
+    __slots__ = ("deleted", "freed", "kept_by_race", "leftovers", "live", "stopped_early")
+
+    def __init__(self, live: int = 0) -> None:
+        self.deleted: list[StorePath] = []
+        self.freed = 0
+        self.live = live
+        self.kept_by_race = 0
+        self.leftovers = 0
+        self.stopped_early = False
 
 
 # Why a path is live: (kind, detail) with kind one of these.
@@ -98,22 +113,6 @@ Why = tuple[int, str]
 
 
 # ---- protecting paths in use ----------------------------------------------------------
-
-
-def protect(store: LocalStore, paths: Iterable[StorePath]) -> set[StorePath]:
-    """Make ``paths`` temp roots of this process; return those that are not valid.
-
-    Call it before using store paths (a build's inputs, paths being exported
-    or copied). Once it returns, every returned-as-valid path and its whole
-    closure stays valid until this process exits: either the root was
-    written before a collection started (the collector sees it) or after it
-    finished (the validity check here sees what it removed). A non-empty
-    result means those paths must be built or fetched again. Never call it
-    from inside :func:`collect_garbage` (the collector holds the GC lock).
-    """
-    paths = list(paths)
-    store.temp_roots.add(paths)
-    return set(paths) - store.valid_subset(paths)
 
 
 # ---- indirect roots -------------------------------------------------------------------
@@ -246,6 +245,8 @@ def add_root(store: LocalStore, name: str, path: StorePath) -> str:
 
 def out_link_root_name(link: str) -> str:
     """The name under ``var/gcroots`` of the indirect root for out-link ``link``."""
+    import hashlib  # here: it loads OpenSSL, and only an out-link root needs it
+
     digest = hashlib.sha256(os.path.abspath(link).encode()).hexdigest()[:32]
     return f"auto-{digest}"
 
@@ -569,11 +570,13 @@ def _remove_leftovers(store: LocalStore, registered: set[str], temp: dict[str, i
 # ---- the collector ------------------------------------------------------------------------
 
 
-@dataclass
 class _Plan:
-    live: dict[str, Why]
-    order: list[Group]
-    registered: set[str]
+    __slots__ = ("live", "order", "registered")
+
+    def __init__(self, live: dict[str, Why], order: list[Group], registered: set[str]) -> None:
+        self.live = live
+        self.order = order
+        self.registered = registered
 
 
 def _plan(store: LocalStore, roots: dict[str, Why], opts: GCOptions,

@@ -393,12 +393,14 @@ class LocalStore:
             return self.install_many([prepared], f"add {src!r}:")[0]
 
     def prepare_tree(self, tmp: TempDir, entry: str, src: str, name: str | None = None,
-                     references: Iterable[StorePath] = ()) -> Prepared:
+                     references: Iterable[StorePath] = (), size: int | None = None) -> Prepared:
         """Copy ``src`` to ``entry`` in ``tmp`` as a ``source`` object, ready to install.
 
         What :meth:`add_tree` installs alone; a caller adding more objects at
         once (a source and the ``.drv`` files that use it) passes it to
         :meth:`install_many` with the others, so all share one sync.
+        ``size``: the archive size when the caller knows it (a small tree
+        then starts no early writeback, see :func:`fsutil.early_writeback`).
         """
         from sx.store import nar
         from sx.store.fsutil import early_writeback
@@ -409,7 +411,7 @@ class LocalStore:
         refs = tuple(references)
         self._require_valid(refs, f"add {src!r}")
         obj = os.path.join(tmp.path, entry)
-        with early_writeback(self.tmp):
+        with early_writeback(self.tmp, size):
             nar_hash, size = nar.copy_hashed(src, obj, "add")
         path = make_path("source", nar_hash, name, refs)
         info = PathInfo(path, nar_hash, size, refs, registered=int(time.time()),

@@ -22,6 +22,10 @@ from contextlib import contextmanager
 
 from sx.store.path import StorePath
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from sx.store.local import LocalStore
+
 
 @contextmanager
 def gc_lock_shared(var: str) -> Iterator[None]:
@@ -108,3 +112,19 @@ def read_all(var: str) -> set[str]:
         finally:
             os.close(fd)
     return live
+
+
+def protect(store: LocalStore, paths: Iterable[StorePath]) -> set[StorePath]:
+    """Make ``paths`` temp roots of this process; return those that are not valid.
+
+    Call it before using store paths (a build's inputs, paths being exported
+    or copied). Once it returns, every returned-as-valid path and its whole
+    closure stays valid until this process exits: either the root was
+    written before a collection started (the collector sees it) or after it
+    finished (the validity check here sees what it removed). A non-empty
+    result means those paths must be built or fetched again. Never call it
+    from inside :func:`collect_garbage` (the collector holds the GC lock).
+    """
+    paths = list(paths)
+    store.temp_roots.add(paths)
+    return set(paths) - store.valid_subset(paths)

@@ -19,7 +19,6 @@ this store cannot answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from sx.derivations.graph import build_order
 from sx.derivations.hashing import (
@@ -36,46 +35,60 @@ from sx.store.hashing import Digest
 from sx.store.info import Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
+from sx.store.value import Value
 
 Realized = dict[tuple[StorePath, str], StorePath]
 
 
-@dataclass(frozen=True)
-class Fetch:
+class Fetch(Value):
     """One path to download: where from, and how big (compressed, then unpacked)."""
 
+    __slots__ = _fields = ("path", "cache", "download", "unpacked")
     path: StorePath
     cache: str
     download: int
     unpacked: int
 
+    def __init__(self, path: StorePath, cache: str, download: int, unpacked: int) -> None:
+        self._set("path", path)
+        self._set("cache", cache)
+        self._set("download", download)
+        self._set("unpacked", unpacked)
 
-@dataclass
+
 class Plan:
     """The outcome of planning a realization.
 
     ``needed`` are the derivations the scheduler runs (builds, or look-ups
     once their inputs are built); with caches configured, ``fetch`` and
     ``substitute`` say what arrives from them first (see ``topdown.py``).
+    The other fields: ``recorded``, the paths the outputs have (valid or
+    not) from this store's records; ``fetch``, the paths to download before
+    anything is built, references first; ``substitute``, the derivations
+    whose outputs the fetched paths provide; ``realisations``, to record
+    once the fetched paths are valid (with their ``.drv``); ``promised``,
+    the output paths of the ``substitute`` derivations; ``asked_caches``,
+    whether caches were asked (then builds with a built input are looked
+    up again).
     """
 
-    order: list[Derivation]
-    known: Realized
-    needed: list[Derivation]
-    resolved: dict[Derivation, Digest] = field(default_factory=dict)
-    recorded: Realized = field(default_factory=dict)
-    """Paths the outputs have (valid or not), from this store's records."""
-    modulo: Modulo = field(default_factory=dict)
-    fetch: list[Fetch] = field(default_factory=list)
-    """Paths to download before anything is built, references first."""
-    substitute: list[Derivation] = field(default_factory=list)
-    """Derivations whose outputs the fetched paths provide."""
-    realisations: list[tuple[Realisation, StorePath]] = field(default_factory=list)
-    """Realisations to record once the fetched paths are valid (with their ``.drv``)."""
-    promised: Realized = field(default_factory=dict)
-    """The output paths of the ``substitute`` derivations."""
-    asked_caches: bool = False
-    """Whether caches were asked (then builds with a built input are looked up again)."""
+    __slots__ = ("asked_caches", "fetch", "known", "modulo", "needed", "order", "promised",
+                 "realisations", "recorded", "resolved", "substitute")
+
+    def __init__(self, order: list[Derivation], known: Realized, needed: list[Derivation],
+                 resolved: dict[Derivation, Digest] | None = None,
+                 recorded: Realized | None = None, modulo: Modulo | None = None) -> None:
+        self.order = order
+        self.known = known
+        self.needed = needed
+        self.resolved: dict[Derivation, Digest] = {} if resolved is None else resolved
+        self.recorded: Realized = {} if recorded is None else recorded
+        self.modulo: Modulo = {} if modulo is None else modulo
+        self.fetch: list[Fetch] = []
+        self.substitute: list[Derivation] = []
+        self.realisations: list[tuple[Realisation, StorePath]] = []
+        self.promised: Realized = {}
+        self.asked_caches = False
 
     def outputs_of(self, drv: Derivation) -> dict[str, StorePath] | None:
         """The known outputs of ``drv`` (all of them), or None."""

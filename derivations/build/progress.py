@@ -24,9 +24,7 @@ import re
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from sx.store.sizes import format_size
@@ -45,24 +43,29 @@ size_text = format_size
 _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?")
 
 
-@dataclass
 class _Running:
-    what: str
-    name: str
-    since: float
-    log: str | None
-    output: str | None
+    __slots__ = ("log", "name", "output", "since", "what")
+
+    def __init__(self, what: str, name: str, since: float, log: str | None,
+                 output: str | None) -> None:
+        self.what = what
+        self.name = name
+        self.since = since
+        self.log = log
+        self.output = output
 
 
-@dataclass
 class Downloads:
     """The state of the current download: paths and bytes of the total, recent samples."""
 
-    paths: int = 0
-    total_bytes: int = 0
-    paths_done: int = 0
-    received: int = 0
-    samples: list[tuple[float, int]] = field(default_factory=list)
+    __slots__ = ("paths", "paths_done", "received", "samples", "total_bytes")
+
+    def __init__(self, paths: int = 0, total_bytes: int = 0) -> None:
+        self.paths = paths
+        self.total_bytes = total_bytes
+        self.paths_done = 0
+        self.received = 0
+        self.samples: list[tuple[float, int]] = []
 
     def rate(self) -> float:
         """Bytes per second over the last couple of seconds."""
@@ -311,6 +314,10 @@ class Progress:
 
 
 def _columns_of(c: str) -> int:
+    if c.isascii():
+        return 1
+    import unicodedata  # here: only a terminal line with wide characters needs it
+
     return 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
 
 

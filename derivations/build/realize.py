@@ -12,8 +12,6 @@ otherwise spend.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from sx.derivations.build.errors import NotSubstitutable
 from sx.derivations.build.plan import Plan, make_plan
@@ -23,75 +21,106 @@ from sx.derivations.build.substitute import Substituter
 from sx.derivations.graph import build_order
 from sx.derivations.instantiate import instantiate
 from sx.derivations.model import Derivation
-from sx.store.gc import protect
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
+from sx.store.roots import protect
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
     from sx.derivations.build.sandbox import Sandbox
 
 
-@dataclass
 class BuildOptions:
-    """How to realize."""
+    """How to realize (keyword arguments, each with a default).
 
-    jobs: int = 0
-    """Builds at once; 0 means the number of CPUs."""
-    keep_going: bool = False
-    dry_run: bool = False
-    check: bool = False
-    """Rebuild the roots even when realized, and compare."""
-    check_closure: bool = False
-    """With ``check``: rebuild and compare every derivation of the roots' closure."""
-    no_build: bool = False
-    """Only substitute; a missing output is an error."""
-    timeout: float | None = None
-    max_log_size: int | None = DEFAULT_MAX_LOG
-    """Bytes of builder output before the build is killed (None: no limit)."""
-    max_pids: int | None = DEFAULT_MAX_PIDS
-    """Processes and threads one build may have (None: no limit)."""
-    max_memory: int | None = None
-    """Bytes of memory one build may use (None: no limit)."""
-    max_cpu_time: float | None = None
-    """Seconds of CPU time one build may use (None: no limit)."""
-    print_logs: bool = False
-    """Echo every build's output, each line prefixed by its name (``-L``)."""
-    keep_failed: bool = False
-    """Keep a failed build's ``/build`` directory and say where (``-K``)."""
-    apt_dir: str = DEFAULT_APT_DIR
-    allowed_files: tuple[str, ...] = ()
-    """Files (or directories) ``file://`` fetches may read besides the configured ones."""
-    progress: Progress | None = None
-    sandbox: Sandbox | None = None
-    sandbox_mode: str = "auto"
-    """The ``sandbox`` setting, for the engine made when something is built (``sandbox`` unset)."""
-    substitute: bool = True
-    """Ask the configured caches (off: only this store counts)."""
-    config: Mapping[str, object] | None = None
-    """Cache settings overriding the configuration file for this run."""
-    remote: str | None = None
-    """A remote execution engine (``grpc[s]://host:port[/instance]``) for sandboxed builds."""
-    remote_fallback: bool = False
-    """Build locally when the remote engine cannot be reached."""
-    remote_jobs: int = 64
-    """Remote actions in flight at once."""
+    * ``jobs``: builds at once; 0 means the number of CPUs.
+    * ``keep_going``, ``dry_run``.
+    * ``check``: rebuild the roots even when realized, and compare;
+      ``check_closure`` (with ``check``): every derivation of their closure.
+    * ``no_build``: only substitute; a missing output is an error.
+    * ``timeout``; ``max_log_size``: bytes of builder output before the
+      build is killed; ``max_pids``: processes and threads of one build;
+      ``max_memory``: bytes; ``max_cpu_time``: seconds (None: no limit).
+    * ``print_logs``: echo every build's output, each line prefixed by its
+      name (``-L``); ``keep_failed``: keep a failed build's ``/build`` and
+      say where (``-K``).
+    * ``apt_dir``; ``allowed_files``: files (or directories) ``file://``
+      fetches may read besides the configured ones.
+    * ``progress``; ``sandbox``; ``sandbox_mode``: the ``sandbox`` setting,
+      for the engine made when something is built (``sandbox`` unset).
+    * ``substitute``: ask the configured caches (off: only this store
+      counts); ``config``: cache settings overriding the configuration file.
+    * ``remote``: a remote execution engine (``grpc[s]://host:port[/instance]``)
+      for sandboxed builds; ``remote_fallback``: build locally when it cannot
+      be reached; ``remote_jobs``: remote actions in flight at once.
+
+    A plain class, not a dataclass: ``dataclasses`` costs every ``sx
+    realize`` its import and a generated ``__init__`` per class.
+    """
+
+    def __init__(self, *, jobs: int = 0, keep_going: bool = False, dry_run: bool = False,
+                 check: bool = False, check_closure: bool = False, no_build: bool = False,
+                 timeout: float | None = None, max_log_size: int | None = DEFAULT_MAX_LOG,
+                 max_pids: int | None = DEFAULT_MAX_PIDS, max_memory: int | None = None,
+                 max_cpu_time: float | None = None, print_logs: bool = False,
+                 keep_failed: bool = False, apt_dir: str = DEFAULT_APT_DIR,
+                 allowed_files: tuple[str, ...] = (), progress: Progress | None = None,
+                 sandbox: Sandbox | None = None, sandbox_mode: str = "auto",
+                 substitute: bool = True, config: Mapping[str, object] | None = None,
+                 remote: str | None = None, remote_fallback: bool = False,
+                 remote_jobs: int = 64) -> None:
+        self.jobs = jobs
+        self.keep_going = keep_going
+        self.dry_run = dry_run
+        self.check = check
+        self.check_closure = check_closure
+        self.no_build = no_build
+        self.timeout = timeout
+        self.max_log_size = max_log_size
+        self.max_pids = max_pids
+        self.max_memory = max_memory
+        self.max_cpu_time = max_cpu_time
+        self.print_logs = print_logs
+        self.keep_failed = keep_failed
+        self.apt_dir = apt_dir
+        self.allowed_files = allowed_files
+        self.progress = progress
+        self.sandbox = sandbox
+        self.sandbox_mode = sandbox_mode
+        self.substitute = substitute
+        self.config = config
+        self.remote = remote
+        self.remote_fallback = remote_fallback
+        self.remote_jobs = remote_jobs
+
+    def __repr__(self) -> str:
+        return f"BuildOptions({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+    def replace(self, **changes: object) -> BuildOptions:
+        """A copy with ``changes`` (by option name); an unknown name is a TypeError."""
+        values = {**vars(self), **changes}
+        return BuildOptions(**values)
 
 
-@dataclass
 class Outcome:
-    """What a realization did."""
+    """What a realization did.
 
-    outputs: list[dict[str, StorePath]]
-    """Per root, its output paths."""
-    built: list[Derivation] = field(default_factory=list)
-    substituted: list[Derivation] = field(default_factory=list)
-    cached: list[Derivation] = field(default_factory=list)
-    plan: Plan | None = None
-    fetched: list[PathInfo] = field(default_factory=list)
-    """Paths downloaded from caches and registered."""
-    downloaded: int = 0
-    """Compressed bytes received from caches (failed attempts included)."""
+    ``outputs``: per root, its output paths; ``fetched``: the paths
+    downloaded from caches and registered; ``downloaded``: compressed bytes
+    received from caches (failed attempts included).
+    """
+
+    __slots__ = ("built", "cached", "downloaded", "fetched", "outputs", "plan", "substituted")
+
+    def __init__(self, outputs: list[dict[str, StorePath]], plan: Plan | None = None) -> None:
+        self.outputs = outputs
+        self.built: list[Derivation] = []
+        self.substituted: list[Derivation] = []
+        self.cached: list[Derivation] = []
+        self.plan = plan
+        self.fetched: list[PathInfo] = []
+        self.downloaded = 0
 
 
 def to_check(roots: list[Derivation], opts: BuildOptions) -> list[Derivation]:
@@ -136,7 +165,7 @@ def realize(store: LocalStore, roots: Sequence[Derivation],
     roots = list(roots)
     checked = to_check(roots, opts)
     progress = opts.progress or Progress(quiet=True)
-    opts = replace(opts, progress=progress)
+    opts = opts.replace(progress=progress)
     subst = Substituter(store, progress, opts.config) if opts.substitute else None
     if opts.dry_run:
         plan = make_plan(store, roots, checked)

@@ -59,11 +59,11 @@ from sx.derivations.hashing import (
 )
 from sx.derivations.model import BUILTIN_FETCHURL, Derivation
 from sx.store.errors import StorageError, StoreError
-from sx.store.gc import protect
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
+from sx.store.roots import protect
 
 if TYPE_CHECKING:
     from sx.derivations.build.remote.executor import RemoteExecutor

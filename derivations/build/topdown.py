@@ -27,7 +27,6 @@ derivations they provide, and what is left to build. The real run and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import partial
 
 from sx.derivations.build.plan import Fetch, Plan, Realized, disagreement, misnamed
@@ -39,13 +38,18 @@ from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
 
-@dataclass
 class Decision:
-    """The state of deciding; kept across rounds (and runs of :func:`decide`)."""
+    """The state of deciding; kept across rounds (and runs of :func:`decide`).
 
-    nosub: set[Derivation] = field(default_factory=set)
-    """Derivations whose known outputs cannot be fetched: they are built."""
-    located: dict[StorePath, Located] = field(default_factory=dict)
+    ``nosub``: derivations whose known outputs cannot be fetched (they are
+    built); ``located``: the trusted records found so far, by path.
+    """
+
+    __slots__ = ("located", "nosub")
+
+    def __init__(self) -> None:
+        self.nosub: set[Derivation] = set()
+        self.located: dict[StorePath, Located] = {}
 
 
 class _Round:

@@ -16,8 +16,6 @@ content address: nothing is trusted until all of it matches.
 from __future__ import annotations
 
 import os
-import secrets
-from dataclasses import dataclass
 from typing import IO, BinaryIO, cast
 
 import zstandard
@@ -29,18 +27,24 @@ from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
 from sx.store.registration import Prepared
+from sx.store.value import Value
 
 _CHUNK = 1 << 20
 _MULTI = 4 << 20
 
 
-@dataclass(frozen=True)
-class Packed:
+class Packed(Value):
     """A compressed archive written to a local file."""
 
+    __slots__ = _fields = ("file", "file_hash", "file_size")
     file: str
     file_hash: Digest
     file_size: int
+
+    def __init__(self, file: str, file_hash: Digest, file_size: int) -> None:
+        self._set("file", file)
+        self._set("file_hash", file_hash)
+        self._set("file_size", file_size)
 
 
 class _HashingWriter:
@@ -83,7 +87,7 @@ def compressor(size: int) -> zstandard.ZstdCompressor:
 
 def pack_path(store: LocalStore, info: PathInfo, scratch: str) -> Packed:
     """Compress the archive of a valid path into a new file under ``scratch``."""
-    dest = os.path.join(scratch, f"pack-{secrets.token_hex(8)}.nar.zst")
+    dest = os.path.join(scratch, f"pack-{os.urandom(8).hex()}.nar.zst")
     try:
         with open(dest, "xb") as f:
             out = _HashingWriter(f)
@@ -151,7 +155,7 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
     try:
         reader = zstandard.ZstdDecompressor().stream_reader(
             cast(IO[bytes], raw), read_size=_CHUNK, read_across_frames=False)
-        with early_writeback(store.tmp):
+        with early_writeback(store.tmp, rec.info.nar_size):
             measured = nar.restore(reader.read, obj, what, size=rec.info.nar_size,
                                    scan=[r.digest for r in rec.info.references])
         if reader.read(1):

@@ -17,7 +17,6 @@ file's value of the same key, and are validated the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from sx.store.cache.signing import PublicKey, TrustPolicy
 from sx.store.config import (
@@ -30,22 +29,35 @@ from sx.store.config import (
     setting,
 )
 from sx.store.errors import InvalidInput
+from sx.store.value import Value
 
 __all__ = ["DEFAULT_TIMEOUT", "CacheConfig", "cache_config", "config_path", "load_config",
            "option_value", "parse_config"]
 DEFAULT_TIMEOUT = DEFAULT_STALL_TIMEOUT
 
 
-@dataclass(frozen=True)
-class CacheConfig:
-    """The cache part of the configuration, validated."""
+class CacheConfig(Value):
+    """The cache part of the configuration, validated.
 
-    substituters: tuple[str, ...] = ()
-    trusted_keys: tuple[PublicKey, ...] = ()
-    required: int = 1
-    source: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    """Seconds a cache may stay silent during a request before it is given up."""
+    ``timeout``: seconds a cache may stay silent during a request before it
+    is given up.
+    """
+
+    __slots__ = _fields = ("substituters", "trusted_keys", "required", "source", "timeout")
+    substituters: tuple[str, ...]
+    trusted_keys: tuple[PublicKey, ...]
+    required: int
+    source: str | None
+    timeout: float
+
+    def __init__(self, substituters: tuple[str, ...] = (),
+                 trusted_keys: tuple[PublicKey, ...] = (), required: int = 1,
+                 source: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._set("substituters", substituters)
+        self._set("trusted_keys", trusted_keys)
+        self._set("required", required)
+        self._set("source", source)
+        self._set("timeout", timeout)
 
     def policy(self) -> TrustPolicy:
         """The trust policy these settings describe (raises when inconsistent)."""

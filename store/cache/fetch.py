@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from sx.store.cache.archive import unpack_archive
@@ -39,12 +38,14 @@ if TYPE_CHECKING:
 DEFAULT_JOBS = 4
 
 
-@dataclass
 class FetchResult:
     """Paths newly registered, and wanted paths that could not be fetched (with why)."""
 
-    fetched: list[PathInfo] = field(default_factory=list)
-    unavailable: dict[StorePath, StoreError] = field(default_factory=dict)
+    __slots__ = ("fetched", "unavailable")
+
+    def __init__(self) -> None:
+        self.fetched: list[PathInfo] = []
+        self.unavailable: dict[StorePath, StoreError] = {}
 
 
 def _record(cache: Cache, path: StorePath, policy: TrustPolicy | None) -> CachedPath | StoreError:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
-import shutil
 from typing import BinaryIO
 
 from sx.store.cache.base import Cache, CacheError, capped
@@ -70,7 +68,8 @@ class FileCache(Cache):
         return path
 
     def _temp(self) -> str:
-        return os.path.join(self.scratch_dir(), secrets.token_hex(8))
+        # os.urandom, not secrets: the same bytes without importing hmac and random.
+        return os.path.join(self.scratch_dir(), os.urandom(8).hex())
 
     def put(self, key: str, data: bytes | BinaryIO) -> None:
         """Write to a temp file, sync it, rename it into place."""
@@ -81,6 +80,8 @@ class FileCache(Cache):
                 if isinstance(data, bytes):
                     f.write(data)
                 else:
+                    import shutil  # here: it loads zlib, bz2 and lzma, which a fetch never needs
+
                     shutil.copyfileobj(data, f, 1 << 20)
                 f.flush()
                 os.fsync(f.fileno())

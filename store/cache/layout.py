@@ -17,16 +17,18 @@ carries the uncompressed archive's BLAKE3 and size, which signatures cover.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from sx.store.encoding import pack, unpack
 from sx.store.errors import Corrupt, InvalidInput
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation, parse_deps
 from sx.store.path import STORE_DIR, StorePath
+from sx.store.value import Value
 
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sx.store.cache.base import Cache
 
 CACHE_INFO = "sx-cache-info"
@@ -88,16 +90,22 @@ def realisation_key(drv_hash: Digest, output: str) -> str:
 # ---- cache info --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CacheInfo:
+class CacheInfo(Value):
     """The cache-wide facts: which store directory its paths belong to, and its priority.
 
     Lower priority numbers are tried first among the configured substituters.
     """
 
-    store_dir: str = STORE_DIR
-    priority: int = DEFAULT_PRIORITY
-    format: int = FORMAT
+    __slots__ = _fields = ("store_dir", "priority", "format")
+    store_dir: str
+    priority: int
+    format: int
+
+    def __init__(self, store_dir: str = STORE_DIR, priority: int = DEFAULT_PRIORITY,
+                 format: int = FORMAT) -> None:
+        self._set("store_dir", store_dir)
+        self._set("priority", priority)
+        self._set("format", format)
 
     def encode(self) -> bytes:
         """The text form, one ``Key: value`` per line."""
@@ -151,14 +159,21 @@ def ensure_cache_info(cache: Cache) -> CacheInfo:
 # ---- path records -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CachedPath:
+class CachedPath(Value):
     """A path's record in a cache: its info (what signatures cover) plus where its archive is."""
 
+    __slots__ = _fields = ("info", "file_hash", "file_size", "compression")
     info: PathInfo
     file_hash: Digest
     file_size: int
-    compression: str = COMPRESSION
+    compression: str
+
+    def __init__(self, info: PathInfo, file_hash: Digest, file_size: int,
+                 compression: str = COMPRESSION) -> None:
+        self._set("info", info)
+        self._set("file_hash", file_hash)
+        self._set("file_size", file_size)
+        self._set("compression", compression)
 
     @property
     def path(self) -> StorePath:

@@ -5,7 +5,9 @@ sockets, decompression); a command that only substitutes needs nothing
 more than a few threads for them. Starting trio for that would cost its
 import (tens of milliseconds) on every ``sx realize`` that fetches, so the
 substituters use :func:`each` instead, and the builder calls them from its
-trio tasks through ``trio.to_thread``.
+trio tasks through ``trio.to_thread``. The threads are plain
+``threading`` ones: ``concurrent.futures`` would add its own import and
+``logging``'s to every such run.
 
 Structured like a nursery: :func:`each` returns only when every call it
 started has ended, and a failure is one error (the first store error among
@@ -16,19 +18,61 @@ waiting thread cancels those too and waits for the running ones.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
 
 from sx.store.errors import StoreError
 
-T = TypeVar("T")
-R = TypeVar("R")
+TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+    R = TypeVar("R")
 
 
-def _first_error(futures: Sequence[Future[R]]) -> BaseException | None:
-    errors = [e for f in futures if not f.cancelled() and (e := f.exception()) is not None]
-    return next((e for e in errors if isinstance(e, StoreError)), errors[0] if errors else None)
+class _Work:
+    """The items, which of them have been taken, and each call's result or error."""
+
+    def __init__(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> None:
+        self.fn = fn
+        self.items = items
+        self.results: list[Any] = [None] * len(items)
+        self.errors: list[BaseException | None] = [None] * len(items)
+        self.taken = 0
+        self.stopped = False
+        self.lock = threading.Lock()
+
+    def stop(self) -> None:
+        """Start no more calls."""
+        with self.lock:
+            self.stopped = True
+
+    def run(self, first: int) -> None:
+        """One worker: item ``first``, then the next untaken one until none is left or
+        the work stops.
+
+        Each worker's first item is given when it is made, so the first
+        ``jobs`` items start together, as a pool's would, however soon one fails.
+        """
+        i = first
+        while True:
+            try:
+                self.results[i] = self.fn(self.items[i])
+            except BaseException as e:  # handed to the waiting thread, which raises it
+                self.errors[i] = e
+                self.stop()
+            with self.lock:
+                if self.stopped or self.taken >= len(self.items):
+                    return
+                i = self.taken
+                self.taken += 1
+
+    def first_error(self) -> BaseException | None:
+        """The first store error in the items' order, else the first error."""
+        errors = [e for e in self.errors if e is not None]
+        return next((e for e in errors if isinstance(e, StoreError)),
+                    errors[0] if errors else None)
 
 
 def each(fn: Callable[[T], R], items: Sequence[T], jobs: int,
@@ -43,20 +87,24 @@ def each(fn: Callable[[T], R], items: Sequence[T], jobs: int,
         return []
     if len(items) == 1 and tick is None:
         return [fn(items[0])]
-    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items))))
+    work = _Work(fn, items)
+    work.taken = max(1, min(jobs, len(items)))
+    threads = [threading.Thread(target=work.run, args=(i,), name="sx-each", daemon=True)
+               for i in range(work.taken)]
+    for t in threads:
+        t.start()
     try:
-        futures = [pool.submit(fn, item) for item in items]
-        pending: set[Future[R]] = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=interval if tick else None,
-                                 return_when=FIRST_EXCEPTION)
-            if any(not f.cancelled() and f.exception() is not None for f in done):
-                break
-            if tick is not None:
-                tick()
+        for t in threads:
+            t.join(interval if tick else None)
+            while t.is_alive():
+                if tick is not None:
+                    tick()
+                t.join(interval if tick else None)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    error = _first_error(futures)
+        work.stop()  # after an interrupt here: start nothing more, wait for the running
+        for t in threads:
+            t.join()
+    error = work.first_error()
     if error is not None:
         raise error
-    return [f.result() for f in futures]
+    return work.results  # every slot was filled: no call failed

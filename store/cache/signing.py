@@ -18,12 +18,13 @@ import base64
 import binascii
 import os
 import re
-from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sx.store.errors import InvalidInput
 from sx.store.errors import Untrusted as Untrusted  # its home is the error tree; re-exported
+from sx.store.value import Value
+
+# cryptography is imported where a key is used, not here: reading the trust
+# settings (every ``sx realize``) needs none of it, and it costs about 7 ms.
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 
@@ -55,12 +56,16 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-@dataclass(frozen=True)
-class PublicKey:
+class PublicKey(Value):
     """A named ed25519 public key."""
 
+    __slots__ = _fields = ("name", "raw")
     name: str
     raw: bytes
+
+    def __init__(self, name: str, raw: bytes) -> None:
+        self._set("name", name)
+        self._set("raw", raw)
 
     @classmethod
     def parse(cls, text: str) -> PublicKey:
@@ -72,6 +77,9 @@ class PublicKey:
 
     def verify(self, fingerprint: bytes, signature: str) -> bool:
         """Whether ``signature`` (``name:base64``) is this key's signature of ``fingerprint``."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         name, _, b64 = signature.partition(":")
         if name != self.name:
             return False
@@ -83,16 +91,25 @@ class PublicKey:
         return True
 
 
-@dataclass(frozen=True)
-class SecretKey:
+class SecretKey(Value):
     """A named ed25519 secret key (kept as its 32-byte seed)."""
 
+    __slots__ = _fields = ("name", "seed")
     name: str
-    seed: bytes = field(repr=False)
+    seed: bytes
+
+    def __init__(self, name: str, seed: bytes) -> None:
+        self._set("name", name)
+        self._set("seed", seed)
+
+    def __repr__(self) -> str:
+        return f"SecretKey(name={self.name!r})"  # never the seed
 
     @classmethod
     def generate(cls, name: str) -> SecretKey:
         """A fresh random key."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         key = Ed25519PrivateKey.generate()
         return cls(check_key_name(name), key.private_bytes_raw())
 
@@ -110,11 +127,15 @@ class SecretKey:
 
     def public(self) -> PublicKey:
         """The matching public key."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         pub = Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes_raw()
         return PublicKey(self.name, pub)
 
     def sign(self, fingerprint: bytes) -> str:
         """The signature ``name:base64`` of ``fingerprint``."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         sig = Ed25519PrivateKey.from_private_bytes(self.seed).sign(fingerprint)
         return f"{self.name}:{_b64(sig)}"
 
@@ -142,16 +163,19 @@ def write_secret_key(key: SecretKey, path: str) -> None:
         f.write(f"{key}\n")
 
 
-@dataclass(frozen=True)
-class SignatureStatus:
+class SignatureStatus(Value):
     """How one signature fared against a set of trusted keys."""
 
+    __slots__ = _fields = ("name", "status")
     name: str
     status: str  # "valid", "invalid" (trusted name, bad signature) or "untrusted" (unknown key)
 
+    def __init__(self, name: str, status: str) -> None:
+        self._set("name", name)
+        self._set("status", status)
 
-@dataclass(frozen=True)
-class TrustPolicy:
+
+class TrustPolicy(Value):
     """Which keys are trusted, how many distinct ones must agree, and where to look.
 
     ``required`` is k in "k of n": an object is trusted when at least k
@@ -159,11 +183,16 @@ class TrustPolicy:
     its fingerprint with a valid signature.
     """
 
+    __slots__ = _fields = ("keys", "required", "substituters")
     keys: tuple[PublicKey, ...]
-    required: int = 1
-    substituters: tuple[str, ...] = ()
+    required: int
+    substituters: tuple[str, ...]
 
-    def __post_init__(self) -> None:
+    def __init__(self, keys: tuple[PublicKey, ...], required: int = 1,
+                 substituters: tuple[str, ...] = ()) -> None:
+        self._set("keys", keys)
+        self._set("required", required)
+        self._set("substituters", substituters)
         names = [k.name for k in self.keys]
         dup = next((n for n in names if names.count(n) > 1), None)
         if dup is not None:

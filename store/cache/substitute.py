@@ -17,12 +17,11 @@ trusted record of the path; nothing half-fetched is ever registered.
 
 from __future__ import annotations
 
-import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 
 from sx.store.cache import open_cache
 from sx.store.cache.base import Cache, CacheError
@@ -51,8 +50,14 @@ from sx.store.info import PathInfo, Realisation
 from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
 from sx.store.registration import Prepared
+from sx.store.value import Value
 
-log = logging.getLogger("sx.cache")
+
+def _warn(line: str) -> None:
+    """The default for warnings: one line on stderr (``logging`` would cost every start)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 # (url, timeout) -> (cache, priority), or why the cache could not be opened.
 _opened: dict[tuple[str, float | None], tuple[Cache, int] | StoreError] = {}
 # What can go wrong with a cache's answer: skip it, try the next cache.
@@ -100,18 +105,22 @@ def substituters(policy: TrustPolicy, timeout: float | None = None,
     for i, url in enumerate(policy.substituters):
         got = _open(url, timeout)
         if isinstance(got, StoreError):
-            (warn or log.warning)(f"sx: warning: substituter {url} disabled: {got}")
+            (warn or _warn)(f"sx: warning: substituter {url} disabled: {got}")
         else:
             found.append((got[1], i, got[0]))
     return [c for _, _, c in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(Value):
     """A path's trusted record and the cache that holds it."""
 
+    __slots__ = _fields = ("rec", "cache")
     rec: CachedPath
     cache: Cache
+
+    def __init__(self, rec: CachedPath, cache: Cache) -> None:
+        self._set("rec", rec)
+        self._set("cache", cache)
 
     @property
     def path(self) -> StorePath:
@@ -119,14 +128,18 @@ class Located:
         return self.rec.path
 
 
-@dataclass
 class Downloaded:
-    """What a download registered, and the paths it could not get (with why)."""
+    """What a download registered, and the paths it could not get (with why).
 
-    fetched: list[PathInfo] = field(default_factory=list)
-    failed: dict[StorePath, str] = field(default_factory=dict)
-    recorded: list[tuple[Realisation, StorePath | None]] = field(default_factory=list)
-    """The realisations recorded with the paths (those whose path arrived)."""
+    ``recorded``: the realisations recorded with the paths (those whose path arrived).
+    """
+
+    __slots__ = ("failed", "fetched", "recorded")
+
+    def __init__(self) -> None:
+        self.fetched: list[PathInfo] = []
+        self.failed: dict[StorePath, str] = {}
+        self.recorded: list[tuple[Realisation, StorePath | None]] = []
 
 
 # A record look-up: the decoded answer, None (absent), or why it is unusable.
@@ -139,7 +152,7 @@ class Substituters:
     def __init__(self, policy: TrustPolicy, warn: Callable[[str], None] | None = None,
                  jobs: int = DEFAULT_JOBS, timeout: float | None = None) -> None:
         self.policy = policy
-        self.warn = warn or (lambda line: log.warning("%s", line))
+        self.warn = warn or _warn
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self._caches: list[Cache] | None = None

@@ -135,6 +135,11 @@ def _imported(stderr: str) -> set[str]:
 BUILDER = {"trio", "sx.derivations.build.scheduler", "sx.derivations.build.linux"}
 """Modules only a build needs: a realize that only fetches must not load them."""
 
+SPARED = {"dataclasses", "inspect", "logging", "concurrent.futures", "shutil", "secrets",
+          "hashlib", "unicodedata", "sx.store.gc"}
+"""Modules a fetch has no use for, each of which cost every such run its import
+(docs/performance.md, "Substitution")."""
+
 
 @pytest.mark.parametrize("cache_url", ["file"], indirect=True)
 def test_a_run_that_only_fetches_never_loads_the_builder(sx: RunSx, tmp_path: Path,
@@ -148,6 +153,7 @@ def test_a_run_that_only_fetches_never_loads_the_builder(sx: RunSx, tmp_path: Pa
     r = json.loads(done.stdout)
     assert r["built"] == [] and {f["path"] for f in r["fetched"]} == {outs["app"], outs["lib"]}
     assert not BUILDER & _imported(done.stderr)
+    assert not SPARED & _imported(done.stderr)
     # The realisation was recorded with the paths: the next run knows the output.
     again = sx("--root", str(tmp_path / "b"), "realize", "-n", "--json", f"{recipe}:app")
     assert json.loads(again.stdout)["fetch"] == [] and json.loads(again.stdout)["build"] == []

@@ -162,6 +162,24 @@ def test_early_writeback_flushes_while_writing_and_stops(tmp_path: Path,
     assert len(calls) == stopped
 
 
+def test_early_writeback_starts_nothing_for_a_small_write(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sx.store import fsutil
+
+    calls: list[str] = []
+    monkeypatch.setattr(fsutil, "syncfs", calls.append)
+    monkeypatch.setattr(fsutil, "WRITEBACK_INTERVAL", 0.001)
+    with fsutil.early_writeback(str(tmp_path), fsutil.WRITEBACK_MIN - 1):
+        assert not _writeback_threads()
+        time.sleep(0.05)
+    assert calls == []
+    # At the threshold (or with no size given) the flusher runs as before.
+    with fsutil.early_writeback(str(tmp_path), fsutil.WRITEBACK_MIN):
+        assert len(_writeback_threads()) == 1
+    for t in _writeback_threads():
+        t.join(10)
+
+
 def test_early_writeback_leaves_failures_to_the_final_sync(tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from sx.store import fsutil
