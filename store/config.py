@@ -307,16 +307,12 @@ def config_path(root: str) -> str:
 
 def parse_settings(text: str, where: str, base: Settings | None = None) -> Settings:
     """Settings from a configuration text (on top of ``base``, default: the defaults)."""
-    from sx.store import plaintoml
+    import tomllib  # here: most commands read no configuration file (and it imports datetime)
 
-    data = plaintoml.loads(text)
-    if data is None:  # more than plain lines: the real parser (and its error messages)
-        import tomllib  # here: most commands read no configuration file, or a plain one
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise InvalidInput(f"load config {where}: {e}") from e
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidInput(f"load config {where}: {e}") from e
     out = base or Settings()
     out = out.override(data, f"file {where}", f"load config {where}", text=False)
     return out.replace(source=where)
