@@ -20,14 +20,16 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from pathlib import Path
+from typing import Any
 
 import blake3
 import grpc
 import pytest
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.remote.errors import RemoteError
 from sx.derivations.build.remote.proto import bytestream_pb2 as bs_pb
@@ -59,7 +61,8 @@ def independent_digest(fn: int, data: bytes) -> str:
 class Engine:
     """A REAPI engine speaking ``functions`` (preferred by sx: BLAKE3); see the module doc."""
 
-    def __init__(self, functions: list[int], lie_about_output: bool = False) -> None:
+    def __init__(self, functions: list[re_pb.DigestFunction.Value],
+                 lie_about_output: bool = False) -> None:
         self.functions = functions
         self.fn = FN.BLAKE3 if FN.BLAKE3 in functions else FN.SHA256
         self.lie = lie_about_output
@@ -195,9 +198,10 @@ class Engine:
         yield lr_pb.Operation(name=f"operations/{uuid.uuid4()}", done=True, response=resp)
 
     def serve(self) -> tuple[grpc.Server, int]:
-        def unary(fn: object, req: type) -> grpc.RpcMethodHandler:
+        def unary(fn: Callable[..., Any], req: type[Message]
+                  ) -> grpc.RpcMethodHandler[Any, Any]:
             return grpc.unary_unary_rpc_method_handler(
-                fn, request_deserializer=req.FromString,  # type: ignore[attr-defined]
+                fn, request_deserializer=req.FromString,
                 response_serializer=lambda m: m.SerializeToString())
 
         server = grpc.server(futures.ThreadPoolExecutor(8))
@@ -243,7 +247,7 @@ def root() -> Iterator[str]:
 def two_step(bb: Source, tag: str) -> Derivation:
     first = derivation(f"first-{tag}", f"{bb}/bin/sh", ["-c", "echo > $out"], srcs=[bb])
     return derivation(f"second-{tag}", f"{bb}/bin/sh", ["-c", "cat $in > $out"], srcs=[bb],
-                      inputs=[first], env={"in": first.out})  # type: ignore[attr-defined]
+                      inputs=[first], env={"in": first.out})
 
 
 def realize_on(engine: Engine, root: str, drv: Derivation) -> LocalStore:
@@ -260,8 +264,8 @@ def realize_on(engine: Engine, root: str, drv: Derivation) -> LocalStore:
 
 @pytest.mark.parametrize("offered", [[FN.SHA256, FN.BLAKE3], [FN.BLAKE3], [FN.SHA256], []],
                          ids=["both", "blake3", "sha256", "unnamed"])
-def test_the_client_speaks_what_the_engine_offers(bb: Source, root: str,
-                                                  offered: list[int]) -> None:
+def test_the_client_speaks_what_the_engine_offers(
+        bb: Source, root: str, offered: list[re_pb.DigestFunction.Value]) -> None:
     engine = Engine(offered)
     drv = two_step(bb, "speak-" + "-".join(map(str, offered)))
     store = realize_on(engine, root, drv)
