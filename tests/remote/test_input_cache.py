@@ -125,3 +125,39 @@ def test_a_restarted_worker_accounts_for_what_is_on_disk(tmp_path: Path) -> None
         "the one just used was kept"
     assert again.materialize(file_input(fake, "x0", b"0" * 1000)).fetched == 1, \
         "the oldest was evicted"
+
+
+def test_missing_inputs_come_in_one_read_per_level_not_one_per_input(tmp_path: Path) -> None:
+    """A worker that has none of an action's inputs (the previous step of a chain ran on
+    another worker) asks for the directories of all of them level by level, then for
+    all their files in one batch: round trips do not grow with the number of inputs."""
+    fake = FakeCas()
+    nodes_f, nodes_d = [], []
+    for i in range(3):  # store paths that are files
+        nodes_f.append(re_pb.FileNode(name=base(f"file{i}"),
+                                      digest=fake.put(f"file {i}".encode()).to_proto()))
+    for i in range(4):  # store paths that are trees two levels deep
+        leaf = fake.put(re_pb.Directory(files=[re_pb.FileNode(
+            name="f", digest=fake.put(f"leaf {i}".encode()).to_proto())]).SerializeToString())
+        top = fake.put(re_pb.Directory(
+            files=[re_pb.FileNode(name="g", digest=fake.put(f"top {i}".encode()).to_proto())],
+            directories=[re_pb.DirectoryNode(name="sub", digest=leaf.to_proto())]
+        ).SerializeToString())
+        nodes_d.append(re_pb.DirectoryNode(name=base(f"tree{i}"), digest=top.to_proto()))
+    root = _root_with(fake, re_pb.Directory(files=nodes_f, directories=nodes_d))
+    cache = InputCache(str(tmp_path / "cache"), cast(Cas, fake))
+    got = use(cache, root)
+    # root, sx, store; the trees' tops, their subdirectories; every file (3 + 4 * 2).
+    assert fake.reads == [1, 1, 1, 4, 4, 11]
+    assert got.fetched == 11
+    trees = {b: Path(p) for p, b in got.paths}
+    for i in range(4):
+        t = trees[base(f"tree{i}")]
+        assert (t / "g").read_bytes() == f"top {i}".encode()
+        assert (t / "sub" / "f").read_bytes() == f"leaf {i}".encode()
+    for i in range(3):
+        assert trees[base(f"file{i}")].read_bytes() == f"file {i}".encode()
+    fake.reads.clear()
+    again = use(cache, root)
+    assert again.paths == got.paths and again.fetched == 0
+    assert fake.reads == [1, 1, 1], "all cached: only the root's three levels are read"
