@@ -41,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "remote"))
 
 from cluster import Cluster  # noqa: E402
+from sx.derivations.build import scheduler  # noqa: E402
 from sx.derivations.build.progress import Progress  # noqa: E402
 from sx.derivations.build.remote import executor  # noqa: E402
 from sx.derivations.build.scheduler import BuildOptions, realize  # noqa: E402
@@ -51,6 +52,7 @@ from sx.store.local import LocalStore  # noqa: E402
 
 WIDE = 64
 CHAIN = 24
+IDLE_SAMPLE = 4.0
 
 
 def sleepers(bb: Source, salt: str, wide: int) -> list[Derivation]:
@@ -92,7 +94,7 @@ class Phases:
 
     def __init__(self) -> None:
         self.calls: dict[str, list[tuple[float, float, Any]]] = {k: [] for k in
-                                                                 (*self.STEPS, "build")}
+                                                                 (*self.STEPS, "build", "sandbox")}
         cls = executor.RemoteExecutor
         for name in self.STEPS:
             setattr(cls, name, self._sync(name, getattr(cls, name)))
@@ -104,6 +106,16 @@ class Phases:
             self.calls["build"].append((t0, time.time(), None))
 
         cls.build = timed_build  # type: ignore[method-assign]
+        run_sandboxed = scheduler.run_sandboxed
+
+        async def timed_sandbox(*a: Any, **kw: Any) -> None:
+            t0 = time.time()
+            try:
+                await run_sandboxed(*a, **kw)
+            finally:
+                self.calls["sandbox"].append((t0, time.time(), None))
+
+        scheduler.run_sandboxed = timed_sandbox  # type: ignore[assignment]
 
     def _sync(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def timed(ex: Any, *a: Any) -> Any:
@@ -112,6 +124,12 @@ class Phases:
             self.calls[name].append((t0, time.time(), got))
             return got
         return timed
+
+    def local_sandbox(self) -> str:
+        """Median and mean of the local builds' sandbox runs since :meth:`clear`."""
+        v = [b - a for a, b, _ in self.calls["sandbox"]]
+        return (f"median {statistics.median(v) * 1000:6.1f} ms, mean "
+                f"{statistics.mean(v) * 1000:6.1f} ms") if v else "none"
 
     def clear(self) -> None:
         for v in self.calls.values():
@@ -142,12 +160,21 @@ class Phases:
 
 
 PHASES = ["Execute sent -> queued (engine)", "queued -> assigned (engine's assigner)",
-          "assigned -> worker has the lease (engine's bot notifier)", "input fetch (worker)",
+          "assigned -> worker has the lease (engine's bot notifier)",
+          "input fetch: Command, input root (worker)",
           "sandbox run (worker)", "output upload (worker)",
           "uploaded -> completion recorded (worker's report, engine)",
           "recorded -> client's Execute stream (engine)",
           "client: input root, Command, Action", "client: action cache + upload",
           "client: log + outputs fetched", "client: rest of build()"]
+
+
+def engine_cpu(cluster: Cluster, seconds: float) -> list[float]:
+    """The share of a core BuildGrid and PostgreSQL use while nothing is asked of them
+    (their pollers), over ``seconds``."""
+    before = cluster.engine_cpu()
+    time.sleep(seconds)
+    return [(b - a) / seconds for a, b in zip(before, cluster.engine_cpu(), strict=True)]
 
 
 def overhead(base: Path, bb: Source, interval: float, notify: float | None, length: int,
@@ -161,10 +188,15 @@ def overhead(base: Path, bb: Source, interval: float, notify: float | None, leng
         cluster.add_worker("bench-1")
         # Warm up: the input (busybox) is uploaded and cached by the worker once.
         timed(base, [chain(bb, "warm", 1)], remote=cluster.url)
+        phases.clear()
         loc = timed(base, [chain(bb, secrets.token_hex(4), length)], jobs=1)
+        local_sandbox = phases.local_sandbox()
+        idle = engine_cpu(cluster, IDLE_SAMPLE)
         salt = secrets.token_hex(4)
         phases.clear()
+        before = cluster.engine_cpu()
         rem = timed(base, [chain(bb, salt, length)], remote=cluster.url)
+        busy = [(b - a) / length for a, b in zip(before, cluster.engine_cpu(), strict=True)]
         report = phases.report()
         hit = timed(base, [chain(bb, salt, length)], remote=cluster.url)
         print(f"chain of {length}, BuildGrid assigner every {interval * 1000:.0f} ms, "
@@ -173,6 +205,11 @@ def overhead(base: Path, bb: Source, interval: float, notify: float | None, leng
               f"ms/action: overhead {(rem - loc) / length * 1000:6.1f} ms/action (target "
               f"< 50); action cache hit {hit / length * 1000:6.1f} ms/action; load "
               f"{os.getloadavg()[0]:.1f}", flush=True)
+        print(f"  engine CPU per remote action: BuildGrid {busy[0] * 1000:.1f} ms, PostgreSQL "
+              f"{busy[1] * 1000:.1f} ms; idle: BuildGrid {idle[0] * 100:.1f}%, PostgreSQL "
+              f"{idle[1] * 100:.1f}% of a core", flush=True)
+        print(f"  local sandbox run (the same builds, -j1)                   {local_sandbox}",
+              flush=True)
         print(report, flush=True)
     finally:
         cluster.close()
