@@ -104,9 +104,10 @@ class Cluster:
     cas_dir: Path = Path()
     interval: float = 0.02
     """How often BuildGrid's assigner looks for queued actions."""
-    notify_timeout: float | None = None
+    notify_timeout: float = 1.0
     """How long BuildGrid's notifier threads wait for PostgreSQL's NOTIFY before they
-    look again (``poll-interval``, ``bot-poll-interval``); None: ``interval``."""
+    look again (``poll-interval``, ``bot-poll-interval``). A NOTIFY wakes them at once,
+    so this costs no latency; shorter, they only wake more often for nothing."""
 
     @property
     def url(self) -> str:
@@ -126,7 +127,7 @@ class Cluster:
         conf.write_text(CONFIG.format(port=self.port, db=db, cas=self.cas_dir,
                                       keepalive=KEEPALIVE, interval=self.interval,
                                       jitter=self.interval / 2,
-                                      notify=self.notify_timeout or self.interval))
+                                      notify=self.notify_timeout))
         log = self.base / "bgd.log"
         with open(log, "wb") as out:
             proc = subprocess.Popen([*_as(None, None), BGD, "server", "start", str(conf)],
