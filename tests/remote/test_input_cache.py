@@ -11,9 +11,11 @@ import os
 from pathlib import Path
 from typing import cast
 
+import pytest
 from fake_cas import FakeCas
 from sx.derivations.build.remote.cas import Cas
 from sx.derivations.build.remote.digests import BlobDigest
+from sx.derivations.build.remote.errors import RemoteError
 from sx.derivations.build.remote.materialize import InputCache, Inputs
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.store.hashing import Digest
@@ -161,3 +163,31 @@ def test_missing_inputs_come_in_one_read_per_level_not_one_per_input(tmp_path: P
     again = use(cache, root)
     assert again.paths == got.paths and again.fetched == 0
     assert fake.reads == [1, 1, 1], "all cached: only the root's three levels are read"
+
+
+def test_input_trees_too_deep_or_too_big_are_refused_by_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bounds hold per input even though all missing trees are walked together: a
+    harmless input beside a hostile one does not hide it, and nothing is built."""
+    from sx.derivations.build.remote import materialize
+    monkeypatch.setattr(materialize, "MAX_DEPTH", 4)
+    monkeypatch.setattr(materialize, "MAX_ENTRIES", 6)
+    fake = FakeCas()
+    ok = fake.put(re_pb.Directory(files=[re_pb.FileNode(
+        name="f", digest=fake.put(b"fine").to_proto())]).SerializeToString())
+    deep = fake.put(re_pb.Directory().SerializeToString())
+    for _ in range(5):
+        deep = fake.put(re_pb.Directory(directories=[re_pb.DirectoryNode(
+            name="d", digest=deep.to_proto())]).SerializeToString())
+    wide = fake.put(re_pb.Directory(files=[re_pb.FileNode(
+        name=f"f{i}", digest=fake.put(b"x").to_proto()) for i in range(7)]).SerializeToString())
+    for name, top, why in (("deep", deep, "deeper than 4"), ("wide", wide, "more than 6")):
+        root = _root_with(fake, re_pb.Directory(directories=sorted([
+            re_pb.DirectoryNode(name=base("fine"), digest=ok.to_proto()),
+            re_pb.DirectoryNode(name=base(name), digest=top.to_proto())],
+            key=lambda n: n.name)))
+        cache = InputCache(str(tmp_path / f"cache-{name}"), cast(Cas, fake))
+        with pytest.raises(RemoteError, match=f"input {base(name)}: {why}"):
+            cache.materialize(root)
+        assert os.listdir(tmp_path / f"cache-{name}" / "trees") == []
+        assert os.listdir(tmp_path / f"cache-{name}" / "blobs") == []
