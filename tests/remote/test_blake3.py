@@ -23,15 +23,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import blake3
 import grpc
 import pytest
+from fake_cas import FakeCas
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from sx.derivations.build.progress import Progress
+from sx.derivations.build.remote.cas import Cas
+from sx.derivations.build.remote.digests import BLAKE3, BlobDigest
 from sx.derivations.build.remote.errors import RemoteError
+from sx.derivations.build.remote.materialize import InputCache
 from sx.derivations.build.remote.proto import bytestream_pb2 as bs_pb
 from sx.derivations.build.remote.proto import longrunning_pb2 as lr_pb
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
@@ -40,7 +44,9 @@ from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.examples import busybox_tree
 from sx.derivations.model import Derivation, Source, derivation
 from sx.store.fsutil import remove_tree
+from sx.store.hashing import Digest
 from sx.store.local import LocalStore
+from sx.store.path import make_path
 
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 FN = re_pb.DigestFunction
@@ -314,3 +320,38 @@ def test_an_output_whose_bytes_do_not_match_its_blake3_is_refused(bb: Source,
         assert os.listdir(store.tmp) == []
     finally:
         store.temp_roots.close()
+
+
+# ---- the worker's side: its input cache under BLAKE3 ------------------------------
+
+def test_the_worker_checks_its_inputs_by_blake3(tmp_path: Path) -> None:
+    """An input root whose digests were made with the blake3 package materializes; a
+    blob named by its SHA-256 (an engine that mixed functions) is refused."""
+    fake = FakeCas()
+    fake.fn = BLAKE3
+
+    def put(data: bytes, fn: Callable[[bytes], str] = independent_blake3) -> BlobDigest:
+        d = BlobDigest(fn(data), len(data))
+        fake.blobs[d] = data
+        return d
+
+    def root_of(entry: re_pb.FileNode) -> BlobDigest:
+        store = put(re_pb.Directory(files=[entry]).SerializeToString())
+        sx = put(re_pb.Directory(directories=[re_pb.DirectoryNode(
+            name="store", digest=store.to_proto())]).SerializeToString())
+        return put(re_pb.Directory(directories=[re_pb.DirectoryNode(
+            name="sx", digest=sx.to_proto())]).SerializeToString())
+
+    base = make_path("output", Digest.b3(b"in"), "in").base
+    good = root_of(re_pb.FileNode(name=base, digest=put(b"input bytes").to_proto()))
+    cache = InputCache(str(tmp_path / "cache"), cast(Cas, fake))
+    ((host, got_base),) = cache.materialize(good).paths
+    assert got_base == base and Path(host).read_bytes() == b"input bytes"
+    sha = put(b"other bytes", lambda b: hashlib.sha256(b).hexdigest())
+    with pytest.raises(RemoteError, match="the engine sent"):
+        InputCache(str(tmp_path / "cache2"), cast(Cas, fake)).materialize(
+            root_of(re_pb.FileNode(name=base, digest=sha.to_proto())))
+
+
+def independent_blake3(data: bytes) -> str:
+    return str(blake3.blake3(data).hexdigest())
