@@ -9,8 +9,11 @@ A cluster like the tests' (PostgreSQL, BuildGrid, ``sx worker``s on
   recipes (a salt), so nothing is answered from a cache. Expected: about
   64 s / workers remotely, 32 s locally.
 * **per-action overhead**: 24 trivial builds in a chain (one at a time),
-  locally and remotely with one worker; (remote - local) / 24 is what the
-  remote path adds to each action on 127.0.0.1 (target: under 50 ms).
+  locally and remotely with one worker, in turn ``--rounds`` times (the
+  machine's load moves both); (remote - local) / 24 per pair, and its
+  median, is what the remote path adds to each action on 127.0.0.1
+  (target: under 50 ms). With it, the CPU time BuildGrid and PostgreSQL
+  spend per remote action and while idle.
 * **action cache**: the same 24 again from a fresh client root (every action
   answered by ``GetActionResult``), per action.
 * **where the overhead goes**: the chain's remote actions split into phases
@@ -41,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "remote"))
 
 from cluster import Cluster  # noqa: E402
+from sx.derivations.build import scheduler  # noqa: E402
 from sx.derivations.build.progress import Progress  # noqa: E402
 from sx.derivations.build.remote import executor  # noqa: E402
 from sx.derivations.build.scheduler import BuildOptions, realize  # noqa: E402
@@ -51,6 +55,8 @@ from sx.store.local import LocalStore  # noqa: E402
 
 WIDE = 64
 CHAIN = 24
+IDLE_SAMPLE = 4.0
+ROUNDS = 3
 
 
 def sleepers(bb: Source, salt: str, wide: int) -> list[Derivation]:
@@ -92,7 +98,7 @@ class Phases:
 
     def __init__(self) -> None:
         self.calls: dict[str, list[tuple[float, float, Any]]] = {k: [] for k in
-                                                                 (*self.STEPS, "build")}
+                                                                 (*self.STEPS, "build", "sandbox")}
         cls = executor.RemoteExecutor
         for name in self.STEPS:
             setattr(cls, name, self._sync(name, getattr(cls, name)))
@@ -104,6 +110,16 @@ class Phases:
             self.calls["build"].append((t0, time.time(), None))
 
         cls.build = timed_build  # type: ignore[method-assign]
+        run_sandboxed = scheduler.run_sandboxed
+
+        async def timed_sandbox(*a: Any, **kw: Any) -> None:
+            t0 = time.time()
+            try:
+                await run_sandboxed(*a, **kw)
+            finally:
+                self.calls["sandbox"].append((t0, time.time(), None))
+
+        scheduler.run_sandboxed = timed_sandbox  # type: ignore[assignment]
 
     def _sync(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def timed(ex: Any, *a: Any) -> Any:
@@ -112,6 +128,12 @@ class Phases:
             self.calls[name].append((t0, time.time(), got))
             return got
         return timed
+
+    def local_sandbox(self) -> str:
+        """Median and mean of the local builds' sandbox runs since :meth:`clear`."""
+        v = [b - a for a, b, _ in self.calls["sandbox"]]
+        return (f"median {statistics.median(v) * 1000:6.1f} ms, mean "
+                f"{statistics.mean(v) * 1000:6.1f} ms") if v else "none"
 
     def clear(self) -> None:
         for v in self.calls.values():
@@ -142,7 +164,8 @@ class Phases:
 
 
 PHASES = ["Execute sent -> queued (engine)", "queued -> assigned (engine's assigner)",
-          "assigned -> worker has the lease (engine's bot notifier)", "input fetch (worker)",
+          "assigned -> worker has the lease (engine's bot notifier)",
+          "input fetch: Command, input root (worker)",
           "sandbox run (worker)", "output upload (worker)",
           "uploaded -> completion recorded (worker's report, engine)",
           "recorded -> client's Execute stream (engine)",
@@ -150,29 +173,56 @@ PHASES = ["Execute sent -> queued (engine)", "queued -> assigned (engine's assig
           "client: log + outputs fetched", "client: rest of build()"]
 
 
+def engine_cpu(cluster: Cluster, seconds: float) -> list[float]:
+    """The share of a core BuildGrid and PostgreSQL use while nothing is asked of them
+    (their pollers), over ``seconds``."""
+    before = cluster.engine_cpu()
+    time.sleep(seconds)
+    return [(b - a) / seconds for a, b in zip(before, cluster.engine_cpu(), strict=True)]
+
+
 def overhead(base: Path, bb: Source, interval: float, notify: float | None, length: int,
-             phases: Phases) -> None:
+             rounds: int, phases: Phases) -> None:
     """The per-action overhead against a BuildGrid with the given assigner interval (and
-    notifier timeout)."""
+    notifier timeout): ``rounds`` pairs of a local and a remote chain, alternating, so
+    that both see the same load; the median of the pairs' differences."""
     (base / f"cluster-{interval}").mkdir()
-    cluster = Cluster(base / f"cluster-{interval}", interval=interval, notify_timeout=notify)
+    cluster = Cluster(base / f"cluster-{interval}", interval=interval,
+                      notify_timeout=notify or Cluster.notify_timeout)
     try:
         cluster.start()
         cluster.add_worker("bench-1")
         # Warm up: the input (busybox) is uploaded and cached by the worker once.
         timed(base, [chain(bb, "warm", 1)], remote=cluster.url)
-        loc = timed(base, [chain(bb, secrets.token_hex(4), length)], jobs=1)
-        salt = secrets.token_hex(4)
+        idle = engine_cpu(cluster, IDLE_SAMPLE)
         phases.clear()
-        rem = timed(base, [chain(bb, salt, length)], remote=cluster.url)
-        report = phases.report()
-        hit = timed(base, [chain(bb, salt, length)], remote=cluster.url)
-        print(f"chain of {length}, BuildGrid assigner every {interval * 1000:.0f} ms, "
-              f"notifiers' timeout {(notify or interval) * 1000:.0f} ms: local "
-              f"{loc / length * 1000:6.1f} ms/action, remote {rem / length * 1000:6.1f} "
-              f"ms/action: overhead {(rem - loc) / length * 1000:6.1f} ms/action (target "
-              f"< 50); action cache hit {hit / length * 1000:6.1f} ms/action; load "
-              f"{os.getloadavg()[0]:.1f}", flush=True)
+        pairs: list[tuple[float, float]] = []
+        busy = [0.0, 0.0]
+        for _ in range(rounds):
+            loc = timed(base, [chain(bb, secrets.token_hex(4), length)], jobs=1)
+            before = cluster.engine_cpu()
+            salt = secrets.token_hex(4)
+            rem = timed(base, [chain(bb, salt, length)], remote=cluster.url)
+            busy = [t + b - a for t, a, b in zip(busy, before, cluster.engine_cpu(),
+                                                    strict=True)]
+            pairs.append((loc / length, rem / length))
+        report, local_sandbox = phases.report(), phases.local_sandbox()
+        hit = timed(base, [chain(bb, salt, length)], remote=cluster.url) / length
+        ms = [f"{(r - lo) * 1000:.1f}" for lo, r in pairs]
+        print(f"chain of {length} x {rounds}, BuildGrid assigner every {interval * 1000:.0f} ms, "
+              f"notifiers' timeout {(notify or Cluster.notify_timeout) * 1000:.0f} ms: local "
+              f"{statistics.median(lo for lo, _ in pairs) * 1000:6.1f} ms/action, remote "
+              f"{statistics.median(r for _, r in pairs) * 1000:6.1f} ms/action (medians); "
+              f"overhead per pair {', '.join(ms)} ms/action, median "
+              f"{statistics.median(r - lo for lo, r in pairs) * 1000:.1f} (target < 50); "
+              f"action cache hit {hit * 1000:6.1f} ms/action; load {os.getloadavg()[0]:.1f}",
+              flush=True)
+        n = length * rounds
+        print(f"  engine CPU per remote action: BuildGrid {busy[0] / n * 1000:.1f} ms, "
+              f"PostgreSQL {busy[1] / n * 1000:.1f} ms; idle: BuildGrid {idle[0] * 100:.1f}%, "
+              f"PostgreSQL {idle[1] * 100:.1f}% of a core", flush=True)
+        print(f"  local sandbox run (the same builds, -j1)                   {local_sandbox}",
+              flush=True)
         print(report, flush=True)
     finally:
         cluster.close()
@@ -210,8 +260,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--intervals", type=float, nargs="+", default=[0.02, 0.005],
                     help="BuildGrid assigner intervals (s) to measure the chain with")
     ap.add_argument("--notify-timeout", type=float, default=None,
-                    help="BuildGrid's poll-interval and bot-poll-interval (s); default: the "
-                    "assigner interval")
+                    help="BuildGrid's poll-interval and bot-poll-interval (s); default: "
+                    "the tests' (1 s)")
+    ap.add_argument("--rounds", type=int, default=ROUNDS,
+                    help="local and remote chains measured in turn, per interval")
     ap.add_argument("--overhead", action="store_true", help="only the chain parts")
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     base = Path(tempfile.mkdtemp(prefix="sx-remote-bench-"))
@@ -220,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     phases = Phases()
     try:
         for interval in args.intervals:
-            overhead(base, bb, interval, args.notify_timeout, args.chain, phases)
+            overhead(base, bb, interval, args.notify_timeout, args.chain, args.rounds, phases)
         if not args.overhead:
             scale_out(base, bb, args.wide, args.workers)
     finally:

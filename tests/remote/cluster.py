@@ -104,9 +104,10 @@ class Cluster:
     cas_dir: Path = Path()
     interval: float = 0.02
     """How often BuildGrid's assigner looks for queued actions."""
-    notify_timeout: float | None = None
+    notify_timeout: float = 1.0
     """How long BuildGrid's notifier threads wait for PostgreSQL's NOTIFY before they
-    look again (``poll-interval``, ``bot-poll-interval``); None: ``interval``."""
+    look again (``poll-interval``, ``bot-poll-interval``). A NOTIFY wakes them at once,
+    so this costs no latency; shorter, they only wake more often for nothing."""
 
     @property
     def url(self) -> str:
@@ -126,7 +127,7 @@ class Cluster:
         conf.write_text(CONFIG.format(port=self.port, db=db, cas=self.cas_dir,
                                       keepalive=KEEPALIVE, interval=self.interval,
                                       jitter=self.interval / 2,
-                                      notify=self.notify_timeout or self.interval))
+                                      notify=self.notify_timeout))
         log = self.base / "bgd.log"
         with open(log, "wb") as out:
             proc = subprocess.Popen([*_as(None, None), BGD, "server", "start", str(conf)],
@@ -194,12 +195,36 @@ class Cluster:
         w = self.workers.pop(name)
         stop(w.proc, sig)
 
+    def engine_cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by BuildGrid and by PostgreSQL (its server processes)."""
+        pg, bgd = self.procs[0].pid, self.procs[1].pid
+        return _cpu(bgd, children=False), _cpu(pg, children=True)
+
     def close(self) -> None:
         """Stop every process, newest first."""
         for name in list(self.workers):
             self.stop_worker(name)
         for proc in reversed(self.procs):
             stop(proc, signal.SIGINT)
+
+
+def _cpu(pid: int, children: bool) -> float:
+    """User and system CPU seconds of ``pid`` (and of its reaped children), plus those
+    of its live children when asked."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        me, parent = int(stat.split("/")[2]), int(fields[1])
+        if me == pid:
+            total += sum(int(x) for x in fields[11:15])
+        elif children and parent == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def have_cluster_tools() -> str | None:

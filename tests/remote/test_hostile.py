@@ -18,7 +18,7 @@ from sx.derivations.build.remote.cas import Cas
 from sx.derivations.build.remote.channel import RemoteUrl
 from sx.derivations.build.remote.digests import SHA256, BlobDigest, choose, digest_bytes
 from sx.derivations.build.remote.errors import RemoteError
-from sx.derivations.build.remote.fetch import fetch_outputs
+from sx.derivations.build.remote.fetch import fetch_outputs, prefetch
 from sx.derivations.build.remote.materialize import InputCache
 from sx.derivations.build.remote.merkle import InputTrees, tree_of
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
@@ -317,3 +317,31 @@ def test_generated_protobuf_modules_match_the_proto_files(tmp_path: Path) -> Non
     for gen in sorted((tmp_path / proto).iterdir()):
         assert gen.read_bytes() == (repo / proto / gen.name).read_bytes(), \
             f"{gen.name} is stale: run scripts/gen-protos.sh"
+
+
+def test_client_reads_the_log_and_the_outputs_first_blobs_in_one_round_trip(
+        tmp_path: Path) -> None:
+    """The log, the output files and a directory output's Tree come in one read; the
+    directory's own files in the next; each blob is still checked against its digest."""
+    fake = FakeCas()
+    outs = [f"sx/store/{make_path('output', Digest.b3(n.encode()), n).base}"
+            for n in ("a", "b", "c")]
+    leaf = re_pb.Directory(files=[re_pb.FileNode(name="f", digest=fake.put(b"in dir")
+                                                 .to_proto())])
+    tree = fake.put(re_pb.Tree(root=leaf).SerializeToString())
+    result = re_pb.ActionResult(
+        stdout_digest=fake.put(b"the build's log\n").to_proto(),
+        output_files=[re_pb.OutputFile(path=outs[0], digest=fake.put(b"file a").to_proto()),
+                      re_pb.OutputFile(path=outs[1], digest=fake.put(b"file b").to_proto())],
+        output_directories=[re_pb.OutputDirectory(path=outs[2], tree_digest=tree.to_proto())])
+    log = BlobDigest.of(result.stdout_digest)
+    pre = prefetch(cas(fake), result, [log])
+    assert fake.reads == [4] and pre[log] == b"the build's log\n"
+    dests = {o: str(tmp_path / o.rsplit("/", 1)[1]) for o in outs}
+    fetch_outputs(cas(fake), result, dests, pre)
+    assert fake.reads == [4, 1], "only the directory's file was left to read"
+    assert Path(dests[outs[0]]).read_bytes() == b"file a"
+    assert (Path(dests[outs[2]]) / "f").read_bytes() == b"in dir"
+    fake.lie[BlobDigest.of(result.output_files[1].digest)] = b"file B"
+    with pytest.raises(RemoteError, match="the engine sent"):
+        prefetch(cas(fake), result, [log])

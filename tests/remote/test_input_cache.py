@@ -11,9 +11,11 @@ import os
 from pathlib import Path
 from typing import cast
 
+import pytest
 from fake_cas import FakeCas
 from sx.derivations.build.remote.cas import Cas
 from sx.derivations.build.remote.digests import BlobDigest
+from sx.derivations.build.remote.errors import RemoteError
 from sx.derivations.build.remote.materialize import InputCache, Inputs
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.store.hashing import Digest
@@ -125,3 +127,67 @@ def test_a_restarted_worker_accounts_for_what_is_on_disk(tmp_path: Path) -> None
         "the one just used was kept"
     assert again.materialize(file_input(fake, "x0", b"0" * 1000)).fetched == 1, \
         "the oldest was evicted"
+
+
+def test_missing_inputs_come_in_one_read_per_level_not_one_per_input(tmp_path: Path) -> None:
+    """A worker that has none of an action's inputs (the previous step of a chain ran on
+    another worker) asks for the directories of all of them level by level, then for
+    all their files in one batch: round trips do not grow with the number of inputs."""
+    fake = FakeCas()
+    nodes_f, nodes_d = [], []
+    for i in range(3):  # store paths that are files
+        nodes_f.append(re_pb.FileNode(name=base(f"file{i}"),
+                                      digest=fake.put(f"file {i}".encode()).to_proto()))
+    for i in range(4):  # store paths that are trees two levels deep
+        leaf = fake.put(re_pb.Directory(files=[re_pb.FileNode(
+            name="f", digest=fake.put(f"leaf {i}".encode()).to_proto())]).SerializeToString())
+        top = fake.put(re_pb.Directory(
+            files=[re_pb.FileNode(name="g", digest=fake.put(f"top {i}".encode()).to_proto())],
+            directories=[re_pb.DirectoryNode(name="sub", digest=leaf.to_proto())]
+        ).SerializeToString())
+        nodes_d.append(re_pb.DirectoryNode(name=base(f"tree{i}"), digest=top.to_proto()))
+    root = _root_with(fake, re_pb.Directory(files=nodes_f, directories=nodes_d))
+    cache = InputCache(str(tmp_path / "cache"), cast(Cas, fake))
+    got = use(cache, root)
+    # root, sx, store; the trees' tops, their subdirectories; every file (3 + 4 * 2).
+    assert fake.reads == [1, 1, 1, 4, 4, 11]
+    assert got.fetched == 11
+    trees = {b: Path(p) for p, b in got.paths}
+    for i in range(4):
+        t = trees[base(f"tree{i}")]
+        assert (t / "g").read_bytes() == f"top {i}".encode()
+        assert (t / "sub" / "f").read_bytes() == f"leaf {i}".encode()
+    for i in range(3):
+        assert trees[base(f"file{i}")].read_bytes() == f"file {i}".encode()
+    fake.reads.clear()
+    again = use(cache, root)
+    assert again.paths == got.paths and again.fetched == 0
+    assert fake.reads == [1, 1, 1], "all cached: only the root's three levels are read"
+
+
+def test_input_trees_too_deep_or_too_big_are_refused_by_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bounds hold per input even though all missing trees are walked together: a
+    harmless input beside a hostile one does not hide it, and nothing is built."""
+    from sx.derivations.build.remote import materialize
+    monkeypatch.setattr(materialize, "MAX_DEPTH", 4)
+    monkeypatch.setattr(materialize, "MAX_ENTRIES", 6)
+    fake = FakeCas()
+    ok = fake.put(re_pb.Directory(files=[re_pb.FileNode(
+        name="f", digest=fake.put(b"fine").to_proto())]).SerializeToString())
+    deep = fake.put(re_pb.Directory().SerializeToString())
+    for _ in range(5):
+        deep = fake.put(re_pb.Directory(directories=[re_pb.DirectoryNode(
+            name="d", digest=deep.to_proto())]).SerializeToString())
+    wide = fake.put(re_pb.Directory(files=[re_pb.FileNode(
+        name=f"f{i}", digest=fake.put(b"x").to_proto()) for i in range(7)]).SerializeToString())
+    for name, top, why in (("deep", deep, "deeper than 4"), ("wide", wide, "more than 6")):
+        root = _root_with(fake, re_pb.Directory(directories=sorted([
+            re_pb.DirectoryNode(name=base("fine"), digest=ok.to_proto()),
+            re_pb.DirectoryNode(name=base(name), digest=top.to_proto())],
+            key=lambda n: n.name)))
+        cache = InputCache(str(tmp_path / f"cache-{name}"), cast(Cas, fake))
+        with pytest.raises(RemoteError, match=f"input {base(name)}: {why}"):
+            cache.materialize(root)
+        assert os.listdir(tmp_path / f"cache-{name}" / "trees") == []
+        assert os.listdir(tmp_path / f"cache-{name}" / "blobs") == []

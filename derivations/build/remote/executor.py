@@ -39,7 +39,7 @@ from sx.derivations.build.remote.cas import CALL_TIMEOUT, SEND_UNASKED, Blob, Ca
 from sx.derivations.build.remote.channel import RemoteUrl, failure, method, stream_method
 from sx.derivations.build.remote.digests import BlobDigest
 from sx.derivations.build.remote.errors import RemoteError, RemoteUnavailable
-from sx.derivations.build.remote.fetch import fetch_outputs, output_path
+from sx.derivations.build.remote.fetch import fetch_outputs, output_path, prefetch
 from sx.derivations.build.remote.merkle import InputTrees
 from sx.derivations.build.remote.proto import longrunning_pb2 as lr_pb
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
@@ -323,37 +323,54 @@ class RemoteExecutor:
         return None
 
     def _finish(self, b: RemoteBuild, result: re_pb.ActionResult, log: BuildLog) -> None:
-        self._log(result, log, b.echo)
+        # The log and the outputs' first blobs in one round trip, not one each (a failed
+        # build's outputs are not wanted).
+        pre = prefetch(self.cas, result if result.exit_code == 0 else re_pb.ActionResult(),
+                       [d for d in self._log_blobs(result, log) if d is not None])
+        self._log(result, log, b.echo, pre)
         if result.exit_code != 0:
             raise BuildError(f"build {b.drv.drv_path}: builder failed with exit code "
                              f"{result.exit_code} (remotely, on "
                              f"{result.execution_metadata.worker or 'an unnamed worker'})")
         dests = {output_path(b.outputs[o].base): b.objs[o] for o in b.outputs}
-        fetch_outputs(self.cas, result, dests)
+        fetch_outputs(self.cas, result, dests, pre)
         # The engine holds what it just returned: a next action using these outputs as
         # inputs need not send them (when they registered unchanged, same digests).
         with self._known_lock:
             self.known.update(BlobDigest.of(f.digest) for f in result.output_files)
 
+    @staticmethod
+    def _log_blobs(result: re_pb.ActionResult, log: BuildLog) -> list[BlobDigest | None]:
+        """The stdout and stderr blobs to read (None: inline, absent or over the limit)."""
+        out: list[BlobDigest | None] = []
+        for raw, digest in ((result.stdout_raw, result.stdout_digest),
+                            (result.stderr_raw, result.stderr_digest)):
+            d = BlobDigest.of(digest) if digest.hash and not raw else None
+            out.append(None if d is not None and log.limit is not None and
+                       d.size > log.limit + (1 << 20) else d)
+        return out
+
     def _log(self, result: re_pb.ActionResult, log: BuildLog,
-             echo: Callable[[bytes], object] | None) -> None:
+             echo: Callable[[bytes], object] | None, pre: Mapping[BlobDigest, bytes]) -> None:
         """The remote builder's stdout and stderr into the local log, within its limit
-        (and shown through ``echo``)."""
+        (and shown through ``echo``); ``pre``: blobs already read."""
         def write(data: bytes) -> None:
             log.write(data)
             if echo is not None:
                 trio.from_thread.run_sync(echo, data)
 
-        for raw, digest in ((result.stdout_raw, result.stdout_digest),
-                            (result.stderr_raw, result.stderr_digest)):
+        blobs = self._log_blobs(result, log)
+        for raw, digest, d in ((result.stdout_raw, result.stdout_digest, blobs[0]),
+                               (result.stderr_raw, result.stderr_digest, blobs[1])):
             if raw:
                 write(raw)
+            elif d is not None:
+                if d in pre:
+                    write(pre[d])
+                else:
+                    self.cas.read_to(d, write)
             elif digest.hash:
-                d = BlobDigest.of(digest)
-                if log.limit is not None and d.size > log.limit + (1 << 20):
-                    log.note(f"sx: remote log of {d.size} bytes not fetched\n")
-                    continue
-                self.cas.read_to(d, write)
+                log.note(f"sx: remote log of {digest.size_bytes} bytes not fetched\n")
         if echo is not None:
             trio.from_thread.run_sync(echo, b"")
 

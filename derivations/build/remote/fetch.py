@@ -13,7 +13,7 @@ and leaves nothing behind; registration then sees no output.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from google.protobuf.message import DecodeError
 from sx.derivations.build.remote.cas import Cas
@@ -36,12 +36,32 @@ def output_path(base: str) -> str:
     return f"{STORE_PREFIX}/{base}"
 
 
-def fetch_outputs(cas: Cas, result: re_pb.ActionResult, dests: Mapping[str, str]) -> None:
+def prefetch(cas: Cas, result: re_pb.ActionResult,
+             first: Iterable[BlobDigest] = ()) -> dict[BlobDigest, bytes]:
+    """The small blobs a result's outputs start with, verified, in one read:
+    ``first`` (the logs), then the output files, then the directory outputs'
+    ``Tree`` messages, as many as one batch holds (the rest is read as needed).
+    """
+    wanted = [*first, *(BlobDigest.of(f.digest) for f in result.output_files),
+              *(BlobDigest.of(d.tree_digest) for d in result.output_directories)]
+    batch: list[BlobDigest] = []
+    size = 0
+    for d in dict.fromkeys(wanted):  # in order, each once
+        if size + d.size <= cas.batch:
+            batch.append(d)
+            size += d.size
+    return cas.read_blobs(batch) if batch else {}
+
+
+def fetch_outputs(cas: Cas, result: re_pb.ActionResult, dests: Mapping[str, str],
+                  pre: Mapping[BlobDigest, bytes] | None = None) -> None:
     """Write each expected output ``{relative path: host path}`` that ``result`` holds.
 
-    An output missing from the result is left absent (registration reports
-    it); anything else wrong is :class:`RemoteError` with nothing written.
+    ``pre``: blobs already read (:func:`prefetch`). An output missing from the
+    result is left absent (registration reports it); anything else wrong is
+    :class:`RemoteError` with nothing written.
     """
+    pre = pre or {}
     files = {f.path: f for f in result.output_files}
     dirs = {d.path: d for d in result.output_directories}
     links = {s.path: s for s in (*result.output_symlinks, *result.output_file_symlinks,
@@ -60,9 +80,9 @@ def fetch_outputs(cas: Cas, result: re_pb.ActionResult, dests: Mapping[str, str]
                 continue
             done.append(dest)
             if rel in files:
-                _file(cas, files[rel], dest)
+                _file(cas, files[rel], dest, pre)
             elif rel in dirs:
-                _directory(cas, dirs[rel], dest)
+                _directory(cas, dirs[rel], dest, pre)
             else:
                 _symlink(cas, links[rel], dest)
     except BaseException:
@@ -71,17 +91,25 @@ def fetch_outputs(cas: Cas, result: re_pb.ActionResult, dests: Mapping[str, str]
         raise
 
 
-def _file(cas: Cas, f: re_pb.OutputFile, dest: str) -> None:
+def _file(cas: Cas, f: re_pb.OutputFile, dest: str, pre: Mapping[BlobDigest, bytes]) -> None:
     d = BlobDigest.of(f.digest)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  0o755 if f.is_executable else 0o644)
     try:
-        if f.contents and digest_bytes(cas.fn, f.contents) == d:
-            os.write(fd, f.contents)
+        if d in pre:
+            _write_all(fd, pre[d])
+        elif f.contents and digest_bytes(cas.fn, f.contents) == d:
+            _write_all(fd, f.contents)
         else:
             cas.read_to_file(d, fd)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _symlink(cas: Cas, s: re_pb.OutputSymlink, dest: str) -> None:
@@ -90,12 +118,13 @@ def _symlink(cas: Cas, s: re_pb.OutputSymlink, dest: str) -> None:
     os.symlink(s.target, dest)
 
 
-def _directory(cas: Cas, d: re_pb.OutputDirectory, dest: str) -> None:
+def _directory(cas: Cas, d: re_pb.OutputDirectory, dest: str,
+               pre: Mapping[BlobDigest, bytes]) -> None:
     td = BlobDigest.of(d.tree_digest)
     if td.size > MAX_TREE:
         raise RemoteError(f"remote {cas.url}: output {d.path!r}: tree of {td.size} bytes")
     try:
-        tree = re_pb.Tree.FromString(cas.read_blob(td))
+        tree = re_pb.Tree.FromString(pre[td] if td in pre else cas.read_blob(td))
     except DecodeError:
         raise RemoteError(f"remote {cas.url}: output {d.path!r}: tree {td} is not a Tree "
                           "message") from None

@@ -143,18 +143,24 @@ class InputCache:
             except InvalidInput:
                 raise RemoteError(f"remote action: input {n[:80]!r} is not a store path "
                                   "base name") from None
-        fetched = 0
-        paths: list[tuple[str, str]] = []
-        for f in d.files:
-            path, new = self._blob(BlobDigest.of(f.digest), f.is_executable)
-            fetched += new
-            paths.append((path, f.name))
-        for s in d.symlinks:
-            paths.append((self._link(s.target), s.name))
-        for sub in d.directories:
-            path, new = self._tree(BlobDigest.of(sub.digest), memo, sub.name)
-            fetched += new
-            paths.append((path, sub.name))
+        # What is missing is fetched together: the directories of every missing tree
+        # level by level (one read per level, not per tree), then the files of those
+        # trees and the store paths that are files in one batch.
+        files = [(BlobDigest.of(f.digest), f.is_executable) for f in d.files]
+        tops = {s.name: BlobDigest.of(s.digest) for s in d.directories}
+        missing = {n: t for n, t in tops.items() if not os.path.isdir(self._tree_path(t))}
+        trees = self._walk(missing, memo)
+        wanted = {(BlobDigest.of(f.digest), f.is_executable)
+                  for dirs in trees.values() for msg in dirs.values() for f in msg.files}
+        wanted.update(files)
+        fetched = self._fetch_blobs(wanted)
+        paths = [(self.blob_path(b, x), f.name) for (b, x), f in zip(files, d.files,
+                                                                      strict=True)]
+        paths += [(self._link(s.target), s.name) for s in d.symlinks]
+        for name, top in tops.items():
+            if name in trees:
+                self._make_tree(top, trees[name], self._tree_path(top))
+            paths.append((self._tree_path(top), name))
         entries = sorted({os.path.relpath(p, self.root) for p, _ in paths
                           if not p.startswith(os.path.join(self.root, "links", ""))})
         return Inputs(sorted(paths, key=lambda p: p[1]), fetched, entries)
@@ -179,7 +185,7 @@ class InputCache:
                 if src is not None and not os.path.exists(self.blob_path(d, x)):
                     self._adopt(d, x, src)
             if n.is_dir:
-                final = os.path.join(self.root, "trees", f"{n.digest.hash}-{n.digest.size}")
+                final = self._tree_path(n.digest)
                 if not os.path.isdir(final):
                     self._make_tree(n.digest, dirs, final)
                 self.budget.touch(os.path.relpath(final, self.root))
@@ -213,17 +219,12 @@ class InputCache:
         """Where blob ``d`` lives (with the executable bit or without)."""
         return os.path.join(self.root, "blobs", f"{d.hash}-{d.size}{'.x' if executable else ''}")
 
-    def _blob(self, d: BlobDigest, executable: bool) -> tuple[str, int]:
-        path = self.blob_path(d, executable)
-        if os.path.exists(path):
-            return path, 0
-        self._fetch_blobs([(d, executable)])
-        return path, 1
-
-    def _fetch_blobs(self, wanted: Iterable[tuple[BlobDigest, bool]]) -> None:
-        todo = [(d, x) for d, x in wanted if not os.path.exists(self.blob_path(d, x))]
+    def _fetch_blobs(self, wanted: Iterable[tuple[BlobDigest, bool]]) -> int:
+        """Download those of ``wanted`` not in the cache (small ones in batches); returns
+        how many."""
+        todo = sorted((d, x) for d, x in set(wanted) if not os.path.exists(self.blob_path(d, x)))
         if not todo:
-            return
+            return 0
         small = [d for d, _ in todo if d.size <= self.cas.batch]
         data = self.cas.read_blobs(small) if small else {}
         for d, x in todo:
@@ -246,6 +247,7 @@ class InputCache:
             final = self.blob_path(d, x)
             os.replace(tmp, final)
             self.budget.added(os.path.relpath(final, self.root), d.size)
+        return len(todo)
 
     def _link(self, target: str) -> str:
         _check_target(target, "symlink")
@@ -258,17 +260,8 @@ class InputCache:
 
     # ---- trees ------------------------------------------------------------------
 
-    def _tree(self, top: BlobDigest, memo: dict[BlobDigest, re_pb.Directory],
-              where: str) -> tuple[str, int]:
-        final = os.path.join(self.root, "trees", f"{top.hash}-{top.size}")
-        if os.path.isdir(final):
-            return final, 0
-        dirs = self._walk(top, memo, where)
-        files = {(BlobDigest.of(f.digest), f.is_executable)
-                 for d in dirs.values() for f in d.files}
-        self._fetch_blobs(files)
-        self._make_tree(top, dirs, final)
-        return final, len(files)
+    def _tree_path(self, top: BlobDigest) -> str:
+        return os.path.join(self.root, "trees", f"{top.hash}-{top.size}")
 
     def _make_tree(self, top: BlobDigest, dirs: dict[BlobDigest, re_pb.Directory],
                    final: str) -> None:
@@ -291,34 +284,39 @@ class InputCache:
             remove_tree(tmp)
             raise
 
-    def _walk(self, top: BlobDigest, memo: dict[BlobDigest, re_pb.Directory],
-              where: str) -> dict[BlobDigest, re_pb.Directory]:
-        """Every directory beneath ``top`` (fetched in batches, level by level), checked."""
-        dirs: dict[BlobDigest, re_pb.Directory] = {}
-        level = [top]
-        depth = entries = 0
-        while level:
+    def _walk(self, tops: dict[str, BlobDigest], memo: dict[BlobDigest, re_pb.Directory]
+              ) -> dict[str, dict[BlobDigest, re_pb.Directory]]:
+        """Every directory beneath each of ``tops`` (input name -> top), checked, each
+        tree within its bounds; fetched level by level, one batch for all the trees."""
+        out: dict[str, dict[BlobDigest, re_pb.Directory]] = {n: {} for n in tops}
+        levels = {n: [t] for n, t in tops.items()}
+        entries = dict.fromkeys(tops, 0)
+        depth = 0
+        while levels:
             depth += 1
             if depth > MAX_DEPTH:
-                raise RemoteError(f"remote action: input {where}: deeper than {MAX_DEPTH}")
-            need = [d for d in set(level) if d not in memo]
+                raise RemoteError(f"remote action: input {min(levels)}: deeper than {MAX_DEPTH}")
+            need = {d for level in levels.values() for d in level if d not in memo}
             if need:
                 for d, data in self.cas.read_blobs(need).items():
                     memo[d] = re_pb.Directory.FromString(data)
-            nxt = []
-            for d in level:
-                if d in dirs:
-                    continue
-                msg = memo[d]
-                _entries(msg, where)
-                entries += len(msg.files) + len(msg.directories) + len(msg.symlinks)
-                if entries > MAX_ENTRIES:
-                    raise RemoteError(f"remote action: input {where}: more than {MAX_ENTRIES} "
-                                      "entries")
-                dirs[d] = msg
-                nxt += [BlobDigest.of(s.digest) for s in msg.directories]
-            level = nxt
-        return dirs
+            nxt: dict[str, list[BlobDigest]] = {}
+            for where, level in sorted(levels.items()):
+                dirs = out[where]
+                for d in level:
+                    if d in dirs:
+                        continue
+                    msg = memo[d]
+                    _entries(msg, where)
+                    entries[where] += len(msg.files) + len(msg.directories) + len(msg.symlinks)
+                    if entries[where] > MAX_ENTRIES:
+                        raise RemoteError(f"remote action: input {where}: more than "
+                                          f"{MAX_ENTRIES} entries")
+                    dirs[d] = msg
+                    nxt.setdefault(where, []).extend(BlobDigest.of(s.digest)
+                                                     for s in msg.directories)
+            levels = {n: level for n, level in nxt.items() if level}
+        return out
 
     def _build(self, dest: str, top: BlobDigest, dirs: dict[BlobDigest, re_pb.Directory]
                ) -> None:

@@ -317,6 +317,9 @@ class Worker:
         meta.worker_start_timestamp.GetCurrentTime()
         action_bytes, action = await self._action(lease)
         assert self.cache is not None
+        # Fetching starts with the Command: engines stamp their own time of assignment
+        # over worker_start, so this stamp is the one that tells when the worker had it.
+        meta.input_fetch_start_timestamp.GetCurrentTime()
         try:
             # The Command and the input root's top in one round trip.
             cmd_d = BlobDigest.of(action.command_digest)
@@ -326,7 +329,6 @@ class Worker:
             wc = read_command(re_pb.Command.FromString(got[cmd_d]))
             self._check_platform(action)
             self._say(f"lease {lease.id}: running {wc.outputs[0]}")
-            meta.input_fetch_start_timestamp.GetCurrentTime()
             inputs = await trio.to_thread.run_sync(
                 functools.partial(self.cache.materialize, root_d, got[root_d]),
                 abandon_on_cancel=True)
