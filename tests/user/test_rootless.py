@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,55 @@ def test_fork_bomb_stops_at_the_process_limit(home: Path, recipe: Path) -> None:
     r = unpriv.run_sx(None, home, "realize", "--max-pids", "30", "recipe.py:bomb")
     assert r.returncode == 4, r.stderr
     assert "process limit of 30 reached (--max-pids)" in r.stderr
+
+
+def hostile_tree(home: Path) -> Path:
+    """A tree the user owns with names and links a listing must take as they are."""
+    tree = home / "tree"
+    (tree / "sub" / "deeper").mkdir(parents=True)
+    (tree / "sub" / "deeper" / "f").write_text("deep\n")
+    (tree / "a").write_text("a\n")
+    os.symlink("loop", tree / "loop")
+    os.symlink("/etc", tree / "to-etc")
+    os.symlink("sub", tree / "to-sub")
+    (Path(os.fsdecode(os.fsencode(tree) + b"/\xff\x01name"))).write_text("odd\n")
+    unpriv.give(tree)
+    return tree
+
+
+def test_hash_and_add_take_links_as_links_with_either_listing(home: Path) -> None:
+    """The C directory listing and the Python one, run by the user, give one hash and
+    one store path; links (a loop, one out of the tree) are stored as links."""
+    tree = hostile_tree(home)
+    native = sx(home, "hash", "path", str(tree))
+    python = sx(home, "hash", "path", str(tree), env={"SX_NATIVE": "0"})
+    assert native == python and native.startswith("b3:")
+    added = sx(home, "store", "add", str(tree)).strip()
+    again = sx(home, "store", "add", str(tree), env={"SX_NATIVE": "0",
+                                                     "SX_ROOT": str(home / "other")}).strip()
+    assert added == again
+    r = subprocess.run(unpriv.sx_command(None, "store", "ls", "-R", "-l", added),
+                       capture_output=True, cwd=home, env=unpriv.user_env(home), timeout=120,
+                       check=False)
+    assert r.returncode == 0, r.stderr
+    assert b"/to-etc -> /etc\n" in r.stdout and b"/loop -> loop\n" in r.stdout
+    assert b"/\xff\x01name\n" in r.stdout
+    assert b"passwd" not in r.stdout and b"deeper/f" in r.stdout  # links were not followed
+
+
+@pytest.mark.parametrize("native", ["1", "0"])
+def test_an_unreadable_directory_is_one_line_and_nothing_is_added(home: Path,
+                                                                  default_root: Path,
+                                                                  native: str) -> None:
+    tree = hostile_tree(home)
+    r = unpriv.run_as_user(["chmod", "000", str(tree / "sub" / "deeper")], home)
+    assert r.returncode == 0, r.stderr
+    env = {"SX_NATIVE": native}
+    for args in (("hash", "path", str(tree)), ("store", "add", str(tree))):
+        r = unpriv.run_sx(None, home, *args, env=env)
+        assert r.returncode == 1, (args, r.returncode, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "deeper" in lines[0] and "Permission denied" in lines[0], \
+            r.stderr
+    store = default_root / "store"
+    assert not store.exists() or not [p for p in os.listdir(store) if p.endswith("-tree")]
