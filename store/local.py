@@ -35,6 +35,7 @@ from sx.store.errors import (
     StorageError,
     StoreError,
 )
+from sx.store.fdio import write_all
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
 from sx.store.path import STORE_DIR, StorePath, make_path, validate_name
@@ -431,9 +432,7 @@ class LocalStore:
             fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
                          0o555 if executable else 0o444)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                write_all(fd, data)
             finally:
                 os.close(fd)
             canonicalize(obj)

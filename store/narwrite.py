@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from sx.store.errors import InvalidInput, StorageError
+from sx.store.fdio import write_all
 from sx.store.narformat import (
     CLOSE,
     CONTENTS,
@@ -383,9 +384,7 @@ def _copy_range(fin: int, fout: int, size: int) -> int:
         chunk = os.read(fin, min(size - done, 1 << 20))
         if not chunk:
             break
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fout, view):]
+        write_all(fout, chunk)
         done += len(chunk)
     return done
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from sx.store.fdio import write_all
 from sx.store.oci.tarstream import TarWriter
 
 _FILE_MODE = 0o644
@@ -20,9 +21,7 @@ class _FdWriter:
         self.fd = fd
 
     def write(self, data: bytes | memoryview) -> int:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        write_all(self.fd, data)
         return len(data)
 
 

@@ -30,6 +30,7 @@ from typing import IO, cast
 import zstandard
 from sx.store.errors import Corrupt
 from sx.store.extract import Extractor
+from sx.store.fdio import write_all
 from sx.store.info import PathInfo
 from sx.store.tempdir import TempDir
 
@@ -170,6 +171,4 @@ def _copy(tar: tarfile.TarFile, member: tarfile.TarInfo, fd: int, what: str) -> 
         if not chunk:
             raise Corrupt(f"import-oci {what}: {member.name[:200]!r}: truncated")
         left -= len(chunk)
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, chunk)

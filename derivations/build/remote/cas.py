@@ -9,7 +9,6 @@ written; a blob the engine lacks or answers wrongly is :class:`RemoteError`.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from sx.derivations.build.remote.digests import (
 from sx.derivations.build.remote.errors import RemoteError
 from sx.derivations.build.remote.proto import bytestream_pb2 as bs_pb
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
+from sx.store.fdio import write_all
 
 # Below this many bytes a blob goes in a batch; engines accept at least 4 MiB.
 DEFAULT_BATCH = 4 << 20
@@ -299,9 +299,7 @@ class Cas:
         """Write the verified bytes of one blob to ``fd``."""
 
         def write(chunk: bytes) -> None:
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, chunk)
 
         self.read_to(d, write)
 

@@ -23,6 +23,7 @@ from sx.derivations.build.remote.merkle import STORE_PREFIX
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.store import nar
 from sx.store.errors import InvalidInput
+from sx.store.fdio import write_all
 from sx.store.fsutil import remove_tree
 from sx.store.narformat import frame
 
@@ -97,19 +98,15 @@ def _file(cas: Cas, f: re_pb.OutputFile, dest: str, pre: Mapping[BlobDigest, byt
                  0o755 if f.is_executable else 0o644)
     try:
         if d in pre:
-            _write_all(fd, pre[d])
+            write_all(fd, pre[d])
         elif f.contents and digest_bytes(cas.fn, f.contents) == d:
-            _write_all(fd, f.contents)
+            write_all(fd, f.contents)
         else:
             cas.read_to_file(d, fd)
     finally:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def _symlink(cas: Cas, s: re_pb.OutputSymlink, dest: str) -> None:
