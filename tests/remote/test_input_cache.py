@@ -8,6 +8,7 @@ exactly which entries are old, shared or in use.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
@@ -191,3 +192,38 @@ def test_input_trees_too_deep_or_too_big_are_refused_by_name(
             cache.materialize(root)
         assert os.listdir(tmp_path / f"cache-{name}" / "trees") == []
         assert os.listdir(tmp_path / f"cache-{name}" / "blobs") == []
+
+
+def test_missing_files_are_held_one_batch_at_a_time(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """However many inputs an action names, the worker reads their files a batch at a
+    time and writes each batch out before asking for the next: an engine or client
+    cannot make it hold the whole input closure in memory."""
+    fake = FakeCas()
+    fake.batch = 1000
+    nodes = []
+    for i in range(4):  # four store paths, each a tree of three 301-byte files
+        files = [re_pb.FileNode(name=f"f{j}", digest=fake.put(
+            bytes([65 + i]) * 300 + bytes([j])).to_proto()) for j in range(3)]
+        top = fake.put(re_pb.Directory(files=files).SerializeToString())
+        nodes.append(re_pb.DirectoryNode(name=base(f"t{i}"), digest=top.to_proto()))
+    root = _root_with(fake, re_pb.Directory(directories=sorted(nodes, key=lambda n: n.name)))
+    cache = InputCache(str(tmp_path / "cache"), cast(Cas, fake))
+    held: list[int] = []
+    real = fake.read_blobs
+
+    def spy(digests: Iterable[BlobDigest]) -> dict[BlobDigest, bytes]:
+        digests = list(digests)
+        files = [d for d in digests if d.size == 301]
+        if files:
+            held.append(sum(d.size for d in files))
+            on_disk = len(os.listdir(tmp_path / "cache" / "blobs"))
+            assert on_disk == 3 * (len(held) - 1), "the previous batch is written first"
+        return real(digests)
+
+    monkeypatch.setattr(fake, "read_blobs", spy)
+    got = use(cache, root)
+    assert got.fetched == 12
+    assert len(held) == 4 and max(held) <= fake.batch, held
+    assert blob_bytes(tmp_path / "cache") == 12 * 301
+

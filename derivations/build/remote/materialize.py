@@ -39,6 +39,7 @@ from sx.derivations.build.remote.evict import Budget
 from sx.derivations.build.remote.merkle import STORE_PREFIX, Tree
 from sx.derivations.build.remote.proto import remote_execution_pb2 as re_pb
 from sx.store.errors import InvalidInput
+from sx.store.fdio import write_all
 from sx.store.fsutil import remove_tree
 from sx.store.path import StorePath
 
@@ -220,34 +221,49 @@ class InputCache:
         return os.path.join(self.root, "blobs", f"{d.hash}-{d.size}{'.x' if executable else ''}")
 
     def _fetch_blobs(self, wanted: Iterable[tuple[BlobDigest, bool]]) -> int:
-        """Download those of ``wanted`` not in the cache (small ones in batches); returns
-        how many."""
+        """Download those of ``wanted`` not in the cache; returns how many. Small ones
+        go in batches, each written out before the next is read, so the worker holds
+        at most one batch in memory whatever the number of inputs."""
         todo = sorted((d, x) for d, x in set(wanted) if not os.path.exists(self.blob_path(d, x)))
-        if not todo:
-            return 0
-        small = [d for d, _ in todo if d.size <= self.cas.batch]
-        data = self.cas.read_blobs(small) if small else {}
+        chunk: list[tuple[BlobDigest, bool]] = []
+        size = 0
         for d, x in todo:
-            tmp = self._tmp()
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            try:
-                if d in data:
-                    view = memoryview(data[d])
-                    while view:
-                        view = view[os.write(fd, view):]
-                else:
-                    self.cas.read_to_file(d, fd)
-            except BaseException:
-                os.close(fd)
-                os.unlink(tmp)
-                raise
-            os.close(fd)
-            os.chmod(tmp, 0o555 if x else 0o444)
-            os.utime(tmp, (1, 1))
-            final = self.blob_path(d, x)
-            os.replace(tmp, final)
-            self.budget.added(os.path.relpath(final, self.root), d.size)
+            if d.size > self.cas.batch:
+                self._put_blob(d, x, None)
+                continue
+            if chunk and size + d.size > self.cas.batch:
+                self._put_chunk(chunk)
+                chunk, size = [], 0
+            chunk.append((d, x))
+            size += d.size
+        if chunk:
+            self._put_chunk(chunk)
         return len(todo)
+
+    def _put_chunk(self, chunk: list[tuple[BlobDigest, bool]]) -> None:
+        data = self.cas.read_blobs(d for d, _ in chunk)
+        for d, x in chunk:
+            self._put_blob(d, x, data[d])
+
+    def _put_blob(self, d: BlobDigest, executable: bool, data: bytes | None) -> None:
+        """Write blob ``d`` into the cache: ``data`` when read in a batch, else streamed."""
+        tmp = self._tmp()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            if data is not None:
+                write_all(fd, data)
+            else:
+                self.cas.read_to_file(d, fd)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
+        os.chmod(tmp, 0o555 if executable else 0o444)
+        os.utime(tmp, (1, 1))
+        final = self.blob_path(d, executable)
+        os.replace(tmp, final)
+        self.budget.added(os.path.relpath(final, self.root), d.size)
 
     def _link(self, target: str) -> str:
         _check_target(target, "symlink")
