@@ -53,8 +53,9 @@ class Value:
         fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
         return f"{type(self).__name__}({fields})"
 
-    def __reduce__(self) -> tuple[type[Self], tuple[object, ...]]:
-        return (type(self), self._astuple())
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # By keyword, as replace() builds: some constructors take keywords only.
+        return (_rebuild, (type(self), dict(zip(self._fields, self._astuple(), strict=True))))
 
     def replace(self, **changes: object) -> Self:
         """A copy with ``changes`` (by field name), built and checked by ``__init__``."""
@@ -63,3 +64,8 @@ class Value:
             raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
         values = {f: changes.get(f, getattr(self, f)) for f in self._fields}
         return type(self)(**values)
+
+
+def _rebuild(cls: type[Value], fields: dict[str, object]) -> Value:
+    """A :class:`Value` from its fields by name (pickling and copying)."""
+    return cls(**fields)

@@ -79,3 +79,24 @@ def test_realisation_sorts_its_inputs() -> None:
     assert r.deps == (("a!out", A), ("k!out", B))
     assert r.replace(signatures=("x",)).deps == r.deps
     assert r.with_signatures(("b", "a")).signatures == ("a", "b")
+
+
+def _more_values() -> list[object]:
+    """Records that became Values later, some with keyword-only constructors."""
+    from sx.derivations.model import Output, derivation
+    from sx.store.ca import ContentAddress
+    from sx.store.cache.signing import SecretKey, TrustPolicy
+    from sx.store.config import Settings
+    from sx.store.extract import Limits
+    from sx.store.gc import GCOptions
+    return [Settings(), Settings(jobs=3, substituters=("file:///c",)),
+            ContentAddress("source", Digest.b3(b"x")), Limits(), GCOptions(),
+            TrustPolicy((SecretKey.generate("k").public(),), 1, ("file:///c",)),
+            Output("out"),
+            derivation("x", "/bin/sh", ["-c", "true"])]
+
+
+@pytest.mark.parametrize("value", _more_values(), ids=lambda v: type(v).__name__)
+def test_every_kind_of_value_survives_pickle_and_copy(value: object) -> None:
+    for back in (pickle.loads(pickle.dumps(value)), copy.copy(value), copy.deepcopy(value)):
+        assert back == value and type(back) is type(value)
