@@ -56,7 +56,9 @@ def _load_native() -> ModuleType | None:
         from sx.store import _narfill
     except ImportError:
         return None
-    return _narfill
+    # An extension built from an older _narfill.c (a checkout updated without
+    # rebuilding it) lacks what the walk calls: the Python loop serves instead.
+    return _narfill if hasattr(_narfill, "entries") else None
 
 
 NATIVE: ModuleType | None = _load_native()

@@ -438,3 +438,18 @@ def test_trees_beyond_the_store_limits_are_refused_in_one_line(tmp_path: Path) -
     long_dir.rename(long_dir.with_name("n" * 254))  # now 3,838 bytes
     (long_dir.with_name("n" * 254) / "x").write_text("at 3,840 bytes")
     assert nar.hash_path(wide)[1] > 0
+
+
+def test_an_extension_from_an_older_source_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``_narfill`` built before the C listing existed (a checkout updated without a
+    rebuild) would fail on every walk: the Python loop serves instead."""
+    import sys
+    import types
+    old = types.ModuleType("sx.store._narfill")
+    old.fill = lambda *a: None  # type: ignore[attr-defined]
+    import sx.store
+    monkeypatch.setitem(sys.modules, "sx.store._narfill", old)
+    monkeypatch.setattr(sx.store, "_narfill", old)
+    assert narwrite._load_native() is None
+    monkeypatch.undo()
+    assert narwrite._load_native() is not None
