@@ -242,7 +242,7 @@ def test_bad_url_is_refused_before_anything_runs(roots: Path) -> None:
 
 def test_output_that_does_not_match_its_digest_is_refused(
         cluster: Cluster, bb: Source, roots: Path) -> None:
-    drv = sh(bb, "tampered", "echo the real bytes > $out")
+    drv = sh(bb, "tampered", "echo building tampered; echo the real bytes > $out")
     first = LocalStore(str(roots / "a"))
     (path,) = run(first, [drv], remote=cluster.url).outputs[0].values()
     data = Path(first.real_path(path)).read_bytes()
@@ -259,6 +259,9 @@ def test_output_that_does_not_match_its_digest_is_refused(
     assert store.query(path) is None
     assert not os.path.lexists(store.real_path(path))
     assert os.listdir(store.tmp) == []
+    from sx.derivations.build.logs import read_log
+    assert b"building tampered" in (read_log(store.logs, drv.drv_path) or b""), \
+        "the log is kept though the outputs were refused"
 
 
 def test_ctrl_c_cancels_the_remote_operation(cluster: Cluster, roots: Path, bb: Source) -> None:

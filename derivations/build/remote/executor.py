@@ -22,6 +22,7 @@ the engine's operation.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -325,8 +326,15 @@ class RemoteExecutor:
     def _finish(self, b: RemoteBuild, result: re_pb.ActionResult, log: BuildLog) -> None:
         # The log and the outputs' first blobs in one round trip, not one each (a failed
         # build's outputs are not wanted).
-        pre = prefetch(self.cas, result if result.exit_code == 0 else re_pb.ActionResult(),
-                       [d for d in self._log_blobs(result, log) if d is not None])
+        try:
+            pre = prefetch(self.cas, result if result.exit_code == 0 else re_pb.ActionResult(),
+                           [d for d in self._log_blobs(result, log) if d is not None])
+        except RemoteError:
+            # A blob failed its check: the outputs are refused, but the log (read on its
+            # own, and checked too) still tells what the build printed.
+            with contextlib.suppress(RemoteError):
+                self._log(result, log, b.echo, {})
+            raise
         self._log(result, log, b.echo, pre)
         if result.exit_code != 0:
             raise BuildError(f"build {b.drv.drv_path}: builder failed with exit code "
