@@ -167,7 +167,7 @@ def _report(e: StoreError, args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``sx`` console script."""
+    """Run one sx command line (the console script enters through ``cli/entry.py``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
