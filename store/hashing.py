@@ -26,6 +26,7 @@ writer's workers already read files beside it."""
 _MMAP_MIN = 1 << 20
 """Files from this size on are memory-mapped rather than read into buffers."""
 _READ_CHUNK = 1 << 20
+_THREADED_CHUNK = 16 << 20  # reads big enough for the thread pool to pay
 
 
 class Digest(Value):
@@ -147,14 +148,15 @@ class Hasher:
 
 
 def hash_file(path: str, algo: str = "b3") -> Digest:
-    """Hash a regular file's bytes (not its archive); on threads when it is large."""
+    """Hash a regular file's bytes (not its archive); on threads when it is large.
+
+    The file is read through the one descriptor it was opened with (not mapped:
+    a file truncated meanwhile must not stop sx with SIGBUS)."""
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
-        if algo == "b3" and size >= THREADED_MIN:
-            h = Hasher(algo, threads=True)
-            h.update_file(path, size)
-            return h.digest()
-        h = Hasher(algo)
-        while chunk := f.read(_READ_CHUNK):
+        threaded = algo == "b3" and size >= THREADED_MIN
+        h = Hasher(algo, threads=threaded)
+        step = _THREADED_CHUNK if threaded else _READ_CHUNK
+        while chunk := f.read(step):
             h.update(chunk)
     return h.digest()
