@@ -98,14 +98,10 @@ def page(path: tuple[str, ...], summary: str, parser: argparse.ArgumentParser,
 
 def write_pages(directory: str) -> list[str]:
     """Write every page into ``directory``; returns the file names."""
-    from importlib.metadata import PackageNotFoundError, version
-
+    from sx.cli.entry import installed_version
     from sx.cli.main import build_parser
 
-    try:
-        v = version("sx")
-    except PackageNotFoundError:
-        v = "unknown"
+    v = installed_version()
     os.makedirs(directory, exist_ok=True)
     names = []
     for path, summary, parser in walk(build_parser(full=True)):
