@@ -82,7 +82,7 @@ bench-quick: install
 	$(PY) bench/run_all.py --quick
 
 # The toolchain chain from its binary seeds (tcc, musl, static tcc fixpoint)
-# with each stage's time, then the three-seed diverse double-compiling check;
+# with each stage's time, then the four-seed diverse double-compiling check;
 # then the tests marked bootstrap (the libc oracle, tcc-boot run), in the
 # store the chain just filled (SX_ROOT, or the default), so nothing is
 # compiled twice.

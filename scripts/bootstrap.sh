@@ -73,7 +73,7 @@ one_path tcc-boot-fixpoint "tcc-boot-2 and tcc-boot-3 differ: no fixpoint" "$@"
 one_path tcc-boot-ddc "tcc-boot-3 from the seed and from Debian's tcc differ" "$@"
 one_path tcc-musl-fixpoint "tcc-musl-2 and tcc-musl-3 differ: no fixpoint" "$@"
 
-printf '[ddc] tcc from three seeds\n'
+printf '[ddc] tcc from four seeds (hex0 and three binary seeds)\n'
 t0=$(now)
 "$sx" "$@" ddc tcc
 report+=("$(printf '%-20s %8s s' "ddc tcc" "$(secs "$t0" "$(now)")")")

@@ -19,17 +19,19 @@ tcc (which needs the toolchain's glibc and Debian tcc seeds).
 
 from __future__ import annotations
 
+import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 from sx.derivations.bootstrap.stage1 import tcc_boot as units
 from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
+from sx.derivations.bootstrap.toolchain import ddc
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.derivations.provenance import report_of
 from sx.store.local import LocalStore
-from tcc_boot_support import NEGATE
+from tcc_boot_support import LITERALS, NEGATE
 
 pytestmark = pytest.mark.bootstrap
 
@@ -131,3 +133,32 @@ def test_seed_and_debian_tcc_routes_reach_one_tcc(stage1_store: LocalStore) -> N
     outcome = realize(stage1_store, tcc_boot_self.tcc_boot_ddc(), BuildOptions(jobs=2))
     seed, debian = (o["out"] for o in outcome.outputs)
     assert seed == debian
+
+
+@pytest.mark.timeout(3600)
+def test_tcc_from_the_seed_reads_floating_literals(stage1_store: LocalStore) -> None:
+    """The fixpoint writes the double each literal means (mes libc's strtod and ldexp,
+    sx's fix): it is a working compiler for code with floating constants."""
+    text = ("double v[] = {" + ", ".join(LITERALS) + "};\n"
+            "int main() { return 0; }\n")
+    lit_c = derivation("lit.c", BUILTIN_WRITE, env={"text": text}, system="builtin")
+    fixpoint = tcc_boot_self.generation(tcc_boot_self.GENERATIONS)
+    obj = realized(stage1_store, tcc_boot_self.program("tcc-boot-literals", fixpoint,
+                                                       [lit_c])).read_bytes()
+    want = [float.fromhex(v) if "0x" in v else float(v) for v in LITERALS]
+    assert struct.pack(f"<{len(want)}d", *want) in obj
+
+
+@pytest.mark.timeout(3600)
+def test_four_seeds_converge_on_one_tcc(stage1_store: LocalStore) -> None:
+    """``sx ddc tcc``'s default seeds: tcc-1 from the hex0 seed (built by tcc-boot's
+    fixpoint) and from the three binary seeds differ, and each builds the same tcc-2."""
+    stages = ddc.target_stages("tcc", ddc.DEFAULT_SEEDS)
+    roots = [d for st in stages.values() for _, d in st]
+    outcome = realize(stage1_store, roots, BuildOptions(jobs=2))
+    paths = [o["out"] for o in outcome.outputs]
+    report = ddc.compare("tcc", stages, {s: paths[2 * i:2 * i + 2]
+                                         for i, s in enumerate(stages)})
+    assert report.seeds[0] == "hex0"
+    assert [s.converged for s in report.stages] == [False, True]
+    assert len(set(report.stages[0].paths.values())) == 4

@@ -19,7 +19,7 @@ import pytest
 from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
 from sx.store.errors import NotFound
 from sx.store.local import LocalStore
-from tcc_boot_support import NEGATE, host_args
+from tcc_boot_support import LITERALS, NEGATE, host_args
 
 HELLO = ('#include <stdio.h>\n'
          'int main() { printf("%s %d %ld %c\\n", "hello", 42, 7L, 33); return 3; }\n')
@@ -78,18 +78,14 @@ def test_self_built_tcc_negates_floating_values(stage1_store: LocalStore,
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="mes libc's strtod (abtod) reads a literal's "
-                   "integer and fraction digits with abtol, which sums in an int, and adds "
-                   "them as i + f / 10: the self-built tcc writes 0 for 4294967296.0 and "
-                   "18446744073709551616.0, and 2.5 for 0.25")
 def test_self_built_tcc_reads_floating_literals(generations: list[Path],
                                                 tmp_path: Path) -> None:
-    (tmp_path / "lit.c").write_text("double a = 4294967296.0;\n"
-                                    "double b = 18446744073709551616.0;\n"
-                                    "double c = 0.25;\n")
+    """mes libc's strtod (sx's fix) and ldexp (hexadecimal literals) in the fixpoint."""
+    (tmp_path / "lit.c").write_text("double v[] = {" + ", ".join(LITERALS) + "};\n")
     tcc(generations[-1], ["-c", str(tmp_path / "lit.c"), "-o", str(tmp_path / "lit.o")])
     obj = (tmp_path / "lit.o").read_bytes()
-    assert struct.pack("<ddd", 2.0 ** 32, 2.0 ** 64, 0.25) in obj
+    want = [float.fromhex(v) if "0x" in v else float(v) for v in LITERALS]
+    assert struct.pack(f"<{len(want)}d", *want) in obj
 
 
 def test_both_routes_run_one_command_from_generation_1() -> None:

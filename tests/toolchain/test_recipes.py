@@ -77,10 +77,40 @@ def test_unknown_package_and_seed_are_refused() -> None:
 def test_self_built_stages_do_not_depend_on_the_seed_by_name() -> None:
     # tcc-2's derivations differ per seed (their inputs differ), but they share
     # the store name, so identical bytes give one content-addressed path.
-    names = {tcc.tcc_generation(s, 2).name for s in seeds.COMPILER_SEEDS}
+    names = {tcc.tcc_generation(s, 2).name for s in tcc.SEEDS}
     assert names == {"tcc"}
-    drvs = {tcc.tcc_generation(s, 2).drv_path for s in seeds.COMPILER_SEEDS}
-    assert len(drvs) == 3
+    drvs = {tcc.tcc_generation(s, 2).drv_path for s in tcc.SEEDS}
+    assert len(drvs) == 4
+
+
+def test_hex0_seed_builds_tcc_1_with_tcc_boots_fixpoint() -> None:
+    from sx.derivations.bootstrap.stage1 import tcc_boot_self
+    one = tcc.tcc1("hex0")
+    fixpoint = tcc_boot_self.generation(tcc_boot_self.GENERATIONS)
+    env = dict(one.env)
+    assert (env["cc_kind"], env["compiler"]) == ("tcc-boot", fixpoint.out)
+    assert fixpoint.drv_path in {d.drv_path for d, _ in one.input_drvs}
+    assert ddc.DEFAULT_SEEDS[0] == "hex0"
+    assert ddc.DEFAULT_SEEDS[1:] == seeds.COMPILER_SEEDS
+
+
+def _seed_debs(store_root: Path, drv: object) -> set[str]:
+    from sx.derivations.provenance import seeds_of
+    from sx.store.local import LocalStore
+    return {s.path.name for s in seeds_of(LocalStore(str(store_root)), drv)  # type: ignore[arg-type]
+            if s.reason.startswith("binary seed")}
+
+
+def test_hex0_route_rests_on_the_seed_busybox_and_glibc(tmp_path: Path) -> None:
+    """From tcc-1 to the static tcc against musl, the hex0 route's binary seeds are the
+    hex0 seed, busybox (the build scripts' shell) and glibc: no compiler seed."""
+    want = {"hex0-seed", *(debian.deb(p).name for p in
+                           ("busybox-static", *seeds.SEED_PACKAGES["glibc"]))}
+    for drv in (tcc.tcc1("hex0"), tcc.tcc_generation("hex0", 2), musl.musl1("hex0"),
+                musl.tcc_musl_generation(2, "hex0"), musl.musl2("hex0")):
+        assert _seed_debs(tmp_path / "root", drv) == want, drv.name
+    debian_route = _seed_debs(tmp_path / "root", tcc.tcc1("debian-tcc"))
+    assert debian.deb("tcc").name in debian_route and "hex0-seed" not in debian_route
 
 
 def test_ddc_target_checks() -> None:

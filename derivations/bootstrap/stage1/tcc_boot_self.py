@@ -58,6 +58,11 @@ TCC_RUNTIME = ("lib/libtcc1.c", "lib/va_list.c")
 LIBC_EXTRA = ("lib/stdlib/abort.c",)
 """mes libc files outside libc+tcc that the run-time helpers need (``va_list.c``'s abort)."""
 
+LIBC_FIXED = ("lib/mes/abtod.c", "lib/stub/ldexp.c")
+"""mes libc files taken with sx's fix (``tcc/mes-libc.patch``) where tcc compiles them:
+``strtod`` reads floating literals exactly, ``ldexp`` is no longer a stub. MesCC's
+``libc+tcc`` keeps mes's own (it has no floating point to read them with)."""
+
 GLIBC_LIBS = "lib/x86_64-linux-gnu"
 """Where the glibc seed's ``lib`` output keeps the loader and the shared libraries."""
 
@@ -95,6 +100,14 @@ def libc_files() -> list[str]:
             for f in (mes_libc.CRT1, *mes_libc.LIBC_TCC, *LIBC_EXTRA)]
 
 
+def libc_args() -> list[str | Derivation]:
+    """:func:`libc_files` as compiler arguments: a path in mes's source, or the fixed
+    file (a derivation) for those of ``LIBC_FIXED``."""
+    src = sources.mes_source()
+    return [boot.patched("mes-libc.patch", f, f"{src.out}/{f}", src) if f in LIBC_FIXED
+            else f"{src.out}/{f}" for f in libc_files()]
+
+
 def include_flags() -> list[str]:
     """Where tcc finds headers: sx's fixed ones first, then mes's."""
     src = sources.mes_source().out
@@ -117,7 +130,7 @@ def program(name: str, cc: Compiler | Derivation, c_files: list[str | Derivation
     tcc_src = boot.tcc_source()
     args: list[str | Source | Derivation] = [
         "-static", "-nostdlib", *compile_flags(),
-        "-o", stage0.OUT, *(f"{src.out}/{f}" for f in libc_files()),
+        "-o", stage0.OUT, *libc_args(),
         *(f"{tcc_src.out}/{f}" for f in TCC_RUNTIME), *c_files]
     drvs = [a for a in args if isinstance(a, Derivation)]
     inputs = dict(cc.inputs)

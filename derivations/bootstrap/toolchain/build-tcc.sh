@@ -9,9 +9,12 @@
 #             target libc when musl is unset
 #   musl      (optional) a musl tree from build-musl.sh: the target libc;
 #             the tcc built then links statically by default and is static
-#   cc_kind   gcc | clang | debian-tcc | tcc | tcc-to-musl (how to drive the
-#             compiler; tcc-to-musl: a glibc-targeting tcc told to use musl)
-#   compiler  the compiler's tree (a seed, or an earlier tcc stage)
+#   cc_kind   gcc | clang | debian-tcc | tcc-boot | tcc | tcc-to-musl (how to
+#             drive the compiler; tcc-boot: tcc-boot's self-built fixpoint,
+#             from the hex0 seed; tcc-to-musl: a glibc-targeting tcc told to
+#             use musl)
+#   compiler  the compiler's tree (a seed, or an earlier tcc stage); for
+#             tcc-boot the program itself
 #   busybox   the busybox binary (the interpreter of the wrapper scripts)
 #   out       where to install: bin/tcc, lib/tcc/{libtcc1.a,include/}
 #
@@ -104,6 +107,22 @@ debian-tcc)
     # Debian's tcc looks for crt*.o and libc under /usr: name them all.
     link_head="-nostdlib $crt/crt1.o $crt/crti.o"
     link_tail="-L$crt -L$glibc_libs -lc $tccdir/libtcc1.a $crt/crtn.o"
+    ;;
+tcc-boot)
+    # tcc-boot's fixpoint is one static file linked against mes libc: it
+    # knows no libc and has no libtcc1.a. Name glibc's headers, crt objects
+    # and libraries and this source's own headers, and compile tcc's
+    # run-time helpers with it.
+    cc="$compiler -nostdinc -I/build/src/include -isystem $glibc/usr/include/$triple -isystem $glibc/usr/include"
+    boot_rt=
+    for f in lib/libtcc1.c lib/va_list.c; do
+        o=/build/boot-$(basename "$f" .c).o
+        # shellcheck disable=SC2086 # a word list on purpose
+        $cc -c "$f" -o "$o"
+        boot_rt="$boot_rt $o"
+    done
+    link_head="-nostdlib $crt/crt1.o $crt/crti.o"
+    link_tail="-L$crt -L$glibc_libs -lc$boot_rt $crt/crtn.o"
     ;;
 tcc)
     # Built here, for the same libc as this build: it knows that libc. A

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sx.derivations.bootstrap.toolchain.seeds import COMPILER_SEEDS
-from sx.derivations.bootstrap.toolchain.tcc import tcc_stages
+from sx.derivations.bootstrap.toolchain.tcc import SEEDS, tcc_stages
 from sx.derivations.model import Derivation
 from sx.store.errors import InvalidInput, NotFound
 from sx.store.path import StorePath
@@ -25,7 +24,8 @@ TARGETS: dict[str, Callable[[str], Stages]] = {
 }
 """DDC targets: name -> (seed name -> [(stage, derivation)]), in build order."""
 
-DEFAULT_SEEDS = COMPILER_SEEDS
+DEFAULT_SEEDS = SEEDS
+"""The seeds ``sx ddc`` starts from when none is named: hex0 and the three binary seeds."""
 
 
 def target_stages(target: str, seeds: Sequence[str]) -> dict[str, Stages]:

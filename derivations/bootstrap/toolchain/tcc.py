@@ -1,7 +1,9 @@
-"""tcc 0.9.27 (Debian's source) from a binary seed, then by itself.
+"""tcc 0.9.27 (Debian's source) from a seed, then by itself.
 
-* ``tcc-1``: built by a seed compiler (gcc-12, clang-14 or Debian's tcc);
-  its bytes depend on that seed.
+* ``tcc-1``: built by a seed compiler: a binary seed (gcc-12, clang-14 or
+  Debian's tcc) or, from the ``hex0`` seed, tcc-boot's self-built fixpoint
+  (tcc compiled by MesCC on the seed-built mes, then by itself); its bytes
+  depend on that seed.
 * ``tcc``: built by ``tcc-1`` with the identical command, then by itself.
   Every self-built stage has the same store name, so a generation that
   reproduces its compiler's bytes lands on the compiler's own store path:
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from sx.derivations.bootstrap.stage1 import tcc_boot_self
 from sx.derivations.bootstrap.toolchain.debian import tcc_source
 from sx.derivations.bootstrap.toolchain.seeds import (
     COMPILER_SEEDS,
@@ -35,16 +38,31 @@ SELF = "tcc"
 """``cc_kind`` of a tcc built by these recipes (run with its configured paths)."""
 
 
-CC_KIND = {"debian-tcc": "debian-tcc", "gcc-12": "gcc", "clang-14": "clang"}
-"""How build-tcc.sh drives each compiler seed."""
+HEX0 = "hex0"
+"""The seed name of the route from the hex0 seed (tcc-1 built by tcc-boot's fixpoint)."""
+
+SEEDS = (HEX0, *COMPILER_SEEDS)
+"""Every seed tcc-1 can be built from (the names ``sx ddc --seed`` takes)."""
+
+CC_KIND = {HEX0: "tcc-boot", "debian-tcc": "debian-tcc", "gcc-12": "gcc", "clang-14": "clang"}
+"""How build-tcc.sh drives each seed's compiler."""
 
 
 def _kind(seed_name: str) -> str:
     kind = CC_KIND.get(seed_name)
     if kind is None:
         raise NotFound(f"find seed {seed_name}: not a compiler seed "
-                       f"(known: {', '.join(COMPILER_SEEDS)})")
+                       f"(known: {', '.join(SEEDS)})")
     return kind
+
+
+def seed_compiler(seed_name: str) -> Derivation:
+    """What builds tcc-1 from ``seed_name``: a binary seed's tree, or for ``hex0`` the
+    last generation of tcc-boot rebuilding itself."""
+    _kind(seed_name)
+    if seed_name == HEX0:
+        return tcc_boot_self.generation(tcc_boot_self.GENERATIONS)
+    return seed(seed_name)
 
 
 def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
@@ -78,8 +96,7 @@ def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
 @cache
 def tcc1(seed_name: str) -> Derivation:
     """Stage tcc-1: tcc built by the compiler seed ``seed_name``."""
-    kind = _kind(seed_name)
-    return build_tcc("tcc-1", seed(seed_name), kind, "tcc-1")
+    return build_tcc("tcc-1", seed_compiler(seed_name), _kind(seed_name), "tcc-1")
 
 
 @cache
