@@ -44,6 +44,7 @@ REGISTRY: dict[str, str] = {
     "tcc-musl-fixpoint": "sx.derivations.bootstrap.toolchain.musl:tcc_musl_fixpoint",
     "musl-2": "sx.derivations.bootstrap.toolchain.musl:musl2",
     "bootstrap": "sx.derivations.bootstrap.toolchain.chain:bootstrap",
+    "bootstrap-hex0": "sx.derivations.bootstrap.toolchain.chain:bootstrap_hex0",
     "make": "sx.derivations.bootstrap.toolchain.binutils:gnu_make",
     "binutils": "sx.derivations.bootstrap.toolchain.binutils:binutils",
     "tar": "sx.derivations.bootstrap.toolchain.userland:gnu_tar",

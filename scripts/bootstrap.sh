@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Realize stage1 (cc1, mescc-tools, mes from the hex0 seed) and the native
-# toolchain chain stage by stage; print each stage's wall time and the
-# total, then run the diverse double-compiling check. (`make bootstrap` then
-# runs the tests marked bootstrap in the same store.)
+# Realize the chain from the hex0 seed: stage1 (cc1, mescc-tools, mes,
+# MesCC compiling tcc, tcc rebuilding itself to a fixpoint), then the native
+# toolchain with musl and the first static tcc built by that fixpoint (the
+# hex0 route, chain.HEX0: no glibc, no compiler seed), stage by stage; print each stage's wall time and the total, then check the
+# fixpoints and run the diverse double-compiling check (four seeds: hex0 and
+# three binary compiler seeds). (`make bootstrap` then runs the tests
+# marked bootstrap in the same store.)
 #
 # usage: scripts/bootstrap.sh [SX] [SX-OPTIONS...]
 #   SX           the sx command (default: sx on PATH)
 #   SX-OPTIONS   global options for every sx call, e.g. --root DIR
-# Each stage is a built-in recipe name; `sx realize` shows its own progress
-# view on a terminal. Stops at the first failing stage (exit status of sx).
+# A stage is a built-in recipe name, or for the toolchain a method of the
+# hex0 route (sx realize MODULE:HEX0.STAGE); `sx realize` shows its own
+# progress view on a terminal. Stops at the first failing stage (exit
+# status of sx).
 set -euo pipefail
 
 sx=${1:-sx}
 shift || true
 
+route=sx.derivations.bootstrap.toolchain.chain:HEX0
+
+# name|what; a name after "toolchain-seeds" is a stage of the hex0 route.
 stages=(
     "stage0-cc1|cc1 by cc0, then by itself twice (from the hex0 seed)"
     "mescc-tools|M1, hex2, blood-elf, kaem 1.4.0 by cc1"
@@ -22,11 +30,9 @@ stages=(
     "tcc-boot-units|tcc's ten units by MesCC (sx's fixes) on mes-m2"
     "tcc-boot|tcc-boot: M1 and hex2 over crt1, the units and mes libc"
     "tcc-boot-fixpoint|tcc rebuilt by itself from tcc-boot: generations 2 and 3 (one path)"
-    "toolchain-seeds|binary seeds: busybox, glibc, Debian's tcc"
-    "tcc-boot-ddc|generation 3 from tcc-boot and from Debian's tcc (one path)"
-    "tcc|tcc-1 by Debian's tcc, tcc-2 by tcc-1"
-    "musl|musl 1.2.3 by tcc-2"
-    "tcc-musl|static tcc: tcc-musl-1 by tcc-2, tcc-musl-2 by tcc-musl-1"
+    "toolchain-seeds|the binary seed still needed: busybox (the build scripts' shell)"
+    "musl|musl 1.2.3 by tcc-boot's fixpoint"
+    "tcc-musl|static tcc: tcc-musl-1 by tcc-boot's fixpoint, tcc-musl-2 by tcc-musl-1"
     "tcc-musl-fixpoint|tcc-musl-3 by tcc-musl-2 (the same path: fixpoint)"
     "musl-2|musl rebuilt by the static tcc"
     "make|GNU make 4.3 by the static tcc (hand-written config.h)"
@@ -54,8 +60,11 @@ for entry in "${stages[@]}"; do
     name=${entry%%|*}
     what=${entry#*|}
     printf '[%d/%d] %s: %s\n' "$i" "$n" "$name" "$what"
+    if [ "$name" = toolchain-seeds ]; then on_route=1; fi
+    installable=$name
+    if [ -n "${on_route:-}" ]; then installable=$route.${name//-/_}; fi
     t0=$(now)
-    paths=$("$sx" "$@" realize "$name")
+    paths=$("$sx" "$@" realize "$installable")
     t=$(secs "$t0" "$(now)")
     printf '%s\n' "$paths" | sed 's/^/      /'
     printf '      %s s\n' "$t"
@@ -71,7 +80,12 @@ one_path() {
 }
 one_path tcc-boot-fixpoint "tcc-boot-2 and tcc-boot-3 differ: no fixpoint" "$@"
 one_path tcc-boot-ddc "tcc-boot-3 from the seed and from Debian's tcc differ" "$@"
-one_path tcc-musl-fixpoint "tcc-musl-2 and tcc-musl-3 differ: no fixpoint" "$@"
+two=$("$sx" "$@" realize "$route.tcc_musl" | tail -n 1)
+three=$("$sx" "$@" realize "$route.tcc_musl_fixpoint")
+if [ "$two" != "$three" ]; then
+    echo "bootstrap: tcc-musl-3 differs from tcc-musl-2: no fixpoint" >&2
+    exit 1
+fi
 
 printf '[ddc] tcc from four seeds (hex0 and three binary seeds)\n'
 t0=$(now)

@@ -33,7 +33,7 @@ def step_inputs() -> list[Derivation]:
     """The trees a tcc-boot-self step reads: mes's source and headers, the libc files sx
     fixes, tcc's source and tree."""
     fixed = [a for a in tcc_boot_self.libc_args() if isinstance(a, Derivation)]
-    return [sources.mes_source(), mes_libc.include_tree(), *fixed, tcc_boot.tcc_tree(),
+    return [sources.mes_source(), mes_libc.include_tree(), *fixed, tcc_boot_self.self_tree(),
             tcc_boot.tcc_source()]
 
 

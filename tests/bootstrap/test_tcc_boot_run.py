@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sx.derivations.bootstrap.stage1 import tcc_boot as units
 from sx.derivations.bootstrap.stage1 import tcc_boot_link, tcc_boot_self
-from sx.derivations.bootstrap.toolchain import ddc
+from sx.derivations.bootstrap.toolchain import chain, ddc, musl
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
 from sx.derivations.provenance import report_of
@@ -162,3 +162,22 @@ def test_four_seeds_converge_on_one_tcc(stage1_store: LocalStore) -> None:
     assert report.seeds[0] == "hex0"
     assert [s.converged for s in report.stages] == [False, True]
     assert len(set(report.stages[0].paths.values())) == 4
+
+
+@pytest.mark.timeout(3600)
+def test_hex0_route_builds_musl_and_the_static_tcc_of_the_debian_route(
+        stage1_store: LocalStore) -> None:
+    """On the hex0 route, tcc-boot's fixpoint builds musl-1 and tcc-musl-1, with no glibc:
+    they are the bytes tcc-2 (from Debian's tcc, on glibc) builds, so every later stage is
+    the same store path. What the route rests on is the seed, busybox and nyacc."""
+    stages = ("musl", "tcc_musl", "tcc_musl_fixpoint", "musl_2")
+    hex0 = [d for s in stages for d in getattr(chain.HEX0, s)()]
+    debian = [d for s in stages for d in getattr(chain.DEBIAN, s)()]
+    outcome = realize(stage1_store, [*hex0, *debian], BuildOptions(jobs=2))
+    paths = [o["out"] for o in outcome.outputs]
+    assert paths[:len(hex0)] == paths[len(hex0):]
+    assert [d.drv_path for d in hex0] != [d.drv_path for d in debian]
+    rep = report_of(stage1_store, musl.musl2("hex0"))
+    assert sorted(b.path.name for b in rep.binaries) == [
+        "busybox-static_1.35.0-4+deb12u1+b1_amd64.deb", "hex0-seed", "nyacc-deb",
+        "nyacc_1.00.2-5_amd64.deb"]

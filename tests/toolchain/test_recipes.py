@@ -101,16 +101,41 @@ def _seed_debs(store_root: Path, drv: object) -> set[str]:
             if s.reason.startswith("binary seed")}
 
 
-def test_hex0_route_rests_on_the_seed_busybox_and_glibc(tmp_path: Path) -> None:
-    """From tcc-1 to the static tcc against musl, the hex0 route's binary seeds are the
-    hex0 seed, busybox (the build scripts' shell) and glibc: no compiler seed."""
-    want = {"hex0-seed", *(debian.deb(p).name for p in
-                           ("busybox-static", *seeds.SEED_PACKAGES["glibc"]))}
-    for drv in (tcc.tcc1("hex0"), tcc.tcc_generation("hex0", 2), musl.musl1("hex0"),
-                musl.tcc_musl_generation(2, "hex0"), musl.musl2("hex0")):
-        assert _seed_debs(tmp_path / "root", drv) == want, drv.name
+def test_hex0_route_rests_on_the_seed_and_busybox(tmp_path: Path) -> None:
+    """Every stage of the hex0 route (``bootstrap-hex0``) up to binutils and the GNU
+    userland rests on the hex0 seed and busybox (the build scripts' shell) alone: no
+    compiler seed, no glibc. gcc adds its g++-12 seed and the glibc that seed runs on."""
+    base = {"hex0-seed", debian.deb("busybox-static").name}
+    gxx = {debian.deb(p).name for p in (*seeds.SEED_PACKAGES[gcc.GCC_SEED],
+                                        *seeds.SEED_PACKAGES["glibc"])}
+    names = chain.HEX0.stage_names()
+    assert "tcc" not in names and names[-1] == "gcc-hello"
+    for name in names:
+        want = base | gxx if name.startswith("gcc") or name == "musl-gcc" else base
+        if name == "toolchain-seeds":
+            want = {debian.deb("busybox-static").name}
+        for drv in getattr(chain.HEX0, name.replace("-", "_"))():
+            assert _seed_debs(tmp_path / "root", drv) == want, name
     debian_route = _seed_debs(tmp_path / "root", tcc.tcc1("debian-tcc"))
     assert debian.deb("tcc").name in debian_route and "hex0-seed" not in debian_route
+
+
+def test_routes_differ_only_in_what_starts_them() -> None:
+    """The registry's chain is the Debian-tcc route; the hex0 route builds musl-1 and
+    tcc-musl-1 with tcc-boot's fixpoint and has no glibc tcc stage."""
+    from sx.derivations.bootstrap.stage1 import tcc_boot_self
+    assert [d.drv_path for d in chain.DEBIAN.bootstrap()] == \
+        [d.drv_path for d in chain.bootstrap()]
+    assert chain.HEX0.toolchain_seeds() == [seeds.busybox()]
+    fixpoint = tcc_boot_self.generation(tcc_boot_self.GENERATIONS)
+    for drv in (musl.musl1("hex0"), musl.tcc_musl_generation(1, "hex0")):
+        assert fixpoint.drv_path in {d.drv_path for d, _ in drv.input_drvs}
+    assert dict(musl.musl1("hex0").env)["cc"] == fixpoint.out
+    assert dict(musl.tcc_musl_generation(1, "hex0").env)["cc_kind"] == "tcc-boot-to-musl"
+    # A musl-targeting tcc built by a static tcc does not take the glibc seed.
+    glibc = seeds.seed("glibc").drv_path
+    assert glibc not in {d.drv_path for d, _ in musl.tcc_musl_generation(2).input_drvs}
+    assert glibc in {d.drv_path for d, _ in musl.tcc_musl_generation(1).input_drvs}
 
 
 def test_ddc_target_checks() -> None:
@@ -170,11 +195,14 @@ def test_musl_stages_are_named_for_their_fixpoint() -> None:
 
 def test_bootstrap_stages_are_registry_names_in_build_order() -> None:
     names = [n for n, _ in chain.STAGES]
-    assert all(n in REGISTRY for n in [*names, "bootstrap"])
+    assert all(n in REGISTRY for n in [*names, "bootstrap", "bootstrap-hex0"])
+    # scripts/bootstrap.sh realizes the hex0 route's stages, in order.
     script = Path(__file__).parents[2].joinpath("scripts", "bootstrap.sh").read_text(
         encoding="utf-8")
-    positions = [script.index(f'"{n}|') for n in names]
+    route = chain.HEX0.stage_names()
+    positions = [script.index(f'"{n}|') for n in route]
     assert positions == sorted(positions)
+    assert '"tcc|' not in script and route == [n for n in names if n != "tcc"]
     drvs = chain.bootstrap()
     assert drvs[-1] == gcc.gcc_hello()
     assert len({d.drv_path for d in drvs}) == len(drvs)

@@ -87,11 +87,12 @@ def tcc_source() -> Derivation:
                       meta={"debian-package": f"{TCC_ORIG.package}={TCC_ORIG.version}"})
 
 
-def patched(patch: str, path: str, original: str, extra: Derivation) -> Derivation:
-    """``original`` with the part of sx's ``patch`` for ``path`` applied (by apply-diff)."""
+def patched(patch: str | Source, path: str, original: str, extra: Derivation) -> Derivation:
+    """``original`` with the part of sx's ``patch`` for ``path`` applied (by apply-diff);
+    a name is a file of this folder, a :class:`Source` any other of sx's patches."""
     name = "boot-" + path.replace("/", "-")
-    return stage0.run(name, mes.apply_diff(), [tcc_file(patch), path, original, OUT],
-                      extra=[extra])
+    diff = tcc_file(patch) if isinstance(patch, str) else patch
+    return stage0.run(name, mes.apply_diff(), [diff, path, original, OUT], extra=[extra])
 
 
 def patched_paths(patch: str) -> tuple[str, ...]:
@@ -112,17 +113,24 @@ def config_h() -> Derivation:
 
 
 @cache
-def tcc_tree() -> Derivation:
-    """tcc's files for MesCC: the pinned source with tcc-mescc.patch, and config.h."""
+def tcc_tree(name: str = "tcc-boot-tree", more: tuple[tuple[str, Source], ...] = ()
+             ) -> Derivation:
+    """tcc's files for MesCC: the pinned source with tcc-mescc.patch, and config.h; with
+    ``more``, (path, patch) pairs of other sx patches applied to files mescc.patch leaves."""
     src = tcc_source()
     changed = patched_paths("tcc-mescc.patch")
+    extra = dict(more)
     entries: list[tuple[str, str | Derivation]] = [("config.h", config_h())]
     for path in (*HEADERS, *(f"{u}.c" for u in UNITS)):
         original = f"{src.out}/{path}"
+        if path in extra:
+            assert path not in changed, path
+            entries.append((path, patched(extra[path], path, original, src)))
+            continue
         entries.append((path, patched("tcc-mescc.patch", path, original, src)
                         if path in changed else original))
     drvs = [e for _, e in entries if isinstance(e, Derivation)]
-    return tree("tcc-boot-tree", entries, extra=[src, *drvs])
+    return tree(name, entries, extra=[src, *drvs])
 
 
 @cache

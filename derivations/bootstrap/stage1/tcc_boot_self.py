@@ -58,10 +58,16 @@ TCC_RUNTIME = ("lib/libtcc1.c", "lib/va_list.c")
 LIBC_EXTRA = ("lib/stdlib/abort.c",)
 """mes libc files outside libc+tcc that the run-time helpers need (``va_list.c``'s abort)."""
 
-LIBC_FIXED = ("lib/mes/abtod.c", "lib/stub/ldexp.c")
+LIBC_FIXED = ("lib/mes/abtod.c", "lib/mes/abtol.c", "lib/stdlib/strtol.c",
+              "lib/stdlib/strtof.c", "lib/stdlib/strtold.c", "lib/stub/ldexp.c")
 """mes libc files taken with sx's fix (``tcc/mes-libc.patch``) where tcc compiles them:
-``strtod`` reads floating literals exactly, ``ldexp`` is no longer a stub. MesCC's
-``libc+tcc`` keeps mes's own (it has no floating point to read them with)."""
+``strtod``, ``strtof`` and ``strtold`` read floating literals exactly rounded, ``strtoull``
+reads 64 bits, ``ldexp`` is no longer a stub. MesCC's ``libc+tcc`` keeps mes's own (it
+has no floating point to read them with)."""
+
+SELF_PATCHES = (("tcctools.c", seeds.script("patches/tcc-ar-weak-symbols.patch")),)
+"""The toolchain's tcc patches the self-rebuilds take on top of tcc-boot's tree: ``tcc
+-ar`` indexes weak symbols, so the fixpoint archives musl as the toolchain's tcc does."""
 
 GLIBC_LIBS = "lib/x86_64-linux-gnu"
 """Where the glibc seed's ``lib`` output keeps the loader and the shared libraries."""
@@ -142,9 +148,14 @@ def program(name: str, cc: Compiler | Derivation, c_files: list[str | Derivation
                       system=stage0.SYSTEM, meta=meta)
 
 
+def self_tree() -> Derivation:
+    """tcc's files for the self-rebuilds: tcc-boot's, with ``SELF_PATCHES``."""
+    return boot.tcc_tree("tcc-boot-self-tree", SELF_PATCHES)
+
+
 def tcc_args() -> list[str | Derivation]:
     """What a generation compiles after mes libc: tcc's defines and its ten units."""
-    tree = boot.tcc_tree()
+    tree = self_tree()
     defines = [a for d in boot.DEFINES for a in ("-D", d)]
     return [*defines, *(f"{tree.out}/{u}.c" for u in boot.UNITS)]
 
@@ -165,7 +176,7 @@ def generation(n: int, seed: str = "hex0") -> Derivation:
     if n < 1:
         raise NotFound(f"find generation {n} of tcc-boot-self: self-builds start at 1")
     stage = f"tcc-boot-{n}" if seed == "hex0" else f"tcc-boot-{n} ({seed})"
-    return program(NAME, compiler(n - 1, seed), tcc_args(), extra=[boot.tcc_tree()],
+    return program(NAME, compiler(n - 1, seed), tcc_args(), extra=[self_tree()],
                    meta={"stage": stage})
 
 

@@ -19,45 +19,47 @@ from __future__ import annotations
 from functools import cache
 
 from sx.derivations.bootstrap.toolchain.debian import binutils_source, make_source
-from sx.derivations.bootstrap.toolchain.musl import musl2, tcc_musl
+from sx.derivations.bootstrap.toolchain.musl import DEFAULT_SEED, musl2, tcc_musl
 from sx.derivations.bootstrap.toolchain.seeds import busybox, busybox_bin, script
 from sx.derivations.model import Derivation, derivation
 
 
-def _toolchain_env() -> dict[str, str]:
+def _toolchain_env(seed_name: str) -> dict[str, str]:
     """What ``gnu-env.sh`` needs: busybox, the static tcc and the musl to link."""
-    return {"busybox": busybox_bin(), "tcc": tcc_musl().out, "musl": musl2().out}
+    return {"busybox": busybox_bin(), "tcc": tcc_musl(seed_name).out,
+            "musl": musl2(seed_name).out}
 
 
 @cache
-def gnu_make() -> Derivation:
+def gnu_make(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage make: GNU make 4.3 compiled by the static tcc (no configure, no make)."""
     build, env_sh, config = script("build-make.sh"), script("gnu-env.sh"), script("make-config.h")
     src = make_source()
-    env = {**_toolchain_env(), "src": src.out, "env": str(env_sh), "config": str(config)}
+    env = {**_toolchain_env(seed_name), "src": src.out, "env": str(env_sh),
+           "config": str(config)}
     return derivation(
         "make",
         busybox_bin(),
         args=["sh", str(build)],
         env=env,
-        inputs=[busybox(), src, tcc_musl(), musl2()],
+        inputs=[busybox(), src, tcc_musl(seed_name), musl2(seed_name)],
         srcs=[build, env_sh, config],
         meta={"stage": "make"},
     )
 
 
 @cache
-def binutils() -> Derivation:
+def binutils(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage binutils: binutils 2.40 built by make, busybox and the static tcc."""
     build, env_sh = script("build-binutils.sh"), script("gnu-env.sh")
-    src, make = binutils_source(), gnu_make()
-    env = {**_toolchain_env(), "src": src.out, "env": str(env_sh), "make": make.out}
+    src, make = binutils_source(), gnu_make(seed_name)
+    env = {**_toolchain_env(seed_name), "src": src.out, "env": str(env_sh), "make": make.out}
     return derivation(
         "binutils",
         busybox_bin(),
         args=["sh", str(build)],
         env=env,
-        inputs=[busybox(), src, make, tcc_musl(), musl2()],
+        inputs=[busybox(), src, make, tcc_musl(seed_name), musl2(seed_name)],
         srcs=[build, env_sh],
         meta={"stage": "binutils"},
     )

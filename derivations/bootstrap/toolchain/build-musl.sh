@@ -5,6 +5,8 @@
 #   src       musl-1.2.3.tar.gz (upstream's release file, via Debian)
 #   patches   sx's patches; musl-*.patch are applied with -p1 in order
 #   tcc       the compiler's tree (bin/tcc): any tcc built by these recipes
+#   cc        (instead of tcc) the compiler program itself: tcc-boot's
+#             fixpoint, one static file
 #   busybox   the busybox binary
 #   out       install prefix: include/, lib/{libc.a,crt1.o,crti.o,crtn.o,lib*.a}
 #
@@ -54,7 +56,7 @@ done < all.list | sort > srcs.list
 
 cflags="-std=c99 -nostdinc -ffreestanding -D_XOPEN_SOURCE=700 -Iarch/$arch -Iarch/generic"
 cflags="$cflags -Iobj/src/internal -Isrc/include -Isrc/internal -Iobj/include -Iinclude"
-cc="$tcc/bin/tcc"
+cc=${cc:-$tcc/bin/tcc}
 
 # One compile command per source; objects mirror the source tree.
 cat > /build/compile.sh <<EOF

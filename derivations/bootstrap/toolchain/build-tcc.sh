@@ -4,15 +4,17 @@
 # Environment (set by the recipe; store paths only):
 #   src       the orig tarball (tar.bz2, no top directory)
 #   patches   a directory of sx's own patches (tcc-*.patch, applied with -p1 in order)
-#   glibc     the glibc seed's dev output (headers, crt objects, a sysroot)
+#   glibc     the glibc seed's dev output (headers, crt objects, a sysroot);
+#             unset for a musl build whose compiler needs no glibc
 #   glibc_lib its lib output: the loader every seed runs under, and the
 #             target libc when musl is unset
 #   musl      (optional) a musl tree from build-musl.sh: the target libc;
 #             the tcc built then links statically by default and is static
-#   cc_kind   gcc | clang | debian-tcc | tcc-boot | tcc | tcc-to-musl (how to
-#             drive the compiler; tcc-boot: tcc-boot's self-built fixpoint,
-#             from the hex0 seed; tcc-to-musl: a glibc-targeting tcc told to
-#             use musl)
+#   cc_kind   gcc | clang | debian-tcc | tcc-boot | tcc-boot-to-musl | tcc |
+#             tcc-to-musl (how to drive the compiler; tcc-boot: tcc-boot's
+#             self-built fixpoint, from the hex0 seed, against glibc, and
+#             tcc-boot-to-musl the same against musl; tcc-to-musl: a
+#             glibc-targeting tcc told to use musl)
 #   compiler  the compiler's tree (a seed, or an earlier tcc stage); for
 #             tcc-boot the program itself
 #   busybox   the busybox binary (the interpreter of the wrapper scripts)
@@ -24,6 +26,8 @@
 # links embed $glibc_lib alone (interpreter and run path).
 set -eu
 
+glibc=${glibc:-}
+glibc_lib=${glibc_lib:-}
 triple=x86_64-linux-gnu
 ldso=$glibc_lib/lib/$triple/ld-linux-x86-64.so.2
 glibc_libs=$glibc_lib/lib/$triple
@@ -71,6 +75,18 @@ cat >> config.h <<EOF
 #define CC_NAME CC_tcc
 EOF
 
+boot_runtime() {
+    # tcc's run-time helpers compiled by $cc (tcc-boot's fixpoint has none):
+    # their objects, listed in $boot_rt.
+    boot_rt=
+    for f in lib/libtcc1.c lib/va_list.c; do
+        o=/build/boot-$(basename "$f" .c).o
+        # shellcheck disable=SC2086 # a word list on purpose
+        $cc -c "$f" -o "$o"
+        boot_rt="$boot_rt $o"
+    done
+}
+
 wrap() {
     # wrap NAME PROGRAM [ARGS...]: a script that runs PROGRAM through the loader.
     name=$1
@@ -114,15 +130,17 @@ tcc-boot)
     # and libraries and this source's own headers, and compile tcc's
     # run-time helpers with it.
     cc="$compiler -nostdinc -I/build/src/include -isystem $glibc/usr/include/$triple -isystem $glibc/usr/include"
-    boot_rt=
-    for f in lib/libtcc1.c lib/va_list.c; do
-        o=/build/boot-$(basename "$f" .c).o
-        # shellcheck disable=SC2086 # a word list on purpose
-        $cc -c "$f" -o "$o"
-        boot_rt="$boot_rt $o"
-    done
+    boot_runtime
     link_head="-nostdlib $crt/crt1.o $crt/crti.o"
     link_tail="-L$crt -L$glibc_libs -lc$boot_rt $crt/crtn.o"
+    ;;
+tcc-boot-to-musl)
+    # The same fixpoint against musl: a static tcc like tcc-to-musl's.
+    cc="$compiler -nostdinc -I/build/src/include -isystem $musl/include"
+    boot_runtime
+    rpath=
+    link_head="-static -nostdlib $musl/lib/crt1.o $musl/lib/crti.o"
+    link_tail="-L$musl/lib -lc$boot_rt -lc $musl/lib/crtn.o"
     ;;
 tcc)
     # Built here, for the same libc as this build: it knows that libc. A

@@ -3,6 +3,17 @@
 Each stage is a registry name (``sx realize NAME``) standing for one or more
 derivations; realizing them in this order builds each stage once, on top of
 the ones before it.
+
+The registry's stages start from Debian's tcc. The same chain from the hex0
+seed is :data:`HEX0`, a :class:`Route` whose methods are the stages (``sx
+realize sx.derivations.bootstrap.toolchain.chain:HEX0.musl``; registry name
+``bootstrap-hex0`` for all of them). On it, tcc-boot's fixpoint (a static
+tcc against mes libc) builds musl-1 and tcc-musl-1 in place of tcc-2, which
+runs on the glibc seed, so the route needs neither a compiler seed nor
+glibc: up to binutils and the GNU userland it rests on the hex0 seed and
+busybox (the build scripts' shell). The fixpoint compiles musl and tcc to
+the bytes tcc-2 does, so from musl-1 on both routes give the same store
+paths.
 """
 
 from __future__ import annotations
@@ -16,29 +27,37 @@ from sx.derivations.bootstrap.toolchain.musl import (
     tcc_musl_generation,
 )
 from sx.derivations.bootstrap.toolchain.seeds import busybox, seed
+from sx.derivations.bootstrap.toolchain.tcc import HEX0 as HEX0_SEED
 from sx.derivations.bootstrap.toolchain.tcc import tcc1, tcc_generation
-from sx.derivations.bootstrap.toolchain.userland import userland
+from sx.derivations.bootstrap.toolchain.userland import (
+    bash,
+    coreutils,
+    gnu_sed,
+    gnu_tar,
+    gzip,
+    xz,
+)
 from sx.derivations.model import Derivation
 
 
 def seeds() -> list[Derivation]:
     """The binary seed trees the chain starts from (busybox, glibc, Debian's tcc)."""
-    return [busybox(), seed("glibc"), seed(DEFAULT_SEED)]
+    return DEBIAN.toolchain_seeds()
 
 
 def tcc_stage() -> list[Derivation]:
     """tcc-1 (built by Debian's tcc) and tcc-2 (built by tcc-1)."""
-    return [tcc1(DEFAULT_SEED), tcc_generation(DEFAULT_SEED, 2)]
+    return DEBIAN.tcc()
 
 
 def tcc_musl_stage() -> list[Derivation]:
     """tcc-musl-1 (built by tcc-2 against musl) and tcc-musl-2 (built by tcc-musl-1)."""
-    return [tcc_musl_generation(1), tcc_musl_generation(2)]
+    return DEBIAN.tcc_musl()
 
 
 def fixpoint_stage() -> list[Derivation]:
     """tcc-musl-3: built by tcc-musl-2, the same store path when it is a fixpoint."""
-    return [tcc_musl_generation(3)]
+    return DEBIAN.tcc_musl_fixpoint()
 
 
 STAGES: tuple[tuple[str, str], ...] = (
@@ -65,5 +84,104 @@ STAGES: tuple[tuple[str, str], ...] = (
 
 def bootstrap() -> list[Derivation]:
     """Every derivation of the chain (realizing the last ones builds the rest)."""
-    return [*seeds(), *tcc_stage(), musl1(), *tcc_musl_stage(), *fixpoint_stage(), musl2(),
-            gnu_make(), binutils(), *userland(), gcc(), musl_gcc(), gcc_hello()]
+    return DEBIAN.bootstrap()
+
+
+class Route:
+    """The chain's stages started from one seed: each method is a stage (the same
+    name as the registry's, ``-`` written ``_``), realizable as ``module:HEX0.stage``."""
+
+    def __init__(self, seed_name: str) -> None:
+        self.seed = seed_name
+
+    def stage_names(self) -> list[str]:
+        """The route's stages in build order (the hex0 route has no glibc tcc stage)."""
+        names = [name for name, _ in STAGES]
+        return [n for n in names if n != "tcc"] if self.seed == HEX0_SEED else names
+
+    def toolchain_seeds(self) -> list[Derivation]:
+        """The binary seed trees the route starts from (busybox; glibc and a compiler
+        seed where tcc-1 is built by one)."""
+        if self.seed == HEX0_SEED:
+            return [busybox()]
+        return [busybox(), seed("glibc"), seed(self.seed)]
+
+    def tcc(self) -> list[Derivation]:
+        """tcc-1 (built by the seed's compiler) and tcc-2 (built by tcc-1)."""
+        return [tcc1(self.seed), tcc_generation(self.seed, 2)]
+
+    def musl(self) -> list[Derivation]:
+        """musl 1.2.3 by tcc-2."""
+        return [musl1(self.seed)]
+
+    def tcc_musl(self) -> list[Derivation]:
+        """Static tcc: tcc-musl-1 by tcc-2, tcc-musl-2 by tcc-musl-1."""
+        return [tcc_musl_generation(1, self.seed), tcc_musl_generation(2, self.seed)]
+
+    def tcc_musl_fixpoint(self) -> list[Derivation]:
+        """tcc-musl-3 by tcc-musl-2 (the same path: fixpoint)."""
+        return [tcc_musl_generation(3, self.seed)]
+
+    def musl_2(self) -> list[Derivation]:
+        """musl rebuilt by the static tcc."""
+        return [musl2(self.seed)]
+
+    def make(self) -> list[Derivation]:
+        """GNU make 4.3 by the static tcc."""
+        return [gnu_make(self.seed)]
+
+    def binutils(self) -> list[Derivation]:
+        """binutils 2.40 by make, busybox and the static tcc."""
+        return [binutils(self.seed)]
+
+    def tar(self) -> list[Derivation]:
+        """GNU tar 1.34 by the static tcc."""
+        return [gnu_tar(self.seed)]
+
+    def sed(self) -> list[Derivation]:
+        """GNU sed 4.9 by the static tcc."""
+        return [gnu_sed(self.seed)]
+
+    def gzip(self) -> list[Derivation]:
+        """gzip 1.12 by the static tcc."""
+        return [gzip(self.seed)]
+
+    def xz(self) -> list[Derivation]:
+        """XZ Utils 5.4.1 by the static tcc."""
+        return [xz(self.seed)]
+
+    def bash(self) -> list[Derivation]:
+        """bash 5.2.15 by the static tcc."""
+        return [bash(self.seed)]
+
+    def coreutils(self) -> list[Derivation]:
+        """GNU coreutils 9.1 by the static tcc."""
+        return [coreutils(self.seed)]
+
+    def gcc(self) -> list[Derivation]:
+        """gcc 12.2.0 (C) by the g++-12 seed."""
+        return [gcc(self.seed)]
+
+    def musl_gcc(self) -> list[Derivation]:
+        """musl 1.2.3 rebuilt by gcc."""
+        return [musl_gcc(self.seed)]
+
+    def gcc_hello(self) -> list[Derivation]:
+        """Static C programs by gcc against musl-2 and musl-gcc, run."""
+        return [gcc_hello(self.seed)]
+
+    def bootstrap(self) -> list[Derivation]:
+        """Every derivation of the route, in build order."""
+        return [d for name in self.stage_names() for d in getattr(self, name.replace("-", "_"))()]
+
+
+DEBIAN = Route(DEFAULT_SEED)
+"""The registry's chain: tcc-1 by Debian's tcc."""
+
+HEX0 = Route(HEX0_SEED)
+"""The chain from the hex0 seed: musl-1 and tcc-musl-1 by tcc-boot's fixpoint."""
+
+
+def bootstrap_hex0() -> list[Derivation]:
+    """The native toolchain chain from the hex0 seed: musl by tcc's fixpoint, no glibc."""
+    return HEX0.bootstrap()

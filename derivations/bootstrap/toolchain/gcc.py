@@ -35,7 +35,7 @@ from sx.derivations.bootstrap.toolchain.debian import (
     mpfr_source,
     musl_source,
 )
-from sx.derivations.bootstrap.toolchain.musl import musl2, tcc_musl
+from sx.derivations.bootstrap.toolchain.musl import DEFAULT_SEED, musl2, tcc_musl
 from sx.derivations.bootstrap.toolchain.seeds import (
     busybox,
     busybox_bin,
@@ -53,13 +53,13 @@ GCC_SEED = "g++-12"
 
 
 @cache
-def gcc() -> Derivation:
+def gcc(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage gcc: gcc 12.2.0 for C, built by the g++-12 seed, targeting musl-2."""
     build, check = script("build-gcc.sh"), script("build-gcc-check.sh")
     src, gmp, mpfr, mpc = gcc_source(), gmp_source(), mpfr_source(), mpc_source()
     cxx = seed(GCC_SEED)
     glibc, glibc_env = glibc_inputs()
-    bu, make, libc = binutils(), gnu_make(), musl2()
+    bu, make, libc = binutils(seed_name), gnu_make(seed_name), musl2(seed_name)
     env = {
         "src": src.out, "inner": GCC_INNER, "gmp": gmp.out, "mpfr": mpfr.out, "mpc": mpc.out,
         "seed": cxx.out, **glibc_env, "binutils": bu.out, "make": make.out,
@@ -79,10 +79,11 @@ def gcc() -> Derivation:
 
 
 @cache
-def musl_gcc() -> Derivation:
+def musl_gcc(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage musl-gcc: musl 1.2.3 rebuilt by the new gcc with musl's own Makefile."""
     build = script("build-gcc-musl.sh")
-    src, cc, bu, make = musl_source(), gcc(), binutils(), gnu_make()
+    src, cc, bu, make = (musl_source(), gcc(seed_name), binutils(seed_name),
+                         gnu_make(seed_name))
     return derivation(
         "musl",
         busybox_bin(),
@@ -96,10 +97,11 @@ def musl_gcc() -> Derivation:
 
 
 @cache
-def gcc_hello() -> Derivation:
+def gcc_hello(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage gcc-hello: static C programs by the new gcc against musl-2 and musl-gcc, run."""
     build = script("build-gcc-hello.sh")
-    cc, bu, tcc, libc = gcc(), binutils(), tcc_musl(), musl_gcc()
+    cc, bu, tcc, libc = (gcc(seed_name), binutils(seed_name), tcc_musl(seed_name),
+                         musl_gcc(seed_name))
     return derivation(
         "gcc-hello",
         busybox_bin(),

@@ -48,6 +48,10 @@ CC_KIND = {HEX0: "tcc-boot", "debian-tcc": "debian-tcc", "gcc-12": "gcc", "clang
 """How build-tcc.sh drives each seed's compiler."""
 
 
+GLIBC_RUN = ("tcc-to-musl",)
+"""musl-targeting ``cc_kind``s whose compiler runs under the glibc seed's loader."""
+
+
 def _kind(seed_name: str) -> str:
     kind = CC_KIND.get(seed_name)
     if kind is None:
@@ -70,22 +74,24 @@ def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
     """tcc built by ``compiler`` (driven as ``cc_kind``, see build-tcc.sh).
 
     With ``musl``, the tcc built targets that musl (static, links statically);
-    otherwise it targets the glibc seed.
+    otherwise it targets the glibc seed. The glibc seed is an input only where
+    it is used: as the target, or to run a compiler that is linked against it.
     """
     build = script("build-tcc.sh")
     patches = script("patches")
     src = tcc_source()
-    glibc, glibc_env = glibc_inputs()
     env = {
         "src": src.out,
-        **glibc_env,
         "patches": str(patches),
         "cc_kind": cc_kind,
         "compiler": compiler.out,
         "busybox": busybox_bin(),
     }
     inputs = {d: d.output_names for d in (busybox(), src, compiler)}
-    inputs[glibc] = ("dev", "lib")
+    if musl is None or cc_kind in GLIBC_RUN:
+        glibc, glibc_env = glibc_inputs()
+        env.update(glibc_env)
+        inputs[glibc] = ("dev", "lib")
     if musl is not None:
         env["musl"] = musl.out
         inputs[musl] = musl.output_names

@@ -35,21 +35,22 @@ from sx.derivations.bootstrap.toolchain.debian import (
     tar_source,
     xz_source,
 )
-from sx.derivations.bootstrap.toolchain.musl import musl2, tcc_musl
+from sx.derivations.bootstrap.toolchain.musl import DEFAULT_SEED, musl2, tcc_musl
 from sx.derivations.bootstrap.toolchain.seeds import busybox, busybox_bin, script
 from sx.derivations.model import Derivation, derivation
 
 
 def build_gnu(pname: str, src: Derivation, unpacked: str, flags: list[str],
-              unpacker: Derivation | None) -> Derivation:
+              unpacker: Derivation | None, seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage ``pname``: ``src`` configured, built and installed by ``build-gnu.sh``.
 
     ``unpacked`` is the tarball's top directory, ``flags`` the package's own
     configure arguments, ``unpacker`` the tar stage that unpacks ``src``
-    (None: busybox's tar, for the tar stage itself).
+    (None: busybox's tar, for the tar stage itself), ``seed_name`` the seed the
+    static tcc and musl-2 come from.
     """
     build, env_sh = script("build-gnu.sh"), script("gnu-env.sh")
-    make, compiler, libc = gnu_make(), tcc_musl(), musl2()
+    make, compiler, libc = gnu_make(seed_name), tcc_musl(seed_name), musl2(seed_name)
     env = {
         "busybox": busybox_bin(), "tcc": compiler.out, "musl": libc.out, "make": make.out,
         "env": str(env_sh), "src": src.out, "unpacked": unpacked, "pname": pname,
@@ -70,38 +71,42 @@ def build_gnu(pname: str, src: Derivation, unpacked: str, flags: list[str],
 
 
 @cache
-def gnu_tar() -> Derivation:
+def gnu_tar(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage tar: GNU tar 1.34, unpacked by busybox (Debian's repack is a ustar archive)."""
     # tar runs rmt for remote archives (HOST:FILE, over rsh, which does not
     # exist here); the default would be the rmt built into this output's
     # libexec/, a reference to its own store path. The conventional path is
     # named instead, and tar's copy of rmt is not built.
-    return build_gnu("tar", tar_source(), "tar-1.34+dfsg", ["--with-rmt=/usr/sbin/rmt"], None)
+    return build_gnu("tar", tar_source(), "tar-1.34+dfsg", ["--with-rmt=/usr/sbin/rmt"], None,
+                     seed_name)
 
 
 @cache
-def gnu_sed() -> Derivation:
+def gnu_sed(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage sed: GNU sed 4.9."""
-    return build_gnu("sed", sed_source(), "sed-4.9", [], gnu_tar())
+    return build_gnu("sed", sed_source(), "sed-4.9", [], gnu_tar(seed_name),
+                     seed_name)
 
 
 @cache
-def gzip() -> Derivation:
+def gzip(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage gzip: gzip 1.12 (with a fix for a tcc bug, see build-gnu.sh)."""
     # zgrep runs the grep configure finds, by its full path: that would be
     # the build's busybox link (/build/bin/grep). Run grep from PATH.
-    return build_gnu("gzip", gzip_source(), "gzip-1.12", ["GREP=grep"], gnu_tar())
+    return build_gnu("gzip", gzip_source(), "gzip-1.12", ["GREP=grep"], gnu_tar(seed_name),
+                     seed_name)
 
 
 @cache
-def xz() -> Derivation:
+def xz(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage xz: XZ Utils 5.4.1 (xz, xzdec, lzmainfo, liblzma.a)."""
     # libtool would also build liblzma.so: nothing here links dynamically.
-    return build_gnu("xz", xz_source(), "xz-5.4.1", ["--disable-shared"], gnu_tar())
+    return build_gnu("xz", xz_source(), "xz-5.4.1", ["--disable-shared"], gnu_tar(seed_name),
+                     seed_name)
 
 
 @cache
-def bash() -> Derivation:
+def bash(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage bash: bash 5.2.15."""
     flags = [
         # bash's own malloc grows the heap with sbrk, which musl refuses
@@ -121,19 +126,21 @@ def bash() -> Derivation:
         # objects, which fails (bash's Makefile ignores it).
         "ac_cv_func_dlopen=no",
     ]
-    return build_gnu("bash", bash_source(), "bash-5.2.15", flags, gnu_tar())
+    return build_gnu("bash", bash_source(), "bash-5.2.15", flags, gnu_tar(seed_name),
+                     seed_name)
 
 
 @cache
-def coreutils() -> Derivation:
+def coreutils(seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage coreutils: GNU coreutils 9.1, every program but stdbuf."""
     # stdbuf works by preloading src/libstdbuf.so into the program it runs:
     # nothing to preload into static programs (and tcc's link of that
     # shared object fails on gnulib's rpl_free).
     flags = ["--enable-no-install-program=stdbuf"]
-    return build_gnu("coreutils", coreutils_source(), "coreutils-9.1", flags, gnu_tar())
+    return build_gnu("coreutils", coreutils_source(), "coreutils-9.1", flags, gnu_tar(seed_name),
+                     seed_name)
 
 
-def userland() -> list[Derivation]:
+def userland(seed_name: str = DEFAULT_SEED) -> list[Derivation]:
     """Every userland stage, in build order."""
-    return [gnu_tar(), gnu_sed(), gzip(), xz(), bash(), coreutils()]
+    return [f(seed_name) for f in (gnu_tar, gnu_sed, gzip, xz, bash, coreutils)]
