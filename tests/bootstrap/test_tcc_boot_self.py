@@ -88,6 +88,17 @@ def test_self_built_tcc_reads_floating_literals(generations: list[Path],
     assert struct.pack(f"<{len(want)}d", *want) in obj
 
 
+@pytest.mark.slow
+def test_self_built_tcc_reports_an_error_and_exits_1(generations: list[Path],
+                                                     tmp_path: Path) -> None:
+    """tcc leaves a failed compile through longjmp (mes libc's setjmp, sx's fix)."""
+    (tmp_path / "bad.c").write_text("int main( { return 0; }\n")
+    p = subprocess.run([str(generations[-1]), "-c", str(tmp_path / "bad.c"), "-o",
+                        str(tmp_path / "bad.o")], capture_output=True, timeout=60, check=False)
+    assert (p.returncode, p.stderr) == (1, f"{tmp_path}/bad.c:1: error: identifier expected\n"
+                                        .encode())
+
+
 def test_both_routes_run_one_command_from_generation_1() -> None:
     """The diverse double-compiling routes differ only in how generation 0 is started."""
     hex0, debian = (tcc_boot_self.generation(1, s) for s in tcc_boot_self.SEEDS)

@@ -59,11 +59,13 @@ LIBC_EXTRA = ("lib/stdlib/abort.c",)
 """mes libc files outside libc+tcc that the run-time helpers need (``va_list.c``'s abort)."""
 
 LIBC_FIXED = ("lib/mes/abtod.c", "lib/mes/abtol.c", "lib/stdlib/strtol.c",
-              "lib/stdlib/strtof.c", "lib/stdlib/strtold.c", "lib/stub/ldexp.c")
+              "lib/stdlib/strtof.c", "lib/stdlib/strtold.c", "lib/stub/ldexp.c",
+              "lib/x86_64-mes-gcc/setjmp.c")
 """mes libc files taken with sx's fix (``tcc/mes-libc.patch``) where tcc compiles them:
-``strtod``, ``strtof`` and ``strtold`` read floating literals exactly rounded, ``strtoull``
-reads 64 bits, ``ldexp`` is no longer a stub. MesCC's ``libc+tcc`` keeps mes's own (it
-has no floating point to read them with)."""
+``strtod``, ``strtof`` and ``strtold`` read floating literals exactly rounded,
+``strtoull`` reads 64 bits, ``ldexp`` is no longer a stub, and ``longjmp`` returns to
+``setjmp``. MesCC's ``libc+tcc`` keeps mes's own (it has no floating point to read them
+with)."""
 
 SELF_PATCHES = (("tcctools.c", seeds.script("patches/tcc-ar-weak-symbols.patch")),)
 """The toolchain's tcc patches the self-rebuilds take on top of tcc-boot's tree: ``tcc
