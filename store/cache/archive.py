@@ -21,6 +21,7 @@ from typing import IO, BinaryIO, cast
 import zstandard
 from sx.store import nar
 from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
+from sx.store.cache.readahead import ReadAhead
 from sx.store.errors import Corrupt, HashMismatch, StorageError
 from sx.store.fsutil import canonicalize, early_writeback, stream_file
 from sx.store.hashing import Digest, Hasher
@@ -31,6 +32,7 @@ from sx.store.value import Value
 
 _CHUNK = 1 << 20
 _MULTI = 4 << 20
+_AHEAD = 4  # decompressed chunks read ahead of the restore: 4 MiB at most per download
 
 
 class Packed(Value):
@@ -145,7 +147,9 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
 
     Reads at most one byte more than the record's compressed size, and
     writes at most its archive size: a file that is longer, or inflates to
-    more, is refused as soon as it passes the declared size. The compressed
+    more, is refused as soon as it passes the declared size. A thread reads
+    and decompresses up to 4 MiB ahead of the restore; it has stopped when
+    this returns or raises, and a failure leaves nothing in ``tmp``. The compressed
     file's hash is checked here; the archive's hash, references and content
     address when the store installs it.
     """
@@ -155,12 +159,15 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
     try:
         reader = zstandard.ZstdDecompressor().stream_reader(
             cast(IO[bytes], raw), read_size=_CHUNK, read_across_frames=False)
-        with early_writeback(store.tmp, rec.info.nar_size):
-            measured = nar.restore(reader.read, obj, what, size=rec.info.nar_size,
+        # The thread reads, hashes and decompresses the next chunks while this one
+        # restores; it stops one byte past the archive size (or at the first error).
+        with ReadAhead(reader.read, rec.info.nar_size + 1, _CHUNK, _AHEAD) as ahead, \
+                early_writeback(store.tmp, rec.info.nar_size):
+            measured = nar.restore(ahead.read, obj, what, size=rec.info.nar_size,
                                    scan=[r.digest for r in rec.info.references])
-        if reader.read(1):
-            raise Corrupt(f"fetch {what}: archive {rec.archive_key} inflates to more than "
-                          f"the recorded {rec.info.nar_size} bytes")
+            if ahead.read(1):
+                raise Corrupt(f"fetch {what}: archive {rec.archive_key} inflates to more "
+                              f"than the recorded {rec.info.nar_size} bytes")
         raw.drain()
     except zstandard.ZstdError as e:
         raise Corrupt(f"fetch {what}: archive {rec.archive_key} does not decompress: {e}") from e
