@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from cc1_support import run
 from sx.derivations.bootstrap.stage0 import recipes as stage0
-from sx.derivations.bootstrap.stage1 import mes_libc, mescc, sources, tcc_boot
+from sx.derivations.bootstrap.stage1 import mes_libc, mescc, sources, tcc_boot, tcc_boot_self
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import Derivation
@@ -91,7 +91,9 @@ def test_each_patch_names_the_files_its_recipe_applies_it_to() -> None:
     files = {*tcc_boot.HEADERS, *(f"{u}.c" for u in tcc_boot.UNITS)}
     assert set(tcc_boot.patched_paths("tcc-mescc.patch")) <= files
     assert tcc_boot.patched_paths("x86_64-M1.patch") == (tcc_boot.M1_DEFINITIONS,)
-    assert tcc_boot.patched_paths("mes-libc.patch") == mes_libc.PATCHED
+    # mes-libc.patch serves two recipes: MesCC's libc takes the header, tcc's the sources.
+    assert tcc_boot.patched_paths("mes-libc.patch") == (*mes_libc.PATCHED,
+                                                        *tcc_boot_self.LIBC_FIXED)
 
 
 def test_patch_set_fits_the_pinned_sources(stage1_store: LocalStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -117,9 +118,11 @@ def test_podman_loads_and_runs_a_static_binary(sx: RunSx, closure: Closure, busy
                                                podman: list[str],
                                                request: pytest.FixtureRequest) -> None:
     bb, greeting = busybox
-    # podman names the image after its whole path, which must be lower case
-    # (pytest's temp dirs need not be; Python's own temp names are).
-    base = Path(tempfile.mkdtemp(prefix="sx-podman-"))
+    # podman names the image after its whole path, which must be a valid reference: lower
+    # case, and no component ending in "_" (pytest's temp dirs and Python's temp names can
+    # break either rule), so the name is hex.
+    base = Path(tempfile.gettempdir()) / f"sx-podman-{secrets.token_hex(8)}"
+    base.mkdir(mode=0o700)
     request.addfinalizer(lambda: remove_tree(str(base)))
     out = base / "image"
     _export(sx, closure, [bb, greeting], out, "--entrypoint", f"{bb}/bin/busybox",
