@@ -111,11 +111,12 @@ class Route:
         return [tcc1(self.seed), tcc_generation(self.seed, 2)]
 
     def musl(self) -> list[Derivation]:
-        """musl 1.2.3 by tcc-2."""
+        """musl 1.2.3 by tcc-2 (on the hex0 route, by tcc-boot's fixpoint)."""
         return [musl1(self.seed)]
 
     def tcc_musl(self) -> list[Derivation]:
-        """Static tcc: tcc-musl-1 by tcc-2, tcc-musl-2 by tcc-musl-1."""
+        """Static tcc: tcc-musl-1 by tcc-2 (on the hex0 route, by tcc-boot's fixpoint),
+        tcc-musl-2 by tcc-musl-1."""
         return [tcc_musl_generation(1, self.seed), tcc_musl_generation(2, self.seed)]
 
     def tcc_musl_fixpoint(self) -> list[Derivation]:
