@@ -79,14 +79,19 @@ def test_a_program_of_the_glibc_tcc_refers_to_glibc_lib_alone(tstore: LocalStore
     assert (lib / "lib/x86_64-linux-gnu/libc.so.6").is_file() and not (lib / "usr").exists()
 
 
+@pytest.mark.timeout(3600)
 def test_ddc_command_reports_convergence(tstore: LocalStore,
                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The default seeds: the hex0 seed (MesCC's tcc at its fixpoint builds tcc-1: about
+    12 minutes from an empty store) and three binary seeds."""
     code = main(["--root", tstore.root, "ddc", "tcc", "-q", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0
+    assert report["seeds"] == ["hex0", "debian-tcc", "gcc-12", "clang-14"]
     assert report["ok"] is True
     assert report["firstDivergence"] == "tcc-1"
     assert report["convergedFrom"] == "tcc-2"
+    assert len(set(report["stages"][0]["paths"].values())) == 4
     assert len(set(report["stages"][1]["paths"].values())) == 1
     code = main(["--root", tstore.root, "ddc", "tcc", "-q", "--seed", "gcc-12",
                  "--seed", "clang-14"])
