@@ -2,10 +2,11 @@
 # Realize the chain from the hex0 seed: stage1 (cc1, mescc-tools, mes,
 # MesCC compiling tcc, tcc rebuilding itself to a fixpoint), then the native
 # toolchain with musl and the first static tcc built by that fixpoint (the
-# hex0 route, chain.HEX0: no glibc, no compiler seed), stage by stage; print each stage's wall time and the total, then check the
-# fixpoints and run the diverse double-compiling check (four seeds: hex0 and
-# three binary compiler seeds). (`make bootstrap` then runs the tests
-# marked bootstrap in the same store.)
+# hex0 route, chain.HEX0: no glibc, no compiler seed), stage by stage. Print
+# each stage's wall time and the total, then check the fixpoints and run the
+# diverse double-compiling check (four seeds: hex0 and three binary compiler
+# seeds). (`make bootstrap` then runs the tests marked bootstrap in the same
+# store.)
 #
 # usage: scripts/bootstrap.sh [SX] [SX-OPTIONS...]
 #   SX           the sx command (default: sx on PATH)
