@@ -22,7 +22,17 @@ from sx.store.cache.layout import MAX_RECORD
 from sx.store.errors import Corrupt
 
 GIB = 1 << 30
-SLACK = 8 << 20  # socket buffers on both sides
+
+
+def _buffer_max(name: str) -> int:
+    """The largest size the kernel may grow a TCP socket buffer to (its third value)."""
+    return int(Path(f"/proc/sys/net/ipv4/{name}").read_text().split()[2])
+
+
+SLACK = _buffer_max("tcp_rmem") + _buffer_max("tcp_wmem") + (1 << 20)
+"""What the server may have handed the kernel beyond what the client read: both socket
+buffers at their largest (the receiver's grows as the client reads fast) and one chunk.
+Still far below the 1 GiB a client without a limit would take."""
 
 
 class Hostile:
