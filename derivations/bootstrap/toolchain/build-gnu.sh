@@ -20,7 +20,7 @@
 #   --localedir=/usr/share/locale  never read without NLS, but tar and bash
 #                        still compile the name in: the default, under
 #                        $out, would make them refer to their own store path
-#   CFLAGS=              autoconf would pick `-g -O2` (tcc defines __GNUC__);
+#   CFLAGS=              autoconf would pick `-g` (tcc is no GNU compiler to it);
 #                        tcc's -g writes the musl header paths (store paths)
 #                        into the stabs, and tcc does not optimise anyway
 #   AR=tcc-ar RANLIB=ranlib  as in build-binutils.sh (busybox's ar only
