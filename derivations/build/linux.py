@@ -303,7 +303,8 @@ class BwrapSandbox:
         argv += ["--", spec.builder, *spec.args]
         return Launch(argv, (status_fd, block_fd, userns, pidns), blocks)
 
-    def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes) -> int:
+    def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes,
+                unreported: float | None = None) -> int:
         """The builder's exit status, or an error if the builder never ran."""
         for line in status.splitlines():
             try:
@@ -314,7 +315,13 @@ class BwrapSandbox:
                 return int(rec["exit-code"])
         lines = [ln for ln in log_tail.decode(errors="replace").splitlines()
                  if ln.startswith("bwrap: ")]
-        why = lines[-1][len("bwrap: "):] if lines else f"bwrap exited {returncode}"
+        if lines:
+            why = lines[-1][len("bwrap: "):]
+        elif unreported is not None:
+            why = (f"bwrap did not report the builder's status within {unreported:g} s of "
+                   "the sandbox's end, and was killed")
+        else:
+            why = f"bwrap exited {returncode}"
         if why.startswith("execvp"):
             raise BuildError(f"start builder {spec.builder}: {why.partition(': ')[2] or why}")
         raise SandboxError(f"build: sandbox could not be set up: {why}")

@@ -69,6 +69,8 @@ class _Watch:
         """Set once bwrap's outer process has been waited for."""
         self.pid1_ended = trio.Event()
         """Set once the sandbox's pid 1 has ended: then no process of the build is left."""
+        self.unreported: float | None = None
+        """The grace after which bwrap was killed, having said nothing after pid 1 ended."""
         self.stopped: BuildError | None = None
         self.stop = trio.CancelScope()
         """Cancelled to stop waiting for the builder."""
@@ -173,7 +175,11 @@ class _Watch:
                 self.pid1_ended.set()
                 with trio.move_on_after(_REPORT_GRACE):
                     await self.exited.wait()
-                self.proc.kill()
+                if not self.exited.is_set():
+                    self.unreported = _REPORT_GRACE
+                    self.log.note(f"\nsx: the sandbox ended, but bwrap said nothing for "
+                                  f"{_REPORT_GRACE:g} s; bwrap killed\n")
+                    self.proc.kill()
         finally:
             os.close(fd)
 
@@ -325,6 +331,6 @@ async def run_sandboxed(sandbox: Sandbox, spec: SandboxSpec, log: BuildLog,
         log.note(f"\nsx: {why}\n")
         raise LimitExceeded(f"build {drv_path}: {why}")
     code = sandbox.outcome(spec, watch.status.decode(errors="replace"), proc.returncode or 0,
-                           log.tail)
+                           log.tail, watch.unreported)
     if code != 0:
         raise BuilderFailed(f"build {drv_path}: builder failed with exit code {code}", code)

@@ -138,8 +138,12 @@ class Sandbox(Protocol):
     def close(self) -> None:
         """Free what the engine keeps between builds (the run is over)."""
 
-    def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes) -> int:
-        """The builder's exit status; :class:`SandboxError` if it never started."""
+    def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes,
+                unreported: float | None = None) -> int:
+        """The builder's exit status; :class:`SandboxError` if it never started.
+
+        ``unreported``: the engine was killed after its sandbox had ended, when it
+        had said nothing for that many seconds."""
 
 
 def default_sandbox(mode: str = "auto") -> Sandbox:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
 from build_helpers import Shell, build, out, read
+from sx.derivations.build import runner
 from sx.derivations.build.buildns import ROOT_UID
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.linux import BwrapSandbox
@@ -159,6 +161,28 @@ def test_sandbox_setup_failure_is_not_a_builder_failure(store: LocalStore, sh: S
     with pytest.raises(SandboxError, match="sandbox could not be set up: Can't find source"):
         build(store, drv, sandbox=Broken())
     assert store.derivation_outputs(drv.drv_path) == {}
+
+
+def test_a_bwrap_that_never_reports_is_killed_and_named(
+        store: LocalStore, sh: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the sandbox's pid 1 has ended, bwrap has a grace to report the builder's
+    status; one that says nothing (stopped here as soon as the builder may start) is
+    killed, and the error says so instead of naming the signal."""
+    monkeypatch.setattr(runner, "_REPORT_GRACE", 0.5)
+    release = runner._Watch._release
+
+    def release_then_stop(watch: runner._Watch, pid: int, go: int) -> None:
+        release(watch, pid, go)
+        os.kill(watch.proc.pid, signal.SIGSTOP)
+
+    monkeypatch.setattr(runner._Watch, "_release", release_then_stop)
+    drv = sh("silent", "echo x > $out")
+    with pytest.raises(SandboxError) as e:
+        build(store, drv)
+    assert str(e.value) == ("build: sandbox could not be set up: bwrap did not report the "
+                            "builder's status within 0.5 s of the sandbox's end, and was killed")
+    assert store.derivation_outputs(drv.drv_path) == {}
+    assert os.listdir(store.tmp) == []
 
 
 def test_builder_that_does_not_exist(store: LocalStore, sh: Shell) -> None:
