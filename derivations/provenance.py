@@ -108,8 +108,15 @@ def _is_pe(head: bytes) -> bool:
     return at + 4 <= len(head) and head[at:at + 4] == b"PE\0\0"
 
 
+EMPTY_AR = (b"!<arch>\n", b"!<thin>\n")
+"""An ``ar`` archive with no member (its magic alone, the whole file): it holds nothing
+to run (musl's empty ``libm.a``... are written so)."""
+
+
 def binary_kind(head: bytes) -> str | None:
     """The executable or ``ar`` format that ``head`` (a file's first bytes) starts, or None."""
+    if head in EMPTY_AR:
+        return None
     for magic, kind in _EXECUTABLES:
         if head.startswith(magic):
             return kind

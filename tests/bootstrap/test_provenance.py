@@ -161,6 +161,19 @@ def test_an_archive_written_by_a_builtin_is_listed(store: LocalStore, data: byte
         assert found.path == (build(store, blob) if realized else blob.drv_path)
 
 
+def test_an_empty_ar_archive_holds_nothing_to_list(store: LocalStore) -> None:
+    """The ``ar`` magic alone (musl's empty ``libm.a``) has no member: not a binary; one
+    byte more is an archive again."""
+    empty, more = write_bytes("empty.a", b"!<arch>\n"), write_bytes("more.a", b"!<arch>\nx")
+    for realized in (False, True):
+        if realized:
+            build(store, index(empty))
+            build(store, index(more))
+        assert seeds_of(store, index(empty)) == []
+        (found,) = seeds_of(store, index(more))
+        assert "(1 ar archive) written by builtin:write" in found.reason
+
+
 def test_an_archive_unpacked_by_a_builtin_lists_both(store: LocalStore) -> None:
     blob = write_bytes("blob.tar", tar_of({"bin/tool": b"\x7fELF" + b"\0" * 60,
                                            "README": b"text\n"}))

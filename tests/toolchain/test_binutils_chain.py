@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from sx.derivations.bootstrap.toolchain import binutils, debian, musl, seeds
-from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import Derivation, derivation
 from sx.derivations.provenance import seeds_of
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
-from toolchain_helpers import build, elf_has_interpreter
+from toolchain_helpers import build, elf_has_interpreter, seed_paths
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -95,17 +94,12 @@ def test_binutils_assembles_and_links_programs_that_run(tstore: LocalStore,
     assert tstore.require(out).references == ()
 
 
-def expected_seeds() -> set[str]:
-    packages = ["busybox-static", *seeds.SEED_PACKAGES["glibc"],
-                *seeds.SEED_PACKAGES[musl.DEFAULT_SEED]]
-    return {str(fixed_output_path(debian.deb(p))) for p in packages}
-
-
 def test_provenance_of_make_and_binutils_is_exactly_the_binary_seeds(
         tstore: LocalStore, binutils_out: StorePath) -> None:
     for drv in (binutils.gnu_make(), binutils.binutils()):
         found = seeds_of(tstore, drv)
-        assert {str(s.path) for s in found} == expected_seeds(), drv.meta_dict["stage"]
+        want = seed_paths("glibc", musl.DEFAULT_SEED)
+        assert {str(s.path) for s in found} == want, drv.meta_dict["stage"]
         assert all(s.reason == "binary seed" for s in found)
     for src in (debian.make_source(), debian.binutils_source()):
         assert "binary-seed" not in src.meta_dict

@@ -7,7 +7,8 @@ import struct
 from collections.abc import Sequence
 
 import pytest
-from sx.derivations.bootstrap.toolchain import debian
+from sx.derivations.bootstrap.stage0 import recipes as stage0
+from sx.derivations.bootstrap.toolchain import debian, seeds
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.hashing import fixed_output_path
@@ -17,6 +18,15 @@ from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
 PT_INTERP = 3
+
+
+def seed_paths(*seed_names: str, hex0: bool = True) -> set[str]:
+    """The store paths ``sx provenance`` lists for a stage of the Debian route: the
+    busybox-static package, the packages of each named seed (``glibc``, ``debian-tcc``...)
+    and, with ``hex0``, the hex0 seed (kaem and the tools musl's build takes from it)."""
+    packages = ["busybox-static", *(p for n in seed_names for p in seeds.SEED_PACKAGES[n])]
+    drvs = [*map(debian.deb, packages), *([stage0.seed()] if hex0 else [])]
+    return {str(fixed_output_path(d)) for d in drvs}
 
 
 def build(store: LocalStore, drvs: Sequence[Derivation]) -> list[StorePath]:

@@ -24,6 +24,7 @@ the units that include it::
 
 from __future__ import annotations
 
+import itertools
 import os
 from functools import cache
 
@@ -87,7 +88,8 @@ def tcc_source() -> Derivation:
                       meta={"debian-package": f"{TCC_ORIG.package}={TCC_ORIG.version}"})
 
 
-def patched(patch: str | Source, path: str, original: str, extra: Derivation) -> Derivation:
+def patched(patch: str | Source, path: str, original: str | Derivation,
+            extra: Derivation) -> Derivation:
     """``original`` with the part of sx's ``patch`` for ``path`` applied (by apply-diff);
     a name is a file of this folder, a :class:`Source` any other of sx's patches."""
     name = "boot-" + path.replace("/", "-")
@@ -95,11 +97,20 @@ def patched(patch: str | Source, path: str, original: str, extra: Derivation) ->
     return stage0.run(name, mes.apply_diff(), [diff, path, original, OUT], extra=[extra])
 
 
-def patched_paths(patch: str) -> tuple[str, ...]:
-    """The files a patch of sx's tcc folder changes (its ``+++ b/`` lines)."""
-    with open(os.path.join(HERE, patch), encoding="utf-8") as f:
-        return tuple(line[6:].split("\t")[0].strip() for line in f
-                     if line.startswith("+++ b/"))
+def patch_sections(patch: str | Source) -> tuple[tuple[str, bool], ...]:
+    """Each file a patch changes (its ``+++ b/`` lines), and whether the patch creates
+    it (its ``---`` line is ``/dev/null``): a name is a patch of this folder, a
+    :class:`Source` any other of sx's patches."""
+    local = os.path.join(HERE, patch) if isinstance(patch, str) else patch.local
+    with open(local, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    return tuple((b[6:].split("\t")[0].strip(), a.startswith("--- /dev/null"))
+                 for a, b in itertools.pairwise(["", *lines]) if b.startswith("+++ b/"))
+
+
+def patched_paths(patch: str | Source) -> tuple[str, ...]:
+    """The files a patch changes (see :func:`patch_sections`)."""
+    return tuple(path for path, _ in patch_sections(patch))
 
 
 def config_h() -> Derivation:

@@ -10,7 +10,7 @@
 #   busybox   the busybox binary
 #   out       install prefix: include/, lib/{libc.a,crt1.o,...}
 #
-# Unlike build-musl.sh (tcc), nothing is left out and nothing is patched:
+# Unlike musl.py's build by tcc, nothing is left out and nothing is patched:
 # gcc builds src/complex, the x86_64 assembly of src/math and src/fenv, and
 # musl's sources as they are. Static only (--disable-shared), as musl-2:
 # there is no dynamic loader in the store to run programs with.

@@ -8,7 +8,7 @@
 #             unset for a musl build whose compiler needs no glibc
 #   glibc_lib its lib output: the loader every seed runs under, and the
 #             target libc when musl is unset
-#   musl      (optional) a musl tree from build-musl.sh: the target libc;
+#   musl      (optional) a musl tree (musl.py's build_musl): the target libc;
 #             the tcc built then links statically by default and is static
 #   cc_kind   gcc | clang | debian-tcc | tcc-boot | tcc-boot-to-musl | tcc |
 #             tcc-to-musl (how to drive the compiler; tcc-boot: tcc-boot's
