@@ -40,6 +40,7 @@ REGISTRY: dict[str, str] = {
     "tcc-1": "sx.derivations.bootstrap.toolchain.tcc:tcc1_all",
     "toolchain-seeds": "sx.derivations.bootstrap.toolchain.chain:seeds",
     "musl": "sx.derivations.bootstrap.toolchain.musl:musl",
+    "busybox-0": "sx.derivations.bootstrap.toolchain.busybox:busybox0",
     "tcc-musl": "sx.derivations.bootstrap.toolchain.chain:tcc_musl_stage",
     "tcc-musl-fixpoint": "sx.derivations.bootstrap.toolchain.musl:tcc_musl_fixpoint",
     "musl-2": "sx.derivations.bootstrap.toolchain.musl:musl2",

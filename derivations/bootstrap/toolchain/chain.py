@@ -13,12 +13,14 @@ runs on the glibc seed, so the route needs neither a compiler seed nor
 glibc: up to binutils and the GNU userland it rests on the hex0 seed and
 busybox (the build scripts' shell). The fixpoint compiles musl and tcc to
 the bytes tcc-2 does, so from musl-1 on both routes give the same store
-paths.
+paths. The hex0 route also builds busybox-0 (busybox from source, with no
+shell), which no later stage uses yet.
 """
 
 from __future__ import annotations
 
 from sx.derivations.bootstrap.toolchain.binutils import binutils, gnu_make
+from sx.derivations.bootstrap.toolchain.busybox import busybox0
 from sx.derivations.bootstrap.toolchain.gcc import gcc, gcc_hello, musl_gcc
 from sx.derivations.bootstrap.toolchain.musl import (
     DEFAULT_SEED,
@@ -38,6 +40,7 @@ from sx.derivations.bootstrap.toolchain.userland import (
     xz,
 )
 from sx.derivations.model import Derivation
+from sx.store.errors import NotFound
 
 
 def seeds() -> list[Derivation]:
@@ -95,9 +98,13 @@ class Route:
         self.seed = seed_name
 
     def stage_names(self) -> list[str]:
-        """The route's stages in build order (the hex0 route has no glibc tcc stage)."""
+        """The route's stages in build order (the hex0 route has no glibc tcc stage, and
+        builds busybox-0 after musl)."""
         names = [name for name, _ in STAGES]
-        return [n for n in names if n != "tcc"] if self.seed == HEX0_SEED else names
+        if self.seed != HEX0_SEED:
+            return names
+        names.insert(names.index("musl") + 1, "busybox-0")
+        return [n for n in names if n != "tcc"]
 
     def toolchain_seeds(self) -> list[Derivation]:
         """The binary seed trees the route starts from (busybox; glibc and a compiler
@@ -113,6 +120,14 @@ class Route:
     def musl(self) -> list[Derivation]:
         """musl 1.2.3 by tcc-2 (on the hex0 route, by tcc-boot's fixpoint)."""
         return [musl1(self.seed)]
+
+    def busybox_0(self) -> list[Derivation]:
+        """busybox 1.35.0 from source by tcc-boot's fixpoint against musl-1, with no shell
+        (the hex0 route only)."""
+        if self.seed != HEX0_SEED:
+            raise NotFound(f"find stage busybox-0 of the {self.seed} route: it is built on "
+                           f"the {HEX0_SEED} route only")
+        return [busybox0()]
 
     def tcc_musl(self) -> list[Derivation]:
         """Static tcc: tcc-musl-1 by tcc-2 (on the hex0 route, by tcc-boot's fixpoint),

@@ -250,6 +250,22 @@ MUSL_ORIG = _pkg(
     "dd4d86b7f568ec1650d473d79697ea5df7a7b1a7fb71859a33f6e3161e62aecc", 1058642)
 """musl 1.2.3: byte for byte upstream's release file, MUSL_UPSTREAM_URL (same sha256)."""
 
+BUSYBOX_VERSION = "1:1.35.0-4+deb12u1"
+BUSYBOX_ORIG = _pkg(
+    "busybox", BUSYBOX_VERSION,
+    "pool/main/b/busybox/busybox_1.35.0.orig.tar.bz2",
+    "faeeb244c35a348a334f4a59e44626ee870fb07b6884d68c10ae8bc19f83a694",
+    "77cc119c1881686dc8d27eb72d6e84d2f4494f2c047dfaf106ac6bbb98fd9c25", 2480624)
+"""busybox 1.35.0's orig tarball: upstream's release, without Debian's patches."""
+
+BUSYBOX_DEBIAN = _pkg(
+    "busybox", BUSYBOX_VERSION,
+    "pool/main/b/busybox/busybox_1.35.0-4+deb12u1.debian.tar.xz",
+    "1cacbe095ef4880ea7879933c8e3c5075d1527cd6fbcb626a9b41e5daefd1a46",
+    "3b3b062f4870cccffa70699c25766ff3fe85bbdc4cb2374f982b05617b6733e1", 68028)
+"""Debian's packaging of busybox-static's version: its configurations (``debian/config``)."""
+
+
 MUSL_UPSTREAM_URL = "https://musl.libc.org/releases/musl-1.2.3.tar.gz"
 """Where upstream publishes the same file (signed with key 56BCDB593020450F)."""
 

@@ -17,7 +17,7 @@ musl is built with no shell, by the seed's tools: musl's Makefile needs GNU
 make, which does not exist yet, so these recipes follow its rules
 (:mod:`musl_files`: the same sources, flags and include order) as a kaem
 script of one ``tcc -c`` per source. The headers the Makefile makes with sed
-are written by sx's ``musl-gen``, sx's patches are applied file by file with
+are written by sx's ``gen-headers``, sx's patches are applied file by file with
 apply-diff (the changed files form an overlay searched before the source),
 and mktree lays out the installed tree. So musl-1 on the hex0 route rests on
 the seed alone, with no busybox.
@@ -36,12 +36,12 @@ import posixpath
 from functools import cache
 
 from sx.derivations.bootstrap.stage0 import recipes as stage0
-from sx.derivations.bootstrap.stage1 import cc1, mescc_tools
 from sx.derivations.bootstrap.stage1 import tcc_boot as boot
 from sx.derivations.bootstrap.toolchain import musl_files
 from sx.derivations.bootstrap.toolchain.debian import musl_source
+from sx.derivations.bootstrap.toolchain.noshell import BUILD, gen_headers, kaem, make_folders, write
 from sx.derivations.bootstrap.toolchain.tcc import HEX0, SELF, build_tcc, seed_compiler, tcc
-from sx.derivations.model import BUILTIN_UNPACK, BUILTIN_WRITE, Derivation, Source, derivation
+from sx.derivations.model import BUILTIN_UNPACK, Derivation, Source, derivation
 from sx.store.errors import NotFound
 
 DEFAULT_SEED = "debian-tcc"
@@ -49,8 +49,6 @@ DEFAULT_SEED = "debian-tcc"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARCH = musl_files.ARCH
-BUILD = "/build"
-"""Where the build writes its objects (the sandbox's writable folder)."""
 
 CFLAGS = ("-std=c99", "-nostdinc", "-ffreestanding", "-D_XOPEN_SOURCE=700")
 
@@ -84,12 +82,6 @@ def musl_tree() -> Derivation:
                       inputs=[src], system="builtin")
 
 
-def write(name: str, text: str, inputs: list[Derivation] | None = None) -> Derivation:
-    """A file with ``text``, written by the built-in writer."""
-    return derivation(name, BUILTIN_WRITE, env={"text": text}, inputs=inputs or [],
-                      system="builtin")
-
-
 @cache
 def overlay() -> Derivation:
     """The files sx's patches change (a file a patch creates starts empty), and
@@ -108,22 +100,15 @@ def overlay() -> Derivation:
 
 
 @cache
-def musl_gen() -> Derivation:
-    """sx's musl-gen (the two headers musl's Makefile makes with sed), compiled by cc1."""
-    return cc1.program("musl-gen", cc1.cc1(), [Source(os.path.join(HERE, "musl-gen.c"),
-                                                      "musl-gen.c")])
-
-
-@cache
 def generated() -> Derivation:
     """What musl's Makefile generates: ``include/bits/{alltypes,syscall}.h`` and
     ``src/internal/version.h``."""
     src = musl_tree()
     bits = f"{src.out}/arch/{ARCH}/bits"
-    alltypes = stage0.run("musl-alltypes.h", musl_gen(),
+    alltypes = stage0.run("musl-alltypes.h", gen_headers(),
                           ["alltypes", stage0.OUT, f"{bits}/alltypes.h.in",
                            f"{src.out}/include/alltypes.h.in"], extra=[src])
-    syscall = stage0.run("musl-syscall.h", musl_gen(),
+    syscall = stage0.run("musl-syscall.h", gen_headers(),
                          ["syscall", stage0.OUT, f"{bits}/syscall.h.in"], extra=[src])
     version = write("musl-version.h", '#define VERSION "1.2.3"\n')
     return boot.tree("musl-generated", [("include/bits/alltypes.h", alltypes),
@@ -145,72 +130,64 @@ def object_path(source: str) -> str:
     return f"{BUILD}/obj/{posixpath.splitext(source)[0]}.o"
 
 
-def kaem_script(cc: str, cflags: str, objects: str, mktree: str) -> str:
+def crt_object(crt: str) -> str:
+    """Where the build writes the object of a crt file (``crt1.o``...)."""
+    return f"{BUILD}/obj/{posixpath.basename(crt)[:-2]}.o"
+
+
+def kaem_lines(cc: str, cflags: str, objects: str) -> list[str]:
     """The build as kaem lines: one compile per source (the patched ones from the
     overlay, so each is named by its path in the source), the archive, the crt
     objects, and ``$out`` holding ``libc.a`` and them."""
     files = musl_files.files()
     patched = {p for patch in patches() for p in boot.patched_paths(patch)}
-    dirs = {BUILD + "/obj"}
-    for s in files.sources:
-        d = posixpath.dirname(object_path(s))
-        while d != BUILD:
-            dirs.add(d)
-            d = posixpath.dirname(d)
-    lines = [f"{mktree} {d}" for d in sorted(dirs, key=lambda d: (d.count("/"), d))]
+    lines = make_folders(map(object_path, files.sources))
 
-    def compile_(s: str, extra: str = "") -> str:
-        return f"{cc} @{cflags}{extra} -c {s} -o {object_path(s)}"
+    def compile_(s: str) -> str:
+        return f"{cc} @{cflags} -c {s} -o {object_path(s)}"
 
     lines.append(f"cd {overlay().out}")
     lines += [compile_(s) for s in files.sources if s in patched]
     lines.append(f"cd {musl_tree().out}")
     lines += [compile_(s) for s in files.sources if s not in patched]
     lines.append(f"{cc} -ar rc {BUILD}/libc.a @{objects}")
-    lines += [f"{cc} @{cflags} -DCRT -c {c} -o {BUILD}/obj/{posixpath.basename(c)[:-2]}.o"
-              for c in CRT]
+    lines += [f"{cc} @{cflags} -DCRT -c {c} -o {crt_object(c)}" for c in CRT]
     outs = [("libc.a", f"{BUILD}/libc.a"),
-            *((f"{posixpath.basename(c)[:-2]}.o", f"{BUILD}/obj/{posixpath.basename(c)[:-2]}.o")
-              for c in CRT)]
-    lines.append(" ".join([mktree, "${out}", *(a for pair in outs for a in pair)]))
-    return "".join(f"{line}\n" for line in lines)
+            *((posixpath.basename(crt_object(c)), crt_object(c)) for c in CRT)]
+    lines.append(" ".join([boot.mktree().out, "${out}", *(a for pair in outs for a in pair)]))
+    return lines
 
 
 @cache
-def musl_lib(compiler: Derivation, cc: str, stage: str) -> Derivation:
+def musl_lib(compiler: Derivation, cc: str) -> Derivation:
     """``libc.a`` and the crt objects, compiled by the tcc program ``cc`` (a path in
     ``compiler``'s output) with no shell: kaem runs one tcc per source."""
     src, over, gen = musl_tree(), overlay(), generated()
-    kaem = mescc_tools.tools()["kaem"]
-    mktree = boot.mktree()
     flags = [*CFLAGS, *(f"-I{d}" for d in include_dirs())]
     cflags = write("musl-cflags", "".join(f"{f}\n" for f in flags), inputs=[src, over, gen])
     objects = write("musl-objects",
                     "".join(f"{object_path(s)}\n" for s in musl_files.files().sources))
-    text = kaem_script(cc, cflags.out, objects.out, mktree.out)
-    kaem_file = write(f"{stage}.kaem", text, inputs=[compiler, cflags, objects, mktree, src, over])
-    return derivation("musl-lib", kaem.out, args=["--strict", "--file", kaem_file.out],
-                      inputs=[kaem, kaem_file, compiler, cflags, objects, mktree, src, over, gen],
-                      system=stage0.SYSTEM)
+    return kaem("musl-lib", kaem_lines(cc, cflags.out, objects.out),
+                [compiler, cflags, objects, src, over, gen])
 
 
 def build_musl(compiler: Derivation, cc: str, stage: str) -> Derivation:
     """musl built by the tcc program ``cc`` (a path in ``compiler``'s output): the
     tree musl's ``make install`` writes (headers, ``libc.a``, crt objects, empty
     libraries), laid out by mktree."""
-    return install(musl_lib(compiler, cc, stage), stage)
+    return install(musl_lib(compiler, cc), stage)
 
 
 def install(lib: Derivation, stage: str) -> Derivation:
     """The musl tree: ``include/`` (the source's headers and the generated ones),
     ``lib/`` (``lib``'s ``libc.a`` and crt objects, and the empty libraries)."""
     src, gen = musl_tree(), generated()
-    archive = write("empty.a", "!<arch>\n")
+    archive = write("empty.a", "!<arch>\n")  # see musl_files.EMPTY_LIBRARIES
     entries: list[tuple[str, str | Derivation]] = [
         (name, f"{src.out}/{path}") for name, path in musl_files.files().headers]
     entries += [(name, f"{gen.out}/{name}") for name in musl_files.GENERATED]
     entries += [(f"lib/{n}", f"{lib.out}/{n}")
-                for n in ("libc.a", *(f"{posixpath.basename(c)[:-2]}.o" for c in CRT))]
+                for n in ("libc.a", *(posixpath.basename(crt_object(c)) for c in CRT))]
     entries += [(f"lib/lib{n}.a", archive) for n in musl_files.EMPTY_LIBRARIES]
     return stage0.run("musl", boot.mktree(),
                       [stage0.OUT, *(a for name, file in sorted(entries, key=lambda e: e[0])

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from sx.derivations.bootstrap.toolchain import noshell
+
 ARCH = "x86_64"
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "musl-1.2.3.files")
 
@@ -37,7 +39,7 @@ ARCH_FILE = re.compile(rf"^(src/[^/]+|src/malloc/mallocng)/{ARCH}/([^/]+)\.[csS]
 BITS = re.compile(rf"^arch/(generic|{ARCH})/bits/[^/]+\.h$")
 
 GENERATED = ("include/bits/alltypes.h", "include/bits/syscall.h")
-"""Installed headers that the build writes (with musl-gen), replacing none of the source's."""
+"""Installed headers that the build writes (with gen-headers), replacing none of the source's."""
 
 EMPTY_LIBRARIES = ("m", "rt", "pthread", "crypt", "util", "xnet", "resolv", "dl")
 """musl's empty ``libNAME.a``: everything is in libc.a, but ``-lm`` must still find a file."""
@@ -81,20 +83,10 @@ def render(files: Files) -> str:
 
 
 def parse(text: str) -> Files:
-    """The data file's text back as :class:`Files` (``#`` lines are comments)."""
-    sources: list[str] = []
-    headers: list[tuple[str, str]] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line or line.startswith("#"):
-            continue
-        kind, *rest = line.split(" ")
-        if kind == "source" and len(rest) == 1:
-            sources.append(rest[0])
-        elif kind == "header" and len(rest) == 2:
-            headers.append((rest[0], rest[1]))
-        else:
-            raise ValueError(f"{DATA}:{number}: not 'source PATH' or 'header NAME PATH'")
-    return Files(tuple(sources), tuple(headers))
+    """The data file's text back as :class:`Files`."""
+    found = noshell.parse_lines(text, DATA, {"source": 1, "header": 2})
+    return Files(tuple(w[0] for w in found["source"]),
+                 tuple((w[0], w[1]) for w in found["header"]))
 
 
 @cache
