@@ -2,8 +2,9 @@
 
 The lists are checked against the pinned tarball in the real sandbox (shares
 the toolchain session store); gen-headers, which writes musl's generated
-headers, is tested in test_gen_headers.py. That the whole tree is the one a shell build wrote is checked
-by the routes agreeing (test_hex0_route.py: the fixpoint's musl-1 is tcc-2's).
+headers, is tested in test_gen_headers.py. That the whole tree is the one a
+shell build wrote is checked by the routes agreeing (test_hex0_route.py: the
+fixpoint's musl-1 is tcc-2's).
 """
 
 from __future__ import annotations
