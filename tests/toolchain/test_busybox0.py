@@ -19,7 +19,7 @@ from sx.derivations.provenance import report_of
 from sx.store.local import LocalStore
 from toolchain_helpers import build, elf_has_interpreter
 
-pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 # What the build scripts ask of busybox, each line checked by its output.
 SCRIPT = r"""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pytest
 from sx.derivations.bootstrap.toolchain import binutils, chain, debian, musl
+from sx.derivations.model import Derivation
 from sx.derivations.provenance import report_of
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -26,11 +27,15 @@ STAGES = ("musl", "tcc_musl", "tcc_musl_fixpoint", "musl_2", "make", "binutils")
 """The route's stages checked here, as ``chain.Route`` methods (up to binutils)."""
 
 
+def _stages(route: chain.Route) -> list[Derivation]:
+    """The derivations of ``STAGES`` on ``route``, in order."""
+    return [d for s in STAGES for d in getattr(route, s)()]
+
+
 @pytest.fixture(scope="module")
 def route(tstore: LocalStore) -> dict[str, list[StorePath]]:
     """Each stage's ``out`` paths on the hex0 route and on the registry's route."""
-    hex0 = [d for s in STAGES for d in getattr(chain.HEX0, s)()]
-    reg = [d for s in STAGES for d in getattr(chain.DEBIAN, s)()]
+    hex0, reg = _stages(chain.HEX0), _stages(chain.DEBIAN)
     paths = build(tstore, [*hex0, *reg])
     return {"hex0": paths[:len(hex0)], "debian": paths[len(hex0):]}
 
@@ -40,8 +45,8 @@ def test_hex0_route_reaches_the_registry_chains_paths(route: dict[str, list[Stor
     """musl-1 and tcc-musl-1, built by tcc's fixpoint, are the bytes tcc-2 builds; so is
     every later stage."""
     assert route["hex0"] == route["debian"]
-    hex0_drvs = [d.drv_path for s in STAGES for d in getattr(chain.HEX0, s)()]
-    reg_drvs = [d.drv_path for s in STAGES for d in getattr(chain.DEBIAN, s)()]
+    hex0_drvs = [d.drv_path for d in _stages(chain.HEX0)]
+    reg_drvs = [d.drv_path for d in _stages(chain.DEBIAN)]
     assert hex0_drvs[0] != reg_drvs[0]
 
 
