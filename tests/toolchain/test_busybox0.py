@@ -1,8 +1,10 @@
 """busybox-0: busybox from source on the hex0 route, built with no shell.
 
-In the real sandbox, sharing the toolchain session store (tcc-boot's fixpoint,
-about 12 minutes from an empty store, is built once for this file and
-test_hex0_route.py).
+That the build scripts under it give what they give under busybox-static is
+test_hex0_route.py's check (the hex0 route runs them under busybox-0 and
+reaches the registry route's paths). In the real sandbox, sharing the
+toolchain session store (tcc-boot's fixpoint, about 12 minutes from an empty
+store, is built once for this file and test_hex0_route.py).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sx.derivations.bootstrap.toolchain import binutils, busybox, busybox_files, musl, seeds
-from sx.derivations.model import Derivation, derivation
+from sx.derivations.bootstrap.toolchain import busybox, busybox_files
+from sx.derivations.model import derivation
 from sx.derivations.provenance import report_of
 from sx.store.local import LocalStore
 from toolchain_helpers import build, elf_has_interpreter
@@ -45,17 +47,6 @@ printf 'b 2\na 1\nc 3\n' > in.txt
 
 WANT = ("a 1 b 2 c 3 \nsum 6\n1a\n2\n42 7\nd/e/f\nf\n3\nb 2\ngot x\ncase-ok\nsame\n"
         " 62 20\n")
-
-
-def _under(drv: Derivation, bb: Derivation) -> Derivation:
-    """``drv`` (a build script run by busybox-static) run by busybox ``bb`` instead."""
-    old, new = seeds.busybox_bin(), f"{bb.out}/bin/busybox"
-    inputs = {d: outs for d, outs in drv.input_drvs if d.drv_path != seeds.busybox().drv_path}
-    inputs[bb] = bb.output_names
-    return derivation(drv.name, new, args=drv.args,
-                      env={k: v.replace(old, new) for k, v in drv.env if k != "out"},
-                      inputs=inputs, srcs=drv.input_srcs, system=drv.system,
-                      meta=drv.meta_dict)
 
 
 def _macros(text: str) -> dict[str, str | None]:
@@ -103,17 +94,6 @@ def test_busybox0_rests_on_the_seed_alone(tstore: LocalStore, busybox0: Path) ->
     rep = report_of(tstore, busybox.busybox0())
     assert sorted(b.path.name for b in rep.binaries) == sorted(
         ["hex0-seed", "nyacc-deb", "nyacc_1.00.2-5_amd64.deb"])
-
-
-def test_make_built_under_busybox0_is_the_same_path(tstore: LocalStore, busybox0: Path) -> None:
-    """build-make.sh, run by busybox-0 instead of busybox-static, gives the same make."""
-    static = binutils.gnu_make("hex0")
-    other = _under(static, busybox.busybox0())
-    assert other.drv_path != static.drv_path
-    assert other.builder == f"{busybox.busybox0().out}/bin/busybox"
-    a, b = build(tstore, [static, other])
-    assert a == b
-    assert musl.musl2("hex0").drv_path in {d.drv_path for d, _ in other.input_drvs}
 
 
 def test_autoconf_is_what_busybox_kconfig_writes(tstore: LocalStore, tmp_path: Path) -> None:

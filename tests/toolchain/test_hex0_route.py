@@ -50,15 +50,15 @@ def test_hex0_route_reaches_the_registry_chains_paths(route: dict[str, list[Stor
     assert hex0_drvs[0] != reg_drvs[0]
 
 
-def test_hex0_route_rests_on_the_seed_busybox_and_nyacc(
+def test_hex0_route_rests_on_the_seed_and_nyacc(
         tstore: LocalStore, route: dict[str, list[StorePath]]) -> None:
-    """Realized, what binutils on the hex0 route rests on: the hex0 seed, busybox's
-    package and nyacc's (MesCC's parser, Debian's binary package)."""
-    bb = debian.deb("busybox-static").name
+    """Realized, what binutils on the hex0 route rests on: the hex0 seed and nyacc's
+    package (MesCC's parser, Debian's binary package); no busybox-static, as every
+    script ran under busybox-0."""
     for drv in (musl.musl2("hex0"), binutils.binutils("hex0")):
         rep = report_of(tstore, drv)
         assert sorted(b.path.name for b in rep.binaries) == sorted(
-            [bb, "hex0-seed", "nyacc-deb", "nyacc_1.00.2-5_amd64.deb"]), drv.name
+            ["hex0-seed", "nyacc-deb", "nyacc_1.00.2-5_amd64.deb"]), drv.name
     reg = report_of(tstore, binutils.binutils())
     assert debian.deb("tcc").name in {b.path.name for b in reg.binaries}
 

@@ -20,13 +20,13 @@ from functools import cache
 
 from sx.derivations.bootstrap.toolchain.debian import binutils_source, make_source
 from sx.derivations.bootstrap.toolchain.musl import DEFAULT_SEED, musl2, tcc_musl
-from sx.derivations.bootstrap.toolchain.seeds import busybox, busybox_bin, script
+from sx.derivations.bootstrap.toolchain.seeds import script, shell, shell_bin
 from sx.derivations.model import Derivation, derivation
 
 
 def _toolchain_env(seed_name: str) -> dict[str, str]:
     """What ``gnu-env.sh`` needs: busybox, the static tcc and the musl to link."""
-    return {"busybox": busybox_bin(), "tcc": tcc_musl(seed_name).out,
+    return {"busybox": shell_bin(seed_name), "tcc": tcc_musl(seed_name).out,
             "musl": musl2(seed_name).out}
 
 
@@ -39,10 +39,10 @@ def gnu_make(seed_name: str = DEFAULT_SEED) -> Derivation:
            "config": str(config)}
     return derivation(
         "make",
-        busybox_bin(),
+        shell_bin(seed_name),
         args=["sh", str(build)],
         env=env,
-        inputs=[busybox(), src, tcc_musl(seed_name), musl2(seed_name)],
+        inputs=[shell(seed_name), src, tcc_musl(seed_name), musl2(seed_name)],
         srcs=[build, env_sh, config],
         meta={"stage": "make"},
     )
@@ -56,10 +56,10 @@ def binutils(seed_name: str = DEFAULT_SEED) -> Derivation:
     env = {**_toolchain_env(seed_name), "src": src.out, "env": str(env_sh), "make": make.out}
     return derivation(
         "binutils",
-        busybox_bin(),
+        shell_bin(seed_name),
         args=["sh", str(build)],
         env=env,
-        inputs=[busybox(), src, make, tcc_musl(seed_name), musl2(seed_name)],
+        inputs=[shell(seed_name), src, make, tcc_musl(seed_name), musl2(seed_name)],
         srcs=[build, env_sh],
         meta={"stage": "binutils"},
     )

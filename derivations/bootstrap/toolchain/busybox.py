@@ -5,7 +5,9 @@ applets). Debian's busybox-static is a binary package; this one is built
 from upstream's release (Debian's orig tarball, without Debian's patches)
 by tcc's fixpoint against musl-1, both from the hex0 seed, with kaem and
 the seed's tools (:mod:`noshell`), since busybox is what gives the first
-shell. Kbuild's work is done beforehand or by sx's tools:
+shell. On the hex0 route it runs every build script from tcc-musl-1 to
+coreutils (:func:`seeds.shell`). Kbuild's work is done beforehand or by
+sx's tools:
 
 - the configuration is Debian's for busybox-static
   (``debian/config/pkg/static`` of its packaging, fetched pinned) with the

@@ -10,11 +10,13 @@ realize sx.derivations.bootstrap.toolchain.chain:HEX0.musl``; registry name
 ``bootstrap-hex0`` for all of them). On it, tcc-boot's fixpoint (a static
 tcc against mes libc) builds musl-1 and tcc-musl-1 in place of tcc-2, which
 runs on the glibc seed, so the route needs neither a compiler seed nor
-glibc: up to binutils and the GNU userland it rests on the hex0 seed and
-busybox (the build scripts' shell). The fixpoint compiles musl and tcc to
-the bytes tcc-2 does, so from musl-1 on both routes give the same store
-paths. The hex0 route also builds busybox-0 (busybox from source, with no
-shell), which no later stage uses yet.
+glibc. It needs no binary shell either: musl-1 and busybox-0 (busybox from
+source) are built with no shell, by kaem, and every later build script up
+to the GNU userland runs under busybox-0, so up to there the route rests on
+the hex0 seed alone (gcc's stages, which take the g++-12 seed, run under
+busybox-static). The fixpoint compiles musl and tcc to the bytes tcc-2
+does, and busybox-0 runs the scripts as busybox-static does, so from musl-1
+on both routes give the same store paths.
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ class Route:
 
     def toolchain_seeds(self) -> list[Derivation]:
         """The binary seed trees the route starts from (busybox; glibc and a compiler
-        seed where tcc-1 is built by one)."""
+        seed where tcc-1 is built by one). On the hex0 route, busybox-static runs gcc's
+        stages only."""
         if self.seed == HEX0_SEED:
             return [busybox()]
         return [busybox(), seed("glibc"), seed(self.seed)]

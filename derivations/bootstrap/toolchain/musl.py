@@ -40,6 +40,7 @@ from sx.derivations.bootstrap.stage1 import tcc_boot as boot
 from sx.derivations.bootstrap.toolchain import musl_files
 from sx.derivations.bootstrap.toolchain.debian import musl_source
 from sx.derivations.bootstrap.toolchain.noshell import BUILD, gen_headers, kaem, make_folders, write
+from sx.derivations.bootstrap.toolchain.seeds import shell
 from sx.derivations.bootstrap.toolchain.tcc import HEX0, SELF, build_tcc, seed_compiler, tcc
 from sx.derivations.model import BUILTIN_UNPACK, Derivation, Source, derivation
 from sx.store.errors import NotFound
@@ -211,14 +212,15 @@ def tcc_musl_generation(n: int, seed_name: str = DEFAULT_SEED) -> Derivation:
     """Stage tcc-musl-``n``: static tcc against musl-1; 1 is built by tcc-2."""
     if n < 1:
         raise NotFound(f"find stage tcc-musl-{n}: stages start at tcc-musl-1")
-    libc = musl1(seed_name)
+    libc, bb = musl1(seed_name), shell(seed_name)
     if n == 1 and seed_name == HEX0:
         return build_tcc("tcc-musl-1", seed_compiler(HEX0), "tcc-boot-to-musl", "tcc-musl-1",
-                         musl=libc)
+                         musl=libc, shell=bb)
     if n == 1:
-        return build_tcc("tcc-musl-1", tcc(seed_name), "tcc-to-musl", "tcc-musl-1", musl=libc)
+        return build_tcc("tcc-musl-1", tcc(seed_name), "tcc-to-musl", "tcc-musl-1", musl=libc,
+                         shell=bb)
     prev = tcc_musl_generation(n - 1, seed_name)
-    return build_tcc("tcc-musl", prev, SELF, f"tcc-musl-{n}", musl=libc)
+    return build_tcc("tcc-musl", prev, SELF, f"tcc-musl-{n}", musl=libc, shell=bb)
 
 
 def tcc_musl(seed_name: str = DEFAULT_SEED) -> Derivation:

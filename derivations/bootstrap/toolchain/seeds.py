@@ -79,6 +79,25 @@ def busybox_bin() -> str:
     return busybox().out + "/bin/busybox"
 
 
+HEX0 = "hex0"
+"""The seed name of the route from the hex0 seed."""
+
+
+def shell(seed_name: str) -> Derivation:
+    """The busybox tree the build scripts of ``seed_name``'s route run under: on the hex0
+    route busybox-0 (built from source with no shell), on the others busybox-static."""
+    if seed_name != HEX0:
+        return busybox()
+    # busybox-0 is built with the toolchain's musl and tcc recipes, which import this one.
+    from sx.derivations.bootstrap.toolchain.busybox import busybox0
+    return busybox0()
+
+
+def shell_bin(seed_name: str) -> str:
+    """Placeholder of :func:`shell`'s busybox binary (both trees have ``bin/busybox``)."""
+    return shell(seed_name).out + "/bin/busybox"
+
+
 GLIBC_OUTPUTS = ("out", "lib", "dev")
 """The glibc seed's outputs (see split-glibc.sh)."""
 

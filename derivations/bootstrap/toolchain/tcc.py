@@ -22,11 +22,11 @@ from __future__ import annotations
 from functools import cache
 
 from sx.derivations.bootstrap.stage1 import tcc_boot_self
+from sx.derivations.bootstrap.toolchain import seeds as seeds_module
 from sx.derivations.bootstrap.toolchain.debian import tcc_source
 from sx.derivations.bootstrap.toolchain.seeds import (
     COMPILER_SEEDS,
     busybox,
-    busybox_bin,
     glibc_inputs,
     script,
     seed,
@@ -38,7 +38,7 @@ SELF = "tcc"
 """``cc_kind`` of a tcc built by these recipes (run with its configured paths)."""
 
 
-HEX0 = "hex0"
+HEX0 = seeds_module.HEX0
 """The seed name of the route from the hex0 seed (tcc-1 built by tcc-boot's fixpoint)."""
 
 SEEDS = (HEX0, *COMPILER_SEEDS)
@@ -70,13 +70,16 @@ def seed_compiler(seed_name: str) -> Derivation:
 
 
 def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
-              musl: Derivation | None = None) -> Derivation:
+              musl: Derivation | None = None, shell: Derivation | None = None) -> Derivation:
     """tcc built by ``compiler`` (driven as ``cc_kind``, see build-tcc.sh).
 
     With ``musl``, the tcc built targets that musl (static, links statically);
     otherwise it targets the glibc seed. The glibc seed is an input only where
     it is used: as the target, or to run a compiler that is linked against it.
+    ``shell``: the busybox tree build-tcc.sh runs under (default busybox-static).
     """
+    shell = shell or busybox()
+    bb = f"{shell.out}/bin/busybox"
     build = script("build-tcc.sh")
     patches = script("patches")
     src = tcc_source()
@@ -85,9 +88,9 @@ def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
         "patches": str(patches),
         "cc_kind": cc_kind,
         "compiler": compiler.out,
-        "busybox": busybox_bin(),
+        "busybox": bb,
     }
-    inputs = {d: d.output_names for d in (busybox(), src, compiler)}
+    inputs = {d: d.output_names for d in (shell, src, compiler)}
     if musl is None or cc_kind in GLIBC_RUN:
         glibc, glibc_env = glibc_inputs()
         env.update(glibc_env)
@@ -95,7 +98,7 @@ def build_tcc(name: str, compiler: Derivation, cc_kind: str, stage: str,
     if musl is not None:
         env["musl"] = musl.out
         inputs[musl] = musl.output_names
-    return derivation(name, busybox_bin(), args=["sh", str(build)], env=env,
+    return derivation(name, bb, args=["sh", str(build)], env=env,
                       inputs=inputs, srcs=[build, patches], meta={"stage": stage})
 
 

@@ -36,7 +36,7 @@ from sx.derivations.bootstrap.toolchain.debian import (
     xz_source,
 )
 from sx.derivations.bootstrap.toolchain.musl import DEFAULT_SEED, musl2, tcc_musl
-from sx.derivations.bootstrap.toolchain.seeds import busybox, busybox_bin, script
+from sx.derivations.bootstrap.toolchain.seeds import script, shell, shell_bin
 from sx.derivations.model import Derivation, derivation
 
 
@@ -52,16 +52,16 @@ def build_gnu(pname: str, src: Derivation, unpacked: str, flags: list[str],
     build, env_sh = script("build-gnu.sh"), script("gnu-env.sh")
     make, compiler, libc = gnu_make(seed_name), tcc_musl(seed_name), musl2(seed_name)
     env = {
-        "busybox": busybox_bin(), "tcc": compiler.out, "musl": libc.out, "make": make.out,
+        "busybox": shell_bin(seed_name), "tcc": compiler.out, "musl": libc.out, "make": make.out,
         "env": str(env_sh), "src": src.out, "unpacked": unpacked, "pname": pname,
         "flags": " ".join(flags), "gnutar": unpacker.out if unpacker else "",
     }
-    inputs = [busybox(), src, make, compiler, libc]
+    inputs = [shell(seed_name), src, make, compiler, libc]
     if unpacker is not None:
         inputs.append(unpacker)
     return derivation(
         pname,
-        busybox_bin(),
+        shell_bin(seed_name),
         args=["sh", str(build)],
         env=env,
         inputs=inputs,
