@@ -68,6 +68,21 @@ def test_canonical_restore_equals_canonicalized_tree(tmp_path: Path, mask: int) 
     assert nar.hash_path(tmp_path / "restored") == nar.hash_path(tree)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a restore run as root sets owners")
+def test_canonical_restore_as_root_under_another_group_gives_root_the_tree(
+        tmp_path: Path) -> None:
+    group = tmp_path / "group"
+    group.mkdir()
+    os.chown(group, 0, 1)
+    os.chmod(group, 0o2755)  # setgid: what is created inside takes group 1
+    data = nar.dump_bytes(rich_tree(tmp_path / "tree"))
+    dest = group / "restored"
+    nar.restore(io.BytesIO(data).read, str(dest), canonical=True)
+    entries = [os.path.join(d, n) for d, dirs, files in os.walk(dest) for n in dirs + files]
+    assert {(st.st_uid, st.st_gid) for st in map(os.lstat, [dest, *entries])} == {(0, 0)}
+    assert set(modes(dest).values()) == {(0o555, 1), (0o444, 1), (0, 1)}
+
+
 def test_canonicalize_refuses_special_files(tmp_path: Path) -> None:
     tree = rich_tree(tmp_path / "tree")
     os.mkfifo(tree / "fifo")
