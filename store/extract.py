@@ -26,7 +26,10 @@ system is :class:`~sx.store.errors.StorageError`. Nothing is removed on
 error: ``dest`` lives in a temp dir that its owner removes.
 
 Modes: directories are created 0755 and files 0444 or 0555; the caller
-canonicalizes the finished tree. Nothing here recurses.
+canonicalizes the finished tree, unless the extractor is made with
+``canonical=True`` and the caller writes the tree in archive order: then
+each entry gets its canonical metadata (:mod:`sx.store.fsutil`) as it is
+made, and no second walk is needed. Nothing here recurses.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from types import TracebackType
 from typing import Any
 
 from sx.store.errors import Corrupt, StorageError
+from sx.store.fsutil import DIR_MODE, file_mode, seal, umask
 from sx.store.narformat import (
     MAX_DEPTH,
     MAX_ENTRIES,
@@ -128,11 +132,19 @@ class Extractor:
     way to an entry are created (tar archives may omit them); with
     ``replace``, a later entry replaces an earlier non-directory of the same
     name (tar semantics) instead of being refused as a duplicate.
+
+    With ``canonical``, files get their canonical mode whatever the umask,
+    symlinks their canonical mtime, and a directory its mode and mtime when
+    :meth:`seal_dir` says it is complete; a file's mtime is its writer's to
+    set (after the last write).
     """
 
     def __init__(self, dest: str, what: str, limits: Limits | None = None, *,
-                 parents: bool = False, replace: bool = False) -> None:
+                 parents: bool = False, replace: bool = False, canonical: bool = False) -> None:
         self.what = what
+        self.canonical = canonical
+        # The umask may clear bits of 0444/0555 (a canonical file then needs a chmod).
+        self._fix_mode = canonical and bool(umask() & 0o555)
         self.limits = limits or Limits()
         self.parents = parents
         self.replace = replace
@@ -180,13 +192,20 @@ class Extractor:
         """
         p = self._check(parts)
         fd, name = self._parent_of(p)
-        mode = 0o555 if executable else 0o444
+        mode = file_mode(executable)
         try:
-            out = self._create(p, fd, name, lambda: os.open(name, _FILE_FLAGS, mode, dir_fd=fd))
+            out = int(self._create(p, fd, name,
+                                   lambda: os.open(name, _FILE_FLAGS, mode, dir_fd=fd)))
         except OSError as e:
             raise self._os_error(p, e) from e
+        if self._fix_mode:
+            try:
+                os.fchmod(out, mode)
+            except OSError as e:
+                os.close(out)
+                raise self._os_error(p, e) from e
         self._files.add(p)
-        return int(out)
+        return out
 
     def symlink(self, parts: Parts, target: str | bytes) -> None:
         """Create the symlink ``parts`` -> ``target`` (the target is never followed)."""
@@ -198,6 +217,18 @@ class Extractor:
         fd, name = self._parent_of(p)
         try:
             self._create(p, fd, name, lambda: os.symlink(raw, name, dir_fd=fd))
+            if self.canonical:
+                seal(fd, name, None)
+        except OSError as e:
+            raise self._os_error(p, e) from e
+
+    def seal_dir(self, parts: Parts) -> None:
+        """Give the directory ``parts``, made by this extractor and now complete, its
+        canonical mode and mtime (nothing can be created in it afterwards)."""
+        p = tuple(os.fsencode(x) for x in parts)
+        fd, name = self._parent_of(p)
+        try:
+            seal(fd, name, DIR_MODE)
         except OSError as e:
             raise self._os_error(p, e) from e
 

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from sx.store.errors import InvalidInput, StorageError
-from sx.store.narwrite import copy_dump
 from sx.store.treewalk import ENTER, LEAVE, TreeWalk, walk
 
 TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
@@ -24,6 +23,59 @@ if TYPE_CHECKING:
 
 CANONICAL_MTIME = 1
 _IS_ROOT = os.geteuid() == 0
+DIR_MODE = 0o555
+"""A canonical directory's permission bits."""
+
+
+def file_mode(executable: bool) -> int:
+    """A canonical regular file's permission bits: 0555 if the owner may execute it, else 0444."""
+    return 0o555 if executable else 0o444
+
+
+def canonical_mode(mode: int) -> int | None:
+    """The permission bits that the canonical form gives an entry of ``mode`` (type and bits).
+
+    None for a symlink (its own bits are never set); :class:`ValueError` for
+    any type but files, directories and symlinks, which have no canonical form.
+    """
+    if stat.S_ISREG(mode):
+        return file_mode(bool(mode & stat.S_IXUSR))
+    if stat.S_ISDIR(mode):
+        return DIR_MODE
+    if stat.S_ISLNK(mode):
+        return None
+    raise ValueError("unsupported file type (socket, device or fifo)")
+
+
+def canonical_owner(st: os.stat_result) -> bool:
+    """Whether an entry's owner is canonical: root's (uid and gid 0) when running as root."""
+    return not _IS_ROOT or not (st.st_uid or st.st_gid)
+
+
+def umask() -> int:
+    """The process's umask."""
+    # /proc avoids os.umask()'s set-and-restore, which races with other threads.
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o777
+
+
+def seal(fd: int, name: str | bytes, mode: int | None) -> None:
+    """Set the canonical mtime and, unless None, the canonical ``mode`` of the entry ``name``
+    in the directory ``fd``, without looking at it first (its creator knows what it is).
+
+    Owners are not touched: entries created by this process under a
+    directory that :func:`canonical_owner` accepts are owned canonically.
+    Symlinks are never followed.
+    """
+    if mode is not None:
+        os.chmod(name, mode, dir_fd=fd)
+    os.utime(name, (CANONICAL_MTIME, CANONICAL_MTIME), dir_fd=fd, follow_symlinks=False)
 _STREAM_CHUNK = 1 << 20
 
 
@@ -164,20 +216,13 @@ def fsync_dir(path: str) -> None:
 
 
 def _canon_one(fd: int, name: str, st: os.stat_result, where: TreeWalk) -> None:
-    mode = st.st_mode
-    if stat.S_ISLNK(mode):
-        pass
-    elif stat.S_ISREG(mode):
-        want = 0o555 if mode & stat.S_IXUSR else 0o444
-        if stat.S_IMODE(mode) != want:
-            os.chmod(name, want, dir_fd=fd)
-    elif stat.S_ISDIR(mode):
-        if stat.S_IMODE(mode) != 0o555:
-            os.chmod(name, 0o555, dir_fd=fd)
-    else:
-        raise InvalidInput(f"canonicalize {where.path(name)!r}: unsupported file type "
-                           "(socket, device or fifo)")
-    if _IS_ROOT and (st.st_uid or st.st_gid):
+    try:
+        want = canonical_mode(st.st_mode)
+    except ValueError as e:
+        raise InvalidInput(f"canonicalize {where.path(name)!r}: {e}") from None
+    if want is not None and stat.S_IMODE(st.st_mode) != want:
+        os.chmod(name, want, dir_fd=fd)
+    if not canonical_owner(st):
         os.chown(name, 0, 0, dir_fd=fd, follow_symlinks=False)
     if st.st_mtime != CANONICAL_MTIME:
         os.utime(name, (CANONICAL_MTIME, CANONICAL_MTIME), dir_fd=fd, follow_symlinks=False)
@@ -219,6 +264,8 @@ def copy_canonical(src: str, dst: str) -> None:
     Only regular files, directories and symlinks are accepted
     (:class:`InvalidInput` otherwise); files are copied on a few threads.
     """
+    from sx.store.narwrite import copy_dump  # narwrite imports this module
+
     copy_dump(src, dst, _NullSink(), "copy")
 
 

@@ -618,13 +618,13 @@ class LocalStore:
         and content address are checked when it is installed.
         """
         from sx.store import nar
-        from sx.store.fsutil import canonicalize, early_writeback
+        from sx.store.fsutil import early_writeback
         from sx.store.registration import Prepared
         obj = os.path.join(tmp.path, "obj")
         digests = [r.digest for r in info.references]
         with early_writeback(self.tmp):
-            measured = nar.restore(read, obj, what, size=info.nar_size, scan=digests)
-        canonicalize(obj)
+            measured = nar.restore(read, obj, what, size=info.nar_size, scan=digests,
+                                   canonical=True)
         return Prepared(tmp, obj, info, measured)
 
     # ---- verification ------------------------------------------------------------------

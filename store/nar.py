@@ -18,7 +18,13 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 
 from sx.store.errors import Corrupt, InvalidInput, StorageError
-from sx.store.fsutil import CANONICAL_MTIME, remove_tree, stream_file
+from sx.store.fsutil import (
+    CANONICAL_MTIME,
+    canonical_owner,
+    canonicalize,
+    remove_tree,
+    stream_file,
+)
 from sx.store.hashing import THREADED_MIN, Digest, Hasher
 from sx.store.narformat import (
     CLOSE,
@@ -337,6 +343,8 @@ class _Restore:
         while prev:
             if src.match(CLOSE):
                 prev.pop()
+                if self.ex.canonical:
+                    self.ex.seal_dir(parts)
                 if prev:
                     src.expect(CLOSE, b")")
                     parts.pop()
@@ -399,7 +407,7 @@ class _Restore:
         fd = self.ex.create_file(parts, executable)
         try:
             self._contents(fd, size)
-            # Final time now, so canonicalizing later only has to look at it.
+            # Final time now: canonical as written, or canonicalizing later only looks.
             os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
         finally:
             os.close(fd)
@@ -429,7 +437,8 @@ class _Restore:
 
 
 def restore(read: Callable[[int], bytes], dest: str, what: str = "stream",
-            size: int | None = None, scan: Iterable[str] = ()) -> Measured:
+            size: int | None = None, scan: Iterable[str] = (),
+            canonical: bool = False) -> Measured:
     """Unpack an archive read through ``read(n)`` into the new path ``dest``.
 
     With ``size`` (the declared archive size) at most that many bytes are
@@ -440,6 +449,9 @@ def restore(read: Callable[[int], bytes], dest: str, what: str = "stream",
 
     Entries are created through :class:`~sx.store.extract.Extractor`
     (nothing outside ``dest``, limits of :mod:`sx.store.narformat`).
+    With ``canonical``, the tree is left canonical (as
+    :func:`~sx.store.fsutil.canonicalize` makes it): each entry gets its
+    canonical mode and mtime as it is written, which saves a second walk.
     Raises :class:`Corrupt` on malformed, truncated or oversized input, after
     removing whatever it had unpacked: nothing is left behind.
     """
@@ -452,7 +464,7 @@ def restore(read: Callable[[int], bytes], dest: str, what: str = "stream",
     wanted = frozenset(scan)
     scanner = RefScanner(wanted) if wanted else None
     try:
-        with Extractor(dest, f"read archive {what}") as ex:
+        with Extractor(dest, f"read archive {what}", canonical=canonical) as ex:
             _Restore(src, ex, scanner).run()
         if size is None:
             if src.buffered() or src.more(1):
@@ -460,6 +472,10 @@ def restore(read: Callable[[int], bytes], dest: str, what: str = "stream",
         elif src.buffered() or src.left:
             got = src.hasher.size - src.buffered()
             raise src.fail(f"the archive ends after {got} bytes, {size} were declared")
+        if canonical and not canonical_owner(os.lstat(dest)):
+            # Run as root under a directory of another group: new entries took
+            # that group, which only a walk can change.
+            canonicalize(dest)
     except OSError as e:
         remove_tree(dest)
         raise StorageError(f"restore archive {what} into {dest!r}: {e.strerror}") from e

@@ -31,6 +31,7 @@ from types import ModuleType
 
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.fdio import write_all
+from sx.store.fsutil import CANONICAL_MTIME, DIR_MODE, file_mode, umask
 from sx.store.narformat import (
     CLOSE,
     CONTENTS,
@@ -65,7 +66,6 @@ NATIVE: ModuleType | None = _load_native()
 """The C segment filler in use, or None for the pure-Python loop (same results, slower)."""
 
 LARGE = 1 << 20
-CANONICAL_MTIME = 1
 # A segment is cut after this much file data or this many pieces: big enough
 # to amortise a job's overhead, small enough to spread over the workers.
 # WINDOW bounds the segments in flight, and so the memory used.
@@ -338,7 +338,7 @@ def _read_into(f: _File, out: memoryview, verb: str) -> None:
 
 def _create(f: _File, fix_mode: bool, verb: str) -> int:
     assert f.dst is not None
-    mode = 0o555 if f.executable else 0o444
+    mode = file_mode(f.executable)
     try:
         fd = os.open(f.dst, _CREATE, mode)
         if fix_mode:
@@ -590,18 +590,6 @@ def _run(segments: Iterator[_Segment], sink: Sink, fix_mode: bool, verb: str) ->
         workers.close(abandon=failed)
 
 
-def _umask() -> int:
-    # /proc avoids os.umask()'s set-and-restore, which races with other threads.
-    try:
-        with open("/proc/self/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o777
-
-
 def dump(path: PathArg, sink: Sink, verb: str = "dump") -> None:
     """Stream the archive of the tree at ``path`` into ``sink``.
 
@@ -620,11 +608,11 @@ def copy_dump(src: PathArg, dst: PathArg, sink: Sink, verb: str = "add") -> None
     caller removes ``dst`` on error (it lives in a temp dir).
     """
     planner = _Planner(verb)
-    fix_mode = bool(_umask() & 0o555)
+    fix_mode = bool(umask() & 0o555)
     _run(planner.walk(os.fsencode(src), os.fsencode(dst)), sink, fix_mode, verb)
     for d in reversed(planner.dirs):
         try:
-            os.chmod(d, 0o555)
+            os.chmod(d, DIR_MODE)
             os.utime(d, (CANONICAL_MTIME, CANONICAL_MTIME))
         except OSError as e:
             raise _dest_error(verb, d, e) from e

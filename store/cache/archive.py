@@ -23,7 +23,7 @@ from sx.store import nar
 from sx.store.cache.layout import ZSTD_LEVEL, CachedPath
 from sx.store.cache.readahead import ReadAhead
 from sx.store.errors import Corrupt, HashMismatch, StorageError
-from sx.store.fsutil import canonicalize, early_writeback, stream_file
+from sx.store.fsutil import early_writeback, stream_file
 from sx.store.hashing import Digest, Hasher
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
@@ -164,7 +164,7 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
         with ReadAhead(reader.read, rec.info.nar_size + 1, _CHUNK, _AHEAD) as ahead, \
                 early_writeback(store.tmp, rec.info.nar_size):
             measured = nar.restore(ahead.read, obj, what, size=rec.info.nar_size,
-                                   scan=[r.digest for r in rec.info.references])
+                                   scan=[r.digest for r in rec.info.references], canonical=True)
             if ahead.read(1):
                 raise Corrupt(f"fetch {what}: archive {rec.archive_key} inflates to more "
                               f"than the recorded {rec.info.nar_size} bytes")
@@ -182,5 +182,4 @@ def unpack_archive(store: LocalStore, tmp: TempDir, stream: BinaryIO, rec: Cache
     if raw.hasher.digest() != rec.file_hash:
         raise HashMismatch(f"fetch {what}: archive file hash {raw.hasher.digest()}, "
                            f"expected {rec.file_hash}")
-    canonicalize(obj)
     return Prepared(tmp, obj, rec.info, measured)

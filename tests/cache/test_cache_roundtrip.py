@@ -13,6 +13,7 @@ from sx.store.cache.layout import info_key
 from sx.store.cache.signing import SecretKey, TrustPolicy
 from sx.store.cache.substitute import substitute_paths, substitute_realisation
 from sx.store.local import LocalStore
+from tree_modes import modes
 
 pytestmark = pytest.mark.parametrize("cache_url", BACKENDS, indirect=True)
 
@@ -37,6 +38,8 @@ def test_closure_round_trip(cache: Cache, store: LocalStore, store2: LocalStore,
         assert (a.nar_hash, a.nar_size, a.references) == (b.nar_hash, b.nar_size, b.references)
         assert set(b.signatures) == set(a.signatures) and len(b.signatures) == 2
         assert nar.hash_path(store2.real_path(p)) == (a.nar_hash, a.nar_size)
+        # Restored canonical as it was written: the modes and times an add gives.
+        assert modes(store2.real_path(p)) == modes(store.real_path(p))
     assert store2.verify(check_contents=True) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import threading
@@ -24,17 +25,7 @@ from sx.store.fsutil import (
 )
 from sx.store.local import LocalStore
 from sx.store.roots import TempRoots, gc_lock_exclusive, gc_lock_shared, read_all
-
-
-def _modes(root: Path) -> dict[str, tuple[int, float]]:
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in [*dirnames, *filenames]:
-            st = os.lstat(os.path.join(dirpath, name))
-            if not stat.S_ISLNK(st.st_mode):
-                out[os.path.relpath(os.path.join(dirpath, name), root)] = (
-                    stat.S_IMODE(st.st_mode), st.st_mtime)
-    return out
+from tree_modes import modes
 
 
 def test_canonicalize_sets_modes_and_times(tmp_path: Path) -> None:
@@ -42,20 +33,54 @@ def test_canonicalize_sets_modes_and_times(tmp_path: Path) -> None:
     os.chmod(tree / "README", 0o4775)  # setuid and group write must go
     os.chmod(tree / "eight", 0o610)     # group exec alone is not executable
     canonicalize(str(tree))
-    modes = _modes(tree)
-    assert modes["README"] == (0o555, 1)
-    assert modes["eight"] == (0o444, 1)  # only the owner's exec bit counts
-    assert modes["bin"] == (0o555, 1) and modes["empty-file"] == (0o444, 1)
-    assert os.lstat(tree / "link-to-file").st_mtime == 1
-    assert stat.S_IMODE(os.lstat(tree).st_mode) == 0o555
+    got = modes(tree)
+    assert got["README"] == (0o555, 1)
+    assert got["eight"] == (0o444, 1)  # only the owner's exec bit counts
+    assert got["bin"] == (0o555, 1) and got["empty-file"] == (0o444, 1)
+    assert got["link-to-file"] == (0, 1) and got["."] == (0o555, 1)
+    assert set(got.values()) == {(0o555, 1), (0o444, 1), (0, 1)}
 
 
 def test_canonical_copy_equals_canonicalized_tree(tmp_path: Path) -> None:
     tree = rich_tree(tmp_path / "tree")
     copy_canonical(str(tree), str(tmp_path / "copy"))
     canonicalize(str(tree))
-    assert _modes(tmp_path / "copy") == _modes(tree)
+    assert modes(tmp_path / "copy") == modes(tree)
     assert nar.hash_path(tmp_path / "copy") == nar.hash_path(tree)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_canonical_restore_equals_canonicalized_tree(tmp_path: Path, mask: int) -> None:
+    tree = rich_tree(tmp_path / "tree")
+    os.chmod(tree / "README", 0o4775)
+    os.chmod(tree / "eight", 0o610)
+    deep_chain(str(tree / "deep"), 100)  # more directories than the extractor keeps open
+    data = nar.dump_bytes(tree)
+    old = os.umask(mask)  # a strict umask must not show in the restored modes
+    try:
+        nar.restore(io.BytesIO(data).read, str(tmp_path / "restored"), canonical=True)
+    finally:
+        os.umask(old)
+    canonicalize(str(tree))
+    got = modes(tmp_path / "restored")
+    assert got == modes(tree)
+    assert set(got.values()) == {(0o555, 1), (0o444, 1), (0, 1)}
+    assert nar.hash_path(tmp_path / "restored") == nar.hash_path(tree)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a restore run as root sets owners")
+def test_canonical_restore_as_root_under_another_group_gives_root_the_tree(
+        tmp_path: Path) -> None:
+    group = tmp_path / "group"
+    group.mkdir()
+    os.chown(group, 0, 1)
+    os.chmod(group, 0o2755)  # setgid: what is created inside takes group 1
+    data = nar.dump_bytes(rich_tree(tmp_path / "tree"))
+    dest = group / "restored"
+    nar.restore(io.BytesIO(data).read, str(dest), canonical=True)
+    entries = [os.path.join(d, n) for d, dirs, files in os.walk(dest) for n in dirs + files]
+    assert {(st.st_uid, st.st_gid) for st in map(os.lstat, [dest, *entries])} == {(0, 0)}
+    assert set(modes(dest).values()) == {(0o555, 1), (0o444, 1), (0, 1)}
 
 
 def test_canonicalize_refuses_special_files(tmp_path: Path) -> None:
