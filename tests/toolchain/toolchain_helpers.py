@@ -13,11 +13,30 @@ from sx.derivations.build.errors import BuildError
 from sx.derivations.build.scheduler import BuildOptions, realize
 from sx.derivations.hashing import fixed_output_path
 from sx.derivations.model import BUILTIN_WRITE, Derivation, derivation
+from sx.derivations.provenance import report_of
 from sx.store.errors import HashMismatch
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
 
 PT_INTERP = 3
+
+
+TESTSUITE_ARCHIVES = ("testsuite/awk_t1.tar.bz2", "testsuite/bz2_issue_11.bz2",
+                      "testsuite/bz2_issue_12.bz2", "testsuite/tar.utf8.tar.bz2")
+"""The compressed files of busybox's source tree: test data of its testsuite."""
+
+
+def assert_rests_on_the_seed(store: LocalStore, drv: Derivation) -> None:
+    """What a realized stage of the hex0 route from busybox-0 on rests on, by ``sx
+    provenance``: the hex0 seed, nyacc's package (MesCC's Scheme files), and busybox's
+    source tree, listed for the bzip2 files of its testsuite (opaque blobs to provenance;
+    no step reads them: see test_busybox0.py)."""
+    found = {b.path.name: b.reason for b in report_of(store, drv).binaries}
+    assert sorted(found) == ["busybox-src", "hex0-seed", "nyacc-deb",
+                             "nyacc_1.00.2-5_amd64.deb"], drv.name
+    assert found["busybox-src"].startswith(
+        f"{len(TESTSUITE_ARCHIVES)} binary or archive file(s) "
+        f"({len(TESTSUITE_ARCHIVES)} bzip2)"), found["busybox-src"]
 
 
 def seed_paths(*seed_names: str, hex0: bool = True) -> set[str]:
