@@ -38,7 +38,14 @@ from sx.derivations.bootstrap.stage1 import tcc_boot as boot
 from sx.derivations.bootstrap.toolchain import busybox_files
 from sx.derivations.bootstrap.toolchain.debian import BUSYBOX_DEBIAN, BUSYBOX_ORIG, fetch_file
 from sx.derivations.bootstrap.toolchain.musl import musl1
-from sx.derivations.bootstrap.toolchain.noshell import BUILD, gen_headers, kaem, make_folders, write
+from sx.derivations.bootstrap.toolchain.noshell import (
+    BUILD,
+    gen_headers,
+    kaem,
+    make_folders,
+    object_path,
+    write,
+)
 from sx.derivations.bootstrap.toolchain.tcc import HEX0, seed_compiler
 from sx.derivations.model import BUILTIN_UNPACK, Derivation, Source, derivation
 
@@ -100,11 +107,6 @@ def generated() -> Derivation:
         ("include/autoconf.h", autoconf), ("include/applets.h", applets),
         *((f"include/{name}", drv) for name, drv in sorted(fixed.items()))]
     return boot.tree("busybox-0-include", entries, extra=[autoconf, applets, *fixed.values()])
-
-
-def object_path(source: str) -> str:
-    """Where the build writes the object of ``source`` (a path in busybox's source)."""
-    return f"{BUILD}/obj/{posixpath.splitext(source)[0]}.o"
 
 
 def kaem_lines(cc: str, musl: str, cflags: str, objects: str) -> list[str]:

@@ -39,7 +39,14 @@ from sx.derivations.bootstrap.stage0 import recipes as stage0
 from sx.derivations.bootstrap.stage1 import tcc_boot as boot
 from sx.derivations.bootstrap.toolchain import musl_files
 from sx.derivations.bootstrap.toolchain.debian import musl_source
-from sx.derivations.bootstrap.toolchain.noshell import BUILD, gen_headers, kaem, make_folders, write
+from sx.derivations.bootstrap.toolchain.noshell import (
+    BUILD,
+    gen_headers,
+    kaem,
+    make_folders,
+    object_path,
+    write,
+)
 from sx.derivations.bootstrap.toolchain.seeds import shell
 from sx.derivations.bootstrap.toolchain.tcc import HEX0, SELF, build_tcc, seed_compiler, tcc
 from sx.derivations.model import BUILTIN_UNPACK, Derivation, Source, derivation
@@ -124,11 +131,6 @@ def include_dirs() -> list[str]:
     return [f"{over}/arch/{ARCH}", f"{src}/arch/{ARCH}", f"{src}/arch/generic",
             f"{gen}/src/internal", f"{over}/src/include", f"{src}/src/include",
             f"{src}/src/internal", f"{gen}/include", f"{src}/include"]
-
-
-def object_path(source: str) -> str:
-    """Where the build writes the object of ``source`` (a path in musl's source)."""
-    return f"{BUILD}/obj/{posixpath.splitext(source)[0]}.o"
 
 
 def crt_object(crt: str) -> str:

@@ -66,6 +66,13 @@ def gen_headers() -> Derivation:
                        [Source(os.path.join(HERE, "gen-headers.c"), "gen-headers.c")])
 
 
+def object_path(source: str) -> str:
+    """Where a build writes the object of ``source`` (a path in the source tree): the
+    same path under ``BUILD/obj``, so objects of one base name in two folders differ and
+    an archive names its members as the upstream build does."""
+    return f"{BUILD}/obj/{posixpath.splitext(source)[0]}.o"
+
+
 def make_folders(files: Iterable[str]) -> list[str]:
     """mktree lines making every folder of ``files`` (paths under :data:`BUILD`) below
     BUILD, parents first (mktree makes one new folder when given no file)."""
