@@ -53,7 +53,7 @@ def tcc_boot(stage1_store: LocalStore) -> Path:
 def preprocessed(stage1_store: LocalStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every unit as Debian's tcc preprocesses it for the self-rebuild (``UNIT.c``)."""
     d = tmp_path_factory.mktemp("pre")
-    tree = boot.tcc_tree().out
+    tree = tcc_boot_self.self_tree().out
     flags = [*tcc_boot_self.compile_flags(), *(a for x in boot.DEFINES for a in ("-D", x))]
     for unit in boot.UNITS:
         tcc("tcc", host_args(stage1_store, [*flags, "-E", f"{tree}/{unit}.c", "-o",
