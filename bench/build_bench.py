@@ -26,7 +26,16 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from common import Sample, Stopwatch, medians, print_header, print_ratio, require_tools, scratch_dir
+from common import (
+    Sample,
+    Stopwatch,
+    medians,
+    print_header,
+    print_ratio,
+    remove_tree,
+    require_tools,
+    scratch_dir,
+)
 from sx.derivations.examples import busybox_tree
 
 SIZES = (200, 2000)
@@ -140,30 +149,36 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = ap.parse_args([] if argv is None else list(argv))
     require_tools("bwrap", "busybox", "nix-build", "nix-store")
     work = scratch_dir("build")
     # Searchable by others, as a store root normally is: builds can then run
     # with the mapped build user (see derivations/build/linux.py).
     os.chmod(work, 0o755)
-    bench = Bench(work, args.jobs)
-    print_header(f"builder: trivial sandboxed derivations, -j{args.jobs}, "
-                 f"median of {args.runs} runs (ms per derivation)")
-    results: dict[tuple[str, int], tuple[float, float]] = {}
-    for shape in args.shapes:
-        for n in args.sizes:
-            sx, nix = bench.measure(shape, n, args.runs)
-            results[(shape, n)] = (sx.wall, nix.wall)
-            print_ratio(f"{shape} {n}, per derivation", sx, nix, "nix", target=1.0)
-    lo, hi = min(args.sizes), max(args.sizes)
-    if lo != hi:
+    try:
+        bench = Bench(work, args.jobs)
+        print_header(f"builder: trivial sandboxed derivations, -j{args.jobs}, "
+                     f"median of {args.runs} runs (ms per derivation)")
+        results: dict[tuple[str, int], tuple[float, float]] = {}
         for shape in args.shapes:
-            (s1, n1), (s2, n2) = results[(shape, lo)], results[(shape, hi)]
-            growth = s2 / s1
-            print(f"{shape:<6} growth {lo} -> {hi}:   sx {growth:4.2f}x   nix {n2 / n1:4.2f}x"
-                  f"   (sx target <= 1.20: {'met' if growth <= 1.2 else 'NOT met'})",
-                  flush=True)
-    print(f"(scratch kept in {work}; sx store {bench.root})")
+            for n in args.sizes:
+                sx, nix = bench.measure(shape, n, args.runs)
+                results[(shape, n)] = (sx.wall, nix.wall)
+                print_ratio(f"{shape} {n}, per derivation", sx, nix, "nix", target=1.0)
+        lo, hi = min(args.sizes), max(args.sizes)
+        if lo != hi:
+            for shape in args.shapes:
+                (s1, n1), (s2, n2) = results[(shape, lo)], results[(shape, hi)]
+                growth = s2 / s1
+                print(f"{shape:<6} growth {lo} -> {hi}:   sx {growth:4.2f}x   nix {n2 / n1:4.2f}x"
+                      f"   (sx target <= 1.20: {'met' if growth <= 1.2 else 'NOT met'})",
+                      flush=True)
+    finally:
+        if args.keep:
+            print(f"(scratch kept in {work})")
+        else:
+            remove_tree(work)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Exit codes: one table from sx's exception families to the code ``sx`` exits with.
+"""Exit codes: one table from sx's exception families to the code ``sx`` exits with,
+and :func:`run_command`, which runs a parsed command and turns what it raises
+into one line on stderr and that code.
 
 The table is complete by itself: it does not depend on which command
 module was imported (docs/cli.md lists it for users). Families are matched
@@ -6,6 +8,9 @@ in table order; the first class that the exception is an instance of wins.
 """
 
 from __future__ import annotations
+
+import os
+import sys
 
 from sx.derivations.build.errors import BuildError, Terminated
 from sx.store.errors import (
@@ -46,3 +51,47 @@ def exit_code(e: BaseException) -> int:
         if isinstance(e, klass):
             return code
     return STORAGE
+
+
+# Only for the checker (as in cli/main.py: typing is not imported at run time).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+
+def run_command(func: Callable[[Any], int | None], args: Any) -> int:
+    """Run ``func(args)`` (a command, ``args`` its parsed options); its exit code.
+
+    Errors raised on purpose print ``sx: <message>`` (and the error's indented
+    details); Ctrl-C prints one line. ``args.show_trace`` or ``SX_DEBUG=1``
+    adds the Python traceback. The stores the command opened are closed.
+    """
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt as e:
+        print(f"sx: {str(e) or 'interrupted'}", file=sys.stderr)
+        return exit_code(e)
+    except StoreError as e:
+        _report(e, args)
+        return exit_code(e)
+    except BrokenPipeError:
+        return 0
+    finally:
+        common = sys.modules.get("sx.cli.common")
+        if common is not None:
+            common.close_stores()
+
+
+def _report(e: StoreError, args: Any) -> None:
+    print(f"sx: {e}", file=sys.stderr)
+    details = getattr(e, "details", None)
+    for line in details() if callable(details) else []:
+        print(line, file=sys.stderr)
+    trace = getattr(e, "trace", "")
+    if getattr(args, "show_trace", False) or os.environ.get("SX_DEBUG", "") not in ("", "0"):
+        import traceback  # only here: it costs every command's start-up
+
+        print(trace or traceback.format_exc(), end="", file=sys.stderr)
+    elif trace:
+        print("  (--show-trace prints the whole Python trace)", file=sys.stderr)

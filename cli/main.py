@@ -3,7 +3,8 @@
 Each command module has ``register(subparsers)`` which adds its parser and
 sets ``func(args) -> int``. Errors raised on purpose become one line on
 stderr (``sx: <verb object: cause>``), sometimes followed by indented
-details (a recipe's frames), and an exit code from cli/errors.py.
+details (a recipe's frames), and an exit code (both by
+``run_command`` in cli/errors.py).
 
 Global options (``--root``, ``--show-trace``) are accepted before or after
 the command word. ``SX_DEBUG=1`` adds the Python traceback to every error.
@@ -16,8 +17,7 @@ import os
 import sys
 
 from sx.cli.commands import COMMANDS
-from sx.cli.errors import USAGE, exit_code
-from sx.store.errors import StoreError
+from sx.cli.errors import USAGE, run_command
 
 # typing and collections.abc only for the checker (mypy takes any name
 # TYPE_CHECKING as true): importing typing costs every command a few ms, and
@@ -147,25 +147,6 @@ def build_parser(only: str | None = None, full: bool = False) -> argparse.Argume
     return parser
 
 
-def _debugging(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "show_trace", False)) or os.environ.get("SX_DEBUG", "") not in (
-        "", "0")
-
-
-def _report(e: StoreError, args: argparse.Namespace) -> None:
-    print(f"sx: {e}", file=sys.stderr)
-    details = getattr(e, "details", None)
-    for line in details() if callable(details) else []:
-        print(line, file=sys.stderr)
-    trace = getattr(e, "trace", "")
-    if _debugging(args):
-        import traceback  # only here: it costs every command's start-up
-
-        print(trace or traceback.format_exc(), end="", file=sys.stderr)
-    elif trace:
-        print("  (--show-trace prints the whole Python trace)", file=sys.stderr)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sx command line (the console script enters through ``cli/entry.py``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -182,20 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = sys.modules.get("sx.store.config")
     if config is not None:
         config.set_flags({})
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt as e:
-        print(f"sx: {str(e) or 'interrupted'}", file=sys.stderr)
-        return exit_code(e)
-    except StoreError as e:
-        _report(e, args)
-        return exit_code(e)
-    except BrokenPipeError:
-        return 0
-    finally:
-        common = sys.modules.get("sx.cli.common")
-        if common is not None:
-            common.close_stores()
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":

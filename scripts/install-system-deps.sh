@@ -12,7 +12,7 @@
 set -euo pipefail
 PKGS="bubblewrap nix-bin b3sum skopeo umoci podman runc docker-registry oci-image-tool
       busybox-static xxd perl gawk zstd uidmap fuse-overlayfs file gcc python3-dev
-      gcc-multilib mescc-tools mes tcc postgresql man-db bash-completion fish zsh"
+      gcc-multilib mescc-tools mes tcc postgresql man-db bash-completion fish zsh strace"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

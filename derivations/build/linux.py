@@ -62,7 +62,7 @@ HOST_BUILD_UID = 30000
 HOST_BUILD_GID = 30000
 _UNSHARE = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
 _IDENTITY = ["--uid", str(BUILD_UID), "--gid", str(BUILD_GID), "--hostname", "localhost"]
-_LIFETIME = ["--die-with-parent", "--new-session", "--clearenv"]
+_LIFETIME = ["--new-session", "--clearenv"]
 _PROBE_TIMEOUT = 30
 # Tasks of the build's user (RLIMIT_NPROC) or cgroup that are not the
 # builder's: at most unshare, cat, bwrap's outer process and its pid 1.
@@ -87,6 +87,7 @@ class BwrapSandbox:
     def __init__(self, bwrap: str | None = None, mapped: bool | None = None) -> None:
         self.bwrap = bwrap or shutil.which("bwrap") or "bwrap"
         self.prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
+        self.setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
         self.mapped = os.geteuid() == 0 if mapped is None else mapped
         self.ids: tuple[int, int] | None = None
         """Host ids the sandbox runs as (mapped mode), None: as sx."""
@@ -105,8 +106,8 @@ class BwrapSandbox:
         ns = BuildNamespaces(ids)
         try:
             ns.ready_blocking()
-            probe = [self.bwrap, "--userns", str(ns.userns_fd), "--pidns", str(ns.pidns_fd),
-                     *_UNSHARE, "--unshare-net", *_IDENTITY, "--die-with-parent",
+            probe = [*self._outer(), self.bwrap, "--userns", str(ns.userns_fd),
+                     "--pidns", str(ns.pidns_fd), *_UNSHARE, "--unshare-net", *_IDENTITY,
                      "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", true]
             return subprocess.run(probe, capture_output=True, timeout=_PROBE_TIMEOUT,
                                   check=False, pass_fds=ns.fds)
@@ -120,7 +121,7 @@ class BwrapSandbox:
         """Fail with :class:`SandboxError` unless an empty sandbox can be started here."""
         if self._checked:
             return
-        for tool in (self.bwrap, self.prlimit):
+        for tool in (self.bwrap, self.prlimit, self.setpriv):
             if not os.path.isfile(tool) or not os.access(tool, os.X_OK):
                 what = "bubblewrap (bwrap)" if tool == self.bwrap else tool
                 raise SandboxError(f"build: sandbox could not be set up: {what} is not installed")
@@ -254,6 +255,21 @@ class BwrapSandbox:
                 os.chown(d, *ids)
         return binds
 
+    def _outer(self) -> list[str]:
+        """What bwrap's outer process is started under: ``setpriv --pdeathsig KILL``.
+
+        bwrap's outer process must die with sx (nothing else would end it:
+        the sandbox's pid 1 is not its child). bwrap's own ``--die-with-parent``
+        is not used: it also sets the parent-death signal in the sandbox's
+        pid 1, whose parent is the short-lived process bwrap forks to enter
+        the holder's pid namespace. When that process is slow to exit (a busy
+        machine), its exit kills the pid 1 before the builder's status is
+        passed on; the build then failed as "bwrap did not report". The
+        signal set here stays with the outer process alone (a fork clears it,
+        an exec keeps it), and every process inside dies with the holder.
+        """
+        return [self.setpriv, "--pdeathsig", "KILL", "--"]
+
     def _limits_argv(self, ns: BuildNamespaces) -> list[str]:
         """``prlimit(1)`` for the rlimits sx may not set on the sandbox itself (see above)."""
         if ns.ids is None or not ns.rlimits or _may_set_limits():
@@ -275,7 +291,7 @@ class BwrapSandbox:
         """
         assert isinstance(iso, BuildNamespaces)
         userns, pidns = iso.fds
-        argv = [*self._limits_argv(iso), self.bwrap, "--userns", str(userns),
+        argv = [*self._outer(), *self._limits_argv(iso), self.bwrap, "--userns", str(userns),
                 "--pidns", str(pidns), *_UNSHARE]
         if not spec.network:
             argv.append("--unshare-net")

@@ -1,7 +1,7 @@
 """Child processes started from the trio thread and awaited through a pidfd.
 
 trio's own ``open_process`` forks from a worker thread; ``PR_SET_PDEATHSIG``
-(bwrap's ``--die-with-parent``) follows the *thread* that forked, and trio
+(set on bwrap's outer process) follows the *thread* that forked, and trio
 retires idle worker threads after ten seconds, which would kill any
 sandbox living longer. Forking from the trio thread itself ties a child to
 the sx process, as intended.

@@ -40,9 +40,10 @@ _MAX_SAMPLE = 0.5
 _CHUNK = 1 << 16
 # After the sandbox's pid 1 ended, how long bwrap's outer process may take
 # to report the builder's status before it is taken to have nothing to say.
-# Only a sandbox that failed while setting up ever waits this long; on a
-# loaded 2-core machine a finished build's bwrap once took over 1 s, and was
-# killed before it could report a builder that had succeeded.
+# Only a sandbox whose pid 1 died before the builder's end (a failed set-up)
+# ever waits this long: bwrap's outer process hears of the builder's end from
+# that pid 1 alone. (Such waits once came from bwrap's own parent-death
+# signal killing a healthy pid 1: see ``BwrapSandbox._outer``.)
 _REPORT_GRACE = 10.0
 # After the builder's exit, how long its sandbox's pid 1 may take to end.
 _EMPTY_GRACE = 0.05

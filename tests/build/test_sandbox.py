@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import signal
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from build_helpers import Shell, build, out, read
@@ -236,3 +238,20 @@ def test_symlink_and_file_inputs_appear_as_themselves(store: LocalStore, sh: She
     drv = sh("links", f"readlink {src} > $out; test -L {src} && echo is-link >> $out",
              srcs=[src])
     assert read(out(store, drv)).splitlines() == ["some/target", "is-link"]
+
+
+def test_a_slow_exit_in_bwrap_set_up_does_not_kill_the_sandbox(
+        store: LocalStore, sh: Shell, tmp_path: Path) -> None:
+    # bwrap enters the build's pid namespace through processes that fork and
+    # exit at once; the sandbox's pid 1 is the child of the last one. Were a
+    # parent-death signal set in that pid 1 (bwrap's --die-with-parent), an
+    # exit that comes late (a busy machine) would kill it before it passed the
+    # builder's status on. strace makes every exit of bwrap's processes late.
+    strace = shutil.which("strace")
+    assert strace, "strace is installed by scripts/install-system-deps.sh"
+    slow = tmp_path / "slow-exits-bwrap"
+    slow.write_text(f"#!/bin/sh\nexec {strace} -f -qq -o /dev/null -e trace=exit_group "
+                    f"-e inject=exit_group:delay_enter=300000 -- {shutil.which('bwrap')} \"$@\"\n")
+    slow.chmod(0o755)
+    drv = sh("late-exits", "echo fine > $out")
+    assert read(out(store, drv, sandbox=BwrapSandbox(str(slow)))) == "fine\n"

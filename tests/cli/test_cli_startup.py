@@ -75,6 +75,40 @@ def test_hash_file_imports_no_more_than_it_uses(tmp_path: Path) -> None:
     assert not names & NOT_FOR_HASH_FILE, sorted(names & NOT_FOR_HASH_FILE)
 
 
+def test_plain_hash_file_is_run_before_argparse(tmp_path: Path) -> None:
+    f = tmp_path / "one"
+    f.write_bytes(b"x")
+    names, out = _imported(["hash", "file", str(f), str(f)], dict(os.environ))
+    assert out.startswith("b3:") and len(out.splitlines()) == 2
+    assert not names & {"argparse", "re", "enum", "sx.cli.main"}, sorted(names)
+    # With an option, the parser runs it.
+    names, out2 = _imported(["hash", "file", "--type", "b3", str(f)], dict(os.environ))
+    assert "argparse" in names and out2 == out.splitlines(keepends=True)[0]
+
+
+@pytest.mark.parametrize(("words", "code", "lines"), [
+    (["FILE"], 0, 1), (["FILE", "FILE"], 0, 2), (["LINK"], 0, 1), (["--", "-dash"], 0, 1),
+    (["--type", "sha256", "FILE"], 0, 1), (["DIR"], 1, 0), (["MISSING"], 1, 0),
+    (["FILE", "DIR", "FILE"], 1, 1), (["-"], 1, 0), ([], 2, 0),
+])
+def test_hash_file_before_argparse_answers_as_the_parser_does(
+        tmp_path: Path, words: list[str], code: int, lines: int) -> None:
+    # The console script (entry.py, which skips argparse for plain paths) and
+    # the parser's own main (``python -m sx.cli.main``) on the same line.
+    (tmp_path / "FILE").write_bytes(b"some bytes\n")
+    (tmp_path / "DIR").mkdir()
+    (tmp_path / "-dash").write_bytes(b"")
+    (tmp_path / "LINK").symlink_to("FILE")
+    argv = ["hash", "file", *words]
+    fast, parsed = ((p.returncode, p.stdout, p.stderr) for p in (
+        subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        for cmd in ([SX, *argv], [sys.executable, "-m", "sx.cli.main", *argv])))
+    assert fast == parsed
+    assert fast[0] == code and fast[1].count("\n") == lines
+    if code == 1:  # one line naming the object and the cause
+        assert fast[2].count("\n") == 1 and "not a regular file" in fast[2]
+
+
 def test_path_info_of_a_store_path_loads_no_recipes(tmp_path: Path) -> None:
     root = str(tmp_path / "root")
     (tmp_path / "one").write_bytes(b"x")
