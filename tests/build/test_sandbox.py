@@ -240,8 +240,9 @@ def test_symlink_and_file_inputs_appear_as_themselves(store: LocalStore, sh: She
     assert read(out(store, drv)).splitlines() == ["some/target", "is-link"]
 
 
+@pytest.mark.parametrize("mapped", [None, False], ids=["default-mode", "plain-mode"])
 def test_a_slow_exit_in_bwrap_set_up_does_not_kill_the_sandbox(
-        store: LocalStore, sh: Shell, tmp_path: Path) -> None:
+        store: LocalStore, sh: Shell, tmp_path: Path, mapped: bool | None) -> None:
     # bwrap enters the build's pid namespace through processes that fork and
     # exit at once; the sandbox's pid 1 is the child of the last one. Were a
     # parent-death signal set in that pid 1 (bwrap's --die-with-parent), an
@@ -254,4 +255,5 @@ def test_a_slow_exit_in_bwrap_set_up_does_not_kill_the_sandbox(
                     f"-e inject=exit_group:delay_enter=300000 -- {shutil.which('bwrap')} \"$@\"\n")
     slow.chmod(0o755)
     drv = sh("late-exits", "echo fine > $out")
-    assert read(out(store, drv, sandbox=BwrapSandbox(str(slow)))) == "fine\n"
+    sandbox = BwrapSandbox(str(slow), mapped=mapped)
+    assert read(out(store, drv, sandbox=sandbox)) == "fine\n"
