@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from sx.cli.commands import add_command
 from sx.store.errors import InvalidInput
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

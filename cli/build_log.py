@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -10,6 +9,10 @@ from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json
 from sx.cli.installables import INSTALLABLE_HELP, derivations_of
 from sx.store.errors import InvalidInput, NotFound
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import Any
 
 import trio
 from sx.cli.cache_options import add_cache_options, cache_overrides
-from sx.cli.commands import add_command
+from sx.cli.commands import add_command, suppress
 from sx.cli.common import add_json, add_token_file, open_store, print_json, read_token
 from sx.cli.errors import BAD_INPUT, NOT_TRUSTED
 from sx.cli.installables import add_installables, parse_remote_paths, resolve_paths
@@ -39,6 +38,10 @@ from sx.store.errors import InvalidInput, NotFound
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, default_root
 from sx.store.path import StorePath
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -75,7 +78,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tok.add_argument("--upload-token", metavar="TOKEN", help="allow uploads with this token")
     tok.add_argument("--token-file", metavar="FILE",
                      help="allow uploads with the token read from FILE")
-    tok.add_argument("--upload-token-file", dest="token_file", help=argparse.SUPPRESS)
+    tok.add_argument("--upload-token-file", dest="token_file", help=suppress())
     v.add_argument("-v", "--verbose", action="store_true", help="log every request")
     v.set_defaults(func=cmd_serve)
 

@@ -10,9 +10,11 @@ the same table as the file's.
 
 from __future__ import annotations
 
-import argparse
-
 from sx.store.cache.config import option_value
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_cache_options(p: argparse.ArgumentParser) -> None:

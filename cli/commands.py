@@ -9,10 +9,12 @@ that every registered command is in the table and vice versa.
 
 from __future__ import annotations
 
-import argparse
+import sys
 
 TYPE_CHECKING = False  # as in cli/main.py: typing is not imported at run time
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Any
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -52,3 +54,65 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: 
     summary = COMMANDS[name][1]
     kw.setdefault("description", summary[0].upper() + summary[1:] + ".")
     return sub.add_parser(name, help=summary, **kw)
+
+
+# Global options that take a value (for finding the command word).
+_VALUED = ("--root",)
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (skipping global options before it)."""
+    it = iter(argv)
+    for arg in it:
+        if arg in _VALUED:
+            next(it, None)
+        elif arg.startswith("-"):
+            if arg.startswith(tuple(f"{v}=" for v in _VALUED)) or arg == "--show-trace":
+                continue
+            return None
+        else:
+            return arg
+    return None
+
+
+def suppress() -> str:
+    """argparse's SUPPRESS: the object itself once argparse is loaded (argparse tests it
+    by identity), its value otherwise (cli/quick.py tests it by equality)."""
+    argparse = sys.modules.get("argparse")
+    return argparse.SUPPRESS if argparse is not None else "==SUPPRESS=="
+
+
+def add_globals(p: Any, top: bool) -> None:
+    """The options every command takes; below the top level they default to "not given"."""
+    dflt: dict[str, Any] = {} if top else {"default": suppress()}
+    g = p.add_argument_group("global options")
+    g.add_argument("--root", metavar="DIR", **({"default": None} if top else dflt),
+                   help="physical store root (default: $SX_ROOT, /sx, or ~/.local/share/sx)")
+    g.add_argument("--show-trace", action="store_true", **dflt,
+                   help="on an error, print the whole Python trace (also: SX_DEBUG=1)")
+
+
+def populate(parser: Any, modules: Iterable[str], version_action: type,
+             children: Callable[[Any], list[Any]]) -> Any:
+    """Give ``parser`` (argparse's, or cli/quick.py's recorder) sx's options and the
+    commands of ``modules``; returns the subcommands' action.
+
+    ``children(p)`` lists the parsers of ``p``'s subcommands: the global options
+    are added to each command's parser, at every level, after its own options.
+    """
+    parser.add_argument("--version", action=version_action, default=suppress(),
+                        help="print the version and exit")
+    add_globals(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in modules:
+        # __import__ rather than importlib, which loads warnings (start-up time).
+        __import__(f"sx.cli.{name}", fromlist=["register"]).register(sub)
+
+    def everywhere(p: Any) -> None:
+        for child in children(p):
+            if child.add_help:  # stubs of commands not loaded have no options
+                add_globals(child, top=False)
+                everywhere(child)
+
+    everywhere(parser)
+    return sub

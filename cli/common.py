@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from types import FrameType
 
+from sx.cli.commands import suppress
 from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
 from sx.store.sizes import SIZE_FORMS, parse_size
@@ -18,6 +16,8 @@ from sx.store.sizes import SIZE_FORMS, parse_size
 # such as ``sx path-info -r`` reads none, and loading it costs its start-up.
 TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    import argparse
+    from types import FrameType
     from typing import Any
 
     from sx.store.config import Settings
@@ -60,6 +60,8 @@ def size_arg(text: str) -> int:
     try:
         return parse_size(text)
     except InvalidInput as e:
+        import argparse  # only here: the quick parser (cli/quick.py) leaves refusals to it
+
         raise argparse.ArgumentTypeError(str(e)) from e
 
 
@@ -81,6 +83,8 @@ def setting_arg(key: str) -> Callable[[str], str]:
             parse_value(s, text, f"parse {text!r}")
         except InvalidInput as e:
             reason = str(e).removeprefix(f"parse {text!r}: {key}: ")
+            import argparse  # as in size_arg
+
             raise argparse.ArgumentTypeError(f"{text!r}: {reason}") from e
         return text
 
@@ -119,7 +123,7 @@ def add_token_file(p: argparse.ArgumentParser, help: str, hidden_alias: str | No
     """``--token-file FILE`` (the one spelling; an old one may stay as a hidden alias)."""
     p.add_argument("--token-file", metavar="FILE", help=help)
     if hidden_alias:
-        p.add_argument(hidden_alias, dest="token_file", help=argparse.SUPPRESS)
+        p.add_argument(hidden_alias, dest="token_file", help=suppress())
 
 
 @contextmanager
@@ -129,6 +133,8 @@ def sigterm_interrupts() -> Iterator[None]:
     For commands that build something beside their output and must remove
     it when stopped; not for trio code, which has its own signal handling.
     """
+    import signal  # here: it imports enum, which costs every command's start-up
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json, settings
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json, setting_arg, settings
 from sx.cli.installables import build_options
@@ -16,6 +14,10 @@ from sx.derivations.bootstrap.toolchain.ddc import (
 )
 from sx.derivations.build.progress import Progress
 from sx.derivations.build.realize import realize
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 DIVERGED = 6
 """Exit code when the final stage still depends on the seed."""

@@ -1,11 +1,11 @@
-"""The ``sx`` console script's entry point: ``sx --version`` and ``sx hash file`` before argparse.
+"""The ``sx`` console script's entry point: the common command lines before argparse.
 
-argparse imports ``re`` (and with it ``enum``), about a third of the
-instructions of a short command (13 ms of a 47 ms ``sx hash file``).
-``sx --version`` needs neither, nor does ``sx hash file PATH...`` without
-options, so they are run here; every other command line goes to
-:func:`sx.cli.main.main`. tests/cli/test_cli_startup.py checks that both ways give
-the same output, errors and exit codes.
+argparse imports ``re`` (and with it ``enum``) and ``gettext``, and building
+its parser costs more: about 9 ms of a 50 ms ``sx path-info PATH``.
+``sx --version`` needs none of it; the plain forms of the other commands
+are parsed by cli/quick.py from the same definitions. Every other command
+line goes to :func:`sx.cli.main.main`. tests/cli/test_quick_parse.py checks
+that both ways give the same namespace.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ def main() -> int:
     if argv == ["--version"]:
         print(f"sx {installed_version()}")
         return 0
-    if argv[:2] == ["hash", "file"]:
-        from sx.cli.hash_cmd import cmd_file, plain_file_args
+    from sx.cli.quick import parse
 
-        args = plain_file_args(argv)
-        if args is not None:
-            from sx.cli.errors import run_command
+    args = parse(argv)
+    if args is not None and getattr(args, "func", None):
+        from sx.cli.errors import dispatch
 
-            return run_command(cmd_file, args)
+        return dispatch(args)
     from sx.cli.main import main as run
 
     return run()

@@ -60,6 +60,23 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def dispatch(args: Any) -> int:
+    """Run a parsed command line (argparse's namespace or cli/quick.py's); its exit code.
+
+    ``--root`` is made the process's ``$SX_ROOT`` (builders and workers started
+    later see it too).
+    """
+    if args.root:
+        os.environ["SX_ROOT"] = os.path.abspath(args.root)
+    # Flags of an earlier call in this process are not this call's. Only a
+    # module already loaded can hold them: importing it here would cost every
+    # command (``sx hash file`` needs neither) its start-up time.
+    config = sys.modules.get("sx.store.config")
+    if config is not None:
+        config.set_flags({})
+    return run_command(args.func, args)
+
+
 def run_command(func: Callable[[Any], int | None], args: Any) -> int:
     """Run ``func(args)`` (a command, ``args`` its parsed options); its exit code.
 

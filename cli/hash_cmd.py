@@ -1,7 +1,7 @@
 """``sx hash path|file``: archive or file hashes.
 
-``sx hash file PATH...`` with no option is run by cli/entry.py without
-argparse (see :func:`plain_file_args`); nothing here imports it at run time.
+Nothing here imports argparse at run time: the plain forms are parsed by
+cli/quick.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from sx.store.hashing import hash_file
 TYPE_CHECKING = False  # as in cli/main.py: argparse and typing only for the checker
 if TYPE_CHECKING:
     import argparse
-    from types import SimpleNamespace
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,22 +43,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def plain_file_args(argv: list[str]) -> SimpleNamespace | None:
-    """The options argparse would give ``sx hash file`` for ``argv`` (the words after
-    ``sx``), when they are ``hash file`` and paths only; None for any other form.
-
-    A word starting with ``-`` (an option, ``--``, ``-``) leaves the line to argparse.
-    """
-    if argv[:2] != ["hash", "file"] or len(argv) < 3:
-        return None
-    if any(a.startswith("-") for a in argv[2:]):
-        return None
-    from types import SimpleNamespace
-
-    return SimpleNamespace(paths=argv[2:], type="b3", show_trace=False)
-
-
-def cmd_file(args: argparse.Namespace | SimpleNamespace) -> int:
+def cmd_file(args: argparse.Namespace) -> int:
     """Print each regular file's hash."""
     for p in args.paths:
         if not os.path.isfile(p):

@@ -9,7 +9,6 @@ need output paths realize what is missing first, exactly like ``sx realize``
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable, Sequence
 
 from sx.derivations.installable import Installable, parse_installable
@@ -19,6 +18,7 @@ from sx.store.path import StorePath
 
 TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from sx.derivations.build.realize import BuildOptions, Outcome

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import deque
 
@@ -12,6 +11,8 @@ from sx.cli.installables import add_installables, resolve_paths
 
 TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    import argparse
+
     from sx.store.local import LocalStore
     from sx.store.path import StorePath
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -15,6 +14,7 @@ from sx.store.errors import InvalidInput
 
 TYPE_CHECKING = False  # typing only for the checker: it costs every start (cli/main.py)
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from sx.derivations.build.plan import Plan

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-from typing import TYPE_CHECKING, Any
 
 from sx.cli.commands import add_command
 from sx.cli.common import open_store
 from sx.cli.installables import INSTALLABLE_HELP, derivations_of
 
+TYPE_CHECKING = False  # argparse and typing only for the checker (cli/main.py)
 if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
     from sx.derivations.model import Derivation
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import stat
@@ -14,6 +13,10 @@ from sx.cli.installables import INSTALLABLE_HELP, add_installables, resolve_insi
 from sx.store.errors import InvalidInput, StorageError
 from sx.store.path import STORE_DIR, StorePath
 from sx.store.treewalk import LEAVE, TreeWalk
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 _INSIDE = ("a store path, out-link or installable, optionally followed by a path inside it "
            "(result/bin, /sx/store/...-x/share)")

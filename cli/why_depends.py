@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections import deque
 
 from sx.cli.commands import add_command
@@ -11,6 +10,10 @@ from sx.cli.installables import INSTALLABLE_HELP, resolve
 from sx.store.errors import InvalidInput
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

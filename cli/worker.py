@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from sx.cli.commands import add_command
 from sx.cli.common import open_store, size_arg
 from sx.store.config import DEFAULT_MAX_LOG
 from sx.store.errors import InvalidInput
+
+TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,8 +16,8 @@ either the old or the new state. Each process opens an environment once
 
 from __future__ import annotations
 
+import _thread
 import os
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -38,7 +38,8 @@ MAP_SIZE = 64 << 30
 # number of open Database objects using it.
 _envs: dict[str, tuple[lmdb.Environment, dict[str, Any]]] = {}
 _users: dict[str, int] = {}
-_envs_lock = threading.Lock()
+# _thread's lock is threading.Lock, without importing threading (every query's start-up).
+_envs_lock = _thread.allocate_lock()
 
 
 def _open_tables(env: lmdb.Environment, real: str) -> dict[str, Any]:

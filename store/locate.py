@@ -10,14 +10,12 @@ link there may point anywhere, and the commands show what the object holds.
 from __future__ import annotations
 
 import os
-import re
 
 from sx.store.errors import InvalidInput
 from sx.store.path import DIGEST_LEN, STORE_DIR, StorePath, is_digest
 
 # Symlinks followed from an out-link before giving up (loops, long chains).
 MAX_HOPS = 40
-_BASE_RE = re.compile(rf"[0-9a-z]{{{DIGEST_LEN}}}-[^/]+")
 
 
 def locate(store_dir: str, text: str) -> tuple[StorePath, str] | None:
@@ -28,7 +26,8 @@ def locate(store_dir: str, text: str) -> tuple[StorePath, str] | None:
     ``.`` or ``..`` inside it.
     """
     logical = _under(store_dir, text)
-    if logical is None and _BASE_RE.fullmatch(text) and is_digest(text[:DIGEST_LEN]):
+    if (logical is None and len(text) > DIGEST_LEN + 1 and text[DIGEST_LEN] == "-"
+            and "/" not in text and is_digest(text[:DIGEST_LEN])):
         logical = f"{STORE_DIR}/{text}"
     if logical is None:
         logical = _through_link(store_dir, text)

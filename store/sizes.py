@@ -9,11 +9,9 @@ all accept the same forms and fail with the same message.
 
 from __future__ import annotations
 
-import re
-
 from sx.store.errors import InvalidInput
 
-_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?", re.IGNORECASE | re.ASCII)
+_SIZE = r"(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?"
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 SIZE_FORMS = "bytes, or a number with K, M, G or T (powers of 1024), e.g. 4096, 100k, 1.5G"
 """What :func:`parse_size` accepts, for help texts and error messages."""
@@ -25,7 +23,9 @@ def parse_size(text: str) -> int:
     Fractions need a unit and are rounded down to whole bytes. Raises
     :class:`InvalidInput` (``parse size '...': expected ...``) on anything else.
     """
-    m = _SIZE_RE.fullmatch(text.strip())
+    import re  # here: most commands parse no size, and ``re`` costs their start-up
+
+    m = re.fullmatch(_SIZE, text.strip(), re.IGNORECASE | re.ASCII)
     if m is None or ("." in m.group(1) and not m.group(2)):
         raise InvalidInput(f"parse size {text!r}: expected {SIZE_FORMS}")
     whole, _, frac = m.group(1).partition(".")

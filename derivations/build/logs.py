@@ -21,14 +21,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import secrets
 import time
 from collections.abc import Callable
-from typing import BinaryIO
 
 import zstandard
 from sx.store.errors import StorageError, StoreError
 from sx.store.path import StorePath
+
+TYPE_CHECKING = False  # typing only for the checker: it costs `sx log` its start-up
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 TAIL_BYTES = 8192
 FOLLOW_POLL = 0.1
@@ -66,7 +68,7 @@ class BuildLog:
         """True once the builder tried to write past the limit."""
         self._fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
-        tmp_link = f"{self.live}.{secrets.token_hex(4)}"
+        tmp_link = f"{self.live}.{os.urandom(4).hex()}"
         try:
             os.symlink(os.path.abspath(raw), tmp_link)
             os.replace(tmp_link, self.live)
@@ -110,7 +112,7 @@ class BuildLog:
         """Compress the raw log into the log directory; the build can no longer add to it."""
         if self.cut:
             self.note(f"\nsx: log limit of {self.limit} bytes exceeded\n")
-        tmp = f"{self.path}.{secrets.token_hex(4)}.part"
+        tmp = f"{self.path}.{os.urandom(4).hex()}.part"
         try:
             size = self.size()
             with open(tmp, "wb") as out:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from sx.cli.commands import COMMANDS
-from sx.cli.main import _command_in, build_parser
+from sx.cli.commands import command_in as _command_in
+from sx.cli.main import build_parser
 from sx_runner import Sx, sx_env
 
 

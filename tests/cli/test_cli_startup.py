@@ -29,7 +29,9 @@ NOT_FOR_PATH_INFO = {"pathlib", "shutil", "typing", "dataclasses", "inspect", "j
                      "difflib",
                      "sx.store.config", "sx.derivations.recipes", "sx.derivations.instantiate",
                      "sx.derivations.model", "sx.derivations.graph", "sx.store.gc",
-                     "sx.derivations.build.scheduler"}
+                     "sx.derivations.build.scheduler",
+                     # parsed by cli/quick.py, without argparse and what it loads
+                     "argparse", "re", "enum", "gettext", "sx.cli.main", "threading"}
 
 
 def _imported(argv: list[str], env: dict[str, str]) -> tuple[set[str], str]:
@@ -75,14 +77,16 @@ def test_hash_file_imports_no_more_than_it_uses(tmp_path: Path) -> None:
     assert not names & NOT_FOR_HASH_FILE, sorted(names & NOT_FOR_HASH_FILE)
 
 
-def test_plain_hash_file_is_run_before_argparse(tmp_path: Path) -> None:
+def test_plain_hash_file_is_parsed_without_argparse(tmp_path: Path) -> None:
     f = tmp_path / "one"
     f.write_bytes(b"x")
     names, out = _imported(["hash", "file", str(f), str(f)], dict(os.environ))
     assert out.startswith("b3:") and len(out.splitlines()) == 2
     assert not names & {"argparse", "re", "enum", "sx.cli.main"}, sorted(names)
-    # With an option, the parser runs it.
+    # An option spelt out is parsed the quick way too; ``--`` is left to argparse.
     names, out2 = _imported(["hash", "file", "--type", "b3", str(f)], dict(os.environ))
+    assert "argparse" not in names and out2 == out.splitlines(keepends=True)[0]
+    names, out2 = _imported(["hash", "file", "--", str(f)], dict(os.environ))
     assert "argparse" in names and out2 == out.splitlines(keepends=True)[0]
 
 
@@ -93,7 +97,7 @@ def test_plain_hash_file_is_run_before_argparse(tmp_path: Path) -> None:
 ])
 def test_hash_file_before_argparse_answers_as_the_parser_does(
         tmp_path: Path, words: list[str], code: int, lines: int) -> None:
-    # The console script (entry.py, which skips argparse for plain paths) and
+    # The console script (entry.py, whose cli/quick.py parses the plain forms) and
     # the parser's own main (``python -m sx.cli.main``) on the same line.
     (tmp_path / "FILE").write_bytes(b"some bytes\n")
     (tmp_path / "DIR").mkdir()
