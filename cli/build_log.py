@@ -7,7 +7,7 @@ import sys
 
 from sx.cli.commands import add_command
 from sx.cli.common import add_json, open_store, print_json
-from sx.cli.installables import INSTALLABLE_HELP, derivations_of
+from sx.cli.installables import INSTALLABLE_HELP, drv_paths_of
 from sx.store.errors import InvalidInput, NotFound
 
 TYPE_CHECKING = False  # argparse only for the checker: it costs every start (cli/quick.py)
@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json and args.follow:
         raise InvalidInput("log: --json and -f do not go together")
     docs = []
-    for item, drv in derivations_of(store, args.installables, "log"):
-        live = open_live(store.logs, drv.drv_path)
+    for item, drv_path in drv_paths_of(store, args.installables, "log"):
+        live = open_live(store.logs, drv_path)
         if live is not None and not args.json:
             with live:
                 if args.follow:
@@ -67,13 +67,13 @@ def run(args: argparse.Namespace) -> int:
             continue
         if live is not None:
             live.close()
-        data = read_log(store.logs, drv.drv_path)
+        data = read_log(store.logs, drv_path)
         if data is None:
-            raise NotFound(f"log {item.text}: no build log for {drv.drv_path} (not built in "
+            raise NotFound(f"log {item.text}: no build log for {drv_path} (not built in "
                            "this store, or a cache hit)")
         if args.json:
-            st = os.stat(log_path(store.logs, drv.drv_path))
-            docs.append({"installable": item.text, "drvPath": str(drv.drv_path),
+            st = os.stat(log_path(store.logs, drv_path))
+            docs.append({"installable": item.text, "drvPath": str(drv_path),
                          "size": st.st_size, "time": int(st.st_mtime),
                          "text": data.decode("utf-8", errors="replace")})
             continue

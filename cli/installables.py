@@ -160,14 +160,32 @@ def derivations_of(store: LocalStore, texts: Sequence[str], verb: str
     for item in parse_all(store, texts):
         if item.derivations:
             out += [(item, d) for d in item.derivations]
-            continue
-        assert item.path is not None
-        info = store.require(item.path)
-        if info.deriver is None:
-            raise NotFound(f"{verb} {item.text}: {item.path} was not built here "
-                           "(no deriver recorded)")
-        out.append((item, load_derivation(store, info.deriver)))
+        else:
+            out.append((item, load_derivation(store, _deriver(store, item, verb))))
     return out
+
+
+def drv_paths_of(store: LocalStore, texts: Sequence[str], verb: str
+                 ) -> list[tuple[Installable, StorePath]]:
+    """The ``.drv`` paths installables name, as :func:`derivations_of` finds them, without
+    loading the derivations of store paths (``sx log`` needs only their names)."""
+    out: list[tuple[Installable, StorePath]] = []
+    for item in parse_all(store, texts):
+        if item.derivations:
+            out += [(item, d.drv_path) for d in item.derivations]
+        else:
+            out.append((item, _deriver(store, item, verb)))
+    return out
+
+
+def _deriver(store: LocalStore, item: Installable, verb: str) -> StorePath:
+    """The derivation a store path was built from, as recorded in its path info."""
+    assert item.path is not None
+    info = store.require(item.path)
+    if info.deriver is None:
+        raise NotFound(f"{verb} {item.text}: {item.path} was not built here "
+                       "(no deriver recorded)")
+    return info.deriver
 
 
 def parse_remote_paths(store: LocalStore, texts: Sequence[str], verb: str) -> list[StorePath]:
