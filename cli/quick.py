@@ -235,6 +235,8 @@ class Parser:
                 v = opt.value(explicit)
                 if opt.action == "append":
                     old = ns.get(opt.dest)
+                    if old is not None and not isinstance(old, list):
+                        raise _Unsupported
                     v = ns[opt.dest] = [*(old or ()), v]
                 else:
                     ns[opt.dest] = v
@@ -278,9 +280,12 @@ class Parser:
             elif a.nargs == "?":
                 if words:
                     ns[a.dest] = a.value(words[0])
+                elif isinstance(a.default, str):
+                    ns[a.dest] = a.value(a.default)
+                elif a.choices is not None and a.default not in a.choices:
+                    raise _Unsupported  # argparse checks the default against the choices
                 else:
-                    d = a.default
-                    ns[a.dest] = a.value(d) if isinstance(d, str) else d
+                    ns[a.dest] = a.default
             elif words:
                 ns[a.dest] = [a.value(w) for w in words]
             else:  # "*" with nothing: the default, or []

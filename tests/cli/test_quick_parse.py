@@ -5,7 +5,10 @@ its argparse parser knows (options, ``--option=value``, subcommands,
 choices) mixed with ordinary and awkward words (``--``, ``-``, ``-1``,
 empty, a space), and holds the quick parser to this: whenever it answers,
 argparse accepts the same line and gives the same namespace. When it does
-not answer, the line is argparse's, which is always right.
+not answer, the line is argparse's, which is always right. A second fuzz
+gives both parsers random definitions (every action, nargs, type, choices,
+default, exclusive groups, subcommands two levels deep), so the rule holds
+for commands not written yet.
 """
 
 from __future__ import annotations
@@ -155,3 +158,94 @@ def test_suppress_is_argparse_s() -> None:
 
     assert suppress() is argparse.SUPPRESS
     assert quick.SUPPRESS == argparse.SUPPRESS
+
+
+# -- any parser, not only sx's: random definitions given to both parsers -----
+
+_OPTIONS = ["--alpha", "--beta", "-g", "--gamma-x", "-d"]
+_VALUES = ["1", "x", "a", "b", "-1", "", "--", "-", "7", "a b"]
+
+
+def _random_args(rng: random.Random) -> list[tuple[tuple[str, ...], dict[str, object]]]:
+    """Random ``add_argument`` calls (only ones argparse itself accepts)."""
+    calls: list[tuple[tuple[str, ...], dict[str, object]]] = []
+    for name in rng.sample(_OPTIONS, rng.randrange(4)):
+        kw: dict[str, object] = {}
+        action = rng.choice(["store", "store", "store_true", "store_false", "append", "count",
+                             "store_const"])
+        kw["action"] = action
+        if action == "store_const":
+            kw["const"] = 5
+        if action in ("store", "append"):
+            if rng.random() < 0.3:
+                kw["type"] = int
+            if rng.random() < 0.3:
+                kw["choices"] = ["a", "b"] if "type" not in kw else [1, 7]
+        if rng.random() < 0.3:
+            kw["default"] = rng.choice(["a", "1", 3, None, ["z"], argparse.SUPPRESS])
+        if rng.random() < 0.1:
+            kw["required"] = True
+        if rng.random() < 0.1:
+            kw["dest"] = "shared"
+        calls.append(((name,), kw))
+    for i in range(rng.randrange(3)):
+        kw = {"nargs": rng.choice([None, "?", "*", "+"])}
+        if rng.random() < 0.2:
+            kw["type"] = int
+        if rng.random() < 0.2 and kw["nargs"] != "*":
+            kw["choices"] = ["a", "b"] if "type" not in kw else [1, 7]
+        if rng.random() < 0.3 and kw["nargs"] in ("?", "*"):
+            kw["default"] = rng.choice(["a", "1", None, ["z"]])
+        calls.append(((f"p{i}",), kw))
+    return calls
+
+
+def _define(p: object, rng: random.Random, depth: int) -> None:
+    """Give ``p`` (argparse's parser or the recorder) a random definition."""
+    calls = _random_args(rng)
+    options = [c for c in calls if c[0][0].startswith("-")]
+    if len(options) >= 2 and rng.random() < 0.3:
+        group = p.add_mutually_exclusive_group(required=rng.random() < 0.3)  # type: ignore[attr-defined]
+        for names, kw in options[:2]:
+            kw.pop("required", None)  # argparse refuses required members
+            group.add_argument(*names, **kw)
+        calls = [c for c in calls if c not in options[:2]]
+    for names, kw in calls:
+        if depth < 2 and not names[0].startswith("-"):
+            continue  # levels with subcommands have no positionals here
+        p.add_argument(*names, **kw)  # type: ignore[attr-defined]
+    if rng.random() < 0.3:
+        p.set_defaults(func=_define, alpha="set")  # type: ignore[attr-defined]
+    if depth < 2 and rng.random() < 0.7:
+        sub = p.add_subparsers(dest=rng.choice(["cmd", argparse.SUPPRESS]),  # type: ignore[attr-defined]
+                               required=rng.random() < 0.5)
+        for name in ("one", "two")[:rng.randrange(1, 3)]:
+            _define(sub.add_parser(name), rng, depth + 1)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_quick_parse_of_any_definition_answers_only_as_argparse_does(seed: int) -> None:
+    """The recorder and argparse given the same random definitions, then random lines."""
+    answered = 0
+    for k in range(25):
+        a, b = random.Random(f"{seed}-{k}"), random.Random(f"{seed}-{k}")
+        real, rec = argparse.ArgumentParser(prog="t"), quick.Parser()
+        _define(real, a, 1)
+        _define(rec, b, 1)
+        words = [*_OPTIONS, *(f"{o}=v" for o in _OPTIONS), *(f"{o}=1" for o in _OPTIONS),
+                 *_VALUES, "one", "two"]
+        for _ in range(40):
+            argv = [a.choice(words) for _ in range(a.randrange(6))]
+            try:
+                ns: dict[str, object] = {}
+                rec.parse_into(argv, ns)
+            except quick._Unsupported:
+                continue
+            answered += 1
+            try:
+                with contextlib.redirect_stderr(io.StringIO()):
+                    want = vars(real.parse_args(argv))
+            except SystemExit:
+                want = None
+            assert ns == want, (seed, k, argv)
+    assert answered > 0
