@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 
-import blake3
 from sx.store.errors import InvalidInput
 from sx.store.value import Value
+
+TYPE_CHECKING = False  # blake3 is loaded where something is hashed: queries hash nothing
+if TYPE_CHECKING:
+    import blake3
 
 _LENGTHS = {"b3": 32, "sha256": 32, "sha512": 64}
 THREADED_MIN = 32 << 20
@@ -75,6 +78,8 @@ class Digest(Value):
     @classmethod
     def b3(cls, data: bytes) -> Digest:
         """The BLAKE3 digest of ``data``."""
+        import blake3
+
         return cls("b3", blake3.blake3(data).digest())
 
     @classmethod
@@ -97,6 +102,8 @@ class Hasher:
         self.algo = algo
         self.size = 0
         if algo == "b3":
+            import blake3
+
             self._b3: blake3.blake3 | None = blake3.blake3(
                 max_threads=blake3.blake3.AUTO if threads else 1)
             self._other = None

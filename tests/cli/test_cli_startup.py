@@ -31,7 +31,8 @@ NOT_FOR_PATH_INFO = {"pathlib", "shutil", "typing", "dataclasses", "inspect", "j
                      "sx.derivations.model", "sx.derivations.graph", "sx.store.gc",
                      "sx.derivations.build.scheduler",
                      # parsed by cli/quick.py, without argparse and what it loads
-                     "argparse", "re", "enum", "gettext", "sx.cli.main", "threading"}
+                     "argparse", "re", "enum", "gettext", "sx.cli.main", "threading",
+                     "blake3"}  # a query hashes nothing
 
 
 def _imported(argv: list[str], env: dict[str, str]) -> tuple[set[str], str]:
