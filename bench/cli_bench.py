@@ -116,15 +116,14 @@ def main(argv: list[str] | None = None) -> None:
             f.write(b"x")
         _row("sx hash file", _timed([*sx, "hash", "file", tiny], args.runs), floor,
              START_TARGET)
-        print_ratio("--version", _timed([*sx, "--version"], args.runs),
-                    _timed(["nix", "--version"], args.runs), "nix")
+        start = _timed([*sx, "--version"], args.runs)
+        print_ratio("--version", start, _timed(["nix", "--version"], args.runs), "nix")
         env = {**os.environ, "SX_ROOT": os.path.join(work, "root")}
         path = subprocess.run([*sx, "realize", "hello"], env=env, capture_output=True,
                               text=True, check=True).stdout.strip()
         for label, cmd in (("path-info RECIPE-NAME", ["path-info", "hello"]),
                            ("list", ["list"])):
             _row("sx " + label, _timed([*sx, *cmd], args.runs, env), floor)
-        start = _timed([*sx, "--version"], args.runs)
         dep = run_lines([*sx, "path-info", "-r", path], env)[0]
         print(f"read-only queries (target: sx --version {start.wall * 1000:.1f} ms "
               f"+ {QUERY_SLACK:.0%} of the library's time)", flush=True)
