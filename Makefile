@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 .PHONY: install system-deps lint test test-fast fuzz demo bench bench-quick bootstrap clean
 
 # The C extension (setup.py) needs the compiler from the system packages first.
-$(STAMP): pyproject.toml setup.py store/_narfill.c scripts/link-source.sh $(SYSSTAMP)
+$(STAMP): pyproject.toml setup.py store/_narfill.c derivations/build/_spawn.c scripts/link-source.sh $(SYSSTAMP)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'

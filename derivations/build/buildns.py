@@ -1,68 +1,53 @@
 """The namespaces of one build, and the process whose life is theirs.
 
-Every build gets a user namespace and a pid namespace of its own, made by
-``unshare`` before the sandbox starts::
-
-    unshare --user --map-user=1000 --map-group=100 --pid --fork cat
-
-``cat`` is pid 1 of the new pid namespace and reads a pipe whose only
-writer is sx. bwrap joins both namespaces (``--userns``, ``--pidns``) and
-makes the build's own pid namespace inside, so every process of the build
-is also a process of this one. When sx closes its end of the pipe (a
+Every build gets a user namespace and a pid namespace of its own, made by a
+*holder*: a process sx clones into both (:meth:`.Child.hold`; no program is
+run). The holder is pid 1 of the new pid namespace and reads a pipe whose
+only writer is sx. bwrap joins both namespaces (``--userns``, ``--pidns``)
+and makes the build's own pid namespace inside, so every process of the
+build is also a process of this one. When sx closes its end of the pipe (a
 finished, failed, timed-out or cancelled build) — or when sx dies in any
-way at all, ``kill -9`` included, because the kernel closes its files —
-``cat`` reads end-of-file and exits, and the kernel kills every other
-process of the namespace. ``unshare`` waits for ``cat``, and ``cat``'s exit
-completes only after every other process of the namespace has been reaped:
-so when sx has waited for ``unshare``, no process of the build is left.
+way at all, ``kill -9`` included, because the kernel closes its files — the
+holder reads end-of-file and exits, and the kernel kills every other
+process of the namespace. The holder's exit completes only after every
+other process of the namespace has been reaped: so when sx has waited for
+the holder, no process of the build is left.
 
 The user namespace is the build's too: ``RLIMIT_NPROC`` counts the tasks of
 one user in one user namespace, so a pids limit set on the sandbox holds
 for this build alone (see :mod:`.limits`).
 
-For root's builds (*mapped* mode) sx writes the maps itself instead of
-``--map-user``: build uid 1000 / gid 100 are the unprivileged host build
-user, and uid 1001 / gid 101 are host root, the user bwrap's set-up runs as
-before it switches to 1000 (bwrap passes its pid through a socket, which
-needs the sender's ids mapped). No process of the build runs as 1001: the
-builder cannot switch to it (it has no capabilities), and the store files
-root owns show as 1001 instead of the overflow id.
+sx writes the namespace's id maps. For an unprivileged sx: build uid 1000 /
+gid 100 are sx's own ids. For root's builds (*mapped* mode): build uid 1000
+/ gid 100 are the unprivileged host build user, and uid 1001 / gid 101 are
+host root, the user bwrap's set-up runs as before it switches to 1000 (bwrap
+passes its pid through a socket, which needs the sender's ids mapped). No
+process of the build runs as 1001: the builder cannot switch to it (it has
+no capabilities), and the store files root owns show as 1001 instead of the
+overflow id.
 """
 
 from __future__ import annotations
 
 import os
 import resource
-import shutil
-import subprocess
 
 import trio
 from sx.derivations.build.cgroup import PidsCgroup
 from sx.derivations.build.process import Child
 from sx.derivations.build.sandbox import BUILD_GID, BUILD_UID, SandboxError
 
-READY_TIMEOUT = 30.0
 ROOT_UID = 1001
 """The id host root has in a mapped build's user namespace (see above)."""
 ROOT_GID = 101
 
 
-def unshare_argv(own_maps: bool) -> list[str]:
-    """The command that makes and holds the namespaces (sx writes the maps: ``own_maps``)."""
-    unshare = shutil.which("unshare") or "/usr/bin/unshare"
-    cat = shutil.which("cat") or "/bin/cat"
-    maps = [] if own_maps else [f"--map-user={BUILD_UID}", f"--map-group={BUILD_GID}"]
-    return [unshare, "--user", *maps, "--pid", "--fork", cat]
-
-
 class BuildNamespaces:
     """A holder process and descriptors on the namespaces it made.
 
-    The constructor only starts the holder (cheap, so a spare can be made
-    ahead of time); :meth:`ready` (or :meth:`ready_blocking`) waits until
-    the namespaces can be joined. End with :meth:`gone`, then :meth:`close`.
-    ``ids``: the host uid/gid build uid 1000 / gid 100 stand for (sx as root
-    only; None: sx's own ids).
+    Cheap to make (a spare is made ahead of time). End with :meth:`gone`,
+    then :meth:`close`. ``ids``: the host uid/gid build uid 1000 / gid 100
+    stand for (sx as root only; None: sx's own ids).
     """
 
     def __init__(self, ids: tuple[int, int] | None = None) -> None:
@@ -73,64 +58,38 @@ class BuildNamespaces:
         """Limits (``resource.RLIMIT_*`` -> value) :meth:`confine` sets on the sandbox."""
         self.userns_fd = -1
         self.pidns_fd = -1
-        self._ready = False
         read_end, self._lifeline = os.pipe()
-        self._echo, echo_w = os.pipe()
         try:
-            self.holder = Child(unshare_argv(ids is not None), stdin=read_end, stdout=echo_w,
-                                stderr=subprocess.PIPE)
+            self.holder = Child.hold(read_end)
         except OSError as e:
             os.close(self._lifeline)
-            os.close(self._echo)
-            raise SandboxError(f"build: sandbox could not be set up: unshare: {e}") from e
+            raise SandboxError("build: sandbox could not be set up: user and pid namespaces: "
+                               f"{e.strerror}") from e
         finally:
             os.close(read_end)
-            os.close(echo_w)
-        # The echo of one byte through cat says: maps written, pid 1 running.
-        os.write(self._lifeline, b"x")
-
-    async def ready(self) -> None:
-        """Wait until the namespaces can be joined (:class:`SandboxError` if they cannot)."""
-        if self._ready:
-            return
         try:
-            with trio.fail_after(READY_TIMEOUT):
-                await trio.lowlevel.wait_readable(self._echo)
-            self._opened()
-        except BaseException:
-            await self.gone()
+            self._map()
+            pid = self.holder.pid
+            self.userns_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+            self.pidns_fd = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        except BaseException as e:
+            self.gone_blocking()
+            if isinstance(e, OSError):
+                raise SandboxError(f"build: sandbox could not be set up: open namespaces: "
+                                   f"{e.strerror}") from e
             raise
 
-    def ready_blocking(self) -> None:
-        """:meth:`ready` for code outside trio (the sandbox probe)."""
-        try:
-            self._opened()
-        except BaseException:
-            self.release()
-            self.holder.kill()
-            self.holder.popen.wait()
-            raise
-
-    def _opened(self) -> None:
-        got = os.read(self._echo, 1)
-        os.close(self._echo)
-        self._echo = -1
-        stderr = self.holder.popen.stderr
-        if got != b"x":
-            self.holder.popen.wait()
-            why = stderr.read().decode(errors="replace").strip() if stderr else ""
-            raise SandboxError("build: sandbox could not be set up: "
-                               + (why.splitlines()[-1] if why else "unshare failed"))
-        if stderr is not None:
-            stderr.close()  # cat never writes there; unshare's errors came before
-        pid = self.holder.pid
-        if self.ids is not None:
+    def _map(self) -> None:
+        proc = f"/proc/{self.holder.pid}"
+        if self.ids is None:
+            # Only one's own ids, and no setgroups: what an unprivileged user may map.
+            _write(f"{proc}/setgroups", "deny")
+            _write(f"{proc}/uid_map", f"{BUILD_UID} {os.geteuid()} 1\n")
+            _write(f"{proc}/gid_map", f"{BUILD_GID} {os.getegid()} 1\n")
+        else:
             uid, gid = self.ids
-            _write(f"/proc/{pid}/uid_map", f"{BUILD_UID} {uid} 1\n{ROOT_UID} 0 1\n")
-            _write(f"/proc/{pid}/gid_map", f"{BUILD_GID} {gid} 1\n{ROOT_GID} 0 1\n")
-        self.userns_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
-        self.pidns_fd = os.open(f"/proc/{pid}/ns/pid_for_children", os.O_RDONLY | os.O_CLOEXEC)
-        self._ready = True
+            _write(f"{proc}/uid_map", f"{BUILD_UID} {uid} 1\n{ROOT_UID} 0 1\n")
+            _write(f"{proc}/gid_map", f"{BUILD_GID} {gid} 1\n{ROOT_GID} 0 1\n")
 
     @property
     def fds(self) -> tuple[int, int]:
@@ -159,7 +118,7 @@ class BuildNamespaces:
 
     def release(self) -> None:
         """Close sx's end of the lifeline: the kernel kills everything in the namespace."""
-        for name in ("_lifeline", "_echo", "userns_fd", "pidns_fd"):
+        for name in ("_lifeline", "userns_fd", "pidns_fd"):
             fd = getattr(self, name)
             if fd >= 0:
                 os.close(fd)
@@ -175,9 +134,9 @@ class BuildNamespaces:
             await self.holder.wait()
 
     def gone_blocking(self) -> None:
-        """:meth:`gone` outside trio (a spare that was never used)."""
+        """:meth:`gone` outside trio (a spare that was never used, the probe's)."""
         self.release()
-        self.holder.popen.wait()
+        self.holder.wait_blocking()
 
     def close(self) -> None:
         """Remove the build's cgroup (its processes are gone)."""

@@ -65,7 +65,7 @@ _IDENTITY = ["--uid", str(BUILD_UID), "--gid", str(BUILD_GID), "--hostname", "lo
 _LIFETIME = ["--new-session", "--clearenv"]
 _PROBE_TIMEOUT = 30
 # Tasks of the build's user (RLIMIT_NPROC) or cgroup that are not the
-# builder's: at most unshare, cat, bwrap's outer process and its pid 1.
+# builder's: at most the holder, bwrap's outer process and its pid 1 (one to spare).
 _NPROC_SLACK = 4
 
 
@@ -86,8 +86,6 @@ class BwrapSandbox:
 
     def __init__(self, bwrap: str | None = None, mapped: bool | None = None) -> None:
         self.bwrap = bwrap or shutil.which("bwrap") or "bwrap"
-        self.prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
-        self.setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
         self.mapped = os.geteuid() == 0 if mapped is None else mapped
         self.ids: tuple[int, int] | None = None
         """Host ids the sandbox runs as (mapped mode), None: as sx."""
@@ -105,26 +103,23 @@ class BwrapSandbox:
         true = shutil.which("true") or "/bin/true"
         ns = BuildNamespaces(ids)
         try:
-            ns.ready_blocking()
-            probe = [*self._outer(), self.bwrap, "--userns", str(ns.userns_fd),
-                     "--pidns", str(ns.pidns_fd), *_UNSHARE, "--unshare-net", *_IDENTITY,
+            probe = [self.bwrap, "--userns", str(ns.userns_fd), "--pidns", str(ns.pidns_fd),
+                     *_UNSHARE, "--unshare-net", *_IDENTITY,
                      "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", true]
             return subprocess.run(probe, capture_output=True, timeout=_PROBE_TIMEOUT,
                                   check=False, pass_fds=ns.fds)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise SandboxError(f"build: sandbox could not be set up: {e}") from e
         finally:
-            ns.release()
-            ns.holder.popen.wait()
+            ns.gone_blocking()
 
     def check(self) -> None:
         """Fail with :class:`SandboxError` unless an empty sandbox can be started here."""
         if self._checked:
             return
-        for tool in (self.bwrap, self.prlimit, self.setpriv):
-            if not os.path.isfile(tool) or not os.access(tool, os.X_OK):
-                what = "bubblewrap (bwrap)" if tool == self.bwrap else tool
-                raise SandboxError(f"build: sandbox could not be set up: {what} is not installed")
+        if not os.path.isfile(self.bwrap) or not os.access(self.bwrap, os.X_OK):
+            raise SandboxError("build: sandbox could not be set up: bubblewrap (bwrap) is not "
+                               "installed")
         if self.mapped:
             try:
                 ok = self._probe((HOST_BUILD_UID, HOST_BUILD_GID)).returncode == 0
@@ -156,7 +151,6 @@ class BwrapSandbox:
         ids = self.ids if self._mapped_for(spec) else None
         self._last_ids = ids
         ns = self._spares.pop(ids, None) or BuildNamespaces(ids)
-        await ns.ready()
         try:
             self._plan_limits(ns, limits)
         except BaseException:
@@ -185,7 +179,7 @@ class BwrapSandbox:
         self._dying = [ns for ns in self._dying if ns.holder.poll() is None]
 
     def _plan_limits(self, ns: BuildNamespaces, limits: Limits) -> None:
-        """How ``limits`` will be enforced for ``ns``: a cgroup, ``prlimit`` at start, or both.
+        """How ``limits`` will be enforced for ``ns``: a cgroup, rlimits, or both.
 
         ``RLIMIT_NPROC`` on the sandbox's pid 1 (counted per build: each has
         its own user namespace). It does not bind host root, so a build whose
@@ -194,8 +188,9 @@ class BwrapSandbox:
         RCU grace period, milliseconds to tens of them on a busy machine:
         too slow for every build.) The rlimits are set with ``prlimit(2)`` by
         sx before the builder starts; where sx may not (its ids differ from
-        the build user's and it lacks ``CAP_SYS_RESOURCE``), the sandbox
-        runs under ``prlimit(1)`` instead (:meth:`_limits_argv`).
+        the build user's and it lacks ``CAP_SYS_RESOURCE``), they are set on
+        bwrap's outer process as it starts, and the sandbox inherits them
+        (:meth:`_start_limits`).
         """
         if limits.pids is not None and ns.ids is None and os.geteuid() == 0:
             ns.cgroup = PidsCgroup.create(limits.pids + _NPROC_SLACK)
@@ -255,29 +250,17 @@ class BwrapSandbox:
                 os.chown(d, *ids)
         return binds
 
-    def _outer(self) -> list[str]:
-        """What bwrap's outer process is started under: ``setpriv --pdeathsig KILL``.
+    @staticmethod
+    def _start_limits(ns: BuildNamespaces) -> tuple[tuple[int, int], ...]:
+        """The rlimits sx may not set on the sandbox itself (see above), for bwrap's start.
 
-        bwrap's outer process must die with sx (nothing else would end it:
-        the sandbox's pid 1 is not its child). bwrap's own ``--die-with-parent``
-        is not used: it also sets the parent-death signal in the sandbox's
-        pid 1, whose parent is the short-lived process bwrap forks to enter
-        the holder's pid namespace. When that process is slow to exit (a busy
-        machine), its exit kills the pid 1 before the builder's status is
-        passed on; the build then failed as "bwrap did not report". The
-        signal set here stays with the outer process alone (a fork clears it,
-        an exec keeps it), and every process inside dies with the holder.
+        Only in mapped mode: bwrap's outer process is then host root's, which
+        ``RLIMIT_NPROC`` does not bind, so only the build user's tasks count.
         """
-        return [self.setpriv, "--pdeathsig", "KILL", "--"]
-
-    def _limits_argv(self, ns: BuildNamespaces) -> list[str]:
-        """``prlimit(1)`` for the rlimits sx may not set on the sandbox itself (see above)."""
         if ns.ids is None or not ns.rlimits or _may_set_limits():
-            return []
-        names = {resource.RLIMIT_NPROC: "--nproc", resource.RLIMIT_AS: "--as"}
-        opts = [f"{names[r]}={v}:{v}" for r, v in sorted(ns.rlimits.items())]
-        ns.rlimits = {}
-        return [self.prlimit, *opts, "--"]
+            return ()
+        limits, ns.rlimits = tuple(sorted(ns.rlimits.items())), {}
+        return limits
 
     def command(self, spec: SandboxSpec, status_fd: int, block_fd: int, iso: Isolation,
                 limits: Limits) -> Launch:
@@ -291,8 +274,8 @@ class BwrapSandbox:
         """
         assert isinstance(iso, BuildNamespaces)
         userns, pidns = iso.fds
-        argv = [*self._outer(), *self._limits_argv(iso), self.bwrap, "--userns", str(userns),
-                "--pidns", str(pidns), *_UNSHARE]
+        rlimits = self._start_limits(iso)
+        argv = [self.bwrap, "--userns", str(userns), "--pidns", str(pidns), *_UNSHARE]
         if not spec.network:
             argv.append("--unshare-net")
         argv += _IDENTITY
@@ -317,7 +300,7 @@ class BwrapSandbox:
         for k in sorted(env):
             argv += ["--setenv", k, env[k]]
         argv += ["--", spec.builder, *spec.args]
-        return Launch(argv, (status_fd, block_fd, userns, pidns), blocks)
+        return Launch(argv, (status_fd, block_fd, userns, pidns), blocks, rlimits)
 
     def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes,
                 unreported: float | None = None) -> int:

@@ -1,57 +1,109 @@
 """Child processes started from the trio thread and awaited through a pidfd.
 
-trio's own ``open_process`` forks from a worker thread; ``PR_SET_PDEATHSIG``
-(set on bwrap's outer process) follows the *thread* that forked, and trio
-retires idle worker threads after ten seconds, which would kill any
-sandbox living longer. Forking from the trio thread itself ties a child to
-the sx process, as intended.
+Started by :mod:`._spawn` (C): a vfork and exec with the limits and the
+parent-death signal set in between, or a namespace holder that runs no
+program at all. trio's own ``open_process`` forks from a worker thread;
+``PR_SET_PDEATHSIG`` follows the *thread* that forked, and trio retires idle
+worker threads after ten seconds, which would kill any sandbox living
+longer. Starting from the trio thread itself ties a child to the sx
+process, as intended.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import signal
 from collections.abc import Sequence
 
 import trio
+from sx.derivations.build import _spawn
 
 
 class Child:
     """A started process; :meth:`wait` does not block the trio thread."""
 
-    def __init__(self, argv: Sequence[str], *, stdin: int | None = subprocess.DEVNULL,
-                 stdout: int | None = None, stderr: int | None = None,
-                 pass_fds: Sequence[int] = ()) -> None:
-        # No user switch and no preexec hook: subprocess can then vfork, where
-        # a fork of the whole sx process would cost milliseconds per build.
-        self.popen = subprocess.Popen(list(argv), stdin=stdin, stdout=stdout, stderr=stderr,
-                                      pass_fds=tuple(pass_fds))
-        self.pid: int = self.popen.pid
-        self._pidfd = os.pidfd_open(self.pid)
-
-    @property
-    def returncode(self) -> int | None:
+    def __init__(self, pid: int, stack: int = 0) -> None:
+        self.pid = pid
+        self._stack = stack
+        """A holder's stack (:meth:`hold`), freed once it has been reaped."""
+        self.returncode: int | None = None
         """The exit status once :meth:`wait` (or :meth:`poll`) has seen the end."""
-        return self.popen.returncode
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except OSError:
+            self._pidfd = -1
+            self.kill()
+            self.wait_blocking()
+            raise
+
+    @classmethod
+    def start(cls, argv: Sequence[str], *, stdout: int = 1, stderr: int = 2,
+              pass_fds: Sequence[int] = (), rlimits: Sequence[tuple[int, int]] = (),
+              pdeathsig: int = 0) -> Child:
+        """Run ``argv`` (``argv[0]`` a path) with stdin from ``/dev/null``.
+
+        ``pass_fds`` are inherited at their numbers, every other descriptor
+        but stdio is closed; ``rlimits`` (``resource.RLIMIT_*``, value: soft
+        and hard) and ``pdeathsig`` (the signal it gets when sx's trio thread
+        ends) are set before the exec.
+        """
+        null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            pid = _spawn.spawn(argv[0], list(argv), null, stdout, stderr, tuple(pass_fds),
+                               tuple(rlimits), pdeathsig)
+        finally:
+            os.close(null)
+        return cls(pid)
+
+    @classmethod
+    def hold(cls, fd: int) -> Child:
+        """A process in new user and pid namespaces (their pid 1) that ends at EOF on ``fd``.
+
+        It runs no program: it shares sx's memory and reads ``fd`` on a stack
+        of its own, with every other descriptor closed and every signal
+        blocked. Its exit kills every other process of the pid namespace.
+        """
+        return cls(*_spawn.hold(fd))
 
     def poll(self) -> int | None:
         """The exit status if the process has ended (reaping it), else None."""
-        return self.popen.poll()
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): as subprocess does
+                self._ended(0)
+                return 0
+            if pid == self.pid:
+                self._ended(status)
+        return self.returncode
 
     def kill(self) -> None:
         """SIGKILL, unless it has already been reaped."""
-        if self.popen.returncode is None:
+        if self.returncode is None:
             try:
-                self.popen.kill()
+                if self._pidfd >= 0:
+                    signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+                else:
+                    os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
 
     async def wait(self) -> int:
         """Wait for the end; returns the exit status (negative: the signal)."""
-        while self.popen.poll() is None:
+        while self.poll() is None:
             await trio.lowlevel.wait_readable(self._pidfd)
-        self._close()
-        return self.popen.returncode
+        return self._done()
+
+    def wait_blocking(self) -> int:
+        """:meth:`wait` outside trio."""
+        while self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                self._ended(0)
+                break
+            self._ended(status)
+        return self._done()
 
     async def kill_and_wait(self) -> int:
         """SIGKILL and wait, shielded from cancellation: returns only when it is gone."""
@@ -60,10 +112,18 @@ class Child:
             code = await self.wait()
         return code
 
-    def _close(self) -> None:
+    def _ended(self, status: int) -> None:
+        self.returncode = os.waitstatus_to_exitcode(status)
+        if self._stack:
+            _spawn.unhold(self._stack)
+            self._stack = 0
+
+    def _done(self) -> int:
         if self._pidfd >= 0:
             os.close(self._pidfd)
             self._pidfd = -1
+        assert self.returncode is not None
+        return self.returncode
 
     def __del__(self) -> None:
         if getattr(self, "_pidfd", -1) >= 0:

@@ -18,6 +18,7 @@ import dataclasses
 import json
 import math
 import os
+import signal
 from collections.abc import Callable
 
 import trio
@@ -253,7 +254,17 @@ def _start(sandbox: Sandbox, spec: SandboxSpec, iso: Isolation, limits: Limits
     go_r, go_w = os.pipe()
     try:
         launch = sandbox.command(spec, status_w, go_r, iso, limits)
-        proc = Child(launch.argv, stdout=out_w, stderr=out_w, pass_fds=launch.pass_fds)
+        # The sandbox's outer process must die with sx: nothing else would end
+        # it (the sandbox's pid 1 is not its child). bwrap's own
+        # --die-with-parent is not used: it also sets the parent-death signal
+        # in the sandbox's pid 1, whose parent is the short-lived process bwrap
+        # forks to enter the holder's pid namespace. When that process is slow
+        # to exit (a busy machine), its exit kills the pid 1 before the
+        # builder's status is passed on. The signal set here stays with the
+        # outer process alone (a fork clears it, an exec keeps it), and every
+        # process inside dies with the holder.
+        proc = Child.start(launch.argv, stdout=out_w, stderr=out_w, pass_fds=launch.pass_fds,
+                           rlimits=launch.rlimits, pdeathsig=signal.SIGKILL)
     except BaseException:
         for fd in (out_r, status_r, go_w):
             os.close(fd)

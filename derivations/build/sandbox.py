@@ -85,6 +85,8 @@ class Launch:
     """Descriptors it inherits besides stdio."""
     blocks: bool = True
     """Whether it waits for the go-ahead byte before the builder starts."""
+    rlimits: tuple[tuple[int, int], ...] = ()
+    """Resource limits (``resource.RLIMIT_*``, value) set on it as it starts."""
 
 
 class Isolation(Protocol):

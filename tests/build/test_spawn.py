@@ -1,0 +1,173 @@
+"""The two process starts of a sandboxed build (derivations/build/_spawn.c).
+
+``spawn`` runs a program with stdio placed, chosen descriptors kept, limits
+and the parent-death signal set; ``hold`` makes a namespace holder that runs
+no program. Each property is checked on the real process (its ``/proc``),
+and the deaths on real kills.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sx.derivations.build import _spawn
+from sx.derivations.build.process import Child
+
+PROBE = ("ulimit -u; ulimit -v; ls /proc/$$/fd; "
+         "grep -E '^(SigIgn|SigBlk):' /proc/$$/status")
+
+
+def _read_all(fd: int) -> str:
+    out = b""
+    while chunk := os.read(fd, 65536):
+        out += chunk
+    os.close(fd)
+    return out.decode()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait_dead(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_spawn_places_stdio_keeps_only_what_it_is_told_and_sets_limits() -> None:
+    r, w = os.pipe()
+    kept_r, kept_w = os.pipe()
+    stray = os.open(os.devnull, os.O_RDONLY)  # inheritable: must still be closed
+    os.set_inheritable(stray, True)
+    try:
+        child = Child.start(["/bin/bash", "-c", PROBE], stdout=w, stderr=w, pass_fds=[kept_r],
+                            rlimits=[(resource.RLIMIT_NPROC, 77),
+                                     (resource.RLIMIT_AS, 3 << 30)])
+        os.close(w)
+        out = _read_all(r).split("\n")
+        assert child.wait_blocking() == 0
+    finally:
+        for fd in (kept_r, kept_w, stray):
+            os.close(fd)
+    assert out[0] == "77"
+    assert out[1] == str(3 << 20)  # KiB
+    fds = {int(x) for x in out[2:-3]}
+    assert fds == {0, 1, 2, kept_r}
+    # sx's Python ignores SIGPIPE; the program gets the defaults and no blocked signal.
+    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN
+    assert out[-3:] == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000", ""]
+
+
+def test_spawn_stdin_is_dev_null_and_a_source_on_0_to_2_is_not_lost() -> None:
+    """stdout given as fd 2 and stderr as fd 1 (swapped): each lands where asked."""
+    code = ("import os, sys; from sx.derivations.build.process import Child\n"
+            "c = Child.start(['/bin/sh', '-c', 'readlink /proc/$$/fd/0; echo out; echo err >&2'],"
+            " stdout=2, stderr=1)\n"
+            "sys.exit(c.wait_blocking())\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "err\n"
+    assert proc.stderr == "/dev/null\nout\n"
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as f:
+            found |= {int(p) for p in f.read().split()}
+    return found
+
+
+def test_exec_failure_is_an_oserror_naming_the_program_and_leaves_no_child() -> None:
+    before = _children()
+    with pytest.raises(OSError) as info:
+        Child.start(["/nonexistent-sx-test/prog"])
+    assert info.value.errno == errno.ENOENT
+    assert str(info.value).endswith("exec /nonexistent-sx-test/prog: No such file or directory")
+    assert _children() <= before  # the failed child was reaped
+
+
+def test_a_limit_the_kernel_refuses_fails_before_the_exec() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with pytest.raises(OSError, match="setrlimit"):
+        # RLIMIT_NOFILE above the kernel's nr_open: refused even to root.
+        Child.start(["/bin/true"], rlimits=[(resource.RLIMIT_NOFILE, 1 << 40)])
+    assert resource.getrlimit(resource.RLIMIT_NOFILE) == (soft, hard)
+
+
+@pytest.mark.parametrize("keep", [[0], [2], list(range(3, 40))])
+def test_spawn_refuses_descriptors_it_cannot_keep(keep: list[int]) -> None:
+    with pytest.raises(ValueError, match="spawn: "):
+        _spawn.spawn("/bin/true", ["true"], 0, 1, 2, keep, [], 0)
+
+
+@pytest.mark.parametrize("pdeathsig", [signal.SIGKILL, 0])
+def test_the_parent_death_signal_ends_the_program_with_its_starter(pdeathsig: int) -> None:
+    """With the signal, ``sleep`` dies when the process that started it is killed;
+    without it (the control), ``sleep`` lives on."""
+    code = ("import sys, time; from sx.derivations.build.process import Child\n"
+            f"c = Child.start(['/bin/sleep', '1000'], pdeathsig={pdeathsig})\n"
+            "print(c.pid, flush=True); time.sleep(1000)\n")
+    starter = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert starter.stdout is not None
+    pid = int(starter.stdout.readline())
+    try:
+        assert _alive(pid)
+        starter.kill()
+        starter.wait()
+        assert _wait_dead(pid, timeout=5 if pdeathsig else 0.5) == bool(pdeathsig)
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_the_holder_is_pid_1_of_new_namespaces_and_ends_at_end_of_file() -> None:
+    r, w = os.pipe()
+    holder = Child.hold(r)
+    os.close(r)
+    try:
+        with open(f"/proc/{holder.pid}/status") as f:
+            status = dict(line.split(":\t", 1) for line in f.read().splitlines())
+        assert status["NSpid"].split()[-1] == "1"
+        blocked = int(status["SigBlk"], 16)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGPIPE):
+            assert blocked >> (sig - 1) & 1, sig
+        for ns in ("user", "pid"):
+            assert os.readlink(f"/proc/{holder.pid}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}")
+        assert os.listdir(f"/proc/{holder.pid}/fd") == ["0"]
+        os.write(w, b"data is ignored")
+        time.sleep(0.05)
+        assert holder.poll() is None
+    finally:
+        os.close(w)
+    assert holder.wait_blocking() == 0
+
+
+def test_the_holder_ends_when_its_starter_is_killed() -> None:
+    """kill -9 of the process that holds the pipe's write end ends the holder."""
+    code = ("import os, time; from sx.derivations.build.process import Child\n"
+            "r, w = os.pipe(); h = Child.hold(r); os.close(r)\n"
+            "print(h.pid, flush=True); time.sleep(1000)\n")
+    starter = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert starter.stdout is not None
+    pid = int(starter.stdout.readline())
+    assert _alive(pid)
+    starter.kill()
+    starter.wait()
+    assert _wait_dead(pid)
