@@ -75,11 +75,15 @@ def command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+SUPPRESS = "==SUPPRESS=="
+"""argparse.SUPPRESS's value, without importing argparse (cli/quick.py compares by equality)."""
+
+
 def suppress() -> str:
     """argparse's SUPPRESS: the object itself once argparse is loaded (argparse tests it
-    by identity), its value otherwise (cli/quick.py tests it by equality)."""
+    by identity), its value otherwise."""
     argparse = sys.modules.get("argparse")
-    return argparse.SUPPRESS if argparse is not None else "==SUPPRESS=="
+    return argparse.SUPPRESS if argparse is not None else SUPPRESS
 
 
 def add_globals(p: Any, top: bool) -> None:

@@ -32,14 +32,12 @@ from __future__ import annotations
 import sys
 from types import SimpleNamespace
 
-from sx.cli.commands import COMMANDS, command_in, populate
+from sx.cli.commands import COMMANDS, SUPPRESS, command_in, populate
 
 TYPE_CHECKING = False  # typing only for the checker (cli/main.py says why)
 if TYPE_CHECKING:
     from typing import Any
 
-SUPPRESS = "==SUPPRESS=="
-"""argparse.SUPPRESS's value (argparse compares it by identity; here by equality)."""
 
 _FLAGS = {"store_true": (True, False), "store_false": (False, True)}
 """flag action -> (value when given, default)."""
