@@ -25,6 +25,9 @@ setup(
             "sx.derivations.build._spawn",
             ["derivations/build/_spawn.c"],
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
+            # Every symbol bound at load: the holder shares sx's memory, and must
+            # not run the dynamic linker's lazy binding next to sx's threads.
+            extra_link_args=["-Wl,-z,now"],
         ),
     ],
 )

@@ -75,7 +75,8 @@ static void default_handlers(void)
 
 /* The holder: runs on its own small stack in sx's memory (CLONE_VM, so
  * nothing of sx is copied, now or on sx's later writes), with its own
- * descriptor table and signal handlers, every signal blocked. */
+ * descriptor table and signal handlers, every signal blocked. The module is
+ * linked with -z now (setup.py): no lazy symbol binding runs in the holder. */
 static int hold_main(void *arg)
 {
     int fd = (int)(intptr_t)arg;

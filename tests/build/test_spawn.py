@@ -150,6 +150,10 @@ def test_the_holder_is_pid_1_of_new_namespaces_and_ends_at_end_of_file() -> None
             assert blocked >> (sig - 1) & 1, sig
         for ns in ("user", "pid"):
             assert os.readlink(f"/proc/{holder.pid}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}")
+        # It closes the copies of sx's descriptors as it starts, concurrently with sx.
+        deadline = time.monotonic() + 10
+        while os.listdir(f"/proc/{holder.pid}/fd") != ["0"] and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert os.listdir(f"/proc/{holder.pid}/fd") == ["0"]
         os.write(w, b"data is ignored")
         time.sleep(0.05)
@@ -171,3 +175,10 @@ def test_the_holder_ends_when_its_starter_is_killed() -> None:
     starter.kill()
     starter.wait()
     assert _wait_dead(pid)
+
+
+def test_the_extension_binds_every_symbol_at_load() -> None:
+    """The holder shares sx's memory: no lazy binding may run in it (setup.py: -z now)."""
+    dynamic = subprocess.run(["readelf", "-d", _spawn.__file__], capture_output=True,
+                             text=True, check=True).stdout
+    assert "BIND_NOW" in dynamic or "Flags: NOW" in dynamic
