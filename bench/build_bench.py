@@ -10,9 +10,9 @@ the command line, so the machine's nix.conf is left alone).
 
 Every run uses fresh derivations (a salt in each), so nothing is cached,
 and nothing is deleted between runs (ext4 is slow to create files for a
-while after a large delete). sx runs with byte-compiled modules, as an
-installed program does (a warm-up run writes them even where the
-environment disables writing them). Printed: median milliseconds per derivation for
+while after a large delete). sx runs as its users run it: the ``sx``
+console script, with byte-compiled modules (written first, as installing
+does). Printed: median milliseconds per derivation for
 each tool, the ratio sx / Nix, and each tool's growth from 200 to 2,000.
 """
 
@@ -35,6 +35,7 @@ from common import (
     remove_tree,
     require_tools,
     scratch_dir,
+    sx_command,
 )
 from sx.derivations.examples import busybox_tree
 
@@ -120,8 +121,7 @@ class Bench:
         path = os.path.join(self.work, f"{shape}-{n}-{salt}.py")
         with open(path, "w") as f:
             f.write(sx_recipe(shape, n, salt, self.bb_dir))
-        cmd = [sys.executable, "-m", "sx.cli.main", "realize", "-q", "-j", str(self.jobs),
-               f"{path}:root"]
+        cmd = [*sx_command(), "realize", "-q", "-j", str(self.jobs), f"{path}:root"]
         return timed(cmd, self.env)
 
     def run_nix(self, shape: str, n: int, salt: str) -> Sample:

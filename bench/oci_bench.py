@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import Sample, Stopwatch, compile_sx, medians, print_ratio
+from common import Sample, Stopwatch, medians, print_ratio, sx_command
 from sx.store.fsutil import remove_tree
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -84,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--mb", type=int, default=220, help="closure size in MB (>= 200)")
     args = ap.parse_args(argv or [])  # run_all.py calls main() with its own argv in sys
-    sx = os.path.join(os.path.dirname(sys.executable), "sx")
-    compile_sx()
+    sx = sx_command()
     work = tempfile.mkdtemp(prefix="sx-oci-bench-")
     try:
         store = LocalStore(os.path.join(work, "root"))
@@ -94,11 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         out = os.path.join(work, "out")
         os.mkdir(out)
         first = os.path.join(out, "warm")
-        _time([sx, "export-oci", str(root), "-o", first], env)  # warms the page cache
+        _time([*sx, "export-oci", str(root), "-o", first], env)  # warms the page cache
         size = _tree_size(first)
         sx_times, peer_times = [], []
         for i in range(args.reps):
-            sx_times.append(_time([sx, "export-oci", str(root), "-o", f"{out}/sx-{i}"], env))
+            sx_times.append(_time([*sx, "export-oci", str(root), "-o", f"{out}/sx-{i}"], env))
             peer_times.append(_time(["skopeo", "copy", "-q", "--preserve-digests",
                                      f"oci:{first}:latest", f"oci:{out}/skopeo-{i}:latest"], env))
         ours, peer = medians(sx_times), medians(peer_times)
