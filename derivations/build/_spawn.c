@@ -79,18 +79,20 @@ static void default_handlers(void)
  * linked with -z now (setup.py): no lazy symbol binding runs in the holder. */
 static int hold_main(void *arg)
 {
-    int fd = (int)(intptr_t)arg;
-    if (fd != 0 && dup2(fd, 0) != 0)
+    /* Raw system calls: glibc's read() is a cancellation point and would
+     * write the cancellation state of the thread that cloned it, whose
+     * thread pointer the holder shares. errno is written only on a failure,
+     * after which the holder exits. All signals are blocked: no EINTR. */
+    long fd = (long)(intptr_t)arg;
+    if (fd != 0 && syscall(SYS_dup2, fd, 0L) != 0)
         return 1;
     if (syscall(SYS_close_range, 1U, ~0U, 0U) != 0)
         return 1;
     char buf[64];
     for (;;) {
-        ssize_t n = read(0, buf, sizeof buf);
-        if (n == 0)
-            return 0;
-        if (n < 0 && errno != EINTR)
-            return 1;
+        long n = syscall(SYS_read, 0L, buf, sizeof buf);
+        if (n <= 0)
+            return n < 0;
     }
 }
 
@@ -108,6 +110,11 @@ static PyObject *hold(PyObject *self, PyObject *args)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)
         return PyErr_SetFromErrno(PyExc_OSError);
+    /* A guard page at the bottom: an overflow faults instead of writing sx's memory. */
+    if (mprotect(stack, 4096, PROT_NONE) != 0) {
+        munmap(stack, HOLD_STACK);
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -171,6 +178,10 @@ static void child(const struct plan *p, struct failure *f)
         if (setrlimit(p->res[i], &rl) != 0)
             fail(f, 2);
     }
+    /* A kept descriptor must be open: else a copy below could take its number. */
+    for (int i = 0; i < p->nkeep; i++)
+        if (fcntl(p->keep[i], F_GETFD) < 0)
+            fail(f, 3);
     /* Out of the way first, so that a source on 0-2 is not overwritten. */
     int moved[3];
     for (int i = 0; i < 3; i++) {

@@ -61,10 +61,12 @@ class BuildNamespaces:
         read_end, self._lifeline = os.pipe()
         try:
             self.holder = Child.hold(read_end)
-        except OSError as e:
+        except BaseException as e:
             os.close(self._lifeline)
-            raise SandboxError("build: sandbox could not be set up: user and pid namespaces: "
-                               f"{e.strerror}") from e
+            if isinstance(e, OSError):
+                raise SandboxError("build: sandbox could not be set up: user and pid "
+                                   f"namespaces: {e.strerror}") from e
+            raise
         finally:
             os.close(read_end)
         try:
@@ -72,6 +74,11 @@ class BuildNamespaces:
             pid = self.holder.pid
             self.userns_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
             self.pidns_fd = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            if self.holder.poll() is not None:
+                # It could not set itself up (descriptors); bwrap would only
+                # say it cannot fork into the pid namespace.
+                raise SandboxError("build: sandbox could not be set up: the namespace holder "
+                                   f"exited at start (status {self.holder.returncode})")
         except BaseException as e:
             self.gone_blocking()
             if isinstance(e, OSError):

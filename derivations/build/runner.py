@@ -170,10 +170,11 @@ class _Watch:
         try:
             fd = os.pidfd_open(pid)
         except OSError:
-            return  # already reaped: the holder is gone, and the outer follows
+            fd = -1  # already reaped: it has ended, and the outer has the same grace
         try:
             with self._watcher():
-                await trio.lowlevel.wait_readable(fd)
+                if fd >= 0:
+                    await trio.lowlevel.wait_readable(fd)
                 self.pid1_ended.set()
                 with trio.move_on_after(_REPORT_GRACE):
                     await self.exited.wait()
@@ -183,7 +184,8 @@ class _Watch:
                                   f"{_REPORT_GRACE:g} s; bwrap killed\n")
                     self.proc.kill()
         finally:
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
 
     # ---- limits ---------------------------------------------------------------------
 

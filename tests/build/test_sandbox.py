@@ -168,16 +168,18 @@ def test_sandbox_setup_failure_is_not_a_builder_failure(store: LocalStore, sh: S
 def test_a_bwrap_that_never_reports_is_killed_and_named(
         store: LocalStore, sh: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
     """Once the sandbox's pid 1 has ended, bwrap has a grace to report the builder's
-    status; one that says nothing (stopped here as soon as the builder may start) is
+    status; one that says nothing (stopped here just before the builder may start) is
     killed, and the error says so instead of naming the signal."""
     monkeypatch.setattr(runner, "_REPORT_GRACE", 0.5)
     release = runner._Watch._release
 
-    def release_then_stop(watch: runner._Watch, pid: int, go: int) -> None:
-        release(watch, pid, go)
+    def stop_then_release(watch: runner._Watch, pid: int, go: int) -> None:
+        # Stopped before the builder may start: it cannot reap the pid 1 or
+        # report anything, however fast the builder is.
         os.kill(watch.proc.pid, signal.SIGSTOP)
+        release(watch, pid, go)
 
-    monkeypatch.setattr(runner._Watch, "_release", release_then_stop)
+    monkeypatch.setattr(runner._Watch, "_release", stop_then_release)
     drv = sh("silent", "echo x > $out")
     with pytest.raises(SandboxError) as e:
         build(store, drv)

@@ -68,9 +68,14 @@ def test_spawn_places_stdio_keeps_only_what_it_is_told_and_sets_limits() -> None
     assert out[1] == str(3 << 20)  # KiB
     fds = {int(x) for x in out[2:-3]}
     assert fds == {0, 1, 2, kept_r}
-    # sx's Python ignores SIGPIPE; the program gets the defaults and no blocked signal.
+    # Python ignores SIGPIPE and SIGXFSZ: the program gets their defaults, keeps what
+    # the caller's caller ignored (as subprocess does), and has no blocked signal.
     assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN
-    assert out[-3:] == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000", ""]
+    with open("/proc/self/status") as f:
+        own = next(int(ln.split()[1], 16) for ln in f if ln.startswith("SigIgn:"))
+    expected = own & ~(1 << (signal.SIGPIPE - 1)) & ~(1 << (signal.SIGXFSZ - 1))
+    assert out[-3] == "SigBlk:\t0000000000000000"
+    assert int(out[-2].split()[1], 16) == expected
 
 
 def test_spawn_stdin_is_dev_null_and_a_source_on_0_to_2_is_not_lost() -> None:
@@ -109,6 +114,21 @@ def test_a_limit_the_kernel_refuses_fails_before_the_exec() -> None:
         # RLIMIT_NOFILE above the kernel's nr_open: refused even to root.
         Child.start(["/bin/true"], rlimits=[(resource.RLIMIT_NOFILE, 1 << 40)])
     assert resource.getrlimit(resource.RLIMIT_NOFILE) == (soft, hard)
+
+
+def test_a_kept_descriptor_that_is_not_open_is_an_error() -> None:
+    """Not a stdio copy that happened to get its number."""
+    closed = 1000
+    with pytest.raises(OSError):
+        os.fstat(closed)
+    with pytest.raises(OSError, match="place descriptors: Bad file descriptor"):
+        Child.start(["/bin/true"], pass_fds=[closed])
+
+
+def test_a_holder_that_cannot_set_itself_up_exits_with_status_1() -> None:
+    fd = os.open(os.devnull, os.O_RDONLY)
+    os.close(fd)  # a descriptor that is not open: its dup2 fails
+    assert Child.hold(fd).wait_blocking() == 1
 
 
 @pytest.mark.parametrize("keep", [[0], [2], list(range(3, 40))])
