@@ -84,6 +84,8 @@ static int hold_main(void *arg)
      * thread pointer the holder shares. errno is written only on a failure,
      * after which the holder exits. All signals are blocked: no EINTR. */
     long fd = (long)(intptr_t)arg;
+    /* Its own name in ps and top (the command line stays sx's: the memory is). */
+    syscall(SYS_prctl, PR_SET_NAME, "sx-holder", 0L, 0L, 0L);
     if (fd != 0 && syscall(SYS_dup2, fd, 0L) != 0)
         return 1;
     if (syscall(SYS_close_range, 1U, ~0U, 0U) != 0)

@@ -175,6 +175,8 @@ def test_the_holder_is_pid_1_of_new_namespaces_and_ends_at_end_of_file() -> None
         while os.listdir(f"/proc/{holder.pid}/fd") != ["0"] and time.monotonic() < deadline:
             time.sleep(0.01)
         assert os.listdir(f"/proc/{holder.pid}/fd") == ["0"]
+        with open(f"/proc/{holder.pid}/comm") as f:
+            assert f.read() == "sx-holder\n"  # named before it closed them
         os.write(w, b"data is ignored")
         time.sleep(0.05)
         assert holder.poll() is None
