@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,22 +166,34 @@ def test_sandbox_setup_failure_is_not_a_builder_failure(store: LocalStore, sh: S
     assert store.derivation_outputs(drv.drv_path) == {}
 
 
+def _has_child(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return bool(f.read().split())
+    except OSError:
+        return False
+
+
 def test_a_bwrap_that_never_reports_is_killed_and_named(
         store: LocalStore, sh: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
     """Once the sandbox's pid 1 has ended, bwrap has a grace to report the builder's
-    status; one that says nothing (stopped here just before the builder may start) is
+    status; one that says nothing (stopped here while the builder runs) is
     killed, and the error says so instead of naming the signal."""
     monkeypatch.setattr(runner, "_REPORT_GRACE", 0.5)
     release = runner._Watch._release
 
-    def stop_then_release(watch: runner._Watch, pid: int, go: int) -> None:
-        # Stopped before the builder may start: it cannot reap the pid 1 or
-        # report anything, however fast the builder is.
-        os.kill(watch.proc.pid, signal.SIGSTOP)
+    def release_then_stop(watch: runner._Watch, pid: int, go: int) -> None:
         release(watch, pid, go)
+        # Stopped once its pid 1 has started the builder: bwrap has let its
+        # child go by then (stopped earlier, the child would wait for it
+        # forever), and the builder's sleep outlasts this.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _has_child(pid):
+            time.sleep(0.005)
+        os.kill(watch.proc.pid, signal.SIGSTOP)
 
-    monkeypatch.setattr(runner._Watch, "_release", stop_then_release)
-    drv = sh("silent", "echo x > $out")
+    monkeypatch.setattr(runner._Watch, "_release", release_then_stop)
+    drv = sh("silent", "sleep 1; echo x > $out")
     with pytest.raises(SandboxError) as e:
         build(store, drv)
     assert str(e.value) == ("build: sandbox could not be set up: bwrap did not report the "
