@@ -37,16 +37,16 @@ def _works(argv: list[str]) -> bool:
 
 
 @functools.cache
-def unprivileged_python() -> list[str]:
-    """How the unprivileged user runs sx: this Python when that user can run it, else the
-    system's Python of the same version with this environment's packages."""
-    own = [sys.executable, "-c", _MAIN]
-    if _works(own):
-        return own
+def unprivileged_python(code: str = _MAIN) -> list[str]:
+    """How the unprivileged user runs sx (or ``code``, with sx importable): this Python
+    when that user can run it, else the system's Python of the same version with this
+    environment's packages."""
+    if _works([sys.executable, "-c", _MAIN]):
+        return [sys.executable, "-c", code]
     site = sysconfig.get_paths()["purelib"]
-    system = [SYSTEM_PYTHON, "-c", f"import site; site.addsitedir({site!r}); {_MAIN}"]
-    if os.path.exists(SYSTEM_PYTHON) and _works(system):
-        return system
+    prefix = f"import site; site.addsitedir({site!r}); "
+    if os.path.exists(SYSTEM_PYTHON) and _works([SYSTEM_PYTHON, "-c", prefix + _MAIN]):
+        return [SYSTEM_PYTHON, "-c", prefix + code]
     raise RuntimeError(f"uid {NOBODY} can run neither {sys.executable} nor {SYSTEM_PYTHON} "
                        "with sx importable: put the checkout and its environment where "
                        "others can read them")

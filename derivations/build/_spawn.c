@@ -1,15 +1,16 @@
 /* The two process starts of a sandboxed build, without a helper program each.
  *
- * hold(fd): a child in a new user and pid namespace that reads fd until
- *   end-of-file and exits. It is pid 1 of that pid namespace, so its exit
+ * hold(fd, net): a child in a new user and pid namespace (and network
+ *   namespace, with net) that reads fd until end-of-file and exits. It is pid 1 of that pid namespace, so its exit
  *   kills every other process there (see buildns.py). It shares sx's memory
  *   and runs a few system calls on a stack of its own, which unhold() frees
  *   once it has been reaped.
  *
- * spawn(path, argv, stdin, stdout, stderr, keep, rlimits, pdeathsig): vfork and
- *   execv with the parent-death signal and resource limits set in the child
- *   first, stdio placed on 0-2, the descriptors in keep inherited at their
- *   numbers and every other one closed.
+ * spawn(path, argv, stdin, stdout, stderr, keep, rlimits, pdeathsig, netns): vfork
+ *   and execv with the parent-death signal and resource limits set in the
+ *   child first, the network namespace netns entered (when >= 0) with its
+ *   loopback interface up, stdio placed on 0-2, the descriptors in keep
+ *   inherited at their numbers and every other one closed.
  *
  * Both block every signal around the fork, so no handler of sx runs in the
  * child; the child resets the handlers to the default before it unblocks.
@@ -21,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,7 +30,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +52,7 @@ struct failure {
 
 static const char *const STEPS[] = {
     "", "prctl(PR_SET_PDEATHSIG)", "setrlimit", "place descriptors", "close descriptors",
+    "", "enter the network namespace", "bring up the loopback interface",
 };
 
 static void default_handlers(void)
@@ -101,8 +106,8 @@ static int hold_main(void *arg)
 static PyObject *hold(PyObject *self, PyObject *args)
 {
     (void)self;
-    int fd;
-    if (!PyArg_ParseTuple(args, "i:hold", &fd))
+    int fd, net = 0;
+    if (!PyArg_ParseTuple(args, "i|p:hold", &fd, &net))
         return NULL;
     if (fd < 0) {
         PyErr_SetString(PyExc_ValueError, "hold: negative descriptor");
@@ -120,8 +125,8 @@ static PyObject *hold(PyObject *self, PyObject *args)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    int pid = clone(hold_main, stack + HOLD_STACK,
-                    CLONE_VM | CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, (void *)(intptr_t)fd);
+    int flags = CLONE_VM | CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD | (net ? CLONE_NEWNET : 0);
+    int pid = clone(hold_main, stack + HOLD_STACK, flags, (void *)(intptr_t)fd);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
@@ -155,6 +160,7 @@ struct plan {
     rlim_t value[MAX_LIMITS];
     int nlimits;
     int pdeathsig;
+    int netns;
     pid_t parent;
     sigset_t mask;
 };
@@ -166,6 +172,26 @@ static void fail(struct failure *f, int step)
     _exit(127);
 }
 
+/* Sets IFF_UP on "lo" of the caller's network namespace (a new one has it down). */
+static int loopback_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", 3);
+    int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        r = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    int saved = errno;
+    close(s);
+    errno = saved;
+    return r;
+}
+
 /* Runs in the vfork child: system calls only, no allocation. */
 static void child(const struct plan *p, struct failure *f)
 {
@@ -174,6 +200,12 @@ static void child(const struct plan *p, struct failure *f)
             fail(f, 1);
         if (getppid() != p->parent)
             _exit(127); /* the parent is gone already */
+    }
+    if (p->netns >= 0) {
+        if (setns(p->netns, CLONE_NEWNET) != 0)
+            fail(f, 6);
+        if (loopback_up() != 0)
+            fail(f, 7);
     }
     for (int i = 0; i < p->nlimits; i++) {
         struct rlimit rl = {p->value[i], p->value[i]};
@@ -222,14 +254,15 @@ static PyObject *spawn(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
     static char *names[] = {"path", "argv", "stdin", "stdout", "stderr", "keep", "rlimits",
-                            "pdeathsig", NULL};
+                            "pdeathsig", "netns", NULL};
     PyObject *path_o, *argv_o, *keep_o, *limits_o;
     struct plan p;
     memset(&p, 0, sizeof p);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&OiiiOOi:spawn", names,
+    p.netns = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&OiiiOOi|i:spawn", names,
                                      PyUnicode_FSConverter, &path_o, &argv_o, &p.stdio[0],
                                      &p.stdio[1], &p.stdio[2], &keep_o, &limits_o,
-                                     &p.pdeathsig))
+                                     &p.pdeathsig, &p.netns))
         return NULL;
     PyObject *argv_seq = NULL, *keep_seq = NULL, *limits_seq = NULL, *result = NULL;
     PyObject **encoded = NULL;
@@ -251,6 +284,10 @@ static PyObject *spawn(PyObject *self, PyObject *args, PyObject *kwargs)
             PyErr_SetString(PyExc_ValueError, "spawn: bad stdio descriptor");
             goto out;
         }
+    if (p.netns < -1) {
+        PyErr_SetString(PyExc_ValueError, "spawn: bad network namespace descriptor");
+        goto out;
+    }
     p.nkeep = (int)PySequence_Fast_GET_SIZE(keep_seq);
     if (p.nkeep > MAX_KEEP) {
         PyErr_SetString(PyExc_ValueError, "spawn: too many descriptors to keep");
@@ -339,11 +376,12 @@ out:
 
 static PyMethodDef methods[] = {
     {"hold", hold, METH_VARARGS,
-     "hold(fd) -> (pid, stack): a child in new user and pid namespaces that reads fd until EOF."},
+     "hold(fd, net=False) -> (pid, stack): a child in new user and pid namespaces (and a "
+     "network namespace, with net) that reads fd until EOF."},
     {"unhold", unhold, METH_VARARGS,
      "unhold(stack): free a holder's stack once the holder has been reaped."},
     {"spawn", (PyCFunction)(void (*)(void))spawn, METH_VARARGS | METH_KEYWORDS,
-     "spawn(path, argv, stdin, stdout, stderr, keep, rlimits, pdeathsig) -> pid"},
+     "spawn(path, argv, stdin, stdout, stderr, keep, rlimits, pdeathsig, netns=-1) -> pid"},
     {NULL, NULL, 0, NULL},
 };
 

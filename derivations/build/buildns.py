@@ -13,6 +13,13 @@ process of the namespace. The holder's exit completes only after every
 other process of the namespace has been reaped: so when sx has waited for
 the holder, no process of the build is left.
 
+Where sx runs as root, the holder also makes the build's network namespace
+(*net*), so that its making, too, is off the build's path: bwrap's start
+enters it and brings its loopback interface up (:meth:`.Child.start`),
+instead of making one itself (``--unshare-net``). Entering another
+namespace's network takes ``CAP_SYS_ADMIN`` where sx runs, which an
+unprivileged sx lacks; bwrap makes that sx's builds their network, as before.
+
 The user namespace is the build's too: ``RLIMIT_NPROC`` counts the tasks of
 one user in one user namespace, so a pids limit set on the sandbox holds
 for this build alone (see :mod:`.limits`).
@@ -47,10 +54,11 @@ class BuildNamespaces:
 
     Cheap to make (a spare is made ahead of time). End with :meth:`gone`,
     then :meth:`close`. ``ids``: the host uid/gid build uid 1000 / gid 100
-    stand for (sx as root only; None: sx's own ids).
+    stand for (sx as root only; None: sx's own ids). ``net``: the holder
+    makes the build's network namespace too (sx as root only; see above).
     """
 
-    def __init__(self, ids: tuple[int, int] | None = None) -> None:
+    def __init__(self, ids: tuple[int, int] | None = None, net: bool = False) -> None:
         self.ids = ids
         self.cgroup: PidsCgroup | None = None
         """The build's pids cgroup (sx as root, where it can make one)."""
@@ -58,13 +66,16 @@ class BuildNamespaces:
         """Limits (``resource.RLIMIT_*`` -> value) :meth:`confine` sets on the sandbox."""
         self.userns_fd = -1
         self.pidns_fd = -1
+        self.netns_fd = -1
+        """The build's network namespace (``net``), else -1."""
         read_end, self._lifeline = os.pipe()
         try:
-            self.holder = Child.hold(read_end)
+            self.holder = Child.hold(read_end, net)
         except BaseException as e:
             os.close(self._lifeline)
             if isinstance(e, OSError):
-                raise SandboxError("build: sandbox could not be set up: user and pid "
+                what = "user, pid and network" if net else "user and pid"
+                raise SandboxError(f"build: sandbox could not be set up: {what} "
                                    f"namespaces: {e.strerror}") from e
             raise
         finally:
@@ -74,6 +85,8 @@ class BuildNamespaces:
             pid = self.holder.pid
             self.userns_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
             self.pidns_fd = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            if net:
+                self.netns_fd = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
             if self.holder.poll() is not None:
                 # It could not set itself up (descriptors); bwrap would only
                 # say it cannot fork into the pid namespace.
@@ -125,7 +138,7 @@ class BuildNamespaces:
 
     def release(self) -> None:
         """Close sx's end of the lifeline: the kernel kills everything in the namespace."""
-        for name in ("_lifeline", "userns_fd", "pidns_fd"):
+        for name in ("_lifeline", "userns_fd", "pidns_fd", "netns_fd"):
             fd = getattr(self, name)
             if fd >= 0:
                 os.close(fd)

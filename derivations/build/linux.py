@@ -9,8 +9,9 @@ failed) is never mistaken for a failing builder.
 
 Each build first gets its own user and pid namespace from
 :class:`~sx.derivations.build.buildns.BuildNamespaces`; bwrap joins them and
-unshares the rest (mount, pid again, ipc, uts, net, cgroup). Killing that
-holder kills the whole build, and sx waits until it is gone.
+unshares the rest (mount, pid again, ipc, uts, cgroup, and net unless the
+holder made the network namespace: sx as root). Killing that holder kills
+the whole build, and sx waits until it is gone.
 
 Two modes:
 
@@ -34,6 +35,7 @@ Either way a store path that is a symlink appears as the same symlink.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -46,6 +48,7 @@ from sx.derivations.build.buildns import BuildNamespaces
 from sx.derivations.build.cgroup import PidsCgroup
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.limits import Limits
+from sx.derivations.build.process import Child
 from sx.derivations.build.sandbox import (
     BUILD_DIR,
     BUILD_GID,
@@ -69,8 +72,12 @@ _PROBE_TIMEOUT = 30
 _NPROC_SLACK = 4
 
 
+@functools.cache
 def _may_set_limits() -> bool:
-    """Whether sx may lower the limits of another user's process (``CAP_SYS_RESOURCE``)."""
+    """Whether sx may lower the limits of another user's process (``CAP_SYS_RESOURCE``).
+
+    Read once: sx never changes its own capabilities.
+    """
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("CapEff:"):
@@ -89,6 +96,8 @@ class BwrapSandbox:
         self.mapped = os.geteuid() == 0 if mapped is None else mapped
         self.ids: tuple[int, int] | None = None
         """Host ids the sandbox runs as (mapped mode), None: as sx."""
+        self.own_net = False
+        """Whether builds enter a network namespace their holder made (see buildns)."""
         self._checked = False
         self._reachable_dirs: dict[str, bool] = {}
         self._spares: dict[tuple[int, int] | None, BuildNamespaces] = {}
@@ -132,7 +141,28 @@ class BwrapSandbox:
                 msg = proc.stderr.decode(errors="replace").strip().splitlines()
                 raise SandboxError("build: sandbox could not be set up: "
                                    + (msg[-1] if msg else f"bwrap exited {proc.returncode}"))
+        self.own_net = self._can_enter_network()
         self._checked = True
+
+    def _can_enter_network(self) -> bool:
+        """Whether sx may enter a holder's network namespace (root, with ``CAP_SYS_ADMIN``).
+
+        Tried on a holder, with a program that surely exists: else bwrap
+        makes each build's network namespace on the build's path.
+        """
+        if os.geteuid() != 0:
+            return False
+        true = shutil.which("true") or "/bin/true"
+        try:
+            ns = BuildNamespaces(self.ids, net=True)
+        except SandboxError:
+            return False
+        try:
+            return Child.start([true], netns=ns.netns_fd).wait_blocking() == 0
+        except OSError:
+            return False
+        finally:
+            ns.gone_blocking()
 
     def _mapped_for(self, spec: SandboxSpec) -> bool:
         if self.ids is None:
@@ -150,7 +180,7 @@ class BwrapSandbox:
         """
         ids = self.ids if self._mapped_for(spec) else None
         self._last_ids = ids
-        ns = self._spares.pop(ids, None) or BuildNamespaces(ids)
+        ns = self._spares.pop(ids, None) or BuildNamespaces(ids, self.own_net)
         try:
             self._plan_limits(ns, limits)
         except BaseException:
@@ -165,7 +195,7 @@ class BwrapSandbox:
         ids = self._last_ids
         if ids not in self._spares:
             try:
-                self._spares[ids] = BuildNamespaces(ids)
+                self._spares[ids] = BuildNamespaces(ids, self.own_net)
             except SandboxError:
                 pass  # the next build makes its own, and reports the failure
 
@@ -276,8 +306,12 @@ class BwrapSandbox:
         userns, pidns = iso.fds
         rlimits = self._start_limits(iso)
         argv = [self.bwrap, "--userns", str(userns), "--pidns", str(pidns), *_UNSHARE]
+        netns = -1  # a fixed-output build has the host's network
         if not spec.network:
-            argv.append("--unshare-net")
+            if iso.netns_fd >= 0:
+                netns = iso.netns_fd  # made ahead by the holder; entered as bwrap starts
+            else:
+                argv.append("--unshare-net")
         argv += _IDENTITY
         argv += _LIFETIME
         argv += ["--json-status-fd", str(status_fd)]
@@ -300,7 +334,7 @@ class BwrapSandbox:
         for k in sorted(env):
             argv += ["--setenv", k, env[k]]
         argv += ["--", spec.builder, *spec.args]
-        return Launch(argv, (status_fd, block_fd, userns, pidns), blocks, rlimits)
+        return Launch(argv, (status_fd, block_fd, userns, pidns), blocks, rlimits, netns)
 
     def outcome(self, spec: SandboxSpec, status: str, returncode: int, log_tail: bytes,
                 unreported: float | None = None) -> int:

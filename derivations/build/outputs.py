@@ -127,15 +127,17 @@ def finalize_floating(
                 raise BuildError(f"build {drv_path}: output {n!r}: the name of {named!r} holds "
                                  "the output's own path digest (not supported)")
             masked = masked_hash(obj, scratch[n].digest)
+            measured = None
         else:
-            masked = nar.hash_path(obj)[0]
+            measured = nar.hash_path(obj)  # the final bytes already: no second pass
+            masked = measured[0]
         refs = {by_digest[d] for d in found[n] if d in by_digest}
         refs |= {infos[o].path for o in deps[n]}
         path = output_path(masked, scratch[n].name, refs, self_ref)
         if self_ref:
             rewrite_tree(obj, scratch[n].digest, path.digest)
             refs.add(path)
-        nar_hash, size = nar.hash_path(obj)
+        nar_hash, size = measured if measured is not None else nar.hash_path(obj)
         canonicalize(obj)
         infos[n] = PathInfo(path, nar_hash, size, tuple(refs), deriver=drv_path,
                             registered=now, ca=f"output:{masked}")

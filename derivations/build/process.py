@@ -39,31 +39,35 @@ class Child:
     @classmethod
     def start(cls, argv: Sequence[str], *, stdout: int = 1, stderr: int = 2,
               pass_fds: Sequence[int] = (), rlimits: Sequence[tuple[int, int]] = (),
-              pdeathsig: int = 0) -> Child:
+              pdeathsig: int = 0, netns: int = -1) -> Child:
         """Run ``argv`` (``argv[0]`` a path) with stdin from ``/dev/null``.
 
         ``pass_fds`` are inherited at their numbers, every other descriptor
         but stdio is closed; ``rlimits`` (``resource.RLIMIT_*``, value: soft
         and hard) and ``pdeathsig`` (the signal it gets when sx's trio thread
-        ends) are set before the exec.
+        ends) are set before the exec, and the network namespace ``netns``
+        (a descriptor, -1: none) is entered, its loopback interface brought
+        up (which needs ``CAP_SYS_ADMIN``: root).
         """
         null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         try:
             pid = _spawn.spawn(argv[0], list(argv), null, stdout, stderr, tuple(pass_fds),
-                               tuple(rlimits), pdeathsig)
+                               tuple(rlimits), pdeathsig, netns)
         finally:
             os.close(null)
         return cls(pid)
 
     @classmethod
-    def hold(cls, fd: int) -> Child:
+    def hold(cls, fd: int, net: bool = False) -> Child:
         """A process in new user and pid namespaces (their pid 1) that ends at EOF on ``fd``.
 
-        It runs no program: it shares sx's memory and reads ``fd`` on a stack
-        of its own, with every other descriptor closed and every signal
-        blocked. Its exit kills every other process of the pid namespace.
+        With ``net``, also in a new network namespace (owned by that user
+        namespace; its loopback interface is down). It runs no program: it
+        shares sx's memory and reads ``fd`` on a stack of its own, with every
+        other descriptor closed and every signal blocked. Its exit kills
+        every other process of the pid namespace.
         """
-        return cls(*_spawn.hold(fd))
+        return cls(*_spawn.hold(fd, net))
 
     def poll(self) -> int | None:
         """The exit status if the process has ended (reaping it), else None."""

@@ -266,7 +266,8 @@ def _start(sandbox: Sandbox, spec: SandboxSpec, iso: Isolation, limits: Limits
         # outer process alone (a fork clears it, an exec keeps it), and every
         # process inside dies with the holder.
         proc = Child.start(launch.argv, stdout=out_w, stderr=out_w, pass_fds=launch.pass_fds,
-                           rlimits=launch.rlimits, pdeathsig=signal.SIGKILL)
+                           rlimits=launch.rlimits, pdeathsig=signal.SIGKILL,
+                           netns=launch.netns)
     except BaseException:
         for fd in (out_r, status_r, go_w):
             os.close(fd)

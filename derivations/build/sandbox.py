@@ -87,6 +87,8 @@ class Launch:
     """Whether it waits for the go-ahead byte before the builder starts."""
     rlimits: tuple[tuple[int, int], ...] = ()
     """Resource limits (``resource.RLIMIT_*``, value) set on it as it starts."""
+    netns: int = -1
+    """A network namespace it enters as it starts (a descriptor; -1: its own doing)."""
 
 
 class Isolation(Protocol):

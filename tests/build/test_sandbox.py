@@ -75,6 +75,24 @@ def test_build_cannot_reach_the_network(store: LocalStore, sh: Shell,
     assert got == []
 
 
+def test_build_has_a_loopback_of_its_own(store: LocalStore, sh: Shell) -> None:
+    """Up, and the build's alone: a server it starts on 127.0.0.1 answers it."""
+    drv = sh("lo", "timeout 10 nc -l -p 7777 > /build/got & "
+                   "for i in 1 2 3 4 5 6 7 8 9 10; do "
+                   "echo hi | nc -w 1 127.0.0.1 7777 && break; sleep 0.2; done; "
+                   "wait; cat /build/got > $out; cat /proc/net/dev >> $out")
+    lines = read(out(store, drv)).splitlines()
+    assert lines[0] == "hi"
+    assert [ln.split(":")[0].strip() for ln in lines[3:]] == ["lo"]
+
+
+def test_as_root_the_build_network_is_made_ahead_by_the_holder() -> None:
+    """Root may enter it (CAP_SYS_ADMIN); an unprivileged sx leaves it to bwrap."""
+    sandbox = BwrapSandbox()
+    sandbox.check()
+    assert sandbox.own_net == (os.geteuid() == 0)
+
+
 def test_fixed_output_build_may_use_the_network(store: LocalStore, sh: Shell,
                                                listener: tuple[int, list[bytes]]) -> None:
     from sx.store.hashing import Digest

@@ -19,6 +19,7 @@ import time
 import pytest
 from sx.derivations.build import _spawn
 from sx.derivations.build.process import Child
+from sx_runner import as_nobody, unprivileged_python
 
 PROBE = ("ulimit -u; ulimit -v; ls /proc/$$/fd; "
          "grep -E '^(SigIgn|SigBlk):' /proc/$$/status")
@@ -183,6 +184,96 @@ def test_the_holder_is_pid_1_of_new_namespaces_and_ends_at_end_of_file() -> None
     finally:
         os.close(w)
     assert holder.wait_blocking() == 0
+
+
+def _netns(pid: int | str) -> str:
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
+# Run by the started program: it can listen and connect on its own loopback.
+_LOOPBACK = ("import socket\n"
+             "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
+             "c = socket.create_connection(s.getsockname(), timeout=5)\n"
+             "a, _ = s.accept(); c.sendall(b'x'); assert a.recv(1) == b'x'\n")
+
+
+def test_a_holder_with_net_has_a_network_namespace_of_its_own() -> None:
+    held = []
+    try:
+        for net in (False, True):
+            r, w = os.pipe()
+            held.append((Child.hold(r, net), w))
+            os.close(r)
+        (plain, _), (netted, _) = held
+        assert _netns(plain.pid) == _netns("self")
+        assert _netns(netted.pid) != _netns("self")
+    finally:
+        for holder, w in held:
+            os.close(w)
+            assert holder.wait_blocking() == 0
+
+
+def test_spawn_enters_a_network_namespace_and_brings_its_loopback_up() -> None:
+    """As root; an unprivileged caller may not enter it (the next test)."""
+    r, w = os.pipe()
+    holder = Child.hold(r, True)
+    os.close(r)
+    fd = os.open(f"/proc/{holder.pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    out_r, out_w = os.pipe()
+    try:
+        if os.geteuid() != 0:
+            with pytest.raises(OSError, match="enter the network namespace"):
+                Child.start(["/bin/true"], netns=fd)
+            return
+        # Down in a new namespace: entered without spawn, the program cannot connect.
+        control = subprocess.run(["nsenter", f"--net=/proc/{holder.pid}/ns/net",
+                                  sys.executable, "-c", _LOOPBACK], capture_output=True,
+                                 text=True, timeout=60, check=False)
+        assert control.returncode != 0 and "unreachable" in control.stderr, control.stderr
+        probe = Child.start([sys.executable, "-c", _LOOPBACK + "\nimport os, time\n"
+                             "print(os.readlink('/proc/self/ns/net'), flush=True)\n"
+                             "time.sleep(30)\n"],
+                            stdout=out_w, stderr=out_w, netns=fd)
+        os.close(out_w)
+        out_w = -1
+        line = os.read(out_r, 4096).decode()
+        assert line.strip() == _netns(holder.pid), line
+        probe.kill()
+        probe.wait_blocking()
+    finally:
+        for d in (fd, out_r, out_w, w):
+            if d >= 0:
+                os.close(d)
+        holder.wait_blocking()
+
+
+def test_an_unprivileged_caller_cannot_enter_a_holders_network_namespace() -> None:
+    """Why sx makes the network namespace ahead only as root (see buildns.py)."""
+    code = ("import os\n"
+            "from sx.derivations.build.process import Child\n"
+            "r, w = os.pipe(); h = Child.hold(r, True); os.close(r)\n"
+            "fd = os.open(f'/proc/{h.pid}/ns/net', os.O_RDONLY)\n"
+            "try:\n"
+            "    Child.start(['/bin/true'], netns=fd).wait_blocking()\n"
+            "    print('entered')\n"
+            "except OSError as e:\n"
+            "    print(e)\n"
+            "os.close(w); h.wait_blocking()\n")
+    proc = subprocess.run([*as_nobody(), *unprivileged_python(code)], capture_output=True,
+                          text=True, timeout=60, cwd="/", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[Errno 1] enter the network namespace: Operation not permitted"
+
+
+def test_spawn_refuses_a_bad_network_namespace_descriptor() -> None:
+    with pytest.raises(ValueError, match="network namespace descriptor"):
+        _spawn.spawn("/bin/true", ["true"], 0, 1, 2, [], [], 0, -2)
+    fd = os.open(os.devnull, os.O_RDONLY)  # not a namespace
+    try:
+        with pytest.raises(OSError, match="enter the network namespace: Invalid argument"):
+            Child.start(["/bin/true"], netns=fd)
+    finally:
+        os.close(fd)
 
 
 def test_the_holder_ends_when_its_starter_is_killed() -> None:
