@@ -73,7 +73,10 @@ def _prepare_source(store: LocalStore, tmp: TempDir, entry: str, src: Source) ->
 
 
 def _prepare_drv(tmp: TempDir, entry: str, drv: Derivation, now: int) -> Prepared:
-    from sx.store.registration import Prepared  # here: reading .drv files does not need it
+    # Here: reading .drv files needs none of these.
+    from sx.store.nar import Measured
+    from sx.store.refscan import scan_bytes
+    from sx.store.registration import Prepared
 
     obj = os.path.join(tmp.path, entry)
     data = drv.hashes.encoded
@@ -84,9 +87,14 @@ def _prepare_drv(tmp: TempDir, entry: str, drv: Derivation, now: int) -> Prepare
     finally:
         os.close(fd)
     nar_hash = file_nar_hash(data)
-    info = PathInfo(drv.drv_path, nar_hash, len(_nar_of_file(data)),
-                    tuple(drv_references(drv)), registered=now, ca=f"drv:{nar_hash}")
-    return Prepared(tmp, obj, info)
+    size = len(_nar_of_file(data))
+    refs = drv_references(drv)
+    info = PathInfo(drv.drv_path, nar_hash, size, tuple(refs), registered=now,
+                    ca=f"drv:{nar_hash}")
+    # Measured on the bytes just written, as registration would measure the file.
+    digests = frozenset(r.digest for r in refs)
+    measured = Measured(nar_hash, size, frozenset(scan_bytes(data, digests)), digests)
+    return Prepared(tmp, obj, info, measured)
 
 
 def instantiate(store: LocalStore, roots: Sequence[Derivation]) -> list[Derivation]:
