@@ -61,7 +61,7 @@ from sx.derivations.model import BUILTIN_FETCHURL, Derivation
 from sx.store.errors import StorageError, StoreError
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo, Realisation
-from sx.store.local import LocalStore
+from sx.store.local import LocalStore, TempDir
 from sx.store.path import StorePath
 from sx.store.roots import protect
 
@@ -100,6 +100,8 @@ class _Run:
         self.allowed = AllowedFiles()
         self._cancel: Callable[[], None] = lambda: None
         self.scratch: ScratchArea
+        self.area: TempDir
+        """The run's locked temp dir: the scratch area, and small outputs registered from it."""
         self.logged: set[Derivation] = set()
         self.fresh: dict[tuple[Digest, str], StorePath] = {}
         self._pending: list[tuple[Realisation, StorePath]] = []
@@ -111,9 +113,10 @@ class _Run:
 
     # ---- the graph ------------------------------------------------------------
 
-    async def run(self, scratch_root: str) -> None:
+    async def run(self, area: TempDir) -> None:
         self.events = {d: trio.Event() for d in self.plan.needed}
-        self.scratch = ScratchArea(scratch_root)
+        self.area = area
+        self.scratch = ScratchArea(area.path)
         try:
             async with trio.open_nursery() as outer:
                 outer.start_soon(self.scratch.reaper)
@@ -408,14 +411,18 @@ class _Run:
     async def _register(self, drv: Derivation, built: dict[str, str],
                         scratch: dict[str, StorePath], closure: set[StorePath]
                         ) -> dict[str, PathInfo]:
-        """Move the outputs into a fresh store temp dir and register them from there.
+        """Register the outputs.
 
-        Small single-file outputs are registered right here: handing them to a
-        worker thread costs more than the work. Anything bigger goes to a
-        thread so the other builds' bookkeeping is not held up.
+        Small single-file outputs are registered right here, from where the
+        builder left them: the scratch area is inside the run's locked temp
+        dir, whose lock names what is about to enter the store, and the
+        trio thread registers one build at a time. Handing them to a worker
+        thread, or moving them into a temp dir of their own, costs more than
+        the work. Anything bigger goes to a thread, from a fresh temp dir,
+        so the other builds' bookkeeping is not held up.
         """
         if all(_small_file(p) for p in built.values()):
-            return self._register_sync(drv, built, scratch, closure)
+            return self._finalize(drv, built, scratch, closure, self.area)
         return await trio.to_thread.run_sync(self._register_sync, drv, built, scratch, closure)
 
     def _remember_closure(self, info: PathInfo) -> None:
@@ -439,13 +446,18 @@ class _Run:
                     os.rename(src, objs[o])
                 else:
                     objs[o] = src
-            if drv.is_fixed_output:
-                (name,) = drv.output_names
-                info = finalize_fixed(self.store, tmp, drv, drv.drv_path, objs[name], closure,
-                                      scratch[name])
-                return {name: info}
-            check_expected(drv, drv.drv_path, objs)
-            return finalize_floating(self.store, tmp, drv.drv_path, scratch, objs, closure)
+            return self._finalize(drv, objs, scratch, closure, tmp)
+
+    def _finalize(self, drv: Derivation, objs: dict[str, str], scratch: dict[str, StorePath],
+                  closure: set[StorePath], tmp: TempDir) -> dict[str, PathInfo]:
+        """Check and register the outputs ``objs`` (host paths inside ``tmp``)."""
+        if drv.is_fixed_output:
+            (name,) = drv.output_names
+            info = finalize_fixed(self.store, tmp, drv, drv.drv_path, objs[name], closure,
+                                  scratch[name])
+            return {name: info}
+        check_expected(drv, drv.drv_path, objs)
+        return finalize_floating(self.store, tmp, drv.drv_path, scratch, objs, closure)
 
     async def _compare(self, drv: Derivation, before: dict[str, StorePath],
                        after: dict[str, StorePath]) -> None:
@@ -550,7 +562,7 @@ def build(store: LocalStore, opts: BuildOptions, plan: Plan, checked: Sequence[D
         run.allowed = configured(store.root) + AllowedFiles.of(opts.allowed_files,
                                                                "--allow-file")
         with store.temp_dir() as area:
-            trio.run(run.run, area.path)
+            trio.run(run.run, area)
     except BaseExceptionGroup as eg:
         raise _unwrap(eg) from None
     finally:
