@@ -107,6 +107,8 @@ class _Run:
         self._pending: list[tuple[Realisation, StorePath]] = []
         self._wake = trio.Event()
         self._done = False
+        self._ended = trio.Event()
+        """Set when the run is over: nothing is gathered or waited for any longer."""
         self._signals = trio.CancelScope()
         self.terminated = False
         self.limits = Limits(opts.max_pids, opts.max_memory, opts.max_cpu_time)
@@ -133,6 +135,7 @@ class _Run:
                     self._signals.cancel()
                     self.scratch.close()
                     self._done = True
+                    self._ended.set()
                     self._wake.set()
         finally:
             self.scratch.drain()
@@ -165,7 +168,9 @@ class _Run:
         while not self._done:
             await self._wake.wait()
             self._wake = trio.Event()
-            await trio.sleep(FLUSH_DELAY)
+            # Gathers what finishes meanwhile into one transaction, while builds run.
+            with trio.move_on_after(FLUSH_DELAY):
+                await self._ended.wait()
             await trio.to_thread.run_sync(self.flush)
 
     def _realised(self, drv: Derivation, rhash: Digest) -> dict[str, StorePath] | None:

@@ -33,6 +33,7 @@ class ScratchArea:
         self.root = root
         self._ids = itertools.count()
         self._send, self._recv = trio.open_memory_channel[_Item](math.inf)
+        self._closed = trio.Event()
 
     def new(self) -> str:
         """A fresh empty directory for one build."""
@@ -64,15 +65,18 @@ class ScratchArea:
                 before()
 
     def close(self) -> None:
-        """No more directories will be released; the reaper finishes and returns."""
+        """No more directories will be released; the reaper finishes at once and returns."""
         self._send.close()
+        self._closed.set()
 
     async def reaper(self) -> None:
         """Remove released directories in batches until :meth:`close`."""
         async for item in self._recv:
             batch = [item]
             try:
-                await trio.sleep_until(item[0])
+                # The grace is for builds still to come: none once the area is closed.
+                with trio.move_on_at(item[0]):
+                    await self._closed.wait()
                 while True:
                     try:
                         batch.append(self._recv.receive_nowait())
