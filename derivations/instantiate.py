@@ -82,7 +82,10 @@ def _prepare_drv(tmp: TempDir, entry: str, drv: Derivation, now: int) -> Prepare
     data = drv.hashes.encoded
     fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
-        os.write(fd, data)
+        # Every byte, or an error: what is measured below is ``data``, not the file.
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
     finally:
         os.close(fd)

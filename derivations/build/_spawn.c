@@ -1,13 +1,14 @@
 /* The two process starts of a sandboxed build, without a helper program each.
  *
  * hold(fd, net): a child in a new user and pid namespace (and network
- *   namespace, with net) that reads fd until end-of-file and exits. It is pid 1 of that pid namespace, so its exit
- *   kills every other process there (see buildns.py). It shares sx's memory
+ *   namespace, with net) that reads fd until end-of-file and exits. It is
+ *   pid 1 of that pid namespace, so its exit kills every other process
+ *   there (see buildns.py). It shares sx's memory
  *   and runs a few system calls on a stack of its own, which unhold() frees
  *   once it has been reaped.
  *
- * spawn(path, argv, stdin, stdout, stderr, keep, rlimits, pdeathsig, netns): vfork
- *   and execv with the parent-death signal and resource limits set in the
+ * spawn(path, argv, stdin, stdout, stderr, keep, rlimits, pdeathsig, netns):
+ *   vfork and execv with the parent-death signal and resource limits set in the
  *   child first, the network namespace netns entered (when >= 0) with its
  *   loopback interface up, stdio placed on 0-2, the descriptors in keep
  *   inherited at their numbers and every other one closed.
@@ -187,7 +188,7 @@ static int loopback_up(void)
         r = ioctl(s, SIOCSIFFLAGS, &ifr);
     }
     int saved = errno;
-    close(s);
+    syscall(SYS_close, (long)s);
     errno = saved;
     return r;
 }

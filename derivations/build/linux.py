@@ -41,7 +41,6 @@ import os
 import resource
 import shutil
 import stat
-import subprocess
 from collections.abc import Sequence
 
 from sx.derivations.build.buildns import BuildNamespaces
@@ -106,63 +105,75 @@ class BwrapSandbox:
 
     # ---- set-up -----------------------------------------------------------------
 
-    def _probe(self, ids: tuple[int, int] | None) -> subprocess.CompletedProcess[bytes]:
-        # The probe sees the host's root read-only: it only tests that the
-        # namespaces can be made and joined, with a program that surely exists.
+    def _probe(self, ids: tuple[int, int] | None, net: bool = False) -> tuple[int, str]:
+        """Start bwrap with ``true`` in fresh namespaces: its exit status and its last line.
+
+        The probe sees the host's root read-only: it only tests that the
+        namespaces can be made and joined, with a program that surely exists.
+        With ``net``, bwrap's start enters the holder's network namespace, as
+        builds then do (see :mod:`.buildns`), instead of bwrap making one.
+        """
         true = shutil.which("true") or "/bin/true"
-        ns = BuildNamespaces(ids)
+        ns = BuildNamespaces(ids, net)
+        out_r, out_w = os.pipe()
         try:
-            probe = [self.bwrap, "--userns", str(ns.userns_fd), "--pidns", str(ns.pidns_fd),
-                     *_UNSHARE, "--unshare-net", *_IDENTITY,
-                     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", true]
-            return subprocess.run(probe, capture_output=True, timeout=_PROBE_TIMEOUT,
-                                  check=False, pass_fds=ns.fds)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            raise SandboxError(f"build: sandbox could not be set up: {e}") from e
+            try:
+                argv = [self.bwrap, "--userns", str(ns.userns_fd), "--pidns", str(ns.pidns_fd),
+                        *_UNSHARE, *([] if net else ["--unshare-net"]), *_IDENTITY,
+                        "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", true]
+                try:
+                    proc = Child.start(argv, stdout=out_w, stderr=out_w, pass_fds=ns.fds,
+                                       netns=ns.netns_fd)
+                finally:
+                    os.close(out_w)
+                code = proc.wait_for(_PROBE_TIMEOUT)
+                if code is None:
+                    proc.kill()
+                    proc.wait_blocking()
+                    raise SandboxError("build: sandbox could not be set up: bwrap did not "
+                                       f"finish within {_PROBE_TIMEOUT} s")
+            except OSError as e:
+                raise SandboxError(f"build: sandbox could not be set up: {e.strerror or e}"
+                                   ) from e
+            finally:
+                ns.gone_blocking()  # nothing that could hold the pipe is left
+            said = os.read(out_r, 1 << 16).decode(errors="replace").strip().splitlines()
         finally:
-            ns.gone_blocking()
+            os.close(out_r)
+        return code, said[-1] if said else f"bwrap exited {code}"
+
+    def _works(self, ids: tuple[int, int] | None, net: bool) -> bool:
+        try:
+            return self._probe(ids, net)[0] == 0
+        except SandboxError:
+            return False
 
     def check(self) -> None:
-        """Fail with :class:`SandboxError` unless an empty sandbox can be started here."""
+        """Fail with :class:`SandboxError` unless an empty sandbox can be started here.
+
+        As root, the network namespace made ahead by the holder is tried
+        first (see :mod:`.buildns`); where it fails, or for anyone else,
+        bwrap makes it.
+        """
         if self._checked:
             return
         if not os.path.isfile(self.bwrap) or not os.access(self.bwrap, os.X_OK):
             raise SandboxError("build: sandbox could not be set up: bubblewrap (bwrap) is not "
                                "installed")
-        if self.mapped:
-            try:
-                ok = self._probe((HOST_BUILD_UID, HOST_BUILD_GID)).returncode == 0
-            except SandboxError:
-                ok = False
-            self.ids = (HOST_BUILD_UID, HOST_BUILD_GID) if ok else None
-        if self.ids is None:
-            proc = self._probe(None)
-            if proc.returncode != 0:
-                msg = proc.stderr.decode(errors="replace").strip().splitlines()
-                raise SandboxError("build: sandbox could not be set up: "
-                                   + (msg[-1] if msg else f"bwrap exited {proc.returncode}"))
-        self.own_net = self._can_enter_network()
+        own = os.geteuid() == 0  # who may enter a network namespace it made
+        for ids in ([(HOST_BUILD_UID, HOST_BUILD_GID)] if self.mapped else []) + [None]:
+            if own and self._works(ids, net=True):
+                self.ids, self.own_net = ids, True
+                break
+            if ids is not None:
+                if self._works(ids, net=False):
+                    self.ids = ids
+                    break
+                continue
+            code, said = self._probe(None)
+            if code != 0:
+                raise SandboxError(f"build: sandbox could not be set up: {said}")
         self._checked = True
-
-    def _can_enter_network(self) -> bool:
-        """Whether sx may enter a holder's network namespace (root, with ``CAP_SYS_ADMIN``).
-
-        Tried on a holder, with a program that surely exists: else bwrap
-        makes each build's network namespace on the build's path.
-        """
-        if os.geteuid() != 0:
-            return False
-        true = shutil.which("true") or "/bin/true"
-        try:
-            ns = BuildNamespaces(self.ids, net=True)
-        except SandboxError:
-            return False
-        try:
-            return Child.start([true], netns=ns.netns_fd).wait_blocking() == 0
-        except OSError:
-            return False
-        finally:
-            ns.gone_blocking()
 
     def _mapped_for(self, spec: SandboxSpec) -> bool:
         if self.ids is None:

@@ -12,6 +12,7 @@ process, as intended.
 from __future__ import annotations
 
 import os
+import select
 import signal
 from collections.abc import Sequence
 
@@ -108,6 +109,13 @@ class Child:
                 break
             self._ended(status)
         return self._done()
+
+    def wait_for(self, seconds: float) -> int | None:
+        """:meth:`wait_blocking` for at most ``seconds``: None if it is still running."""
+        if (self.returncode is None and self._pidfd >= 0
+                and not select.select([self._pidfd], [], [], seconds)[0]):
+            return None
+        return self.wait_blocking()
 
     async def kill_and_wait(self) -> int:
         """SIGKILL and wait, shielded from cancellation: returns only when it is gone."""

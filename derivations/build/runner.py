@@ -32,7 +32,7 @@ from sx.derivations.build.errors import (
 from sx.derivations.build.limits import Limits, Usage, exceeded, sample
 from sx.derivations.build.logs import BuildLog
 from sx.derivations.build.process import Child
-from sx.derivations.build.sandbox import Isolation, Sandbox, SandboxSpec
+from sx.derivations.build.sandbox import Isolation, Sandbox, SandboxError, SandboxSpec
 from sx.store.path import StorePath
 
 _FIRST_SAMPLE = 0.01
@@ -265,9 +265,12 @@ def _start(sandbox: Sandbox, spec: SandboxSpec, iso: Isolation, limits: Limits
         # builder's status is passed on. The signal set here stays with the
         # outer process alone (a fork clears it, an exec keeps it), and every
         # process inside dies with the holder.
-        proc = Child.start(launch.argv, stdout=out_w, stderr=out_w, pass_fds=launch.pass_fds,
-                           rlimits=launch.rlimits, pdeathsig=signal.SIGKILL,
-                           netns=launch.netns)
+        try:
+            proc = Child.start(launch.argv, stdout=out_w, stderr=out_w,
+                               pass_fds=launch.pass_fds, rlimits=launch.rlimits,
+                               pdeathsig=signal.SIGKILL, netns=launch.netns)
+        except OSError as e:  # this build fails, with the step that failed
+            raise SandboxError(f"build: sandbox could not be set up: {e.strerror or e}") from e
     except BaseException:
         for fd in (out_r, status_r, go_w):
             os.close(fd)

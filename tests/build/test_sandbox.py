@@ -78,7 +78,7 @@ def test_build_cannot_reach_the_network(store: LocalStore, sh: Shell,
 def test_build_has_a_loopback_of_its_own(store: LocalStore, sh: Shell) -> None:
     """Up, and the build's alone: a server it starts on 127.0.0.1 answers it."""
     drv = sh("lo", "timeout 10 nc -l -p 7777 > /build/got & "
-                   "for i in 1 2 3 4 5 6 7 8 9 10; do "
+                   "for i in $(seq 50); do "
                    "echo hi | nc -w 1 127.0.0.1 7777 && break; sleep 0.2; done; "
                    "wait; cat /build/got > $out; cat /proc/net/dev >> $out")
     lines = read(out(store, drv)).splitlines()
@@ -86,11 +86,57 @@ def test_build_has_a_loopback_of_its_own(store: LocalStore, sh: Shell) -> None:
     assert [ln.split(":")[0].strip() for ln in lines[3:]] == ["lo"]
 
 
+def test_each_build_has_a_network_namespace_of_its_own(store: LocalStore, sh: Shell) -> None:
+    """Never sx's, never another build's: three builds alive at once name three.
+
+    (Compared while all are alive: the kernel reuses a freed namespace's number.)
+    """
+    drvs = [sh(f"ns{i}", "readlink /proc/self/ns/net > $out; sleep 2") for i in range(3)]
+    outcome = build(store, *drvs, jobs=3)
+    seen = {read(store.real_path(o["out"])).strip() for o in outcome.outputs}
+    assert len(seen) == 3 and all(s.startswith("net:[") for s in seen)
+    assert os.readlink("/proc/self/ns/net") not in seen
+
+
 def test_as_root_the_build_network_is_made_ahead_by_the_holder() -> None:
     """Root may enter it (CAP_SYS_ADMIN); an unprivileged sx leaves it to bwrap."""
     sandbox = BwrapSandbox()
     sandbox.check()
     assert sandbox.own_net == (os.geteuid() == 0)
+
+
+def test_where_the_network_made_ahead_fails_bwrap_makes_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sandbox that cannot enter the holder's network namespace still builds."""
+    real = BwrapSandbox._probe
+    tried: list[bool] = []
+
+    def probe(self: BwrapSandbox, ids: tuple[int, int] | None,
+              net: bool = False) -> tuple[int, str]:
+        tried.append(net)
+        return (1, "refused") if net else real(self, ids, net)
+
+    monkeypatch.setattr(BwrapSandbox, "_probe", probe)
+    sandbox = BwrapSandbox()
+    sandbox.check()
+    assert not sandbox.own_net
+    assert tried[-1] is False and (True in tried) == (os.geteuid() == 0)
+
+
+def test_a_sandbox_start_that_fails_fails_that_build(store: LocalStore, sh: Shell,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error of the start itself (here: entering the namespace) is that build's error."""
+    real = runner.Child.start
+
+    def refuse(argv: list[str], **kwargs: object) -> runner.Child:
+        if "--json-status-fd" not in argv:  # the probe
+            return real(argv, **kwargs)  # type: ignore[arg-type]
+        raise PermissionError(1, "enter the network namespace: Operation not permitted")
+
+    monkeypatch.setattr(runner.Child, "start", refuse)
+    with pytest.raises(BuildError, match="sandbox could not be set up: enter the network "
+                                         "namespace: Operation not permitted"):
+        build(store, sh("refused", "echo x > $out"))
 
 
 def test_fixed_output_build_may_use_the_network(store: LocalStore, sh: Shell,
