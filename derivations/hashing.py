@@ -22,12 +22,12 @@
 from __future__ import annotations
 
 import functools
-import struct
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sx.store.encoding import pack
 from sx.store.hashing import Digest
+from sx.store.narformat import file_archive
 from sx.store.path import StorePath, make_path, nix_base32
 from sx.store.value import Value
 
@@ -45,18 +45,9 @@ def own_output_placeholder(output: str) -> str:
     return _placeholder(f"sx-output-placeholder:{output}")
 
 
-def _nar_of_file(data: bytes) -> bytes:
-    def s(b: bytes) -> bytes:
-        return struct.pack("<Q", len(b)) + b + b"\0" * ((-len(b)) % 8)
-
-    return b"".join([
-        s(b"nix-archive-1"), s(b"("), s(b"type"), s(b"regular"), s(b"contents"), s(data), s(b")"),
-    ])
-
-
 def file_nar_hash(data: bytes) -> Digest:
     """BLAKE3 of the archive of a single non-executable file holding ``data``."""
-    return Digest.b3(_nar_of_file(data))
+    return Digest.b3(file_archive(data))
 
 
 def substitute(text: str, mapping: Mapping[str, str]) -> str:

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sx.derivations.graph import build_order
-from sx.derivations.hashing import _nar_of_file, file_nar_hash
 from sx.derivations.model import SCHEMA, Derivation, Output, Source
 from sx.store.encoding import unpack
 from sx.store.errors import Corrupt, InvalidInput, MissingReference
@@ -25,6 +24,7 @@ from sx.store.fsutil import CANONICAL_MTIME
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
+from sx.store.narformat import file_archive
 from sx.store.path import StorePath
 from sx.store.roots import protect
 
@@ -89,8 +89,8 @@ def _prepare_drv(tmp: TempDir, entry: str, drv: Derivation, now: int) -> Prepare
         os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
     finally:
         os.close(fd)
-    nar_hash = file_nar_hash(data)
-    size = len(_nar_of_file(data))
+    archive = file_archive(data)
+    nar_hash, size = Digest.b3(archive), len(archive)
     refs = drv_references(drv)
     info = PathInfo(drv.drv_path, nar_hash, size, tuple(refs), registered=now,
                     ca=f"drv:{nar_hash}")

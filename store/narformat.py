@@ -69,6 +69,11 @@ NODE = frame(b"node") + OPEN + TYPE
 """What comes between an entry's name and its node's type."""
 
 
+def file_archive(data: bytes) -> bytes:
+    """The whole archive of one non-executable regular file holding ``data``."""
+    return HEADER + REGULAR + CONTENTS + frame(data) + CLOSE
+
+
 def name_problem(name: bytes) -> str | None:
     """Why ``name`` cannot be an entry name, or None when it can."""
     if not name or name in (b".", b".."):
