@@ -45,11 +45,6 @@ def own_output_placeholder(output: str) -> str:
     return _placeholder(f"sx-output-placeholder:{output}")
 
 
-def file_nar_hash(data: bytes) -> Digest:
-    """BLAKE3 of the archive of a single non-executable file holding ``data``."""
-    return Digest.b3(file_archive(data))
-
-
 def substitute(text: str, mapping: Mapping[str, str]) -> str:
     """Replace every placeholder in ``text`` that ``mapping`` names by its value."""
     return _replace_all(text, mapping)
@@ -96,28 +91,40 @@ def record(drv: Derivation, resolved: Mapping[str, str] | None = None) -> dict[s
 class DrvHashes(Value):
     """Everything derived from a derivation's record, computed once per value.
 
-    Equal by the record and path; the placeholders are a cache beside them.
+    Equal by the record and path; the archive's hash and size, the
+    references and the placeholders are computed beside them.
     """
 
-    __slots__ = ("_placeholders", "drv_path", "encoded")
+    __slots__ = ("_placeholders", "drv_path", "encoded", "nar_hash", "nar_size", "references")
     _fields = ("encoded", "drv_path")
     encoded: bytes
     drv_path: StorePath
+    nar_hash: Digest
+    """BLAKE3 of the ``.drv`` object's archive (a single file holding ``encoded``)."""
+    nar_size: int
+    references: tuple[StorePath, ...]
+    """What the ``.drv`` object refers to: its input sources, then its input ``.drv`` paths."""
     _placeholders: dict[str, str]
 
-    def __init__(self, encoded: bytes, drv_path: StorePath) -> None:
+    def __init__(self, encoded: bytes, drv_path: StorePath, nar_hash: Digest, nar_size: int,
+                 references: tuple[StorePath, ...]) -> None:
         self._set("encoded", encoded)
         self._set("drv_path", drv_path)
+        self._set("nar_hash", nar_hash)
+        self._set("nar_size", nar_size)
+        self._set("references", references)
         self._set("_placeholders", {})
 
     @classmethod
     def of(cls, drv: Derivation) -> DrvHashes:
-        """Compute the record bytes and ``.drv`` path of ``drv``."""
+        """Compute the record bytes, their archive's hash and the ``.drv`` path of ``drv``."""
         encoded = pack(record(drv))
         refs = [StorePath.parse(str(s)) for s in drv.input_srcs]
         refs += [d.drv_path for d, _ in drv.input_drvs]
-        path = make_path("drv", file_nar_hash(encoded), f"{drv.name}.drv", refs)
-        return cls(encoded, path)
+        archive = file_archive(encoded)
+        nar_hash = Digest.b3(archive)
+        path = make_path("drv", nar_hash, f"{drv.name}.drv", refs)
+        return cls(encoded, path, nar_hash, len(archive), tuple(refs))
 
     def input_placeholder(self, output: str) -> str:
         """The placeholder other derivations use for this one's ``output``."""

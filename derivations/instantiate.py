@@ -20,11 +20,11 @@ from sx.derivations.graph import build_order
 from sx.derivations.model import SCHEMA, Derivation, Output, Source
 from sx.store.encoding import unpack
 from sx.store.errors import Corrupt, InvalidInput, MissingReference
+from sx.store.fdio import write_all
 from sx.store.fsutil import CANONICAL_MTIME
 from sx.store.hashing import Digest
 from sx.store.info import PathInfo
 from sx.store.local import LocalStore, TempDir
-from sx.store.narformat import file_archive
 from sx.store.path import StorePath
 from sx.store.roots import protect
 
@@ -32,11 +32,9 @@ if TYPE_CHECKING:
     from sx.store.registration import Prepared
 
 
-def drv_references(drv: Derivation) -> list[StorePath]:
+def drv_references(drv: Derivation) -> tuple[StorePath, ...]:
     """What a ``.drv`` object refers to: its input sources and input ``.drv`` paths."""
-    refs = [StorePath.parse(str(s)) for s in drv.input_srcs]
-    refs += [d.drv_path for d, _ in drv.input_drvs]
-    return refs
+    return drv.hashes.references
 
 
 def missing_sources(store: LocalStore, drvs: Iterable[Derivation]) -> dict[StorePath, Source]:
@@ -79,20 +77,17 @@ def _prepare_drv(tmp: TempDir, entry: str, drv: Derivation, now: int) -> Prepare
     from sx.store.registration import Prepared
 
     obj = os.path.join(tmp.path, entry)
-    data = drv.hashes.encoded
+    hashes = drv.hashes
+    data = hashes.encoded
     fd = os.open(obj, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
         # Every byte, or an error: what is measured below is ``data``, not the file.
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, data)
         os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
     finally:
         os.close(fd)
-    archive = file_archive(data)
-    nar_hash, size = Digest.b3(archive), len(archive)
-    refs = drv_references(drv)
-    info = PathInfo(drv.drv_path, nar_hash, size, tuple(refs), registered=now,
+    nar_hash, size, refs = hashes.nar_hash, hashes.nar_size, hashes.references
+    info = PathInfo(drv.drv_path, nar_hash, size, refs, registered=now,
                     ca=f"drv:{nar_hash}")
     # Measured on the bytes just written, as registration would measure the file.
     digests = frozenset(r.digest for r in refs)

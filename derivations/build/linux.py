@@ -95,8 +95,9 @@ class BwrapSandbox:
         self.mapped = os.geteuid() == 0 if mapped is None else mapped
         self.ids: tuple[int, int] | None = None
         """Host ids the sandbox runs as (mapped mode), None: as sx."""
-        self.own_net = False
-        """Whether builds enter a network namespace their holder made (see buildns)."""
+        self._net: dict[tuple[int, int] | None, bool] = {}
+        """Per build identity probed: whether its builds enter a network namespace their
+        holder made (see buildns), rather than bwrap making one."""
         self._checked = False
         self._reachable_dirs: dict[str, bool] = {}
         self._spares: dict[tuple[int, int] | None, BuildNamespaces] = {}
@@ -115,7 +116,11 @@ class BwrapSandbox:
         """
         true = shutil.which("true") or "/bin/true"
         ns = BuildNamespaces(ids, net)
-        out_r, out_w = os.pipe()
+        try:
+            out_r, out_w = os.pipe()
+        except OSError as e:
+            ns.gone_blocking()
+            raise SandboxError(f"build: sandbox could not be set up: {e.strerror or e}") from e
         try:
             try:
                 argv = [self.bwrap, "--userns", str(ns.userns_fd), "--pidns", str(ns.pidns_fd),
@@ -160,20 +165,37 @@ class BwrapSandbox:
         if not os.path.isfile(self.bwrap) or not os.access(self.bwrap, os.X_OK):
             raise SandboxError("build: sandbox could not be set up: bubblewrap (bwrap) is not "
                                "installed")
-        own = os.geteuid() == 0  # who may enter a network namespace it made
-        for ids in ([(HOST_BUILD_UID, HOST_BUILD_GID)] if self.mapped else []) + [None]:
-            if own and self._works(ids, net=True):
-                self.ids, self.own_net = ids, True
-                break
-            if ids is not None:
-                if self._works(ids, net=False):
-                    self.ids = ids
-                    break
-                continue
-            code, said = self._probe(None)
+        if self.mapped and self._choose((HOST_BUILD_UID, HOST_BUILD_GID)) is not None:
+            self.ids = (HOST_BUILD_UID, HOST_BUILD_GID)
+        elif self._choose(None) is None:
+            code, said = self._probe(None)  # again, for what bwrap said
             if code != 0:
                 raise SandboxError(f"build: sandbox could not be set up: {said}")
+            self._net[None] = False
         self._checked = True
+
+    def _choose(self, ids: tuple[int, int] | None) -> bool | None:
+        """Whether builds as ``ids`` enter the holder's network namespace (probed once).
+
+        None when no sandbox starts as ``ids`` either way. Only root may enter
+        a namespace it made (``CAP_SYS_ADMIN`` over it), so only root tries.
+        """
+        if ids not in self._net:
+            if os.geteuid() == 0 and self._works(ids, net=True):
+                self._net[ids] = True
+            elif self._works(ids, net=False):
+                self._net[ids] = False
+            else:
+                return None
+        return self._net[ids]
+
+    def own_net(self, ids: tuple[int, int] | None) -> bool:
+        """Whether builds as ``ids`` enter a network namespace their holder made.
+
+        A build that falls back from the mapped ids to plain ones (a store
+        the mapped user cannot reach) probes that identity on first use.
+        """
+        return bool(self._choose(ids))
 
     def _mapped_for(self, spec: SandboxSpec) -> bool:
         if self.ids is None:
@@ -191,7 +213,7 @@ class BwrapSandbox:
         """
         ids = self.ids if self._mapped_for(spec) else None
         self._last_ids = ids
-        ns = self._spares.pop(ids, None) or BuildNamespaces(ids, self.own_net)
+        ns = self._spares.pop(ids, None) or BuildNamespaces(ids, self.own_net(ids))
         try:
             self._plan_limits(ns, limits)
         except BaseException:
@@ -206,7 +228,7 @@ class BwrapSandbox:
         ids = self._last_ids
         if ids not in self._spares:
             try:
-                self._spares[ids] = BuildNamespaces(ids, self.own_net)
+                self._spares[ids] = BuildNamespaces(ids, self.own_net(ids))
             except SandboxError:
                 pass  # the next build makes its own, and reports the failure
 

@@ -11,6 +11,7 @@ process, as intended.
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import signal
@@ -112,9 +113,12 @@ class Child:
 
     def wait_for(self, seconds: float) -> int | None:
         """:meth:`wait_blocking` for at most ``seconds``: None if it is still running."""
-        if (self.returncode is None and self._pidfd >= 0
-                and not select.select([self._pidfd], [], [], seconds)[0]):
-            return None
+        if self.returncode is None and self._pidfd >= 0:
+            # poll, not select: the pidfd may be numbered past select's 1024.
+            poller = select.poll()
+            poller.register(self._pidfd, select.POLLIN)
+            if not poller.poll(math.ceil(max(seconds, 0) * 1000)):
+                return None
         return self.wait_blocking()
 
     async def kill_and_wait(self) -> int:

@@ -106,7 +106,6 @@ class _Run:
         self.fresh: dict[tuple[Digest, str], StorePath] = {}
         self._pending: list[tuple[Realisation, StorePath]] = []
         self._wake = trio.Event()
-        self._done = False
         self._ended = trio.Event()
         """Set when the run is over: nothing is gathered or waited for any longer."""
         self._signals = trio.CancelScope()
@@ -134,7 +133,6 @@ class _Run:
                     self.progress.stop()
                     self._signals.cancel()
                     self.scratch.close()
-                    self._done = True
                     self._ended.set()
                     self._wake.set()
         finally:
@@ -165,7 +163,7 @@ class _Run:
         write_realisations(self.store, items)
 
     async def _flusher(self) -> None:
-        while not self._done:
+        while not self._ended.is_set():
             await self._wake.wait()
             self._wake = trio.Event()
             # Gathers what finishes meanwhile into one transaction, while builds run.

@@ -74,7 +74,9 @@ class ScratchArea:
         async for item in self._recv:
             batch = [item]
             try:
-                # The grace is for builds still to come: none once the area is closed.
+                # The grace makes removal cheap while builds run beside it. Once the
+                # area is closed nothing waits on that CPU: removing at once (a
+                # few ms slower) ends the run sooner than waiting out the grace.
                 with trio.move_on_at(item[0]):
                     await self._closed.wait()
                 while True:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from build_helpers import Shell, build, out, read
@@ -18,7 +19,7 @@ from sx.derivations.build import runner
 from sx.derivations.build.buildns import ROOT_UID
 from sx.derivations.build.errors import BuildError
 from sx.derivations.build.linux import BwrapSandbox
-from sx.derivations.build.sandbox import SandboxError
+from sx.derivations.build.sandbox import Launch, SandboxError, SandboxSpec
 from sx.derivations.model import Output
 from sx.store.local import LocalStore
 
@@ -102,7 +103,30 @@ def test_as_root_the_build_network_is_made_ahead_by_the_holder() -> None:
     """Root may enter it (CAP_SYS_ADMIN); an unprivileged sx leaves it to bwrap."""
     sandbox = BwrapSandbox()
     sandbox.check()
-    assert sandbox.own_net == (os.geteuid() == 0)
+    assert sandbox.own_net(sandbox.ids) == (os.geteuid() == 0)
+
+
+def test_the_plain_identity_is_probed_for_the_network_on_first_use(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root, a build that falls back to plain ids gets its own probe, not the mapped one's."""
+    real = BwrapSandbox._probe
+    tried: list[tuple[tuple[int, int] | None, bool]] = []
+
+    def probe(self: BwrapSandbox, ids: tuple[int, int] | None,
+              net: bool = False) -> tuple[int, str]:
+        tried.append((ids, net))
+        return real(self, ids, net)
+
+    monkeypatch.setattr(BwrapSandbox, "_probe", probe)
+    sandbox = BwrapSandbox()
+    sandbox.check()
+    assert (None, True) not in tried or sandbox.ids is None
+    before = len(tried)
+    assert sandbox.own_net(None) == (os.geteuid() == 0)
+    if sandbox.ids is not None:
+        assert tried[before:] == [(None, True)]
+    assert sandbox.own_net(None) == (os.geteuid() == 0) and len(tried) == before + (
+        1 if sandbox.ids is not None else 0)
 
 
 def test_where_the_network_made_ahead_fails_bwrap_makes_it(
@@ -119,24 +143,47 @@ def test_where_the_network_made_ahead_fails_bwrap_makes_it(
     monkeypatch.setattr(BwrapSandbox, "_probe", probe)
     sandbox = BwrapSandbox()
     sandbox.check()
-    assert not sandbox.own_net
+    assert not sandbox.own_net(sandbox.ids)
     assert tried[-1] is False and (True in tried) == (os.geteuid() == 0)
 
 
 def test_a_sandbox_start_that_fails_fails_that_build(store: LocalStore, sh: Shell,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """An error of the start itself (here: entering the namespace) is that build's error."""
-    real = runner.Child.start
+    """A real failure of the start (entering a "namespace" that is not one) is that
+    build's error: the other build is made, and no holder or descriptor is left."""
+    real = BwrapSandbox.command
+    not_a_namespace = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
 
-    def refuse(argv: list[str], **kwargs: object) -> runner.Child:
-        if "--json-status-fd" not in argv:  # the probe
-            return real(argv, **kwargs)  # type: ignore[arg-type]
-        raise PermissionError(1, "enter the network namespace: Operation not permitted")
+    def command(self: BwrapSandbox, spec: SandboxSpec, *args: Any) -> Launch:
+        launch = real(self, spec, *args)
+        if "refused" in " ".join(spec.args):
+            launch = dataclasses.replace(launch, netns=not_a_namespace)
+        return launch
 
-    monkeypatch.setattr(runner.Child, "start", refuse)
-    with pytest.raises(BuildError, match="sandbox could not be set up: enter the network "
-                                         "namespace: Operation not permitted"):
-        build(store, sh("refused", "echo x > $out"))
+    monkeypatch.setattr(BwrapSandbox, "command", command)
+    bad, good = sh("bad", "echo refused > $out"), sh("good", "echo fine > $out")
+    fds = set(os.listdir("/proc/self/fd"))
+    try:
+        with pytest.raises(BuildError, match="sandbox could not be set up: enter the network "
+                                             "namespace: Invalid argument"):
+            build(store, bad, good, jobs=1, keep_going=True)
+    finally:
+        os.close(not_a_namespace)
+    assert read(store.real_path(store.derivation_outputs(good.drv_path)["out"])) == "fine\n"
+    assert store.derivation_outputs(bad.drv_path) == {}
+    assert set(os.listdir("/proc/self/fd")) <= fds | {str(not_a_namespace)}
+    holders = [p for p in os.listdir("/proc") if p.isdigit() and _holder_of_mine(p)]
+    assert holders == []
+
+
+def _holder_of_mine(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    name, _, rest = stat.partition(") ")
+    return name.endswith("(sx-holder") and int(rest.split()[1]) == os.getpid()
 
 
 def test_fixed_output_build_may_use_the_network(store: LocalStore, sh: Shell,

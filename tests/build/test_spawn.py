@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -295,3 +296,21 @@ def test_the_extension_binds_every_symbol_at_load() -> None:
     dynamic = subprocess.run(["readelf", "-d", _spawn.__file__], capture_output=True,
                              text=True, check=True).stdout
     assert "BIND_NOW" in dynamic or "Flags: NOW" in dynamic
+
+
+def test_a_bounded_wait_works_on_a_descriptor_past_1024() -> None:
+    # A run with many builds open numbers its descriptors high; select() would
+    # refuse one past 1024 with a ValueError.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 2000:
+        pytest.fail(f"the hard descriptor limit {hard} is too low for this test")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    try:
+        proc = Child.start([shutil.which("sleep") or "/bin/sleep", "0.3"])
+        high = os.dup2(proc._pidfd, 1500)  # type: ignore[attr-defined]
+        os.close(proc._pidfd)  # type: ignore[attr-defined]
+        proc._pidfd = high  # type: ignore[attr-defined]
+        assert proc.wait_for(0.01) is None
+        assert proc.wait_for(30) == 0
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

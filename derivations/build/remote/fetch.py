@@ -25,11 +25,23 @@ from sx.store import nar
 from sx.store.errors import InvalidInput
 from sx.store.fdio import write_all
 from sx.store.fsutil import remove_tree
-from sx.store.narformat import frame
+from sx.store.narformat import (
+    CLOSE,
+    CONTENTS,
+    DIRECTORY,
+    ENTRY,
+    EXECUTABLE,
+    HEADER,
+    NODE,
+    REGULAR,
+    SYMLINK,
+    TARGET,
+    frame,
+    padding,
+)
 
 # A Tree message is held in memory; refuse absurd ones before reading them.
 MAX_TREE = 256 << 20
-_MAGIC = frame(b"nix-archive-1")
 
 
 def output_path(base: str) -> str:
@@ -137,8 +149,12 @@ def _directory(cas: Cas, d: re_pb.OutputDirectory, dest: str,
 
 def _archive(cas: Cas, root: re_pb.Directory,
              children: Mapping[BlobDigest, re_pb.Directory]) -> Iterator[bytes]:
-    """The NAR of the directory ``root`` (children by digest), file bytes fetched as needed."""
-    yield _MAGIC
+    """The NAR of the directory ``root`` (children by digest), file bytes fetched as needed.
+
+    Every node is written from its type on: what comes before (``HEADER`` for
+    the root, ``NODE`` for an entry) ends with the ``type`` tag.
+    """
+    yield HEADER
     # An explicit stack of pending byte pieces and directories keeps this iterative.
     stack: list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]] = [root]
     depth = 0
@@ -159,8 +175,8 @@ def _archive(cas: Cas, root: re_pb.Directory,
         for f in item.files:
             entries.append((f.name.encode(), f, []))
         for s in item.symlinks:
-            entries.append((s.name.encode(), None, [_tokens(b"(", b"type", b"symlink", b"target",
-                                                            s.target.encode(), b")")]))
+            entries.append((s.name.encode(), None,
+                            [SYMLINK + TARGET + frame(s.target.encode()) + CLOSE]))
         for sub in item.directories:
             child = children.get(BlobDigest.of(sub.digest))
             if child is None:
@@ -182,18 +198,13 @@ def _archive(cas: Cas, root: re_pb.Directory,
                 assert group is not None
                 group.add(d)
         # Pushed in reverse: the stack pops the first entry first.
-        pieces: list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]] = [
-            _tokens(b"(", b"type", b"directory")]
+        pieces: list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]] = [DIRECTORY]
         for name, _, node in entries:
-            pieces.append(_tokens(b"entry", b"(", b"name", name, b"node"))
+            pieces.append(ENTRY + frame(name) + NODE)
             pieces.extend(node)
-            pieces.append(_tokens(b")"))
-        pieces.append(_tokens(b")"))
+            pieces.append(CLOSE)  # the entry's
+        pieces.append(CLOSE)  # the directory's
         stack.extend(reversed(pieces))
-
-
-def _tokens(*parts: bytes) -> bytes:
-    return b"".join(frame(p) for p in parts)
 
 
 class _Group:
@@ -234,15 +245,15 @@ class _Group:
 def _file_node(cas: Cas, f: re_pb.FileNode, group: _Group | None
                ) -> list[bytes | re_pb.Directory | Callable[[], Iterator[bytes]]]:
     d = BlobDigest.of(f.digest)
-    head = [b"(", b"type", b"regular"] + ([b"executable", b""] if f.is_executable else [])
-    header = _tokens(*head, b"contents") + d.size.to_bytes(8, "little")
+    header = (REGULAR + (EXECUTABLE if f.is_executable else b"") + CONTENTS
+              + d.size.to_bytes(8, "little"))
 
     def body() -> Iterator[bytes]:
         if group is not None:
             yield group.take(d)
         else:
             yield from cas.stream_blob(d)
-        yield b"\0" * ((-d.size) % 8) + _tokens(b")")
+        yield padding(d.size) + CLOSE
 
     return [header, body]
 
