@@ -88,43 +88,53 @@ def record(drv: Derivation, resolved: Mapping[str, str] | None = None) -> dict[s
     }
 
 
+def drv_references(drv: Derivation) -> list[StorePath]:
+    """What a ``.drv`` object refers to: its input sources and input ``.drv`` paths."""
+    refs = [StorePath.parse(str(s)) for s in drv.input_srcs]
+    refs += [d.drv_path for d, _ in drv.input_drvs]
+    return refs
+
+
 class DrvHashes(Value):
     """Everything derived from a derivation's record, computed once per value.
 
-    Equal by the record and path; the archive's hash and size, the
-    references and the placeholders are computed beside them.
+    Equal by the record and path; the archive's hash and size and the
+    placeholders are caches beside them.
     """
 
-    __slots__ = ("_placeholders", "drv_path", "encoded", "nar_hash", "nar_size", "references")
+    __slots__ = ("_archive", "_placeholders", "drv_path", "encoded")
     _fields = ("encoded", "drv_path")
     encoded: bytes
     drv_path: StorePath
-    nar_hash: Digest
-    """BLAKE3 of the ``.drv`` object's archive (a single file holding ``encoded``)."""
-    nar_size: int
-    references: tuple[StorePath, ...]
-    """What the ``.drv`` object refers to: its input sources, then its input ``.drv`` paths."""
+    _archive: tuple[Digest, int] | None
     _placeholders: dict[str, str]
 
-    def __init__(self, encoded: bytes, drv_path: StorePath, nar_hash: Digest, nar_size: int,
-                 references: tuple[StorePath, ...]) -> None:
+    def __init__(self, encoded: bytes, drv_path: StorePath) -> None:
         self._set("encoded", encoded)
         self._set("drv_path", drv_path)
-        self._set("nar_hash", nar_hash)
-        self._set("nar_size", nar_size)
-        self._set("references", references)
+        self._set("_archive", None)
         self._set("_placeholders", {})
 
     @classmethod
     def of(cls, drv: Derivation) -> DrvHashes:
-        """Compute the record bytes, their archive's hash and the ``.drv`` path of ``drv``."""
+        """Compute the record bytes and ``.drv`` path of ``drv``."""
         encoded = pack(record(drv))
-        refs = [StorePath.parse(str(s)) for s in drv.input_srcs]
-        refs += [d.drv_path for d, _ in drv.input_drvs]
+        refs = drv_references(drv)
         archive = file_archive(encoded)
         nar_hash = Digest.b3(archive)
-        path = make_path("drv", nar_hash, f"{drv.name}.drv", refs)
-        return cls(encoded, path, nar_hash, len(archive), tuple(refs))
+        hashes = cls(encoded, make_path("drv", nar_hash, f"{drv.name}.drv", refs))
+        hashes._set("_archive", (nar_hash, len(archive)))
+        return hashes
+
+    @property
+    def archive(self) -> tuple[Digest, int]:
+        """BLAKE3 and size of the ``.drv`` object's archive (one file holding ``encoded``)."""
+        got = self._archive
+        if got is None:
+            archive = file_archive(self.encoded)
+            got = (Digest.b3(archive), len(archive))
+            self._set("_archive", got)
+        return got
 
     def input_placeholder(self, output: str) -> str:
         """The placeholder other derivations use for this one's ``output``."""

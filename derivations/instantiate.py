@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sx.derivations.graph import build_order
+from sx.derivations.hashing import drv_references
 from sx.derivations.model import SCHEMA, Derivation, Output, Source
 from sx.store.encoding import unpack
 from sx.store.errors import Corrupt, InvalidInput, MissingReference
@@ -30,11 +31,6 @@ from sx.store.roots import protect
 
 if TYPE_CHECKING:
     from sx.store.registration import Prepared
-
-
-def drv_references(drv: Derivation) -> tuple[StorePath, ...]:
-    """What a ``.drv`` object refers to: its input sources and input ``.drv`` paths."""
-    return drv.hashes.references
 
 
 def missing_sources(store: LocalStore, drvs: Iterable[Derivation]) -> dict[StorePath, Source]:
@@ -86,7 +82,8 @@ def _prepare_drv(tmp: TempDir, entry: str, drv: Derivation, now: int) -> Prepare
         os.utime(fd, (CANONICAL_MTIME, CANONICAL_MTIME))
     finally:
         os.close(fd)
-    nar_hash, size, refs = hashes.nar_hash, hashes.nar_size, hashes.references
+    nar_hash, size = hashes.archive
+    refs = tuple(drv_references(drv))
     info = PathInfo(drv.drv_path, nar_hash, size, refs, registered=now,
                     ca=f"drv:{nar_hash}")
     # Measured on the bytes just written, as registration would measure the file.

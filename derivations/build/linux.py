@@ -95,9 +95,9 @@ class BwrapSandbox:
         self.mapped = os.geteuid() == 0 if mapped is None else mapped
         self.ids: tuple[int, int] | None = None
         """Host ids the sandbox runs as (mapped mode), None: as sx."""
-        self._net: dict[tuple[int, int] | None, bool] = {}
+        self._net: dict[tuple[int, int] | None, bool | None] = {}
         """Per build identity probed: whether its builds enter a network namespace their
-        holder made (see buildns), rather than bwrap making one."""
+        holder made (see buildns), rather than bwrap making one; None: no sandbox starts."""
         self._checked = False
         self._reachable_dirs: dict[str, bool] = {}
         self._spares: dict[tuple[int, int] | None, BuildNamespaces] = {}
@@ -186,7 +186,7 @@ class BwrapSandbox:
             elif self._works(ids, net=False):
                 self._net[ids] = False
             else:
-                return None
+                self._net[ids] = None  # not probed again: its builds fail as they start
         return self._net[ids]
 
     def own_net(self, ids: tuple[int, int] | None) -> bool:

@@ -6,7 +6,8 @@ import os
 
 import pytest
 from build_helpers import Shell
-from sx.derivations.instantiate import drv_references, instantiate, load_derivation
+from sx.derivations.hashing import drv_references
+from sx.derivations.instantiate import instantiate, load_derivation
 from sx.derivations.model import Output, derivation, fetchurl
 from sx.store.encoding import pack
 from sx.store.errors import Corrupt, InvalidInput, MissingReference

@@ -9,6 +9,7 @@ and the deaths on real kills.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import resource
 import shutil
@@ -305,12 +306,17 @@ def test_a_bounded_wait_works_on_a_descriptor_past_1024() -> None:
     if hard != resource.RLIM_INFINITY and hard <= 2000:
         pytest.fail(f"the hard descriptor limit {hard} is too low for this test")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    proc = Child.start([shutil.which("sleep") or "/bin/sleep", "0.3"])
     try:
-        proc = Child.start([shutil.which("sleep") or "/bin/sleep", "0.3"])
-        high = os.dup2(proc._pidfd, 1500)  # type: ignore[attr-defined]
+        # The lowest free descriptor from 1500 on (none is closed on the way).
+        high = fcntl.fcntl(proc._pidfd, fcntl.F_DUPFD_CLOEXEC, 1500)  # type: ignore[attr-defined]
+        assert high >= 1500
         os.close(proc._pidfd)  # type: ignore[attr-defined]
         proc._pidfd = high  # type: ignore[attr-defined]
         assert proc.wait_for(0.01) is None
         assert proc.wait_for(30) == 0
     finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.wait_blocking()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
