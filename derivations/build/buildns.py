@@ -75,8 +75,7 @@ class BuildNamespaces:
             os.close(self._lifeline)
             if isinstance(e, OSError):
                 what = "user, pid and network" if net else "user and pid"
-                raise SandboxError(f"build: sandbox could not be set up: {what} "
-                                   f"namespaces: {e.strerror}") from e
+                raise SandboxError.because(f"{what} namespaces: {e.strerror}") from e
             raise
         finally:
             os.close(read_end)
@@ -90,13 +89,12 @@ class BuildNamespaces:
             if self.holder.poll() is not None:
                 # It could not set itself up (descriptors); bwrap would only
                 # say it cannot fork into the pid namespace.
-                raise SandboxError("build: sandbox could not be set up: the namespace holder "
-                                   f"exited at start (status {self.holder.returncode})")
+                raise SandboxError.because("the namespace holder exited at start "
+                                           f"(status {self.holder.returncode})")
         except BaseException as e:
             self.gone_blocking()
             if isinstance(e, OSError):
-                raise SandboxError(f"build: sandbox could not be set up: open namespaces: "
-                                   f"{e.strerror}") from e
+                raise SandboxError.because(f"open namespaces: {e.strerror}") from e
             raise
 
     def _map(self) -> None:
@@ -129,8 +127,7 @@ class BuildNamespaces:
             for res, value in self.rlimits.items():
                 resource.prlimit(pid, res, (value, value))
         except OSError as e:
-            raise SandboxError(f"build: sandbox could not be set up: limit process {pid}: "
-                               f"{e.strerror}") from e
+            raise SandboxError.because(f"limit process {pid}: {e.strerror}") from e
 
     def refused(self) -> bool:
         """Whether a fork was refused for the pids limit (known where a cgroup counts)."""
@@ -173,5 +170,4 @@ def _write(path: str, text: str) -> None:
         finally:
             os.close(fd)
     except OSError as e:
-        raise SandboxError(f"build: sandbox could not be set up: write {path}: "
-                           f"{e.strerror}") from e
+        raise SandboxError.because(f"write {path}: {e.strerror}") from e

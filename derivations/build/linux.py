@@ -120,26 +120,25 @@ class BwrapSandbox:
             out_r, out_w = os.pipe()
         except OSError as e:
             ns.gone_blocking()
-            raise SandboxError(f"build: sandbox could not be set up: {e.strerror or e}") from e
+            raise SandboxError.because(e) from e
         try:
             try:
+                net_args, netns = _network(ns, isolated=True)
                 argv = [self.bwrap, "--userns", str(ns.userns_fd), "--pidns", str(ns.pidns_fd),
-                        *_UNSHARE, *([] if net else ["--unshare-net"]), *_IDENTITY,
+                        *_UNSHARE, *net_args, *_IDENTITY,
                         "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", true]
                 try:
                     proc = Child.start(argv, stdout=out_w, stderr=out_w, pass_fds=ns.fds,
-                                       netns=ns.netns_fd)
+                                       netns=netns)
                 finally:
                     os.close(out_w)
                 code = proc.wait_for(_PROBE_TIMEOUT)
                 if code is None:
                     proc.kill()
                     proc.wait_blocking()
-                    raise SandboxError("build: sandbox could not be set up: bwrap did not "
-                                       f"finish within {_PROBE_TIMEOUT} s")
+                    raise SandboxError.because(f"bwrap did not finish within {_PROBE_TIMEOUT} s")
             except OSError as e:
-                raise SandboxError(f"build: sandbox could not be set up: {e.strerror or e}"
-                                   ) from e
+                raise SandboxError.because(e) from e
             finally:
                 ns.gone_blocking()  # nothing that could hold the pipe is left
             said = os.read(out_r, 1 << 16).decode(errors="replace").strip().splitlines()
@@ -163,14 +162,13 @@ class BwrapSandbox:
         if self._checked:
             return
         if not os.path.isfile(self.bwrap) or not os.access(self.bwrap, os.X_OK):
-            raise SandboxError("build: sandbox could not be set up: bubblewrap (bwrap) is not "
-                               "installed")
+            raise SandboxError.because("bubblewrap (bwrap) is not installed")
         if self.mapped and self._choose((HOST_BUILD_UID, HOST_BUILD_GID)) is not None:
             self.ids = (HOST_BUILD_UID, HOST_BUILD_GID)
         elif self._choose(None) is None:
             code, said = self._probe(None)  # again, for what bwrap said
             if code != 0:
-                raise SandboxError(f"build: sandbox could not be set up: {said}")
+                raise SandboxError.because(said)
             self._net[None] = False
         self._checked = True
 
@@ -338,13 +336,8 @@ class BwrapSandbox:
         assert isinstance(iso, BuildNamespaces)
         userns, pidns = iso.fds
         rlimits = self._start_limits(iso)
-        argv = [self.bwrap, "--userns", str(userns), "--pidns", str(pidns), *_UNSHARE]
-        netns = -1  # a fixed-output build has the host's network
-        if not spec.network:
-            if iso.netns_fd >= 0:
-                netns = iso.netns_fd  # made ahead by the holder; entered as bwrap starts
-            else:
-                argv.append("--unshare-net")
+        net_args, netns = _network(iso, isolated=not spec.network)
+        argv = [self.bwrap, "--userns", str(userns), "--pidns", str(pidns), *_UNSHARE, *net_args]
         argv += _IDENTITY
         argv += _LIFETIME
         argv += ["--json-status-fd", str(status_fd)]
@@ -390,7 +383,21 @@ class BwrapSandbox:
             why = f"bwrap exited {returncode}"
         if why.startswith("execvp"):
             raise BuildError(f"start builder {spec.builder}: {why.partition(': ')[2] or why}")
-        raise SandboxError(f"build: sandbox could not be set up: {why}")
+        raise SandboxError.because(why)
+
+
+def _network(ns: BuildNamespaces, isolated: bool) -> tuple[list[str], int]:
+    """bwrap's network option, and the namespace its start enters (-1: sx's own).
+
+    An isolated build enters the network namespace its holder made ahead,
+    if it made one, or else bwrap makes one (``--unshare-net``); a
+    fixed-output build keeps the host's network.
+    """
+    if not isolated:
+        return [], -1
+    if ns.netns_fd >= 0:
+        return [], ns.netns_fd
+    return ["--unshare-net"], -1
 
 
 def _runtime_binds(paths: Sequence[str]) -> list[str]:

@@ -270,7 +270,7 @@ def _start(sandbox: Sandbox, spec: SandboxSpec, iso: Isolation, limits: Limits
                                pass_fds=launch.pass_fds, rlimits=launch.rlimits,
                                pdeathsig=signal.SIGKILL, netns=launch.netns)
         except OSError as e:  # this build fails, with the step that failed
-            raise SandboxError(f"build: sandbox could not be set up: {e.strerror or e}") from e
+            raise SandboxError.because(e) from e
     except BaseException:
         for fd in (out_r, status_r, go_w):
             os.close(fd)

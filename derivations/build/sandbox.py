@@ -54,7 +54,15 @@ class SandboxError(BuildError):
 
     Raised instead of ever running a builder unsandboxed. Not raised when the
     builder itself fails inside a working sandbox (that is :class:`BuildError`).
+    Made with :meth:`because`, so that every such error reads the same way.
     """
+
+    @classmethod
+    def because(cls, cause: str | OSError) -> SandboxError:
+        """``build: sandbox could not be set up: <cause>`` (an OS error in its own words)."""
+        if isinstance(cause, OSError):
+            cause = cause.strerror or str(cause)
+        return cls(f"build: sandbox could not be set up: {cause}")
 
 
 @dataclass(frozen=True)
