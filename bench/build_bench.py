@@ -3,12 +3,14 @@
 Shapes: a *chain* (each derivation depends on the previous one) and a wide
 *fan-in* (N independent leaves and one root that depends on all of them),
 each with 200 and 2,000 derivations. Every derivation runs
-``busybox sh -c 'echo $n > $out'`` in the sandbox. Both tools run their
+``busybox sh -c 'echo $n $salt > $out'`` in the sandbox. Both tools run their
 command line from scratch (evaluation, writing ``.drv`` files, building) with
 the same number of parallel jobs; Nix runs with ``sandbox = true`` (given on
 the command line, so the machine's nix.conf is left alone).
 
-Every run uses fresh derivations (a salt in each), so nothing is cached,
+Every run uses fresh derivations (a salt in each) whose outputs hold the
+salt too, so nothing is cached (sx's outputs are content-addressed: bytes
+built again would be found registered, and not installed a second time),
 and nothing is deleted between runs (ext4 is slow to create files for a
 while after a large delete). sx runs as its users run it: the ``sx``
 console script, with byte-compiled modules (written first, as installing
@@ -63,10 +65,10 @@ def root():
         for i in range({n}):
             dep = [prev] if prev else []
             ref = f": {{prev.out}}; " if prev else ""
-            prev = d(f"c{{i}}", ref + f"echo {{i}} > $out", dep)
+            prev = d(f"c{{i}}", ref + f"echo {{i}} $salt > $out", dep)
         return prev
-    leaves = [d(f"f{{i}}", f"echo {{i}} > $out") for i in range({n} - 1)]
-    return d("fanin", "echo root > $out", leaves)
+    leaves = [d(f"f{{i}}", f"echo {{i}} $salt > $out") for i in range({n} - 1)]
+    return d("fanin", "echo root $salt > $out", leaves)
 '''
 
 
@@ -80,13 +82,13 @@ def nix_expr(shape: str, n: int, salt: str, busybox_path: str) -> str:
   }};
 '''
     if shape == "chain":
-        lines = ['  c0 = d "c0" "echo 0 > $out" [];']
+        lines = ['  c0 = d "c0" "echo 0 $salt > $out" [];']
         for i in range(1, n):
-            lines.append(f'  c{i} = d "c{i}" ": ${{c{i - 1}}}; echo {i} > $out" [];')
+            lines.append(f'  c{i} = d "c{i}" ": ${{c{i - 1}}}; echo {i} $salt > $out" [];')
         return head + "\n".join(lines) + f"\nin c{n - 1}\n"
-    lines = [f'  f{i} = d "f{i}" "echo {i} > $out" [];' for i in range(n - 1)]
+    lines = [f'  f{i} = d "f{i}" "echo {i} $salt > $out" [];' for i in range(n - 1)]
     deps = " ".join(f"f{i}" for i in range(n - 1))
-    return head + "\n".join(lines) + f'\nin d "fanin" "echo root > $out" [ {deps} ]\n'
+    return head + "\n".join(lines) + f'\nin d "fanin" "echo root $salt > $out" [ {deps} ]\n'
 
 
 def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> Sample:

@@ -163,8 +163,8 @@ SMALL_SYNC = 64
 
 
 def _entries(paths: Sequence[str], limit: int) -> list[str] | None:
-    """The files and directories of the trees at ``paths``, and their parents (None: too many)."""
-    out = list(dict.fromkeys(os.path.dirname(p) for p in paths))
+    """The files and directories of the trees at ``paths`` (None: more than ``limit``)."""
+    out: list[str] = []
     todo = list(paths)
     while todo:
         p = todo.pop()
@@ -181,7 +181,10 @@ def _entries(paths: Sequence[str], limit: int) -> list[str] | None:
 
 
 def sync_trees(paths: Sequence[str], fs_path: str, limit: int = SMALL_SYNC) -> None:
-    """Make the trees at ``paths`` durable (data, and the entries of their directories).
+    """Make the trees at ``paths`` durable: their data, and the entries of their directories.
+
+    Not the entries naming the trees themselves: they are about to be
+    renamed into ``store/``, whose directory is synced after the renames.
 
     A few entries are fsynced one by one, which waits only for these bytes;
     more than ``limit`` take one ``syncfs`` of the file system holding
