@@ -138,7 +138,7 @@ class Bench:
         """Median times per derivation for sx and for Nix (alternating runs)."""
         sx_times, nix_times = [], []
         for r in range(runs):
-            salt = f"{self.nonce}-{r}"
+            salt = f"{self.nonce}-{shape}-{n}-{r}"  # no row shares a derivation with another
             sx_times.append(self.run_sx(shape, n, salt))
             nix_times.append(self.run_nix(shape, n, salt))
         return medians(sx_times).scaled(1 / n), medians(nix_times).scaled(1 / n)

@@ -333,13 +333,15 @@ def test_sync_trees_fsyncs_each_entry_of_a_small_tree(tmp_path: Path,
     top = _tree(tmp_path, 3)
     single = tmp_path / "single"
     single.write_bytes(b"one file")
+    toplink = tmp_path / "toplink"
+    toplink.symlink_to("single")
     synced: list[str] = []
     real_fsync = os.fsync
     monkeypatch.setattr(fsutil, "syncfs", lambda path: synced.append(f"syncfs {path}"))
     monkeypatch.setattr(fsutil.os, "fsync", lambda fd: (synced.append(os.readlink(
         f"/proc/self/fd/{fd}")), real_fsync(fd))[1])
-    fsutil.sync_trees([str(top), str(single)], str(tmp_path))
-    # Every file and directory; not the symlink, nor the directory holding the objects
+    fsutil.sync_trees([str(top), str(single), str(toplink)], str(tmp_path))
+    # Every file and directory; not the symlinks, nor the directory holding the objects
     # (they leave it: the store's directory is synced after they are renamed into it).
     want = {str(top), str(top / "sub"), str(single),
             *(str(top / "sub" / f"f{i}") for i in range(3))}
