@@ -12,7 +12,8 @@ Every run uses fresh derivations (a salt in each) whose outputs hold the
 salt too, so nothing is cached (sx's outputs are content-addressed: bytes
 built again would be found registered, and not installed a second time),
 and nothing is deleted between runs (ext4 is slow to create files for a
-while after a large delete). sx runs as its users run it: the ``sx``
+while after a large delete). Runs alternate which tool goes first, and
+each starts with nothing dirty (Nix syncs no output). sx runs as its users run it: the ``sx``
 console script, with byte-compiled modules (written first, as installing
 does). Printed: median milliseconds per derivation for
 each tool, the ratio sx / Nix, and each tool's growth from 200 to 2,000.
@@ -30,14 +31,15 @@ from collections.abc import Sequence
 
 from common import (
     Sample,
-    Stopwatch,
     medians,
     print_header,
     print_ratio,
     remove_tree,
     require_tools,
+    rotate,
     scratch_dir,
     sx_command,
+    timed,
 )
 from sx.derivations.examples import busybox_tree
 
@@ -91,17 +93,6 @@ def nix_expr(shape: str, n: int, salt: str, busybox_path: str) -> str:
     return head + "\n".join(lines) + f'\nin d "fanin" "echo root $salt > $out" [ {deps} ]\n'
 
 
-def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> Sample:
-    """Wall and CPU time of a command; exits loudly if it fails."""
-    watch = Stopwatch()
-    proc = subprocess.run(list(cmd), env=env, capture_output=True, text=True, check=False)
-    took = watch.stop()
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(cmd[:4])}... failed ({proc.returncode}): "
-                         f"{proc.stderr.strip()[-800:]}")
-    return took
-
-
 class Bench:
     """One benchmark session: a scratch dir, a store for sx, busybox for both tools."""
 
@@ -124,7 +115,7 @@ class Bench:
         with open(path, "w") as f:
             f.write(sx_recipe(shape, n, salt, self.bb_dir))
         cmd = [*sx_command(), "realize", "-q", "-j", str(self.jobs), f"{path}:root"]
-        return timed(cmd, self.env)
+        return timed(cmd, self.env)[0]
 
     def run_nix(self, shape: str, n: int, salt: str) -> Sample:
         path = os.path.join(self.work, f"{shape}-{n}-{salt}.nix")
@@ -132,15 +123,19 @@ class Bench:
             f.write(nix_expr(shape, n, salt, self.nix_bb))
         cmd = ["nix-build", path, "--no-out-link", "--quiet", "--max-jobs", str(self.jobs),
                "--cores", "1", *NIX_OPTIONS]
-        return timed(cmd)
+        return timed(cmd)[0]
 
     def measure(self, shape: str, n: int, runs: int) -> tuple[Sample, Sample]:
-        """Median times per derivation for sx and for Nix (alternating runs)."""
-        sx_times, nix_times = [], []
-        for r in range(runs):
-            salt = f"{self.nonce}-{shape}-{n}-{r}"  # no row shares a derivation with another
-            sx_times.append(self.run_sx(shape, n, salt))
-            nix_times.append(self.run_nix(shape, n, salt))
+        """Median times per derivation for sx and for Nix.
+
+        Each run starts with nothing dirty: Nix syncs none of its outputs,
+        so whoever ran after it would pay for writing them back.
+        """
+        def salt(r: int) -> str:
+            return f"{self.nonce}-{shape}-{n}-{r}"  # no row shares a derivation with another
+
+        sx_times, nix_times = rotate(runs, [lambda r: self.run_sx(shape, n, salt(r)),
+                                            lambda r: self.run_nix(shape, n, salt(r))], os.sync)
         return medians(sx_times).scaled(1 / n), medians(nix_times).scaled(1 / n)
 
 

@@ -11,8 +11,10 @@ Peers: ``nix copy --to file://DIR`` with Nix's default compression (xz) and
 with ``?compression=zstd`` (sx always uses zstd). Downloads go into a fresh
 store each run: sx checks signatures (k = 1 of a generated key), Nix runs
 with ``--no-check-sigs`` into a fresh chroot store. Runs alternate which tool
-goes first and nothing is deleted between runs (ext4 is slow to create files
-for a while after deleting a large tree). The xz peer is slow (about two
+goes first, each starts with nothing dirty (Nix syncs nothing it writes, so
+whoever ran after it would pay for writing back its 200 MB), and nothing is
+deleted between runs (ext4 is slow to create files for a while after
+deleting a large tree). The xz peer is slow (about two
 minutes per upload here) and runs once unless ``SX_BENCH_XZ_RUNS`` says
 otherwise; ``SX_BENCH_RUNS`` sets the other runs (default 3).
 
@@ -23,37 +25,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 
 from common import (
     Sample,
-    Stopwatch,
     make_tree,
     medians,
     print_header,
     print_ratio,
     remove_tree,
     require_tools,
+    rotate,
     run,
     scratch_dir,
     sx_command,
+    timed,
     tree_stats,
 )
 
 NIX_CONFIG = ("build-users-group =\nexperimental-features = nix-command\nsubstituters =\n"
               "sandbox = false\n")
 NIX_ENV = {**os.environ, "NIX_CONFIG": NIX_CONFIG}
-
-
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Sample:
-    watch = Stopwatch()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    took = watch.stop()
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(cmd[:6])}... failed: {proc.stderr.strip()[-500:]}")
-    return took
 
 
 class Setup:
@@ -96,37 +89,30 @@ class Setup:
 
 
 def _sx_up(s: Setup, cache: str) -> Sample:
-    return _timed([*sx_command(), "--root", s.sx_root, "copy", "--to", f"file://{cache}",
-                   s.sx_top])
+    return timed([*sx_command(), "--root", s.sx_root, "copy", "--to", f"file://{cache}",
+                  s.sx_top])[0]
 
 
 def _sx_down(s: Setup, cache: str, tag: str) -> Sample:
     root = s.fresh_sx_root(tag)
-    return _timed([*sx_command(), "--root", root, "copy", "--from", f"file://{cache}",
-                   s.sx_top])
+    return timed([*sx_command(), "--root", root, "copy", "--from", f"file://{cache}",
+                  s.sx_top])[0]
 
 
 def _nix_up(s: Setup, cache: str, query: str) -> Sample:
-    return _timed(["nix", "copy", "--to", f"file://{cache}{query}", *s.nix_paths], NIX_ENV)
+    return timed(["nix", "copy", "--to", f"file://{cache}{query}", *s.nix_paths], NIX_ENV)[0]
 
 
 def _nix_down(s: Setup, cache: str, tag: str) -> Sample:
     dest = os.path.join(s.base, f"nix-dst-{tag}")
-    return _timed(["nix", "copy", "--from", f"file://{cache}", "--to", dest, "--no-check-sigs",
-                   *s.nix_paths], NIX_ENV)
+    return timed(["nix", "copy", "--from", f"file://{cache}", "--to", dest, "--no-check-sigs",
+                  *s.nix_paths], NIX_ENV)[0]
 
 
 def _alternate(runs: int, ours: Callable[[int], Sample], peer: Callable[[int], Sample]
                ) -> tuple[Sample, Sample]:
-    a: list[Sample] = []
-    b: list[Sample] = []
-    for i in range(runs):
-        if i % 2 == 0:
-            a.append(ours(i))
-            b.append(peer(i))
-        else:
-            b.append(peer(i))
-            a.append(ours(i))
+    """The medians of ``runs`` rounds, each starting with nothing dirty (see the module)."""
+    a, b = rotate(runs, [ours, peer], os.sync)
     return medians(a), medians(b)
 
 

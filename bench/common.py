@@ -21,9 +21,9 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import blake3
 
@@ -88,6 +88,50 @@ def medians(samples: Sequence[Sample]) -> Sample:
     """The median wall time and the median CPU time (each on its own)."""
     return Sample(statistics.median(s.wall for s in samples),
                   statistics.median(s.cpu for s in samples))
+
+
+T = TypeVar("T")
+
+
+def rotate(runs: int, contenders: Sequence[Callable[[int], T]],
+           before: Callable[[], object] | None = None) -> list[list[T]]:
+    """Call every contender once per round, ``runs`` rounds, rotating who goes first.
+
+    Each contender gets the round's number; returned: each contender's
+    results in round order. All contenders meet the same conditions (the
+    machine's load drifts, and a run can leave work behind, such as data
+    the kernel is still writing back, that falls on whoever runs next), and
+    none always runs right after the same other one. ``before`` runs,
+    untimed, before every call.
+    """
+    results: list[list[T]] = [[] for _ in contenders]
+    for r in range(runs):
+        for k in range(len(contenders)):
+            i = (r + k) % len(contenders)
+            if before is not None:
+                before()
+            results[i].append(contenders[i](r))
+    return results
+
+
+def rounds(runs: int, contenders: Sequence[Callable[[], object]],
+           before: Callable[[], object] | None = None) -> list[Sample]:
+    """:func:`rotate` timing each contender; the medians of each."""
+    timers = [lambda _, fn=fn: measure(fn) for fn in contenders]
+    return [medians(t) for t in rotate(runs, timers, before)]
+
+
+def timed(cmd: Sequence[str], env: Mapping[str, str] | None = None,
+          cwd: str | None = None) -> tuple[Sample, str]:
+    """Wall and CPU time of a command, and its output; exits naming it if it fails."""
+    watch = Stopwatch()
+    proc = subprocess.run(list(cmd), env=env, cwd=cwd, capture_output=True, text=True,
+                          check=False)
+    took = watch.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:6])}... failed ({proc.returncode}): "
+                         f"{proc.stderr.strip()[-800:]}")
+    return took, proc.stdout
 
 
 def median_sample(fn: Callable[[], object], runs: int = 3,

@@ -33,8 +33,10 @@ from common import (
     print_ratio,
     remove_tree,
     require_tools,
+    rotate,
     scratch_dir,
     sx_command,
+    timed,
 )
 from sx.store import nar
 from sx.store.hashing import Digest
@@ -210,17 +212,6 @@ def nix(root: str, args: Sequence[str], stdin: str | None = None) -> str:
 # ---- timing ------------------------------------------------------------------------------
 
 
-def timed(cmd: Sequence[str], env: dict[str, str] | None = None) -> Sample:
-    """Wall and CPU time of a command (its output discarded); fails loudly on error."""
-    watch = Stopwatch()
-    proc = subprocess.run(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env=env, check=False)
-    elapsed = watch.stop()
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(cmd)} failed: {proc.stderr.decode()[-400:]}")
-    return elapsed
-
-
 def sx_env(root: str) -> dict[str, str]:
     """The environment that points the sx CLI at ``root``."""
     return {**os.environ, "SX_ROOT": root}
@@ -237,8 +228,8 @@ def one_round(base: str, shape: Shape, k: int) -> tuple[Sample, Sample]:
     build_sx(sx_root, shape)
     build_nix(nix_root, shape)
     runs = {
-        "sx": lambda: timed([*sx_command(), "gc"], sx_env(sx_root)),
-        "nix": lambda: timed(["nix-store", "--store", nix_root, "--gc"]),
+        "sx": lambda: timed([*sx_command(), "gc"], sx_env(sx_root))[0],
+        "nix": lambda: timed(["nix-store", "--store", nix_root, "--gc"])[0],
     }
     order = ["sx", "nix"] if k % 2 == 0 else ["nix", "sx"]
     took = {name: runs[name]() for name in order}
@@ -273,14 +264,8 @@ def closure_times(base: str, shape: Shape) -> tuple[Sample, Sample, Sample]:
     assert len(got) == shape.closure_len, (len(got), shape.closure_len)
     sx_cmd = [*sx_command(), "path-info", "-r", str(target)]
     nix_cmd = ["nix-store", "--store", nix_root, "-qR", npaths[shape.closure_node]]
-    cli: list[Sample] = []
-    peer: list[Sample] = []
-    for k in range(7):  # alternating, so that both meet the same load
-        if k % 2:
-            peer.append(timed(nix_cmd))
-        cli.append(timed(sx_cmd, sx_env(sx_root)))
-        if not k % 2:
-            peer.append(timed(nix_cmd))
+    cli, peer = rotate(7, [lambda _: timed(sx_cmd, sx_env(sx_root))[0],
+                           lambda _: timed(nix_cmd)[0]])
     return medians(lib), medians(cli), medians(peer)
 
 

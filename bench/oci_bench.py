@@ -16,11 +16,10 @@ import argparse
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 
-from common import Sample, Stopwatch, medians, print_ratio, sx_command
+from common import Sample, medians, print_ratio, rotate, sx_command, timed
 from sx.store.fsutil import remove_tree
 from sx.store.local import LocalStore
 from sx.store.path import StorePath
@@ -66,13 +65,6 @@ def _make_tree(rng: random.Random, root: str, budget: int) -> None:
         n += 1
 
 
-def _time(cmd: list[str], env: dict[str, str]) -> Sample:
-    watch = Stopwatch()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    return watch.stop()
-
-
 def _tree_size(root: str) -> int:
     return sum(os.lstat(os.path.join(d, f)).st_size
                for d, _, files in os.walk(root) for f in files)
@@ -93,13 +85,18 @@ def main(argv: list[str] | None = None) -> int:
         out = os.path.join(work, "out")
         os.mkdir(out)
         first = os.path.join(out, "warm")
-        _time([*sx, "export-oci", str(root), "-o", first], env)  # warms the page cache
+        timed([*sx, "export-oci", str(root), "-o", first], env)  # warms the page cache
         size = _tree_size(first)
-        sx_times, peer_times = [], []
-        for i in range(args.reps):
-            sx_times.append(_time([*sx, "export-oci", str(root), "-o", f"{out}/sx-{i}"], env))
-            peer_times.append(_time(["skopeo", "copy", "-q", "--preserve-digests",
-                                     f"oci:{first}:latest", f"oci:{out}/skopeo-{i}:latest"], env))
+
+        def ours_run(i: int) -> Sample:
+            return timed([*sx, "export-oci", str(root), "-o", f"{out}/sx-{i}"], env)[0]
+
+        def peer_run(i: int) -> Sample:
+            return timed(["skopeo", "copy", "-q", "--preserve-digests", f"oci:{first}:latest",
+                          f"oci:{out}/skopeo-{i}:latest"], env)[0]
+
+        # Each run starts with nothing dirty: neither tool pays for the other's writes.
+        sx_times, peer_times = rotate(args.reps, [ours_run, peer_run], os.sync)
         ours, peer = medians(sx_times), medians(peer_times)
         print(f"oci export: closure of {len(store.closure([root]))} paths, "
               f"image {size / 1e6:.0f} MB, {args.reps} runs each")

@@ -29,15 +29,13 @@ from pathlib import Path
 
 from common import (
     MIB,
-    Sample,
     make_tree,
-    measure,
     median_sample,
-    medians,
     print_header,
     print_ratio,
     remove_tree,
     require_tools,
+    rounds,
     run,
     scratch_dir,
     sx_command,
@@ -68,23 +66,6 @@ def prepare(tree: str) -> Callable[[], None]:
         nar.hash_path(tree)
         os.sync()
     return before
-
-
-def rounds(runs: int, contenders: list[Callable[[], object]], before: Callable[[], None],
-           ) -> list[Sample]:
-    """Time every contender once per round, ``runs`` rounds, rotating who goes first;
-    the medians of each.
-
-    All contenders meet the same conditions (this machine's load drifts), and
-    none always runs right after the same other one.
-    """
-    times: list[list[Sample]] = [[] for _ in contenders]
-    for r in range(runs):
-        for k in range(len(contenders)):
-            i = (r + k) % len(contenders)
-            before()
-            times[i].append(measure(contenders[i]))
-    return [medians(t) for t in times]
 
 
 def bench_hash(tree: str, runs: int) -> dict[str, float]:

@@ -40,19 +40,19 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 from common import (
     Sample,
-    Stopwatch,
     medians,
     print_header,
     print_ratio,
     remove_tree,
     require_tools,
+    rotate,
     run,
     scratch_dir,
+    timed,
 )
 
 TYPE_CHECKING = False
@@ -111,15 +111,6 @@ def _sx(*args: str) -> list[str]:
     return [*sx_command(), *args]
 
 
-def _timed(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[Sample, str]:
-    watch = Stopwatch()
-    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    took = watch.stop()
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(cmd[:6])}... failed: {proc.stderr.strip()[-800:]}")
-    return took, proc.stdout
-
-
 def busybox_source(base: str) -> Source:
     """The recipe's one local source, the same tree for both tools: a static busybox."""
     from sx.derivations.examples import busybox_tree
@@ -166,7 +157,7 @@ class SxSide:
         with open(os.path.join(root, "etc", "sx.conf"), "w") as f:
             f.write(f'substituters = ["file://{self.cache}"]\n'
                     f'trusted-public-keys = ["{self.public}"]\n')
-        took, out = _timed(_sx("--root", root, "realize", "--json", f"{self.recipe}:app"), SX_ENV)
+        took, out = timed(_sx("--root", root, "realize", "--json", f"{self.recipe}:app"), SX_ENV)
         got = json.loads(out)
         if got["built"] or got["outputs"] != [{"out": self.outputs["app"]}]:
             raise SystemExit(f"bench: sx did not substitute the result: {got}")
@@ -209,7 +200,7 @@ class NixSide:
 
     def realize(self, i: int) -> tuple[Sample, int]:
         dest = os.path.join(self.base, f"nix-dst-{i}")
-        took, _ = _timed(["nix", "build", "-f", self.shape, "app",
+        took, _ = timed(["nix", "build", "-f", self.shape, "app",
                           "--store", dest, "--substituters", f"file://{self.cache}",
                           "--trusted-public-keys", self.public, "--no-link"], NIX_ENV)
         got = run(["nix", "path-info", "--store", dest, "--all"], env=NIX_ENV).split()
@@ -232,8 +223,7 @@ FLOORS = (
 
 
 def _floor(code: str) -> Sample:
-    took, _ = _timed([sys.executable, "-c", code], SX_ENV)
-    return took
+    return timed([sys.executable, "-c", code], SX_ENV)[0]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -253,15 +243,8 @@ def main(argv: list[str] | None = None) -> None:
         print_header(f"fresh-store realize of a cached result (build-time inputs "
                      f"{args.noise_lines * 32 / 1e6:.0f} MB, "
                      f"runtime closure 2 paths), medians of {runs}")
-        ours: list[tuple[Sample, int]] = []
-        peer: list[tuple[Sample, int]] = []
-        floors: list[list[Sample]] = [[] for _ in FLOORS]
-        for i in range(runs):
-            sides = [(sx, ours), (nix, peer)]
-            for side, out in sides if i % 2 == 0 else reversed(sides):
-                out.append(side.realize(i))
-            for (_, code), got in zip(FLOORS, floors, strict=True):
-                got.append(_floor(code))
+        floor_runs = [lambda _, code=code: _floor(code) for _, code in FLOORS]
+        ours, peer, *floors = rotate(runs, [sx.realize, nix.realize, *floor_runs])
         nix_time = medians([t for t, _ in peer])
         print_ratio("realize from file:// cache", medians([t for t, _ in ours]), nix_time,
                     "nix", 1.0)
