@@ -13,10 +13,11 @@ salt too, so nothing is cached (sx's outputs are content-addressed: bytes
 built again would be found registered, and not installed a second time),
 and nothing is deleted between runs (ext4 is slow to create files for a
 while after a large delete). Runs alternate which tool goes first, and
-each starts with nothing dirty (Nix syncs no output). sx runs as its users run it: the ``sx``
-console script, with byte-compiled modules (written first, as installing
-does). Printed: median milliseconds per derivation for
-each tool, the ratio sx / Nix, and each tool's growth from 200 to 2,000.
+each starts with nothing dirty (Nix syncs no output). sx runs as its
+users run it: the ``sx`` console script, with byte-compiled modules
+(written first, as installing does). Printed: median milliseconds per
+derivation for each tool, the ratio sx / Nix, and each tool's growth from
+200 to 2,000.
 """
 
 from __future__ import annotations
